@@ -1,0 +1,1 @@
+"""Ignacio: the channel-agnostic core (domain, agents, engine, persistence, storage)."""
