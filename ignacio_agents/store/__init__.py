@@ -1,0 +1,43 @@
+"""The data-access layer: one module per aggregate, plain parametrised SQL, typed results.
+
+Routers and the engine go through ``Store``; none of them writes SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ignacio_agents.crypto import PhoneCipher
+from ignacio_agents.db import Database
+from ignacio_agents.store.audit import AuditStore
+from ignacio_agents.store.conversations import ConversationStore
+from ignacio_agents.store.files import FileStore
+from ignacio_agents.store.messages import MessageStore
+from ignacio_agents.store.profiles import ProfileStore
+from ignacio_agents.store.sessions import SessionStore
+from ignacio_agents.store.users import UserStore
+
+
+@dataclass
+class Store:
+    db: Database
+    cipher: PhoneCipher
+    users: UserStore = field(init=False)
+    profiles: ProfileStore = field(init=False)
+    conversations: ConversationStore = field(init=False)
+    messages: MessageStore = field(init=False)
+    files: FileStore = field(init=False)
+    audit: AuditStore = field(init=False)
+    sessions: SessionStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.users = UserStore(self.db, self.cipher)
+        self.profiles = ProfileStore(self.db)
+        self.conversations = ConversationStore(self.db)
+        self.messages = MessageStore(self.db)
+        self.files = FileStore(self.db)
+        self.audit = AuditStore(self.db)
+        self.sessions = SessionStore(self.db)
+
+
+__all__ = ["Store"]

@@ -1,0 +1,128 @@
+"""The application factory: one FastAPI app per call, services opened in its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.observability import configure_logging, instrument
+from ignacio_agents.jobs import worker_options
+from ignacio_agents.runtime import open_runtime
+from ignacio_agents.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+# Paths the SPA never owns, even for a browser navigation.
+_NOT_SPA = ("/docs", "/redoc", "/openapi.json", "/health", "/webhooks", "/assets")
+
+
+def default_web_dist() -> Path:
+    return Path(__file__).resolve().parents[1] / "frontend" / "dist"
+
+
+def _routers() -> list:
+    from api.routers import health
+
+    routers = [health.router]
+    # Feature routers are registered here as they land (one line each).
+    from api.routers import registry
+
+    routers.extend(registry.all_routers())
+    return routers
+
+
+def _blueprints() -> list:
+    from api.routers import registry
+
+    return registry.all_blueprints()
+
+
+class SpaFallback(BaseHTTPMiddleware):
+    """Serve ``index.html`` to browser navigations (``Accept: text/html``) so deep links such
+    as ``/admin/users`` load the app, while API calls on the same paths get JSON."""
+
+    def __init__(self, app, index: Path):  # type: ignore[no-untyped-def]
+        super().__init__(app)
+        self.index = index
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        path = request.url.path
+        if (
+            request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and not path.startswith(_NOT_SPA)
+            and not path.endswith("/download")
+        ):
+            return FileResponse(self.index, headers={"cache-control": "no-cache"})
+        return await call_next(request)
+
+
+def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
+               run_worker: bool | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings)
+    in_process_worker = settings.run_worker_in_process if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, blueprints=_blueprints(), conninfo=conninfo) as runtime:
+            app.state.runtime = runtime
+            from api.routers import registry
+
+            await registry.start_services(runtime)
+            worker = None
+            if in_process_worker:
+                worker = asyncio.create_task(
+                    runtime.jobs.run_worker_async(**worker_options(runtime)), name="job-worker"
+                )
+            try:
+                yield
+            finally:
+                if worker is not None:
+                    worker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await asyncio.wait_for(worker, timeout=10)
+                await registry.stop_services(runtime)
+
+    app = FastAPI(
+        title="Ignacio API",
+        version="0.1.0",
+        summary="AI advisor for people building projects, over WhatsApp and the web.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)
+
+    dist = settings.web_dist_dir or default_web_dist()
+    index = dist / "index.html"
+    if index.is_file():
+        if (dist / "assets").is_dir():
+            app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+        app.add_middleware(SpaFallback, index=index)
+
+        @app.get("/", include_in_schema=False)
+        async def spa_root() -> FileResponse:
+            return FileResponse(index, headers={"cache-control": "no-cache"})
+
+        @app.get("/{name}.{ext}", include_in_schema=False)
+        async def spa_static(name: str, ext: str) -> Response:
+            candidate = (dist / f"{name}.{ext}").resolve()
+            if candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+                return FileResponse(candidate)
+            return JSONResponse({"error": {"code": "not_found", "message": "not found"}}, 404)
+
+    instrument(app, settings)
+    return app

@@ -1,0 +1,171 @@
+"""The ``ignacio`` command: serve, worker, migrate, create-admin, openapi, eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+from ignacio_agents.settings import ConfigError, load_settings
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings, run_worker=not args.no_worker)
+    print(f"Ignacio on http://{host}:{port}  (docs: /docs, health: /health)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+    return 0
+
+
+async def _run_worker() -> None:
+    from api.routers import registry
+    from ignacio_agents.jobs import worker_options
+    from ignacio_agents.runtime import open_runtime
+
+    settings = load_settings()
+    async with open_runtime(settings, blueprints=registry.all_blueprints()) as runtime:
+        await registry.start_services(runtime)
+        task = asyncio.create_task(runtime.jobs.run_worker_async(**worker_options(runtime)))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        print("Ignacio worker running (Ctrl+C to stop)", flush=True)
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await registry.stop_services(runtime)
+
+
+def _cmd_worker(_: argparse.Namespace) -> int:
+    asyncio.run(_run_worker())
+    return 0
+
+
+def _cmd_migrate(_: argparse.Namespace) -> int:
+    from ignacio_agents.migrations import load_migrations, migrate
+    from ignacio_agents.runtime import resolve_conninfo
+
+    settings = load_settings()
+    conninfo, _server = resolve_conninfo(settings)
+    applied = asyncio.run(migrate(conninfo))
+    total = len(load_migrations())
+    if applied:
+        for version in applied:
+            print(f"applied {version}")
+    print(f"{len(applied)} applied, {total - len(applied)} already up to date")
+    return 0
+
+
+async def _create_admin(phone: str, name: str) -> str:
+    from ignacio_agents.crypto import normalize_phone, mask_phone
+    from ignacio_agents.db import Database
+    from ignacio_agents.migrations import migrate
+    from ignacio_agents.runtime import phone_cipher, resolve_conninfo
+    from ignacio_agents.store import Store
+    from ignacio_agents.store.users import PhoneAlreadyEnrolled
+
+    settings = load_settings()
+    e164 = normalize_phone(phone, settings.default_phone_region)
+    conninfo, _server = resolve_conninfo(settings)
+    await migrate(conninfo)
+    db = await Database.open(conninfo, min_size=1, max_size=2)
+    try:
+        store = Store(db, phone_cipher(settings))
+        try:
+            user = await store.users.create(e164, name, is_admin=True)
+        except PhoneAlreadyEnrolled:
+            existing = await store.users.get_by_phone(e164)
+            assert existing is not None
+            user = await store.users.update(existing.id, is_admin=True, is_active=True) or existing
+        await store.audit.record(actor_id=None, action="user.bootstrap_admin", target_type="user",
+                                 target_id=user.id, client_ip="cli", details={"via": "create-admin"})
+        return f"admin {user.name!r} ({mask_phone(e164)}) ready, id {user.id}"
+    finally:
+        await db.close()
+
+
+def _cmd_create_admin(args: argparse.Namespace) -> int:
+    from ignacio_agents.crypto import InvalidPhoneNumber
+
+    try:
+        print(asyncio.run(_create_admin(args.phone, args.name)))
+    except InvalidPhoneNumber as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from api.app import create_app
+
+    schema = create_app(load_settings()).openapi()
+    text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    if args.out:
+        Path(args.out).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from evals.runner import main as eval_main
+
+    return eval_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ignacio", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the API, the web UI and an in-process job worker")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--no-worker", action="store_true", help="do not run jobs in this process")
+    p.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                   help="proxies trusted for X-Forwarded-For (client IPs for rate limits)")
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("worker", help="run a separate job worker (WhatsApp turns, file extraction)")
+    p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser("migrate", help="apply pending SQL migrations from supabase/migrations")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("create-admin", help="create (or promote) the first admin")
+    p.add_argument("phone", help="phone number, e.g. +34612345678")
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=_cmd_create_admin)
+
+    p = sub.add_parser("openapi", help="print the OpenAPI schema (used to type the web client)")
+    p.add_argument("--out", default=None)
+    p.set_defaults(func=_cmd_openapi)
+
+    p = sub.add_parser("eval", help="run the quality suites (see evals/README)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""FastAPI dependencies: the runtime, the current user, admins only, the client IP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.errors import ApiError
+from api.tokens import AccessClaims, InvalidToken, decode_access_token
+from ignacio_agents.runtime import Runtime
+from ignacio_agents.store import Store
+from ignacio_agents.store.users import User
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.runtime.store
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _unauthorized(message: str = "authentication required") -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def get_claims(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized()
+    runtime: Runtime = request.app.state.runtime
+    try:
+        claims = decode_access_token(runtime.settings, credentials.credentials)
+    except InvalidToken:
+        raise _unauthorized("invalid or expired token") from None
+    # The session is checked on every request so a logout (or theft detection) is immediate.
+    if await runtime.store.sessions.get_active(claims.sid) is None:
+        raise _unauthorized("session ended")
+    return claims
+
+
+async def get_current_user(
+    request: Request, claims: Annotated[AccessClaims, Depends(get_claims)]
+) -> User:
+    user = await request.app.state.runtime.store.users.get(claims.sub)
+    if user is None or not user.is_active:
+        raise _unauthorized("account inactive")
+    request.state.user = user
+    request.state.session_id = claims.sid
+    return user
+
+
+async def require_admin(user: Annotated[User, Depends(get_current_user)]) -> User:
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "admins only")
+    return user
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+AdminUser = Annotated[User, Depends(require_admin)]
+ClaimsDep = Annotated[AccessClaims, Depends(get_claims)]

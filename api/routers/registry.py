@@ -1,0 +1,32 @@
+"""What the app is made of: feature routers, job blueprints and channel services.
+
+Each feature adds itself here with one line, so ``create_app`` stays a short read.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from procrastinate import Blueprint
+
+from ignacio_agents.runtime import Runtime
+
+
+def all_routers() -> list[APIRouter]:
+    routers: list[APIRouter] = []
+    return routers
+
+
+def all_blueprints() -> list[Blueprint]:
+    blueprints: list[Blueprint] = []
+    return blueprints
+
+
+async def start_services(runtime: Runtime) -> None:
+    """Open channel-level services (e.g. the WhatsApp Graph client) into ``runtime.services``."""
+
+
+async def stop_services(runtime: Runtime) -> None:
+    for service in runtime.services.values():
+        close = getattr(service, "aclose", None) or getattr(service, "close", None)
+        if close is not None:
+            await close()

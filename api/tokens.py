@@ -1,0 +1,50 @@
+"""Access tokens: short-lived JWTs whose ``sid`` names a session checked on every request,
+so logging out stops them at once."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import jwt
+from pydantic import BaseModel
+
+from ignacio_agents.settings import Settings
+
+_ALGORITHM = "HS256"
+
+
+class AccessClaims(BaseModel):
+    sub: UUID
+    sid: UUID
+    admin: bool
+    iat: int
+    exp: int
+    jti: str
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_access_token(settings: Settings, user_id: UUID, session_id: UUID, is_admin: bool) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user_id), "sid": str(session_id), "admin": is_admin,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=settings.access_token_ttl_seconds)).timestamp()),
+        "jti": secrets.token_hex(8),
+    }
+    return jwt.encode(claims, settings.secret("jwt_secret_key"), algorithm=_ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        data = jwt.decode(
+            token, settings.secret("jwt_secret_key"), algorithms=[_ALGORITHM],
+            options={"require": ["sub", "sid", "exp", "iat"]},
+        )
+        return AccessClaims.model_validate(data)
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise InvalidToken("invalid or expired token") from exc

@@ -1,0 +1,42 @@
+import { api, unwrap } from './client';
+import type { AdminConversation, Agent, AuditEntry, Channel, Page, Transcript } from './types';
+
+export interface ConversationFilters {
+  user_id?: string;
+  channel?: Channel;
+  agent?: Agent;
+  date_from?: string;
+  date_to?: string;
+  q?: string;
+}
+
+/** Drops empty strings so the API sees only the filters that are set. */
+function compact<T extends object>(filters: T): T {
+  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v != null)) as T;
+}
+
+export const adminListConversations = (
+  filters: ConversationFilters,
+  cursor?: string | null,
+): Promise<Page<AdminConversation>> =>
+  unwrap(
+    api.GET('/admin/conversations', { params: { query: { ...compact(filters), cursor: cursor ?? undefined } } }),
+  );
+
+export const adminTranscript = (id: string): Promise<Transcript> =>
+  unwrap(api.GET('/admin/conversations/{conversation_id}', { params: { path: { conversation_id: id } } }));
+
+export const adminUserConversations = (userId: string, cursor?: string | null): Promise<Page<AdminConversation>> =>
+  unwrap(
+    api.GET('/admin/users/{user_id}/conversations', {
+      params: { path: { user_id: userId }, query: { cursor: cursor ?? undefined } },
+    }),
+  );
+
+export interface AuditFilters {
+  action?: string;
+  actor_id?: string;
+}
+
+export const adminAudit = (filters: AuditFilters, cursor?: string | null): Promise<Page<AuditEntry>> =>
+  unwrap(api.GET('/admin/audit', { params: { query: { ...compact(filters), cursor: cursor ?? undefined } } }));

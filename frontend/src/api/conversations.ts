@@ -1,0 +1,88 @@
+import { api, expectOk, unwrap } from './client';
+import { errorFromResponse, networkError } from './errors';
+import { session } from './session';
+import { readSse } from './sse';
+import type { Conversation, FeedbackValue, Message, Page, TurnEvent, TurnResult } from './types';
+
+export const listConversations = (cursor?: string | null): Promise<Page<Conversation>> =>
+  unwrap(api.GET('/conversations', { params: { query: { cursor: cursor ?? undefined } } }));
+
+export const createConversation = (title?: string): Promise<Conversation> =>
+  unwrap(api.POST('/conversations', { body: title ? { title } : {} }));
+
+export const renameConversation = (id: string, title: string): Promise<Conversation> =>
+  unwrap(api.PATCH('/conversations/{conversation_id}', { params: { path: { conversation_id: id } }, body: { title } }));
+
+export const deleteConversation = (id: string): Promise<void> =>
+  expectOk(api.DELETE('/conversations/{conversation_id}', { params: { path: { conversation_id: id } } }));
+
+/** One page of messages, newest first (the API's order). */
+export const listMessages = (id: string, cursor?: string | null): Promise<Page<Message>> =>
+  unwrap(
+    api.GET('/conversations/{conversation_id}/messages', {
+      params: { path: { conversation_id: id }, query: { cursor: cursor ?? undefined } },
+    }),
+  );
+
+export const sendFeedback = (messageId: string, value: FeedbackValue): Promise<Message> =>
+  unwrap(api.POST('/messages/{message_id}/feedback', { params: { path: { message_id: messageId } }, body: { value } }));
+
+const TURN_EVENTS = new Set(['route', 'delta', 'partial', 'tool', 'done', 'error']);
+
+/** Parses one SSE message into a turn event; unknown or malformed events are skipped. */
+export function toTurnEvent(event: string, data: string): TurnEvent | null {
+  if (!TURN_EVENTS.has(event)) return null;
+  try {
+    const payload = JSON.parse(data) as Record<string, unknown>;
+    return { ...payload, type: event } as TurnEvent;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sends a message and streams the turn. Resolves with the stored pair when the
+ * stream ends with `done`; resolves `null` when it ended without one (the
+ * caller reloads and offers a retry). Also accepts a plain JSON answer, for a
+ * server that does not stream.
+ */
+export async function streamMessage(
+  conversationId: string,
+  body: { content: string; file_ids?: string[] },
+  onEvent: (event: TurnEvent) => void,
+  signal?: AbortSignal,
+): Promise<TurnResult | null> {
+  const request = new Request(`${session.baseUrl}/conversations/${encodeURIComponent(conversationId)}/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  let response: Response;
+  try {
+    response = await session.fetch(request);
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+
+  const type = response.headers.get('Content-Type') ?? '';
+  if (!type.includes('text/event-stream') || !response.body) {
+    const result = (await response.json()) as TurnResult;
+    onEvent({ type: 'done', ...result });
+    return result;
+  }
+
+  let result: TurnResult | null = null;
+  try {
+    await readSse(response.body, ({ event, data }) => {
+      const turnEvent = toTurnEvent(event, data);
+      if (!turnEvent) return;
+      if (turnEvent.type === 'done') result = { user_message: turnEvent.user_message, message: turnEvent.message };
+      onEvent(turnEvent);
+    });
+  } catch (cause) {
+    if (!result) throw networkError(cause);
+  }
+  return result;
+}

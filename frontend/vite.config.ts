@@ -1,0 +1,41 @@
+/// <reference types="vitest/config" />
+import react from '@vitejs/plugin-react';
+import type { IncomingMessage } from 'node:http';
+import { defineConfig, type ProxyOptions } from 'vite';
+
+/** Where `npm run dev` sends API calls; `ignacio serve` listens here by default. */
+const apiTarget = process.env.IGNACIO_API_URL ?? 'http://127.0.0.1:8000';
+
+/**
+ * First path segments that belong to the API. Some SPA routes share them
+ * (`/admin/conversations`, `/admin/audit`), so a browser navigation (which asks
+ * for HTML) gets index.html while fetches (which ask for JSON or SSE) are proxied.
+ */
+const apiPrefixes = ['/auth', '/users', '/conversations', '/messages', '/files', '/admin', '/health', '/webhooks'];
+
+function wantsHtml(req: IncomingMessage): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+}
+
+const apiProxy: ProxyOptions = {
+  target: apiTarget,
+  bypass: (req) => (wantsHtml(req) ? '/index.html' : undefined),
+};
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    port: 5173,
+    proxy: Object.fromEntries(apiPrefixes.map((prefix) => [prefix, apiProxy])),
+  },
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    css: false,
+    restoreMocks: true,
+  },
+});

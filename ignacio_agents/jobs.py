@@ -1,0 +1,72 @@
+"""Durable background jobs on the same Postgres (procrastinate).
+
+Tasks live on blueprints next to the code they serve (file extraction here, WhatsApp turns in
+``channels/whatsapp``); ``build_job_app`` assembles them. Tasks reach the running services
+through the worker's ``additional_context["runtime"]``, so nothing holds connections at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import procrastinate
+from procrastinate import Blueprint, JobContext
+
+if TYPE_CHECKING:
+    from ignacio_agents.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+core = Blueprint()
+
+STALLED_AFTER_SECONDS = 60
+
+
+def runtime_of(context: JobContext) -> Runtime:
+    return context.additional_context["runtime"]
+
+
+@core.periodic(cron="* * * * *", periodic_id="reap-stalled")
+@core.task(name="reap_stalled_jobs", pass_context=True, queueing_lock="reap-stalled")
+async def reap_stalled_jobs(context: JobContext, timestamp: int) -> int:
+    """Re-queue jobs whose worker died (no heartbeat): they would otherwise block their lock."""
+    manager = context.app.job_manager
+    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+    for job in stalled:
+        log.warning("re-queueing stalled job %s (%s)", job.id, job.task_name)
+        await manager.retry_job(job)
+    return len(list(stalled))
+
+
+def build_job_app(conninfo: str, blueprints: Iterable[Blueprint] = (), *,
+                  pool_max_size: int = 4) -> procrastinate.App:
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo, kwargs={"prepare_threshold": None}, min_size=1, max_size=pool_max_size,
+    )
+    app = procrastinate.App(connector=connector)
+    app.add_tasks_from(core, namespace="core")
+    for bp in blueprints:
+        app.add_tasks_from(bp, namespace=bp_namespace(bp))
+    return app
+
+
+def bp_namespace(bp: Blueprint) -> str:
+    return getattr(bp, "ignacio_namespace", "channel")
+
+
+def worker_options(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
+    s = runtime.settings
+    opts: dict[str, Any] = {
+        "concurrency": s.worker_concurrency,
+        "fetch_job_polling_interval": s.job_poll_interval_seconds,
+        "abort_job_polling_interval": 5.0,
+        "install_signal_handlers": False,
+        "additional_context": {"runtime": runtime},
+        "delete_jobs": "successful",
+        "update_heartbeat_interval": 5.0,
+        "stalled_worker_timeout": 30.0,
+    }
+    opts.update(overrides)
+    return opts

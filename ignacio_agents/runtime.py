@@ -1,0 +1,88 @@
+"""The running services of one process, opened together and closed together.
+
+``open_runtime`` is used by the API lifespan, the ``ignacio worker`` command and tests: it
+resolves the database (``DATABASE_URL`` or the embedded server), applies migrations, opens the
+pool, the blob store and the job app. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import procrastinate
+from procrastinate import Blueprint
+
+from ignacio_agents.blobs import BlobStore, open_blob_store
+from ignacio_agents.crypto import PhoneCipher
+from ignacio_agents.db import Database, embedded_conninfo
+from ignacio_agents.jobs import build_job_app
+from ignacio_agents.migrations import migrate
+from ignacio_agents.settings import Settings
+from ignacio_agents.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    conninfo: str
+    db: Database
+    store: Store
+    blobs: BlobStore
+    jobs: procrastinate.App
+    engine: Any = None  # ignacio_agents.engine.ConversationEngine
+    services: dict[str, Any] = field(default_factory=dict)  # channel-level services by name
+
+
+def resolve_conninfo(settings: Settings) -> tuple[str, Any]:
+    """The database to use, starting the embedded server when no URL is configured."""
+    if settings.database_url:
+        return settings.database_url, None
+    return embedded_conninfo(settings.data_dir, settings.embedded_postgres_version)
+
+
+def phone_cipher(settings: Settings) -> PhoneCipher:
+    return PhoneCipher.from_settings(
+        settings.secret("phone_encryption_key"),
+        settings.secret("phone_index_key"),
+        settings.phone_encryption_old_keys.get_secret_value()
+        if settings.phone_encryption_old_keys else None,
+    )
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, blueprints: Iterable[Blueprint] = (), apply_migrations: bool = True,
+    conninfo: str | None = None,
+) -> AsyncIterator[Runtime]:
+    server = None
+    if conninfo is None:
+        conninfo, server = resolve_conninfo(settings)
+    if apply_migrations:
+        applied = await migrate(conninfo)
+        if applied:
+            log.info("applied %d migration(s)", len(applied))
+    db = await Database.open(
+        conninfo, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
+    )
+    blobs = open_blob_store(settings)
+    jobs = build_job_app(conninfo, blueprints)
+    try:
+        async with jobs.open_async():
+            runtime = Runtime(
+                settings=settings, conninfo=conninfo, db=db,
+                store=Store(db, phone_cipher(settings)), blobs=blobs, jobs=jobs,
+            )
+            from ignacio_agents.engine import ConversationEngine
+
+            runtime.engine = ConversationEngine.from_runtime(runtime)
+            yield runtime
+    finally:
+        await blobs.close()
+        await db.close()
+        _ = server  # the embedded server stops at process exit (last user out)

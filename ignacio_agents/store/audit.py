@@ -1,0 +1,77 @@
+"""The audit log: one append-only row per admin action. There is no update or delete here
+(and a trigger refuses them in the database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel
+
+from ignacio_agents.db import Database
+from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+
+
+class AuditEntry(BaseModel):
+    id: int
+    actor_id: UUID | None
+    actor_name: str | None = None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    client_ip: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class AuditStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def record(
+        self, *, actor_id: UUID | None, action: str, target_type: str | None = None,
+        target_id: str | UUID | None = None, client_ip: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "insert into audit_log (actor_id, action, target_type, target_id, client_ip, details)"
+                " values (%s, %s, %s, %s, %s, %s)",
+                (actor_id, action, target_type, str(target_id) if target_id else None, client_ip,
+                 Jsonb(details or {})),
+            )
+
+    async def list(
+        self, *, actor_id: UUID | None = None, action: str | None = None,
+        target_id: str | None = None, limit: int | None = None, cursor: str | None = None,
+    ) -> Page[AuditEntry]:
+        limit = clamp_limit(limit)
+        where: list[str] = ["true"]
+        params: list[Any] = []
+        if actor_id:
+            where.append("a.actor_id = %s")
+            params.append(actor_id)
+        if action:
+            where.append("a.action = %s")
+            params.append(action)
+        if target_id:
+            where.append("a.target_id = %s")
+            params.append(target_id)
+        if cursor:
+            at, id_ = decode_cursor(cursor)
+            where.append("(a.created_at, a.id) < (%s, %s::bigint)")
+            params += [at, id_]
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "select a.id, a.actor_id, u.name as actor_name, a.action, a.target_type,"
+                " a.target_id, a.client_ip, a.details, a.created_at"
+                " from audit_log a left join users u on u.id = a.actor_id"
+                f" where {' and '.join(where)} order by a.created_at desc, a.id desc limit %s",
+                (*params, limit + 1),
+            )
+            rows = await cur.fetchall()
+        items = [AuditEntry.model_validate(r) for r in rows[:limit]]
+        nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+        return Page[AuditEntry](items=items, next_cursor=nxt)

@@ -1,0 +1,171 @@
+"""Conversations: per user, newest activity first; admins can search across everyone's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from ignacio_agents.db import Database
+from ignacio_agents.domain import Channel
+from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+
+
+class Conversation(BaseModel):
+    id: UUID
+    user_id: UUID
+    title: str | None
+    channel: Channel
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationSummary(Conversation):
+    """An admin's row: who it belongs to and how long it is."""
+
+    user_name: str | None
+    message_count: int
+
+
+_COLUMNS = "c.id, c.user_id, c.title, c.channel, c.created_at, c.updated_at"
+
+
+class ConversationStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def create(self, user_id: UUID, channel: Channel = Channel.web,
+                     title: str | None = None) -> Conversation:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "insert into conversations as c (user_id, channel, title) values (%s, %s, %s)"
+                f" returning {_COLUMNS}",
+                (user_id, channel.value, title),
+            )
+            row = await cur.fetchone()
+        return Conversation.model_validate(row)
+
+    async def get(self, conversation_id: UUID, *, user_id: UUID | None = None) -> Conversation | None:
+        """Fetch one; with ``user_id`` only if it belongs to that user (others' ids look absent)."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"select {_COLUMNS} from conversations c where c.id = %s"
+                " and (%s::uuid is null or c.user_id = %s::uuid)",
+                (conversation_id, user_id, user_id),
+            )
+            row = await cur.fetchone()
+        return Conversation.model_validate(row) if row else None
+
+    async def latest(self, user_id: UUID, channel: Channel) -> Conversation | None:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"select {_COLUMNS} from conversations c where c.user_id = %s and c.channel = %s"
+                " order by c.created_at desc, c.id desc limit 1",
+                (user_id, channel.value),
+            )
+            row = await cur.fetchone()
+        return Conversation.model_validate(row) if row else None
+
+    async def rename(self, conversation_id: UUID, user_id: UUID, title: str) -> Conversation | None:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "update conversations c set title = %s, updated_at = now()"
+                f" where c.id = %s and c.user_id = %s returning {_COLUMNS}",
+                (title, conversation_id, user_id),
+            )
+            row = await cur.fetchone()
+        return Conversation.model_validate(row) if row else None
+
+    async def set_title_if_empty(self, conversation_id: UUID, title: str) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update conversations set title = %s where id = %s and (title is null or title = '')",
+                (title, conversation_id),
+            )
+
+    async def touch(self, conversation_id: UUID) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update conversations set updated_at = now() where id = %s", (conversation_id,)
+            )
+
+    async def delete(self, conversation_id: UUID, user_id: UUID) -> bool:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "delete from conversations where id = %s and user_id = %s",
+                (conversation_id, user_id),
+            )
+            return cur.rowcount == 1
+
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Conversation]:
+        limit = clamp_limit(limit)
+        where, params = ["c.user_id = %s"], [user_id]
+        if cursor:
+            at, id_ = decode_cursor(cursor)
+            where.append("(c.updated_at, c.id) < (%s, %s::uuid)")
+            params += [at, id_]
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"select {_COLUMNS} from conversations c where {' and '.join(where)}"
+                " order by c.updated_at desc, c.id desc limit %s",
+                (*params, limit + 1),
+            )
+            rows = await cur.fetchall()
+        items = [Conversation.model_validate(r) for r in rows[:limit]]
+        nxt = encode_cursor(items[-1].updated_at, items[-1].id) if len(rows) > limit else None
+        return Page[Conversation](items=items, next_cursor=nxt)
+
+    async def search(
+        self, *, user_id: UUID | None = None, channel: Channel | None = None,
+        agent: str | None = None, date_from: datetime | None = None,
+        date_to: datetime | None = None, q: str | None = None,
+        limit: int | None = None, cursor: str | None = None,
+    ) -> Page[ConversationSummary]:
+        """All users' conversations for transcript review, filtered; newest activity first."""
+        limit = clamp_limit(limit)
+        where: list[str] = ["true"]
+        params: list[Any] = []
+        if user_id:
+            where.append("c.user_id = %s")
+            params.append(user_id)
+        if channel:
+            where.append("c.channel = %s")
+            params.append(channel.value)
+        if date_from:
+            where.append("c.updated_at >= %s")
+            params.append(date_from)
+        if date_to:
+            where.append("c.created_at <= %s")
+            params.append(date_to)
+        if agent:
+            where.append(
+                "exists (select 1 from messages m where m.conversation_id = c.id and m.agent = %s)"
+            )
+            params.append(agent)
+        if q and q.strip():
+            where.append(
+                "exists (select 1 from messages m where m.conversation_id = c.id"
+                " and m.content_tsv @@ ignacio_fts_query(%s))"
+            )
+            params.append(q.strip())
+        if cursor:
+            at, id_ = decode_cursor(cursor)
+            where.append("(c.updated_at, c.id) < (%s, %s::uuid)")
+            params += [at, id_]
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"select {_COLUMNS}, u.name as user_name,"
+                " (select count(*) from messages m where m.conversation_id = c.id) as message_count"
+                " from conversations c join users u on u.id = c.user_id"
+                f" where {' and '.join(where)}"
+                " order by c.updated_at desc, c.id desc limit %s",
+                (*params, limit + 1),
+            )
+            rows = await cur.fetchall()
+        items = [ConversationSummary.model_validate(r) for r in rows[:limit]]
+        nxt = encode_cursor(items[-1].updated_at, items[-1].id) if len(rows) > limit else None
+        return Page[ConversationSummary](items=items, next_cursor=nxt)

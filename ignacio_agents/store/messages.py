@@ -1,0 +1,278 @@
+"""Messages of both channels, their WhatsApp deliveries, feedback and history search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel
+
+from ignacio_agents.db import Database
+from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
+from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+
+
+class Message(BaseModel):
+    id: UUID
+    conversation_id: UUID
+    user_id: UUID
+    content: str | None
+    message_type: MessageType
+    file_path: str | None
+    file_id: UUID | None
+    is_from_user: bool
+    whatsapp_message_id: str | None
+    created_at: datetime
+    channel: Channel
+    agent: str | None
+    route_reason: str | None
+    answer: dict[str, Any] | None
+    usage: dict[str, Any] | None
+    status: DeliveryStatus
+    error_code: str | None
+    is_fallback: bool
+    feedback: int | None
+    reply_to_id: UUID | None
+    # joined from user_files when the message carries an attachment
+    file_name: str | None = None
+    file_type: str | None = None
+    file_size: int | None = None
+
+
+class Delivery(BaseModel):
+    message_id: UUID
+    part_index: int
+    whatsapp_message_id: str | None
+    status: DeliveryStatus
+    error_code: str | None
+    updated_at: datetime
+
+
+class HistoryHit(BaseModel):
+    message_id: UUID
+    conversation_id: UUID
+    conversation_title: str | None
+    channel: Channel
+    is_from_user: bool
+    created_at: datetime
+    snippet: str
+
+
+_SELECT = (
+    "select m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
+    " m.is_from_user, m.whatsapp_message_id, m.created_at, m.channel, m.agent, m.route_reason,"
+    " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
+    " f.file_name, f.file_type, f.file_size"
+    " from messages m left join user_files f on f.id = m.file_id"
+)
+
+_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+class MessageStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(
+        self, conversation_id: UUID, user_id: UUID, *, is_from_user: bool, content: str | None,
+        channel: Channel = Channel.web, message_type: MessageType = MessageType.text,
+        file_id: UUID | None = None, file_path: str | None = None,
+        whatsapp_message_id: str | None = None, status: DeliveryStatus = DeliveryStatus.sent,
+        agent: str | None = None, route_reason: str | None = None,
+        answer: dict[str, Any] | None = None, usage: dict[str, Any] | None = None,
+        model_messages: list[Any] | None = None, is_fallback: bool = False,
+        error_code: str | None = None, reply_to_id: UUID | None = None,
+        created_at: datetime | None = None,
+    ) -> Message | None:
+        """Insert one message and bump the conversation. Returns None when the WhatsApp
+        message id was already stored (a replayed webhook is a no-op)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
+                " message_type, file_id, file_path, whatsapp_message_id, status, agent, route_reason,"
+                " answer, usage, model_messages, is_fallback, error_code, reply_to_id, created_at)"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " coalesce(%s, clock_timestamp()))"
+                " on conflict (whatsapp_message_id) where whatsapp_message_id is not null do nothing"
+                " returning id",
+                (conversation_id, user_id, is_from_user, content, channel.value, message_type.value,
+                 file_id, file_path, whatsapp_message_id, status.value, agent, route_reason,
+                 Jsonb(answer) if answer is not None else None,
+                 Jsonb(usage) if usage is not None else None,
+                 Jsonb(model_messages) if model_messages is not None else None,
+                 is_fallback, error_code, reply_to_id, created_at),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return None
+            await conn.execute(
+                "update conversations set updated_at = now() where id = %s", (conversation_id,)
+            )
+        return await self.get(row["id"])
+
+    async def get(self, message_id: UUID, *, user_id: UUID | None = None) -> Message | None:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
+                (message_id, user_id, user_id),
+            )
+            row = await cur.fetchone()
+        return Message.model_validate(row) if row else None
+
+    async def get_by_wamid(self, wamid: str) -> Message | None:
+        """Find a message by an inbound wamid or by the wamid of one of its outbound parts."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"{_SELECT} where m.whatsapp_message_id = %s or m.id = ("
+                " select d.message_id from message_deliveries d where d.whatsapp_message_id = %s)"
+                " limit 1",
+                (wamid, wamid),
+            )
+            row = await cur.fetchone()
+        return Message.model_validate(row) if row else None
+
+    async def page(
+        self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Message]:
+        """Newest page first; the cursor walks back in time."""
+        limit = clamp_limit(limit)
+        where, params = ["m.conversation_id = %s"], [conversation_id]
+        if cursor:
+            at, id_ = decode_cursor(cursor)
+            where.append("(m.created_at, m.id) < (%s, %s::uuid)")
+            params += [at, id_]
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"{_SELECT} where {' and '.join(where)} order by m.created_at desc, m.id desc"
+                " limit %s",
+                (*params, limit + 1),
+            )
+            rows = await cur.fetchall()
+        items = [Message.model_validate(r) for r in rows[:limit]]
+        nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
+        return Page[Message](items=items, next_cursor=nxt)
+
+    async def transcript(self, conversation_id: UUID, limit: int = 2000) -> list[Message]:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"{_SELECT} where m.conversation_id = %s order by m.created_at, m.id limit %s",
+                (conversation_id, limit),
+            )
+            return [Message.model_validate(r) for r in await cur.fetchall()]
+
+    async def model_history(self, conversation_id: UUID, *, max_turns: int = 200) -> list[Any]:
+        """The stored PydanticAI messages of the newest ``max_turns`` turns, oldest first."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "select model_messages from ("
+                " select model_messages, created_at, id from messages"
+                " where conversation_id = %s and model_messages is not null"
+                " order by created_at desc, id desc limit %s) t order by created_at, id",
+                (conversation_id, max_turns),
+            )
+            rows = await cur.fetchall()
+        out: list[Any] = []
+        for r in rows:
+            out.extend(r["model_messages"])
+        return out
+
+    async def search_history(self, user_id: UUID, query: str, *, limit: int = 8) -> list[HistoryHit]:
+        """Full-text search over one user's messages in all conversations and channels."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "select m.id as message_id, m.conversation_id, c.title as conversation_title,"
+                " m.channel, m.is_from_user, m.created_at,"
+                " ts_headline('simple', m.content, ignacio_fts_query(%s),"
+                "   'MaxWords=40, MinWords=15, StartSel=**, StopSel=**') as snippet"
+                " from messages m join conversations c on c.id = m.conversation_id"
+                " where m.user_id = %s and m.content_tsv @@ ignacio_fts_query(%s)"
+                " order by ts_rank(m.content_tsv, ignacio_fts_query(%s)) desc, m.created_at desc"
+                " limit %s",
+                (query, user_id, query, query, limit),
+            )
+            return [HistoryHit.model_validate(r) for r in await cur.fetchall()]
+
+    async def set_status(self, message_id: UUID, status: DeliveryStatus,
+                         error_code: str | None = None) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update messages set status = %s, error_code = coalesce(%s, error_code)"
+                " where id = %s",
+                (status.value, error_code, message_id),
+            )
+
+    async def set_content(self, message_id: UUID, content: str) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute("update messages set content = %s where id = %s", (content, message_id))
+
+    async def set_feedback(self, message_id: UUID, value: int | None, *,
+                           user_id: UUID | None = None) -> Message | None:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "update messages set feedback = %s where id = %s and not is_from_user"
+                " and (%s::uuid is null or user_id = %s::uuid) returning id",
+                (value, message_id, user_id, user_id),
+            )
+            row = await cur.fetchone()
+        return await self.get(row["id"]) if row else None
+
+    # --- WhatsApp deliveries -------------------------------------------------------------
+    async def add_delivery(self, message_id: UUID, part_index: int, *,
+                           whatsapp_message_id: str | None, status: DeliveryStatus,
+                           error_code: str | None = None) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "insert into message_deliveries (message_id, part_index, whatsapp_message_id,"
+                " status, error_code) values (%s, %s, %s, %s, %s)"
+                " on conflict (message_id, part_index) do update set"
+                " whatsapp_message_id = excluded.whatsapp_message_id, status = excluded.status,"
+                " error_code = excluded.error_code, updated_at = now()",
+                (message_id, part_index, whatsapp_message_id, status.value, error_code),
+            )
+
+    async def deliveries(self, message_id: UUID) -> list[Delivery]:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "select message_id, part_index, whatsapp_message_id, status, error_code, updated_at"
+                " from message_deliveries where message_id = %s order by part_index",
+                (message_id,),
+            )
+            return [Delivery.model_validate(r) for r in await cur.fetchall()]
+
+    async def apply_status(self, wamid: str, status: DeliveryStatus,
+                           error_code: str | None = None) -> UUID | None:
+        """Move a sent part forward (never backward: webhooks arrive out of order) and roll the
+        message's status up as the least advanced of its parts, or failed if any failed."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "select id, message_id, status from message_deliveries"
+                " where whatsapp_message_id = %s for update",
+                (wamid,),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return None
+            if _RANK[status.value] > _RANK[row["status"]]:
+                await conn.execute(
+                    "update message_deliveries set status = %s, error_code = %s, updated_at = now()"
+                    " where id = %s",
+                    (status.value, error_code, row["id"]),
+                )
+            cur = await conn.execute(
+                "select status, error_code from message_deliveries where message_id = %s",
+                (row["message_id"],),
+            )
+            parts = await cur.fetchall()
+            failed = [p for p in parts if p["status"] == "failed"]
+            if failed:
+                overall, code = "failed", failed[0]["error_code"]
+            else:
+                overall, code = min((p["status"] for p in parts), key=_RANK.__getitem__), None
+            await conn.execute(
+                "update messages set status = %s, error_code = coalesce(%s, error_code)"
+                " where id = %s",
+                (overall, code, row["message_id"]),
+            )
+            return row["message_id"]

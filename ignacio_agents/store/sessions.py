@@ -1,0 +1,95 @@
+"""Sign-in sessions: one row per device, holding only hashes of its refresh tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from ignacio_agents.crypto import token_hash
+from ignacio_agents.db import Database
+
+
+class Session(BaseModel):
+    id: UUID
+    user_id: UUID
+    expires_at: datetime
+    created_at: datetime
+    last_used_at: datetime
+    revoked_at: datetime | None
+    revoked_reason: str | None
+
+
+class RotationResult(BaseModel):
+    session: Session | None
+    reused: bool = False  # an already-rotated token was presented: the session is now revoked
+
+
+_COLUMNS = "id, user_id, expires_at, created_at, last_used_at, revoked_at, revoked_reason"
+
+
+class SessionStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def create(self, user_id: UUID, refresh_token: str, ttl: timedelta) -> Session:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "insert into user_sessions (user_id, session_token, expires_at)"
+                f" values (%s, %s, now() + %s) returning {_COLUMNS}",
+                (user_id, token_hash(refresh_token), ttl),
+            )
+            row = await cur.fetchone()
+        return Session.model_validate(row)
+
+    async def get_active(self, session_id: UUID) -> Session | None:
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"select {_COLUMNS} from user_sessions where id = %s and revoked_at is null"
+                " and expires_at > now()",
+                (session_id,),
+            )
+            row = await cur.fetchone()
+        return Session.model_validate(row) if row else None
+
+    async def rotate(self, old_token: str, new_token: str, ttl: timedelta) -> RotationResult:
+        """Swap the refresh token; presenting a token that was already rotated revokes the
+        whole session (someone else holds a copy of it)."""
+        old_hash = token_hash(old_token)
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                f"update user_sessions set session_token = %s,"
+                " previous_token_hashes = previous_token_hashes || session_token,"
+                " expires_at = now() + %s, last_used_at = now()"
+                " where session_token = %s and revoked_at is null and expires_at > now()"
+                f" returning {_COLUMNS}",
+                (token_hash(new_token), ttl, old_hash),
+            )
+            row = await cur.fetchone()
+            if row:
+                return RotationResult(session=Session.model_validate(row))
+            cur = await conn.execute(
+                "update user_sessions set revoked_at = coalesce(revoked_at, now()),"
+                " revoked_reason = coalesce(revoked_reason, 'refresh_token_reuse')"
+                " where %s = any(previous_token_hashes) returning id",
+                (old_hash,),
+            )
+            reused = await cur.fetchone() is not None
+        return RotationResult(session=None, reused=reused)
+
+    async def revoke(self, session_id: UUID, reason: str = "logout") -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update user_sessions set revoked_at = now(), revoked_reason = %s"
+                " where id = %s and revoked_at is null",
+                (reason, session_id),
+            )
+
+    async def revoke_all(self, user_id: UUID, reason: str) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update user_sessions set revoked_at = now(), revoked_reason = %s"
+                " where user_id = %s and revoked_at is null",
+                (reason, user_id),
+            )

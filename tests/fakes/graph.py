@@ -1,0 +1,689 @@
+"""A fake WhatsApp Cloud (Graph) API on 127.0.0.1, plus builders for signed webhooks.
+
+The fake stands in for Meta at its HTTP boundary only: our real client talks real HTTP to it.
+It runs uvicorn in a daemon thread (starts in well under a second), records every request, can
+be told to fail or stall the next matching calls, serves registered media behind the bearer
+token, and lets tests wait until the replies they expect have arrived::
+
+    with FakeGraphServer() as graph:
+        client = WhatsAppClient(graph.base_url, graph.version, graph.phone_number_id,
+                                graph.access_token)
+        ...
+        [reply] = graph.wait_for_messages(1)
+
+The webhook builders produce the shapes of ``shared/reference/whatsapp.md`` §1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+DEFAULT_VERSION = "v24.0"
+DEFAULT_PHONE_NUMBER_ID = "106540352242922"
+DEFAULT_DISPLAY_NUMBER = "15550783881"
+DEFAULT_WABA_ID = "102290129340398"
+DEFAULT_WA_ID = "5215512345678"
+DEFAULT_ACCESS_TOKEN = "fake-graph-token"
+
+
+@dataclass(frozen=True)
+class CapturedRequest:
+    """One request the fake received, with what it answered."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    json: Any
+    form: dict[str, str] | None
+    file: dict[str, Any] | None  # {"filename", "content_type", "size", "sha256"} for uploads
+    status: int
+    response: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+@dataclass
+class _Script:
+    path_substring: str
+    method: str | None
+    remaining: int
+    code: int | None = None
+    http_status: int = 400
+    title: str | None = None
+    stall_seconds: float = 0.0
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.remaining > 0 and self.path_substring in path and (
+            self.method is None or self.method == method
+        )
+
+
+@dataclass
+class _Media:
+    data: bytes
+    mime_type: str
+    sha256: str
+    chunked: bool = False
+
+
+@dataclass
+class _State:
+    requests: list[CapturedRequest] = field(default_factory=list)
+    scripts: list[_Script] = field(default_factory=list)
+    media: dict[str, _Media] = field(default_factory=dict)
+
+
+class FakeGraphServer:
+    """The Graph API endpoints Ignacio uses, served on a free loopback port."""
+
+    def __init__(
+        self,
+        *,
+        version: str = DEFAULT_VERSION,
+        phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
+        access_token: str = DEFAULT_ACCESS_TOKEN,
+    ) -> None:
+        self.version = version
+        self.phone_number_id = phone_number_id
+        self.access_token = access_token
+        self._cond = threading.Condition()
+        self._state = _State()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.port = 0
+        self.app = Starlette(routes=[
+            Route("/whatsapp_business/attachments/", self._download, methods=["GET"]),
+            Route("/{version}/{phone_id}/messages", self._messages, methods=["POST"]),
+            Route("/{version}/{phone_id}/media", self._upload, methods=["POST"]),
+            Route("/{version}/{media_id}", self._media_info, methods=["GET", "DELETE"]),
+        ])
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def settings_overrides(self) -> dict[str, str]:
+        """Keyword overrides for ``load_settings``/``Settings`` that point the app here."""
+        return {
+            "whatsapp_graph_base_url": self.base_url,
+            "whatsapp_graph_api_version": self.version,
+            "whatsapp_phone_number_id": self.phone_number_id,
+            "whatsapp_access_token": self.access_token,
+        }
+
+    def start(self) -> FakeGraphServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="off", ws="none",
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]},
+            name=f"fake-graph-{self.port}", daemon=True,
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("fake Graph server failed to start")
+            if time.monotonic() > deadline:
+                raise TimeoutError("fake Graph server did not start within 10 s")
+            time.sleep(0.002)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> FakeGraphServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget requests, scripted failures and media (for a server shared across tests)."""
+        with self._cond:
+            self._state = _State()
+
+    # --- scripting -------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        path_substring: str,
+        code: int | None = 130429,
+        times: int = 1,
+        http_status: int = 400,
+        title: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` matching requests with a Graph error.
+
+        ``code=None`` answers a bare (non-JSON) HTTP error, like a proxy's 502/503.
+        """
+        with self._cond:
+            self._state.scripts.append(_Script(
+                path_substring, method, times, code=code, http_status=http_status, title=title,
+            ))
+
+    def stall_next(self, path_substring: str, seconds: float, times: int = 1) -> None:
+        """Delay the next ``times`` matching requests by ``seconds`` (to provoke timeouts)."""
+        with self._cond:
+            self._state.scripts.append(_Script(
+                path_substring, None, times, http_status=0, stall_seconds=seconds,
+            ))
+
+    def add_media(
+        self, media_id: str, data: bytes, mime_type: str, *, chunked: bool = False
+    ) -> str:
+        """Register downloadable media; returns its sha256 (hex) for the webhook payload.
+
+        ``chunked=True`` serves it without a Content-Length, as a stream.
+        """
+        digest = hashlib.sha256(data).hexdigest()
+        with self._cond:
+            self._state.media[media_id] = _Media(data, mime_type, digest, chunked)
+        return digest
+
+    def media_bytes(self, media_id: str) -> bytes:
+        """What was uploaded (or registered) under ``media_id``."""
+        with self._cond:
+            return self._state.media[media_id].data
+
+    # --- inspection ------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[CapturedRequest]:
+        """A snapshot of every request received so far, in arrival order."""
+        with self._cond:
+            return list(self._state.requests)
+
+    def sent_messages(self, to: str | None = None) -> list[dict[str, Any]]:
+        """Bodies of accepted sends (text, media, template...), excluding read receipts."""
+        return _sent(self.requests, to)
+
+    def read_receipts(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.requests
+                if r.ok and r.path.endswith("/messages") and _is_receipt(r.json)]
+
+    def wait_for(
+        self, predicate: Callable[[list[CapturedRequest]], bool], timeout: float = 5.0
+    ) -> list[CapturedRequest]:
+        """Block until ``predicate(requests)`` holds; returns the requests then."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                snapshot = list(self._state.requests)
+                if predicate(snapshot):
+                    return snapshot
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"condition not met within {timeout} s; "
+                        f"{len(snapshot)} request(s): {[(r.method, r.path, r.status) for r in snapshot]}"
+                    )
+                self._cond.wait(remaining)
+
+    def wait_for_messages(
+        self, count: int, timeout: float = 5.0, to: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Block until ``count`` sends (optionally to ``to``) were accepted; returns them all."""
+        requests = self.wait_for(lambda rs: len(_sent(rs, to)) >= count, timeout)
+        return _sent(requests, to)
+
+    async def wait_for_async(
+        self, predicate: Callable[[list[CapturedRequest]], bool], timeout: float = 5.0
+    ) -> list[CapturedRequest]:
+        """:meth:`wait_for` without blocking the event loop (a worker may run on it)."""
+        return await asyncio.to_thread(self.wait_for, predicate, timeout)
+
+    async def wait_for_messages_async(
+        self, count: int, timeout: float = 5.0, to: str | None = None
+    ) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.wait_for_messages, count, timeout, to)
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    async def _messages(self, request: Request) -> Response:
+        body = await _json_body(request)
+        early = await self._preflight(request, body, request.path_params["version"],
+                                      request.path_params["phone_id"])
+        if early is not None:
+            return early
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+            return self._error(request, body, 100, 400, "(#100) Invalid parameter")
+        if _is_receipt(body):
+            return self._answer(request, body, 200, {"success": True})
+        to = body.get("to") or body.get("recipient")
+        kind = body.get("type")
+        if not to or not isinstance(kind, str) or not isinstance(body.get(kind), dict):
+            return self._error(request, body, 100, 400, "(#100) Invalid parameter")
+        contact = {"input": to, "wa_id": str(to).lstrip("+")}
+        answer = {
+            "messaging_product": "whatsapp",
+            "contacts": [contact],
+            "messages": [{"id": new_wamid()}],
+        }
+        return self._answer(request, body, 200, answer)
+
+    async def _upload(self, request: Request) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("file")
+        file_info: dict[str, Any] | None = None
+        data = b""
+        if upload is not None and not isinstance(upload, str):
+            data = await upload.read()
+            file_info = {
+                "filename": upload.filename, "content_type": upload.content_type,
+                "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        early = await self._preflight(request, fields, request.path_params["version"],
+                                      request.path_params["phone_id"], file_info)
+        if early is not None:
+            return early
+        if fields.get("messaging_product") != "whatsapp" or file_info is None:
+            return self._error(request, fields, 100, 400, "(#100) Invalid parameter",
+                               file_info)
+        media_id = str(secrets.randbelow(10**15) + 10**15)
+        mime = fields.get("type") or file_info["content_type"] or "application/octet-stream"
+        with self._cond:
+            self._state.media[media_id] = _Media(data, mime, file_info["sha256"])
+        return self._answer(request, fields, 200, {"id": media_id}, file_info)
+
+    async def _media_info(self, request: Request) -> Response:
+        media_id = request.path_params["media_id"]
+        early = await self._preflight(request, None, request.path_params["version"], None)
+        if early is not None:
+            return early
+        with self._cond:
+            media = self._state.media.get(media_id)
+            if media is not None and request.method == "DELETE":
+                del self._state.media[media_id]
+        if media is None:
+            return self._error(request, None, 100, 400,
+                               f"Unsupported get request. Object with ID '{media_id}' does not "
+                               "exist")
+        if request.method == "DELETE":
+            return self._answer(request, None, 200, {"success": True})
+        url = (f"{self.base_url}/whatsapp_business/attachments/?mid={media_id}"
+               f"&ext={int(time.time())}&hash={secrets.token_urlsafe(8)}")
+        return self._answer(request, None, 200, {
+            "messaging_product": "whatsapp", "url": url, "mime_type": media.mime_type,
+            "sha256": media.sha256, "file_size": len(media.data), "id": media_id,
+        })
+
+    async def _download(self, request: Request) -> Response:
+        early = await self._preflight(request, None, self.version, None)
+        if early is not None:
+            return early
+        with self._cond:
+            media = self._state.media.get(request.query_params.get("mid", ""))
+        if media is None:
+            self._record(request, None, 404, None)
+            return PlainTextResponse("Not Found", status_code=404)
+        self._record(request, None, 200, {"bytes": len(media.data)})
+        if media.chunked:
+            data = media.data
+
+            async def chunks() -> Any:
+                for start in range(0, len(data), 16 * 1024):
+                    yield data[start:start + 16 * 1024]
+
+            return StreamingResponse(chunks(), media_type=media.mime_type)
+        return Response(media.data, media_type=media.mime_type)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _preflight(
+        self, request: Request, body: Any, version: str, phone_id: str | None,
+        file_info: dict[str, Any] | None = None,
+    ) -> Response | None:
+        """Auth, version, phone id and scripted failures, in Meta's order of checks."""
+        script = self._take_script(request.method, request.url.path)
+        if script is not None and script.stall_seconds:
+            await asyncio.sleep(script.stall_seconds)
+            script = None
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return self._error(request, body, 190, 401, "Invalid OAuth access token.", file_info)
+        if version != self.version:
+            return self._error(request, body, 100, 400, f"Unknown version {version}", file_info)
+        if phone_id is not None and phone_id != self.phone_number_id:
+            return self._error(request, body, 100, 400,
+                               f"Object with ID '{phone_id}' does not exist", file_info)
+        if script is not None:
+            if script.code is None:
+                self._record(request, body, script.http_status, None, file_info)
+                return PlainTextResponse("upstream failure", status_code=script.http_status)
+            return self._error(request, body, script.code, script.http_status,
+                               script.title or f"Scripted error {script.code}", file_info)
+        return None
+
+    def _take_script(self, method: str, path: str) -> _Script | None:
+        with self._cond:
+            for script in self._state.scripts:
+                if script.matches(method, path):
+                    script.remaining -= 1
+                    return script
+        return None
+
+    def _error(
+        self, request: Request, body: Any, code: int, http_status: int, title: str,
+        file_info: dict[str, Any] | None = None,
+    ) -> Response:
+        error = {"error": {
+            "message": f"(#{code}) {title}", "type": "OAuthException", "code": code,
+            "error_data": {"messaging_product": "whatsapp", "details": title},
+            "fbtrace_id": secrets.token_urlsafe(12),
+        }}
+        return self._answer(request, body, http_status, error, file_info)
+
+    def _answer(
+        self, request: Request, body: Any, status: int, payload: Any,
+        file_info: dict[str, Any] | None = None,
+    ) -> Response:
+        self._record(request, body, status, payload, file_info)
+        return JSONResponse(payload, status_code=status)
+
+    def _record(
+        self, request: Request, body: Any, status: int, response: Any,
+        file_info: dict[str, Any] | None = None,
+    ) -> None:
+        is_form = file_info is not None or (
+            isinstance(body, dict) and request.headers.get("content-type", "").startswith(
+                "multipart/")
+        )
+        captured = CapturedRequest(
+            method=request.method, path=request.url.path, query=dict(request.query_params),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            json=None if is_form else body, form=body if is_form else None, file=file_info,
+            status=status, response=response,
+        )
+        with self._cond:
+            self._state.requests.append(captured)
+            self._cond.notify_all()
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return {"_invalid_json": raw.decode("utf-8", errors="replace")}
+
+
+def _is_receipt(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("status") == "read"
+
+
+def _sent(requests: Iterable[CapturedRequest], to: str | None) -> list[dict[str, Any]]:
+    out = []
+    for r in requests:
+        if not (r.ok and r.method == "POST" and r.path.endswith("/messages")):
+            continue
+        if _is_receipt(r.json):
+            continue
+        if to is not None and _digits(r.json.get("to") or r.json.get("recipient")) != _digits(to):
+            continue
+        out.append(r.json)
+    return out
+
+
+def _digits(value: Any) -> str:
+    text = str(value or "")
+    return text.lstrip("+") if text.lstrip("+").isdigit() else text
+
+
+# --- webhook payload builders ---------------------------------------------------------------------
+
+
+def new_wamid() -> str:
+    """A message id in Meta's shape (``wamid.`` + base64)."""
+    return "wamid." + base64.b64encode(b"\x15\x02\x00\x11\x18\x12" + uuid.uuid4().bytes).decode()
+
+
+def media_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def message_item(
+    type_: str,
+    obj: Any,
+    *,
+    wa_id: str | None = DEFAULT_WA_ID,
+    user_id: str | None = None,
+    wamid: str | None = None,
+    timestamp: int | None = None,
+    context_id: str | None = None,
+) -> dict[str, Any]:
+    """One ``messages[]`` item. ``wa_id=None`` leaves out ``from`` (a username/BSUID user)."""
+    item: dict[str, Any] = {}
+    if wa_id is not None:
+        item["from"] = wa_id
+    if user_id is not None:
+        item["from_user_id"] = user_id
+    item.update({
+        "id": wamid or new_wamid(),
+        "timestamp": str(int(time.time()) if timestamp is None else timestamp),
+        "type": type_,
+    })
+    if context_id is not None:
+        item["context"] = {"from": DEFAULT_DISPLAY_NUMBER, "id": context_id}
+    item[type_] = obj
+    return item
+
+
+def text_item(body: str, **kw: Any) -> dict[str, Any]:
+    return message_item("text", {"body": body}, **kw)
+
+
+def image_item(
+    media_id: str, *, caption: str | None = None, mime_type: str = "image/jpeg",
+    sha256: str | None = None, **kw: Any,
+) -> dict[str, Any]:
+    obj = {"mime_type": mime_type, "sha256": sha256 or media_sha256(media_id.encode()),
+           "id": media_id}
+    if caption is not None:
+        obj["caption"] = caption
+    return message_item("image", obj, **kw)
+
+
+def document_item(
+    media_id: str, filename: str = "documento.pdf", *, mime_type: str = "application/pdf",
+    caption: str | None = None, sha256: str | None = None, **kw: Any,
+) -> dict[str, Any]:
+    obj = {"filename": filename, "mime_type": mime_type,
+           "sha256": sha256 or media_sha256(media_id.encode()), "id": media_id}
+    if caption is not None:
+        obj["caption"] = caption
+    return message_item("document", obj, **kw)
+
+
+def audio_item(
+    media_id: str, *, voice: bool = True, mime_type: str = "audio/ogg; codecs=opus",
+    sha256: str | None = None, **kw: Any,
+) -> dict[str, Any]:
+    obj = {"mime_type": mime_type, "sha256": sha256 or media_sha256(media_id.encode()),
+           "id": media_id, "voice": voice}
+    return message_item("audio", obj, **kw)
+
+
+def reaction_item(message_id: str, emoji: str | None = "👍", **kw: Any) -> dict[str, Any]:
+    """A reaction; ``emoji=None`` is a removed reaction (Meta omits the key)."""
+    obj: dict[str, Any] = {"message_id": message_id}
+    if emoji is not None:
+        obj["emoji"] = emoji
+    return message_item("reaction", obj, **kw)
+
+
+def status_item(
+    wamid: str,
+    status: str,
+    *,
+    recipient_id: str = DEFAULT_WA_ID,
+    timestamp: int | None = None,
+    error_code: int | None = None,
+    error_title: str | None = None,
+) -> dict[str, Any]:
+    """One ``statuses[]`` item; ``error_code`` adds Meta's ``errors`` block (for ``failed``)."""
+    item: dict[str, Any] = {
+        "id": wamid, "status": status,
+        "timestamp": str(int(time.time()) if timestamp is None else timestamp),
+        "recipient_id": recipient_id,
+    }
+    if status == "sent":
+        item["pricing"] = {"billable": True, "pricing_model": "PMP", "type": "regular",
+                           "category": "service"}
+    if error_code is not None:
+        title = error_title or f"Error {error_code}"
+        item["errors"] = [{
+            "code": error_code, "title": title, "message": title,
+            "error_data": {"details": title},
+            "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+        }]
+    return item
+
+
+def webhook_payload(
+    messages: Sequence[dict[str, Any]] = (),
+    statuses: Sequence[dict[str, Any]] = (),
+    *,
+    contacts: list[dict[str, Any]] | None = None,
+    profile_name: str = "Ana María",
+    user_id: str | None = None,
+    phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
+    display_phone_number: str = DEFAULT_DISPLAY_NUMBER,
+    waba_id: str = DEFAULT_WABA_ID,
+) -> dict[str, Any]:
+    """A full envelope with one entry and one ``messages`` change.
+
+    Unless given, ``contacts`` is derived: one per distinct message sender (with the profile
+    name and ``user_id``), or one per status recipient without a profile, except on ``failed``
+    statuses (the BSUID-era shapes of the reference).
+    """
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": display_phone_number,
+                     "phone_number_id": phone_number_id},
+    }
+    if contacts is None:
+        contacts = _derive_contacts(messages, statuses, profile_name, user_id)
+    if contacts:
+        value["contacts"] = contacts
+    if messages:
+        value["messages"] = list(messages)
+    if statuses:
+        value["statuses"] = list(statuses)
+    return {"object": "whatsapp_business_account",
+            "entry": [{"id": waba_id, "changes": [{"field": "messages", "value": value}]}]}
+
+
+def _derive_contacts(
+    messages: Sequence[dict[str, Any]], statuses: Sequence[dict[str, Any]],
+    profile_name: str, user_id: str | None,
+) -> list[dict[str, Any]]:
+    contacts: list[dict[str, Any]] = []
+    seen: set[tuple[str | None, str | None]] = set()
+    for msg in messages:
+        key = (msg.get("from"), msg.get("from_user_id") or user_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        contact: dict[str, Any] = {"profile": {"name": profile_name}}
+        if key[0] is not None:
+            contact["wa_id"] = key[0]
+        if key[1] is not None:
+            contact["user_id"] = key[1]
+        contacts.append(contact)
+    for st in statuses:
+        if st.get("status") == "failed" or (st.get("recipient_id"), None) in seen:
+            continue
+        seen.add((st.get("recipient_id"), None))
+        contacts.append({"wa_id": st.get("recipient_id")})
+    return contacts
+
+
+def batch_webhook(*payloads: dict[str, Any]) -> dict[str, Any]:
+    """Merge several envelopes into one batched delivery (all their entries, in order)."""
+    return {"object": "whatsapp_business_account",
+            "entry": [entry for p in payloads for entry in p["entry"]]}
+
+
+def _envelope_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
+    names = ("profile_name", "phone_number_id", "display_phone_number", "waba_id")
+    return {name: kw.pop(name) for name in names if name in kw}
+
+
+def text_webhook(body: str, **kw: Any) -> dict[str, Any]:
+    env = _envelope_kwargs(kw)
+    return webhook_payload([text_item(body, **kw)], user_id=kw.get("user_id"), **env)
+
+
+def image_webhook(media_id: str, **kw: Any) -> dict[str, Any]:
+    env = _envelope_kwargs(kw)
+    return webhook_payload([image_item(media_id, **kw)], user_id=kw.get("user_id"), **env)
+
+
+def document_webhook(media_id: str, filename: str = "documento.pdf", **kw: Any) -> dict[str, Any]:
+    env = _envelope_kwargs(kw)
+    return webhook_payload([document_item(media_id, filename, **kw)], user_id=kw.get("user_id"),
+                           **env)
+
+
+def audio_webhook(media_id: str, **kw: Any) -> dict[str, Any]:
+    env = _envelope_kwargs(kw)
+    return webhook_payload([audio_item(media_id, **kw)], user_id=kw.get("user_id"), **env)
+
+
+def reaction_webhook(message_id: str, emoji: str | None = "👍", **kw: Any) -> dict[str, Any]:
+    env = _envelope_kwargs(kw)
+    return webhook_payload([reaction_item(message_id, emoji, **kw)], user_id=kw.get("user_id"),
+                           **env)
+
+
+def status_webhook(wamid: str, status: str, **kw: Any) -> dict[str, Any]:
+    env = _envelope_kwargs(kw)
+    return webhook_payload(statuses=[status_item(wamid, status, **kw)], **env)
+
+
+def signed_webhook(payload: dict[str, Any], app_secret: str) -> tuple[bytes, dict[str, str]]:
+    """The body bytes and headers Meta would POST: compact JSON with unicode escaped (as Meta
+    does) and ``X-Hub-Signature-256`` over those exact bytes (computed here, independently of
+    our own signature module)."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    digest = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"}
