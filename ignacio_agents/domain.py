@@ -67,3 +67,6 @@ class InboundMessage(BaseModel):
     text: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
     external_id: str | None = None  # e.g. the WhatsApp message id (wamid)
+    # Set when the channel already stored the user message (WhatsApp stores before queueing).
+    message_id: UUID | None = None
+    reply_to_external_id: str | None = None

@@ -23,6 +23,10 @@ def all_blueprints() -> list[Blueprint]:
 
 async def start_services(runtime: Runtime) -> None:
     """Open channel-level services (e.g. the WhatsApp Graph client) into ``runtime.services``."""
+    from channels.whatsapp.client import WhatsAppClient
+
+    if runtime.settings.whatsapp_configured:
+        runtime.services["whatsapp"] = WhatsAppClient.from_settings(runtime.settings)
 
 
 async def stop_services(runtime: Runtime) -> None:
