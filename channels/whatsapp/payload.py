@@ -446,7 +446,7 @@ def _message_item(
         sender = raw.get("from")
         return InboundWhatsAppMessage(
             type="unsupported", original_type=_str_or_none(raw.get("type")),
-            wa_id=sender if isinstance(sender, str) else None,
+            wa_id=_str_or_none(sender),
             timestamp=_timestamp(_str_or_none(raw.get("timestamp"))), **common,
         )
     contact = _match_contact(msg, index, count, contacts)

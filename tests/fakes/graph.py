@@ -252,9 +252,9 @@ class FakeGraphServer:
                     return snapshot
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    seen = [(r.method, r.path, r.status) for r in snapshot]
                     raise TimeoutError(
-                        f"condition not met within {timeout} s; "
-                        f"{len(snapshot)} request(s): {[(r.method, r.path, r.status) for r in snapshot]}"
+                        f"condition not met within {timeout} s; {len(seen)} request(s): {seen}"
                     )
                 self._cond.wait(remaining)
 
@@ -301,17 +301,17 @@ class FakeGraphServer:
         return self._answer(request, body, 200, answer)
 
     async def _upload(self, request: Request) -> Response:
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        upload = form.get("file")
         file_info: dict[str, Any] | None = None
         data = b""
-        if upload is not None and not isinstance(upload, str):
-            data = await upload.read()
-            file_info = {
-                "filename": upload.filename, "content_type": upload.content_type,
-                "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            }
+        async with request.form() as form:
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            upload = form.get("file")
+            if upload is not None and not isinstance(upload, str):
+                data = await upload.read()
+                file_info = {
+                    "filename": upload.filename, "content_type": upload.content_type,
+                    "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                }
         early = await self._preflight(request, fields, request.path_params["version"],
                                       request.path_params["phone_id"], file_info)
         if early is not None:
