@@ -69,7 +69,7 @@ def _cmd_migrate(_: argparse.Namespace) -> int:
 
 
 async def _create_admin(phone: str, name: str) -> str:
-    from ignacio_agents.crypto import normalize_phone, mask_phone
+    from ignacio_agents.crypto import mask_phone, normalize_phone
     from ignacio_agents.db import Database
     from ignacio_agents.migrations import migrate
     from ignacio_agents.runtime import phone_cipher, resolve_conninfo

@@ -158,7 +158,7 @@ class SupabaseBlobStore:
         self.bucket = bucket
         self._headers = {"apikey": service_key, "Authorization": f"Bearer {service_key}"}
         self._client = http_client or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
-        self._storage = AsyncStorageClient(self.base, self._headers, http_client=self._client)
+        self._storage = AsyncStorageClient(self.base + "/", self._headers, http_client=self._client)
 
     async def ensure_bucket(self) -> None:
         from storage3.exceptions import StorageApiError

@@ -111,7 +111,8 @@ class UserStore:
         return int(row["n"]) if row else 0
 
     async def list(
-        self, *, search: str | None = None, limit: int | None = None, cursor: str | None = None
+        self, *, search: str | None = None, limit: int | None = None, cursor: str | None = None,
+        phone_region: str | None = None,
     ) -> Page[User]:
         """Newest first. ``search`` matches the name, or the exact number through the blind index."""
         limit = clamp_limit(limit)
@@ -121,7 +122,7 @@ class UserStore:
 
             term = search.strip()
             try:
-                phone_hmac = self.cipher.blind_index(normalize_phone(term))
+                phone_hmac = self.cipher.blind_index(normalize_phone(term, phone_region))
             except InvalidPhoneNumber:
                 phone_hmac = None
             like = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
