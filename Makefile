@@ -1,0 +1,66 @@
+# Ignacio: the two commands.
+#   make run   - set up everything (Python env, web UI) and start the app on the embedded database
+#   make test  - set up everything and run every test (Python, offline evals, web unit + browser)
+# Needs only Python >= 3.11 and Node 20+. Everything else is installed by these targets.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+WEB_STAMP := frontend/node_modules/.installed-$(shell cat frontend/package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
+WEB_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test setup web lint test-python test-web test-browser evals clean chromium
+
+run: setup web
+	$(BIN)/ignacio serve
+
+test: setup web-deps chromium lint test-python evals test-web test-browser
+	@echo "make test: all suites passed"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+web-deps: $(WEB_STAMP)
+
+$(WEB_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	rm -f frontend/node_modules/.installed-* && touch $@
+
+web: web-deps frontend/dist/index.html
+
+frontend/dist/index.html: $(WEB_SOURCES) $(WEB_STAMP)
+	cd frontend && npm run build
+
+# Browser tests drive Debian's Chromium (a test tool's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    else echo "Install Chromium (e.g. 'sudo apt-get install chromium') for the browser tests"; exit 1; fi; }
+
+lint: setup
+	$(BIN)/ruff check .
+
+test-python: setup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+evals: setup
+	$(BIN)/ignacio eval --report reports/evals.json
+
+test-web: web-deps
+	cd frontend && npm run lint && npm run typecheck && npm test && npm run check:api
+
+test-browser: setup web chromium
+	cd frontend && npm run test:e2e
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest-pgdata reports
