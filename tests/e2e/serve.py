@@ -1,0 +1,114 @@
+"""Run the real app for browser tests: embedded Postgres in a fresh temp dir, the offline model,
+WhatsApp pointed at a fake Graph API server on loopback, and a tiny control server that tells the
+browser tests which sign-in code the fake captured (tests read codes where a phone would).
+
+Usage: python -m tests.e2e.serve --port 8765 --control-port 8766
+Prints one JSON line {"app": url, "control": url, "graph": url} once everything answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.fakes.graph import FakeGraphServer
+
+ADMIN = ("+34600000001", "Ada Admin")
+PARTICIPANT = ("+34600000002", "Pablo Participante")
+
+
+def _codes(graph: FakeGraphServer, phone: str) -> list[str]:
+    codes = []
+    for req in graph.requests:
+        body = req.json or {}
+        if body.get("type") != "template" or body.get("to", "").lstrip("+") != phone.lstrip("+"):
+            continue
+        for comp in body["template"].get("components", []):
+            if comp.get("type") == "body":
+                codes.append(comp["parameters"][0]["text"])
+    return codes
+
+
+def control_app(graph: FakeGraphServer) -> Starlette:
+    async def otp(request: Request) -> JSONResponse:
+        codes = _codes(graph, request.query_params.get("phone", ""))
+        if not codes:
+            return JSONResponse({"error": "no code captured"}, 404)
+        return JSONResponse({"code": codes[-1], "count": len(codes)})
+
+    async def users(_: Request) -> JSONResponse:
+        return JSONResponse({"admin": {"phone": ADMIN[0], "name": ADMIN[1]},
+                             "participant": {"phone": PARTICIPANT[0], "name": PARTICIPANT[1]}})
+
+    return Starlette(routes=[Route("/otp", otp), Route("/users", users)])
+
+
+async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
+    from ignacio_agents.runtime import open_runtime
+
+    async with open_runtime(settings) as rt:
+        for (phone, name), admin in ((ADMIN, True), (PARTICIPANT, False)):
+            if await rt.store.users.get_by_phone(phone) is None:
+                await rt.store.users.create(phone, name, is_admin=admin)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--control-port", type=int, default=8766)
+    args = parser.parse_args()
+
+    from api.app import create_app
+    from ignacio_agents.settings import load_settings
+
+    data_dir = Path(tempfile.mkdtemp(prefix="ignacio-e2e-"))
+    # Registered before the embedded server starts, so it runs after the server's own
+    # atexit stop (atexit is last-in, first-out): never delete a live pgdata.
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    graph = FakeGraphServer().start()
+    settings = load_settings(
+        data_dir=data_dir, database_url=None, ignacio_env="development",
+        pydantic_ai_model="test", openai_api_key=None, run_worker_in_process=True,
+        job_poll_interval_seconds=0.2, **graph.settings_overrides(),
+    )
+    asyncio.run(_seed(settings))
+
+    control = uvicorn.Server(uvicorn.Config(control_app(graph), host="127.0.0.1",
+                                            port=args.control_port, log_level="warning"))
+    threading.Thread(target=control.run, daemon=True).start()
+    app_server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
+                                               port=args.port, log_level="warning"))
+
+    def announce() -> None:
+        while not app_server.started:
+            threading.Event().wait(0.05)
+        print(json.dumps({"app": f"http://127.0.0.1:{args.port}",
+                          "control": f"http://127.0.0.1:{args.control_port}",
+                          "graph": graph.base_url}), flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: setattr(app_server, "should_exit", True))
+    try:
+        app_server.run()
+    finally:
+        control.should_exit = True
+        graph.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
