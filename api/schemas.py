@@ -1,0 +1,264 @@
+"""Public request and response shapes of the HTTP API.
+
+Class names are the OpenAPI component names the web client is typed against (``User``,
+``TokenPair``, ``Message``...), so renaming one is an API change. Phone numbers appear only in
+``User``, which is returned to its owner (``/users/me``, sign-in) and to admins.
+
+``message_out`` is the one place a stored message becomes JSON, shared by the chat and the admin
+transcript routers so both show the same message the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from ignacio_agents.domain import Channel, DeliveryStatus, MessageType, ProjectKind
+from ignacio_agents.store.conversations import Conversation
+from ignacio_agents.store.messages import Delivery as StoredDelivery
+from ignacio_agents.store.messages import Message as StoredMessage
+from ignacio_agents.store.profiles import ProjectProfile
+from ignacio_agents.store.users import User as StoredUser
+
+
+class Language(StrEnum):
+    es = "es"
+    en = "en"
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+class OtpRequest(BaseModel):
+    phone_number: str = Field(min_length=1, max_length=32)
+
+
+class OtpSent(BaseModel):
+    status: str
+    message: str
+
+
+class OtpVerify(BaseModel):
+    phone_number: str = Field(min_length=1, max_length=32)
+    code: str = Field(min_length=1, max_length=16)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+class Project(BaseModel):
+    """The project profile the advisor answers with."""
+
+    project_name: str | None = None
+    kind: ProjectKind | None = None
+    stage: str | None = None
+    description: str | None = None
+    goals: str | None = None
+
+
+class ProjectUpdate(BaseModel):
+    """Only the fields sent change; ``null`` clears one."""
+
+    project_name: str | None = Field(default=None, max_length=200)
+    kind: ProjectKind | None = None
+    stage: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    goals: str | None = Field(default=None, max_length=4000)
+
+
+class User(BaseModel):
+    id: UUID
+    phone_number: str  # E.164; this model goes only to its owner and to admins
+    name: str | None
+    is_admin: bool
+    is_active: bool
+    preferred_language: Language
+    created_at: datetime
+    updated_at: datetime
+    project: Project
+
+
+UserOut = User  # the name the backend code uses; ``User`` is the OpenAPI name
+
+
+class UserPage(BaseModel):
+    items: list[User]
+    next_cursor: str | None = None
+
+
+class MeUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    preferred_language: Language | None = None
+    project: ProjectUpdate | None = None
+
+
+class UserCreate(BaseModel):
+    phone_number: str = Field(min_length=1, max_length=32)
+    name: str | None = Field(default=None, max_length=255)
+    is_admin: bool = False
+    preferred_language: Language = Language.es
+
+
+class UserUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    is_admin: bool | None = None
+    is_active: bool | None = None
+    preferred_language: Language | None = None
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
+    expires_in: int  # seconds until the access token expires
+    user: User
+
+
+def user_out(user: StoredUser, project: ProjectProfile) -> User:
+    language = user.preferred_language if user.preferred_language in ("es", "en") else "es"
+    return User(
+        id=user.id, phone_number=user.phone_number, name=user.name, is_admin=user.is_admin,
+        is_active=user.is_active, preferred_language=Language(language),
+        created_at=user.created_at, updated_at=user.updated_at,
+        project=Project.model_validate(project.model_dump()),
+    )
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+class Attachment(BaseModel):
+    file_id: UUID
+    file_name: str
+    content_type: str
+    size: int
+    kind: str
+
+
+class Message(BaseModel):
+    id: UUID
+    conversation_id: UUID
+    role: Literal["user", "assistant"]
+    content: str
+    message_type: MessageType
+    channel: Channel
+    agent: str | None
+    answer: dict[str, Any] | None
+    status: DeliveryStatus
+    error_code: str | None
+    is_fallback: bool
+    feedback: int | None
+    created_at: datetime
+    attachments: list[Attachment]
+
+
+def _attachments(message: StoredMessage) -> list[Attachment]:
+    if message.file_id is None or message.file_name is None:
+        return []  # no attachment, or its file was deleted since
+    kind = message.message_type.value if message.message_type != MessageType.text else "document"
+    return [Attachment(
+        file_id=message.file_id, file_name=message.file_name,
+        content_type=message.file_type or "application/octet-stream",
+        size=message.file_size or 0, kind=kind,
+    )]
+
+
+def message_model(message: StoredMessage) -> Message:
+    return Message(
+        id=message.id, conversation_id=message.conversation_id,
+        role="user" if message.is_from_user else "assistant",
+        content=message.content or "", message_type=message.message_type,
+        channel=message.channel, agent=message.agent, answer=message.answer,
+        status=message.status, error_code=message.error_code, is_fallback=message.is_fallback,
+        feedback=message.feedback, created_at=message.created_at,
+        attachments=_attachments(message),
+    )
+
+
+def message_out(message: StoredMessage) -> dict[str, Any]:
+    """A stored message as the JSON every client sees (plain JSON types, ready for SSE too)."""
+    return message_model(message).model_dump(mode="json")
+
+
+# --- admin ---------------------------------------------------------------------------------------
+
+
+class UserRef(BaseModel):
+    id: UUID
+    name: str | None
+
+
+class AdminConversation(BaseModel):
+    id: UUID
+    title: str | None
+    channel: Channel
+    created_at: datetime
+    updated_at: datetime
+    user: UserRef
+    message_count: int
+
+
+class AdminConversationPage(BaseModel):
+    items: list[AdminConversation]
+    next_cursor: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    """One WhatsApp message actually sent for an answer (long answers are split in parts)."""
+
+    part_index: int
+    whatsapp_message_id: str | None
+    status: DeliveryStatus
+    error_code: str | None
+    updated_at: datetime
+
+
+class TranscriptMessage(Message):
+    deliveries: list[DeliveryOut]
+
+
+class Transcript(BaseModel):
+    conversation: Conversation
+    user: User
+    messages: list[TranscriptMessage]
+
+
+def transcript_message(message: StoredMessage, deliveries: list[StoredDelivery]) -> TranscriptMessage:
+    return TranscriptMessage(
+        **message_model(message).model_dump(),
+        deliveries=[DeliveryOut.model_validate(d.model_dump()) for d in deliveries],
+    )
+
+
+class AuditEntry(BaseModel):
+    id: int
+    actor_id: UUID | None
+    actor_name: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    client_ip: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None = None
