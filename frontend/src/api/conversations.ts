@@ -73,16 +73,17 @@ export async function streamMessage(
     return result;
   }
 
-  let result: TurnResult | null = null;
+  // Set from the event callback (a box, so the compiler does not narrow it to null).
+  const outcome: { result: TurnResult | null } = { result: null };
   try {
     await readSse(response.body, ({ event, data }) => {
       const turnEvent = toTurnEvent(event, data);
       if (!turnEvent) return;
-      if (turnEvent.type === 'done') result = { user_message: turnEvent.user_message, message: turnEvent.message };
+      if (turnEvent.type === 'done') outcome.result = { user_message: turnEvent.user_message, message: turnEvent.message };
       onEvent(turnEvent);
     });
   } catch (cause) {
-    if (!result) throw networkError(cause);
+    if (!outcome.result) throw networkError(cause);
   }
-  return result;
+  return outcome.result;
 }

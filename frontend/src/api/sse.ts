@@ -33,7 +33,10 @@ export function createSseParser(onMessage: (message: SseMessage) => void): SsePa
   };
 
   const line = (text: string) => {
-    if (text === '') return dispatch();
+    if (text === '') {
+      dispatch();
+      return;
+    }
     if (text.startsWith(':')) return; // comment / keep-alive
     const colon = text.indexOf(':');
     const field = colon === -1 ? text : text.slice(0, colon);

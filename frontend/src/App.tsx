@@ -1,0 +1,98 @@
+/** Providers and routes. Every route is a deep link: the server answers unknown paths with index.html. */
+import { useEffect } from 'react';
+import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
+import { AppShell } from './components/AppShell';
+import { EmptyState } from './components/ui';
+import { AdminLayout } from './features/admin/AdminLayout';
+import { AuditPage } from './features/admin/AuditPage';
+import { ConversationsPage } from './features/admin/ConversationsPage';
+import { TranscriptPage } from './features/admin/TranscriptPage';
+import { UsersPage } from './features/admin/UsersPage';
+import { AuthProvider, useAuth } from './features/auth/AuthContext';
+import { RequireAdmin, RequireAuth } from './features/auth/guards';
+import { LoginPage } from './features/auth/LoginPage';
+import { ChatLayout } from './features/chat/ChatLayout';
+import { chatStore } from './features/chat/chatStore';
+import { ConversationView } from './features/chat/ConversationView';
+import { ProfilePage } from './features/profile/ProfilePage';
+import { I18nProvider, useI18n } from './i18n';
+
+function NotFound() {
+  const { t } = useI18n();
+  return (
+    <main className="page page--narrow" id="main">
+      <EmptyState icon="help" title={t('app.notFound')}>
+        <Link to="/" className="btn btn--primary">
+          {t('app.backHome')}
+        </Link>
+      </EmptyState>
+    </main>
+  );
+}
+
+/** Nothing of a signed-out user's conversations stays in memory. */
+function ForgetOnSignOut() {
+  const { status } = useAuth();
+  useEffect(() => {
+    if (status === 'signed_out') chatStore.reset();
+  }, [status]);
+  return null;
+}
+
+function LangAttribute() {
+  const { lang } = useI18n();
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+  return null;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppShell />
+          </RequireAuth>
+        }
+      >
+        <Route element={<ChatLayout />}>
+          <Route index element={<ConversationView />} />
+          <Route path="c/:conversationId" element={<ConversationView />} />
+        </Route>
+        <Route path="profile" element={<ProfilePage />} />
+        <Route
+          path="admin"
+          element={
+            <RequireAdmin>
+              <AdminLayout />
+            </RequireAdmin>
+          }
+        >
+          <Route index element={<Navigate to="/admin/users" replace />} />
+          <Route path="users" element={<UsersPage />} />
+          <Route path="conversations" element={<ConversationsPage />} />
+          <Route path="conversations/:conversationId" element={<TranscriptPage />} />
+          <Route path="audit" element={<AuditPage />} />
+        </Route>
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
+
+export function App() {
+  return (
+    <I18nProvider>
+      <AuthProvider>
+        <LangAttribute />
+        <ForgetOnSignOut />
+        <BrowserRouter>
+          <AppRoutes />
+        </BrowserRouter>
+      </AuthProvider>
+    </I18nProvider>
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * Modal dialogs on the native <dialog> element: focus trapping, Escape to
+ * close and the inert background come from the browser.
+ */
+import { useEffect, useId, useRef, type SyntheticEvent, type ReactNode } from 'react';
+import { useI18n } from '../i18n';
+import { Icon } from './Icon';
+
+interface DialogProps {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  /** Wraps the body in a form; submitting it calls this. */
+  onSubmit?: () => void;
+  testId?: string;
+}
+
+export function Dialog({ open, title, onClose, children, footer, onSubmit, testId }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const { t } = useI18n();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      if (typeof dialog.showModal === 'function') dialog.showModal();
+      else dialog.setAttribute('open', '');
+    } else if (!open && dialog.open) {
+      if (typeof dialog.close === 'function') dialog.close();
+      else dialog.removeAttribute('open');
+    }
+  }, [open]);
+
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    onSubmit?.();
+  };
+
+  const body = (
+    <>
+      <header className="dialog__header">
+        <h2 id={titleId} className="dialog__title">
+          {title}
+        </h2>
+        <button type="button" className="icon-btn" onClick={onClose} aria-label={t('common.close')}>
+          <Icon name="x" />
+        </button>
+      </header>
+      <div className="dialog__body">{children}</div>
+      {footer && <footer className="dialog__footer">{footer}</footer>}
+    </>
+  );
+
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={titleId}
+      data-testid={testId}
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+      onClick={(event) => {
+        if (event.target === ref.current) onClose();
+      }}
+    >
+      {open && (onSubmit ? <form onSubmit={submit}>{body}</form> : body)}
+    </dialog>
+  );
+}
+
+interface ConfirmProps {
+  open: boolean;
+  title: string;
+  body: ReactNode;
+  confirmLabel: string;
+  busy?: boolean;
+  error?: string | null;
+  onConfirm: () => void;
+  onClose: () => void;
+}
+
+/** "Are you sure?" for destructive actions; the confirm button is red and not the default focus. */
+export function ConfirmDialog({ open, title, body, confirmLabel, busy, error, onConfirm, onClose }: ConfirmProps) {
+  const { t } = useI18n();
+  return (
+    <Dialog
+      open={open}
+      title={title}
+      onClose={onClose}
+      testId="confirm-dialog"
+      footer={
+        <>
+          <button type="button" className="btn btn--secondary" onClick={onClose} autoFocus>
+            {t('common.cancel')}
+          </button>
+          <button type="button" className="btn btn--danger" onClick={onConfirm} disabled={busy} data-testid="confirm-button">
+            {confirmLabel}
+          </button>
+        </>
+      }
+    >
+      <p>{body}</p>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Dialog>
+  );
+}

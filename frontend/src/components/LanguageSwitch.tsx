@@ -1,0 +1,28 @@
+import { useI18n, type Lang } from '../i18n';
+
+/** A two-option language switch; `onChange` lets signed-in pages also save it to the profile. */
+export function LanguageSwitch({ onChange }: { onChange?: (lang: Lang) => void }) {
+  const { lang, setLang, t } = useI18n();
+  const choose = (next: Lang) => {
+    if (next === lang) return;
+    setLang(next);
+    onChange?.(next);
+  };
+  return (
+    <div className="lang-switch" role="group" aria-label={t('app.language')}>
+      {(['es', 'en'] as const).map((option) => (
+        <button
+          key={option}
+          type="button"
+          className="lang-switch__option"
+          aria-pressed={lang === option}
+          lang={option}
+          onClick={() => choose(option)}
+          title={t(option === 'es' ? 'app.lang.es' : 'app.lang.en')}
+        >
+          {option.toUpperCase()}
+        </button>
+      ))}
+    </div>
+  );
+}

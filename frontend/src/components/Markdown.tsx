@@ -1,0 +1,70 @@
+/**
+ * Renders model- or user-written Markdown safely: raw HTML is never turned
+ * into DOM (no rehype-raw; HTML in the source is shown as the literal text it
+ * is), and links are limited to http(s)/mailto and open in a new tab without
+ * an opener.
+ */
+import ReactMarkdown, { type Components } from 'react-markdown';
+import remarkGfm from 'remark-gfm';
+
+const SAFE_URL = /^(https?:|mailto:)/i;
+
+export function safeUrl(url: string): string {
+  const trimmed = url.trim();
+  return SAFE_URL.test(trimmed) ? trimmed : '';
+}
+
+interface MdNode {
+  type: string;
+  value?: string;
+  children?: MdNode[];
+}
+
+/** A remark plugin: inline or block HTML becomes plain text, so `<b>` reads as `<b>`. */
+function remarkHtmlAsText() {
+  const walk = (node: MdNode) => {
+    if (node.type === 'html') node.type = 'text';
+    node.children?.forEach(walk);
+  };
+  return walk;
+}
+
+const remarkPlugins = [remarkGfm, remarkHtmlAsText];
+
+const components: Components = {
+  a: ({ href, children }) => {
+    const url = safeUrl(href ?? '');
+    if (!url) return <span>{children}</span>;
+    return (
+      <a href={url} target="_blank" rel="noopener noreferrer nofollow">
+        {children}
+      </a>
+    );
+  },
+  // Images in answers could track readers or break layout: show their alt text as a link instead.
+  img: ({ src, alt }) => {
+    const url = typeof src === 'string' ? safeUrl(src) : '';
+    return url ? (
+      <a href={url} target="_blank" rel="noopener noreferrer nofollow">
+        {alt || url}
+      </a>
+    ) : (
+      <span>{alt}</span>
+    );
+  },
+  table: ({ children }) => (
+    <div className="md-table">
+      <table>{children}</table>
+    </div>
+  ),
+};
+
+export function Markdown({ children, className }: { children: string; className?: string }) {
+  return (
+    <div className={className ? `markdown ${className}` : 'markdown'}>
+      <ReactMarkdown remarkPlugins={remarkPlugins} urlTransform={safeUrl} components={components}>
+        {children}
+      </ReactMarkdown>
+    </div>
+  );
+}

@@ -1,0 +1,204 @@
+/** Admin: every conversation, filtered by user, channel, specialist, dates and text; filters live in the URL. */
+import { useEffect, useId, useState, type SyntheticEvent } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { adminListConversations, type ConversationFilters } from '../../api/admin';
+import type { Agent, Channel, User } from '../../api/types';
+import { listUsers } from '../../api/users';
+import { Icon } from '../../components/Icon';
+import { Alert, Badge, EmptyState, Spinner } from '../../components/ui';
+import { useErrorText } from '../../hooks/useErrorText';
+import { usePaged } from '../../hooks/usePaged';
+import { useI18n } from '../../i18n';
+import { AGENTS, SPECIALISTS } from '../chat/specialists';
+
+const FILTER_KEYS = ['user_id', 'channel', 'agent', 'date_from', 'date_to', 'q'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+type FilterForm = Record<FilterKey, string>;
+
+function readFilters(params: URLSearchParams): FilterForm {
+  return Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as FilterForm;
+}
+
+/** Dates from <input type="date"> become whole-day bounds in the user's time zone. */
+function toApiFilters(form: FilterForm): ConversationFilters {
+  const dayStart = (d: string) => (d ? new Date(`${d}T00:00:00`).toISOString() : undefined);
+  const dayEnd = (d: string) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefined);
+  return {
+    user_id: form.user_id || undefined,
+    channel: (form.channel || undefined) as Channel | undefined,
+    agent: (form.agent || undefined) as Agent | undefined,
+    date_from: dayStart(form.date_from),
+    date_to: dayEnd(form.date_to),
+    q: form.q.trim() || undefined,
+  };
+}
+
+function useUserOptions(): User[] {
+  const [users, setUsers] = useState<User[]>([]);
+  useEffect(() => {
+    let active = true;
+    listUsers({ limit: 100 }).then(
+      (page) => active && setUsers(page.items),
+      () => undefined,
+    );
+    return () => {
+      active = false;
+    };
+  }, []);
+  return users;
+}
+
+export function ConversationsPage() {
+  const { t, formatDate } = useI18n();
+  const errorText = useErrorText();
+  const id = useId();
+  const [params, setParams] = useSearchParams();
+  const applied = readFilters(params);
+  const [form, setForm] = useState<FilterForm>(applied);
+  const userOptions = useUserOptions();
+  const key = params.toString();
+  const conversations = usePaged((cursor) => adminListConversations(toApiFilters(readFilters(params)), cursor), key);
+
+  const [syncedKey, setSyncedKey] = useState(key);
+  if (syncedKey !== key) {
+    // The URL changed (back button, a link from the users page): show its filters.
+    setSyncedKey(key);
+    setForm(applied);
+  }
+
+  const apply = (event?: SyntheticEvent, next: FilterForm = form) => {
+    event?.preventDefault();
+    const search = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (next[k]) search.set(k, next[k]);
+    setParams(search);
+  };
+
+  const set = (k: FilterKey) => (value: string) => setForm((f) => ({ ...f, [k]: value }));
+  const field = (k: string) => `${id}-${k}`;
+  const hasFilters = FILTER_KEYS.some((k) => applied[k]);
+  const knownUser = userOptions.some((u) => u.id === form.user_id);
+
+  return (
+    <section className="panel" aria-labelledby={field('title')}>
+      <div className="panel__header">
+        <h2 id={field('title')} className="panel__title">
+          {t('admin.conversations')}
+        </h2>
+      </div>
+      <form className="filters" onSubmit={apply} aria-label={t('common.filters')} data-testid="conversation-filters">
+        <div className="field">
+          <label htmlFor={field('q')}>{t('admin.textSearch')}</label>
+          <div className="input-with-icon">
+            <Icon name="search" />
+            <input id={field('q')} type="search" value={form.q} onChange={(e) => set('q')(e.target.value)} />
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor={field('user')}>{t('admin.user')}</label>
+          <select id={field('user')} value={form.user_id} onChange={(e) => set('user_id')(e.target.value)}>
+            <option value="">{t('admin.allUsers')}</option>
+            {form.user_id && !knownUser && <option value={form.user_id}>{form.user_id.slice(0, 8)}…</option>}
+            {userOptions.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name || u.phone_number}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={field('channel')}>{t('admin.channel')}</label>
+          <select id={field('channel')} value={form.channel} onChange={(e) => set('channel')(e.target.value)}>
+            <option value="">{t('admin.allChannels')}</option>
+            <option value="web">{t('channel.web')}</option>
+            <option value="whatsapp">{t('channel.whatsapp')}</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={field('agent')}>{t('admin.agent')}</label>
+          <select id={field('agent')} value={form.agent} onChange={(e) => set('agent')(e.target.value)}>
+            <option value="">{t('admin.allAgents')}</option>
+            {AGENTS.map((agent) => (
+              <option key={agent} value={agent}>
+                {t(SPECIALISTS[agent].label)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={field('from')}>{t('admin.dateFrom')}</label>
+          <input id={field('from')} type="date" value={form.date_from} onChange={(e) => set('date_from')(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={field('to')}>{t('admin.dateTo')}</label>
+          <input id={field('to')} type="date" value={form.date_to} onChange={(e) => set('date_to')(e.target.value)} />
+        </div>
+        <div className="filters__actions">
+          <button type="submit" className="btn btn--primary">
+            {t('common.apply')}
+          </button>
+          {hasFilters && (
+            <button
+              type="button"
+              className="btn btn--ghost"
+              onClick={() => apply(undefined, Object.fromEntries(FILTER_KEYS.map((k) => [k, ''])) as FilterForm)}
+            >
+              {t('common.clearFilters')}
+            </button>
+          )}
+        </div>
+      </form>
+
+      {conversations.error != null && (
+        <Alert onRetry={conversations.reload} retryLabel={t('common.retry')}>
+          {errorText(conversations.error)}
+        </Alert>
+      )}
+      {conversations.items.length === 0 && !conversations.loading && conversations.error == null ? (
+        <EmptyState icon="chat" title={t('admin.noConversations')} />
+      ) : (
+        <div className="table-wrap">
+          <table className="table" data-testid="admin-conversations-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.conversationTitle')}</th>
+                <th scope="col">{t('admin.user')}</th>
+                <th scope="col">{t('admin.channel')}</th>
+                <th scope="col">{t('admin.messages')}</th>
+                <th scope="col">{t('admin.updated')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {conversations.items.map((c) => (
+                <tr key={c.id} data-testid="admin-conversation-row">
+                  <td data-label={t('admin.conversationTitle')}>
+                    <Link to={`/admin/conversations/${c.id}`} className="cell-link">
+                      {c.title?.trim() || t('chat.untitled')}
+                    </Link>
+                  </td>
+                  <td data-label={t('admin.user')}>
+                    <Link to={`/admin/conversations?user_id=${encodeURIComponent(c.user.id)}`} className="cell-sub-link">
+                      {c.user.name || c.user.id.slice(0, 8)}
+                    </Link>
+                  </td>
+                  <td data-label={t('admin.channel')}>
+                    <Badge tone={c.channel === 'whatsapp' ? 'whatsapp' : 'neutral'} icon={c.channel === 'whatsapp' ? 'phone' : 'globe'}>
+                      {t(`channel.${c.channel}`)}
+                    </Badge>
+                  </td>
+                  <td data-label={t('admin.messages')}>{c.message_count}</td>
+                  <td data-label={t('admin.updated')}>{formatDate(c.updated_at, 'long')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {conversations.loading && <Spinner label={t('app.loading')} />}
+      {conversations.hasMore && !conversations.loading && (
+        <button type="button" className="btn btn--ghost" onClick={conversations.loadMore}>
+          {t('common.loadMore')}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+/** Admin: one conversation as it happened, with channel, specialist, delivery status and attachments per message. */
+import { useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { adminTranscript } from '../../api/admin';
+import type { Transcript } from '../../api/types';
+import { Icon } from '../../components/Icon';
+import { Alert, Badge, PageLoader } from '../../components/ui';
+import { useErrorText } from '../../hooks/useErrorText';
+import { useI18n } from '../../i18n';
+import { MessageItem } from '../chat/MessageItem';
+
+export function TranscriptPage() {
+  const { conversationId = '' } = useParams();
+  const { t, formatDate } = useI18n();
+  const errorText = useErrorText();
+  const [result, setResult] = useState<{ id: string; transcript?: Transcript; error?: unknown } | null>(null);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let active = true;
+    adminTranscript(conversationId).then(
+      (transcript) => active && setResult({ id: conversationId, transcript }),
+      (error: unknown) => active && setResult({ id: conversationId, error }),
+    );
+    return () => {
+      active = false;
+    };
+  }, [conversationId, attempt]);
+
+  const back = (
+    <Link to="/admin/conversations" className="back-link">
+      <Icon name="arrowLeft" size={16} />
+      {t('admin.backToConversations')}
+    </Link>
+  );
+
+  if (result?.id !== conversationId) return <PageLoader label={t('app.loading')} />;
+  if (!result.transcript) {
+    return (
+      <section className="panel">
+        {back}
+        <Alert onRetry={() => setAttempt((n) => n + 1)} retryLabel={t('common.retry')}>
+          {errorText(result.error)}
+        </Alert>
+      </section>
+    );
+  }
+
+  const { conversation, user, messages } = result.transcript;
+  return (
+    <section className="panel transcript" data-testid="transcript">
+      {back}
+      <header className="transcript__header">
+        <div>
+          <h2 className="panel__title">{conversation.title?.trim() || t('chat.untitled')}</h2>
+          <p className="muted">
+            {formatDate(conversation.created_at, 'long')} · {t('admin.messageCount', { count: messages.length })}
+          </p>
+        </div>
+        <dl className="transcript__facts">
+          <div>
+            <dt>{t('admin.participantInfo')}</dt>
+            <dd>
+              <Link to={`/admin/conversations?user_id=${encodeURIComponent(user.id)}`}>{user.name || t('common.none')}</Link>
+              <span className="mono cell-sub">{user.phone_number}</span>
+            </dd>
+          </div>
+          <div>
+            <dt>{t('admin.channel')}</dt>
+            <dd>
+              <Badge tone={conversation.channel === 'whatsapp' ? 'whatsapp' : 'neutral'} icon={conversation.channel === 'whatsapp' ? 'phone' : 'globe'}>
+                {t(`channel.${conversation.channel}`)}
+              </Badge>
+            </dd>
+          </div>
+        </dl>
+      </header>
+      <ol className="messages__list transcript__messages" aria-label={t('admin.transcript')}>
+        {messages.map((message) => (
+          <MessageItem key={message.id} message={message} variant="admin" />
+        ))}
+      </ol>
+    </section>
+  );
+}

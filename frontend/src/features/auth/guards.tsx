@@ -1,0 +1,24 @@
+import type { ReactNode } from 'react';
+import { Navigate, useLocation } from 'react-router';
+import { PageLoader } from '../../components/ui';
+import { useI18n } from '../../i18n';
+import { useAuth } from './AuthContext';
+
+/** Sends signed-out visitors to /login, remembering where they were going. */
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const { status } = useAuth();
+  const location = useLocation();
+  const { t } = useI18n();
+  if (status === 'loading') return <PageLoader label={t('app.loading')} />;
+  if (status === 'signed_out') {
+    return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  }
+  return <>{children}</>;
+}
+
+/** Admin pages: non-admins are sent to the chat (the API refuses them anyway). */
+export function RequireAdmin({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  if (!user?.is_admin) return <Navigate to="/" replace />;
+  return <>{children}</>;
+}

@@ -1,0 +1,209 @@
+/** One conversation (or the welcome screen at `/`): header, transcript, streamed answer and composer. */
+import { useEffect, useRef, useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { createConversation } from '../../api/conversations';
+import { ApiError } from '../../api/errors';
+import type { Attachment, Message } from '../../api/types';
+import { Icon } from '../../components/Icon';
+import { Alert, Badge, PageLoader } from '../../components/ui';
+import { useErrorText } from '../../hooks/useErrorText';
+import { useI18n } from '../../i18n';
+import { useUser } from '../auth/AuthContext';
+import { useChatContext } from './ChatLayout';
+import { chatStore, useConversation } from './chatStore';
+import { Composer } from './Composer';
+import { MessageItem } from './MessageItem';
+import { MessageList } from './MessageList';
+import { specialistLook } from './specialists';
+import { StreamingAnswer } from './StreamingAnswer';
+import { Welcome } from './Welcome';
+
+const TITLE_LENGTH = 60;
+
+function titleFrom(content: string): string {
+  const line = content.trim().split('\n')[0] ?? '';
+  return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
+}
+
+/** The user message a fallback answer replied to, to send it again. */
+function turnToRetry(messages: Message[]): Message | null {
+  const last = messages[messages.length - 1];
+  if (last?.role !== 'assistant' || !last.is_fallback) return null;
+  for (let i = messages.length - 2; i >= 0; i--) {
+    const message = messages[i];
+    if (message?.role === 'user') return message;
+  }
+  return null;
+}
+
+export function ConversationView() {
+  const { conversationId } = useParams();
+  const { t } = useI18n();
+  const user = useUser();
+  const navigate = useNavigate();
+  const errorText = useErrorText();
+  const { conversations, openSidebar, addConversation } = useChatContext();
+  const state = useConversation(conversationId);
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const lastSpecialist = useRef<string | null>(null);
+
+  const conversation = conversations.items.find((c) => c.id === conversationId);
+  const pending = state.pending;
+
+  useEffect(() => {
+    if (conversationId) void chatStore.open(conversationId);
+  }, [conversationId]);
+
+  // Screen readers hear who is answering, then that the answer is ready (not every streamed word).
+  const pendingSpecialist = pending ? (pending.specialist ?? '') : null;
+  useEffect(() => {
+    if (pendingSpecialist === null) {
+      if (lastSpecialist.current !== null) {
+        setAnnouncement(t('chat.answerReady', { specialist: t(specialistLook(lastSpecialist.current).label) }));
+      }
+      lastSpecialist.current = null;
+      return;
+    }
+    lastSpecialist.current = pendingSpecialist;
+    setAnnouncement(
+      pendingSpecialist ? t('chat.answering', { specialist: t(specialistLook(pendingSpecialist).label) }) : t('chat.thinking'),
+    );
+  }, [pendingSpecialist, t]);
+
+  const send = async (content: string, attachments: Attachment[]) => {
+    if (conversationId) {
+      void chatStore.send(conversationId, content, attachments);
+      return;
+    }
+    setCreating(true);
+    setCreateError(null);
+    try {
+      const created = await createConversation(titleFrom(content));
+      addConversation(created);
+      void chatStore.send(created.id, content, attachments);
+      void navigate(`/c/${created.id}`);
+    } catch (error) {
+      setCreateError(errorText(error));
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  const retryOf = turnToRetry(state.messages);
+  const notFound = state.status === 'error' && state.error instanceof ApiError && (state.error.status === 404 || state.error.status === 422);
+  const readOnly = conversation?.channel === 'whatsapp';
+  const title = conversationId ? conversation?.title?.trim() || t('chat.untitled') : t('chat.new');
+
+  let body;
+  if (!conversationId) {
+    body = <Welcome name={user.name} onAsk={(q) => void send(q, [])} />;
+  } else if (notFound) {
+    body = (
+      <div className="conversation__notice">
+        <Alert>{t('chat.conversationNotFound')}</Alert>
+      </div>
+    );
+  } else if (state.status === 'error' && state.messages.length === 0) {
+    body = (
+      <div className="conversation__notice">
+        <Alert onRetry={() => void chatStore.open(conversationId, true)} retryLabel={t('common.retry')}>
+          {errorText(state.error)}
+        </Alert>
+      </div>
+    );
+  } else if ((state.status === 'idle' || state.status === 'loading') && state.messages.length === 0 && !pending) {
+    body = <PageLoader label={t('app.loading')} />;
+  } else {
+    body = (
+      <MessageList
+        messages={state.messages}
+        hasOlder={state.olderCursor !== null}
+        loadingOlder={state.loadingOlder}
+        onLoadOlder={() => void chatStore.loadOlder(conversationId)}
+        tailVersion={pending ? `${pending.text.length}:${JSON.stringify(pending.partial).length}:${pending.tool ?? ''}` : 'idle'}
+        renderMessage={(message) => (
+          <MessageItem
+            key={message.id}
+            message={message}
+            onRate={(value) => chatStore.feedback(conversationId, message.id, value)}
+            onFollowUp={readOnly || pending ? undefined : (q) => void send(q, [])}
+            onRetry={
+              retryOf && message === state.messages[state.messages.length - 1] && !pending
+                ? () => void send(retryOf.content, retryOf.attachments)
+                : undefined
+            }
+          />
+        )}
+        tail={
+          pending && (
+            <>
+              <li className="msg msg--user is-pending" data-testid="user-message">
+                <div className="msg__bubble">
+                  <p className="pending-text">{pending.content}</p>
+                </div>
+              </li>
+              <StreamingAnswer pending={pending} />
+            </>
+          )
+        }
+      />
+    );
+  }
+
+  return (
+    <main className="conversation" id="main">
+      <header className="conversation__header">
+        <button
+          type="button"
+          className="icon-btn conversation__menu"
+          onClick={openSidebar}
+          aria-label={t('chat.showConversations')}
+          aria-controls="conversation-sidebar"
+        >
+          <Icon name="menu" />
+        </button>
+        <h1 className="conversation__title" data-testid="conversation-title">
+          {title}
+        </h1>
+        {conversation?.channel === 'whatsapp' && (
+          <Badge tone="whatsapp" icon="phone">
+            {t('channel.whatsapp')}
+          </Badge>
+        )}
+      </header>
+
+      <div className="conversation__body">{body}</div>
+
+      <div className="visually-hidden" role="status" aria-live="polite">
+        {announcement}
+      </div>
+
+      <div className="conversation__footer">
+        {state.failed && conversationId && (
+          <Alert
+            onRetry={() => {
+              const failed = state.failed;
+              if (!failed) return;
+              chatStore.dismissFailure(conversationId);
+              void chatStore.send(conversationId, failed.content, failed.attachments);
+            }}
+            retryLabel={t('chat.retry')}
+          >
+            {t('chat.streamError')} {errorText(state.failed.error)}
+          </Alert>
+        )}
+        {createError && <Alert>{createError}</Alert>}
+        {readOnly ? (
+          <div className="conversation__readonly">
+            <Icon name="info" />
+            <p>{t('chat.whatsappNotice')}</p>
+          </div>
+        ) : (
+          !notFound && <Composer busy={Boolean(pending) || creating} onSend={(content, attachments) => void send(content, attachments)} />
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,25 @@
+/** How each specialist looks: an icon, a colour (CSS class suffix) and its name's dictionary key. */
+import type { Agent } from '../../api/types';
+import type { IconName } from '../../components/Icon';
+import type { MessageKey } from '../../i18n';
+
+export interface SpecialistLook {
+  icon: IconName;
+  /** Used as `specialist--{tone}`; the colours live in the stylesheet. */
+  tone: Agent;
+  label: MessageKey;
+}
+
+export const SPECIALISTS: Record<Agent, SpecialistLook> = {
+  marketing: { icon: 'megaphone', tone: 'marketing', label: 'agent.marketing' },
+  technical: { icon: 'code', tone: 'technical', label: 'agent.technical' },
+  project_management: { icon: 'calendar', tone: 'project_management', label: 'agent.project_management' },
+  financial: { icon: 'chart', tone: 'financial', label: 'agent.financial' },
+  general: { icon: 'sparkle', tone: 'general', label: 'agent.general' },
+};
+
+export const AGENTS = Object.keys(SPECIALISTS) as Agent[];
+
+export function specialistLook(agent: string | null | undefined): SpecialistLook {
+  return agent && agent in SPECIALISTS ? SPECIALISTS[agent as Agent] : SPECIALISTS.general;
+}
