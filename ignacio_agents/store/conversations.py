@@ -68,6 +68,51 @@ class ConversationStore:
             row = await cur.fetchone()
         return Conversation.model_validate(row) if row else None
 
+    async def latest_or_create(self, user_id: UUID, channel: Channel) -> Conversation:
+        """The user's newest conversation on ``channel``, created when there is none.
+
+        WhatsApp delivers webhooks concurrently: the advisory lock makes two first messages
+        of a new user land in one conversation instead of two.
+        """
+        found = await self.latest(user_id, channel)
+        if found is not None:
+            return found
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "select pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"conversation:{user_id}:{channel.value}",),
+            )
+            cur = await conn.execute(
+                f"select {_COLUMNS} from conversations c where c.user_id = %s and c.channel = %s"
+                " order by c.created_at desc, c.id desc limit 1",
+                (user_id, channel.value),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                cur = await conn.execute(
+                    "insert into conversations as c (user_id, channel) values (%s, %s)"
+                    f" returning {_COLUMNS}",
+                    (user_id, channel.value),
+                )
+                row = await cur.fetchone()
+        return Conversation.model_validate(row)
+
+    async def start_new(self, user_id: UUID, channel: Channel) -> Conversation:
+        """A fresh conversation that becomes the user's latest on ``channel`` (serialised with
+        ``latest_or_create``, so no concurrent first message slips in between)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "select pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"conversation:{user_id}:{channel.value}",),
+            )
+            cur = await conn.execute(
+                "insert into conversations as c (user_id, channel) values (%s, %s)"
+                f" returning {_COLUMNS}",
+                (user_id, channel.value),
+            )
+            row = await cur.fetchone()
+        return Conversation.model_validate(row)
+
     async def rename(self, conversation_id: UUID, user_id: UUID, title: str) -> Conversation | None:
         async with self.db.connection() as conn:
             cur = await conn.execute(

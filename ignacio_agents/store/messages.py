@@ -207,6 +207,28 @@ class MessageStore:
         async with self.db.connection() as conn:
             await conn.execute("update messages set content = %s where id = %s", (content, message_id))
 
+    async def attach_file(self, message_id: UUID, *, file_id: UUID, file_path: str,
+                          message_type: MessageType) -> None:
+        """Record a file fetched after the message was stored (WhatsApp media arrives by id)."""
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update messages set file_id = %s, file_path = %s, message_type = %s where id = %s",
+                (file_id, file_path, message_type.value, message_id),
+            )
+
+    async def reply_for(self, message_id: UUID) -> Message | None:
+        """The assistant message answering the user message ``message_id``, if stored."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                # Scoped to the conversation so the (conversation, time) index serves it.
+                f"{_SELECT} where m.conversation_id = (select conversation_id from messages"
+                " where id = %s) and m.reply_to_id = %s and not m.is_from_user"
+                " order by m.created_at, m.id limit 1",
+                (message_id, message_id),
+            )
+            row = await cur.fetchone()
+        return Message.model_validate(row) if row else None
+
     async def set_feedback(self, message_id: UUID, value: int | None, *,
                            user_id: UUID | None = None) -> Message | None:
         async with self.db.connection() as conn:

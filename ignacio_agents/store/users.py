@@ -80,6 +80,16 @@ class UserStore:
             row = await cur.fetchone()
         return self._user(row) if row else None
 
+    async def get_by_whatsapp_user_id(self, whatsapp_user_id: str) -> User | None:
+        """Find a user by their WhatsApp business-scoped user id (BSUID), for senders whose
+        phone number Meta withholds (usernames, 2026)."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                f"select {_COLUMNS} from users where whatsapp_user_id = %s", (whatsapp_user_id,)
+            )
+            row = await cur.fetchone()
+        return self._user(row) if row else None
+
     async def update(self, user_id: UUID, **fields: Any) -> User | None:
         fields = {k: v for k, v in fields.items() if k in _UPDATABLE}
         if not fields:

@@ -1,0 +1,106 @@
+"""Who wrote: a WhatsApp sender mapped to an enrolled user, and recipients sealed for job args.
+
+Users are enrolled by phone number (E.164, stored encrypted, found through its blind index).
+WhatsApp identifies senders by ``wa_id`` (digits, no ``+``) which usually *is* the number, with
+two well-known exceptions (reference §9.5): Mexican numbers arrive with the legacy mobile ``1``
+(``521…`` for ``+52…``) and some Brazilian mobiles without their ninth digit. Both forms are
+tried. Senders who hide their number behind a username (2026) carry only a BSUID, which we keep
+on the user the first time we see it next to their number.
+
+Recipients travel to jobs *sealed* (AES-GCM with the phone key) because procrastinate stores job
+arguments in a table and logs them when a job starts: a phone number must be neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from dataclasses import dataclass
+
+from psycopg.errors import UniqueViolation
+
+from channels.whatsapp.client import mask_recipient
+from channels.whatsapp.payload import InboundWhatsAppMessage
+from ignacio_agents.crypto import InvalidPhoneNumber, PhoneCipher, normalize_phone
+from ignacio_agents.store import Store
+from ignacio_agents.store.users import User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A message's author as far as we can tell; ``user`` is None for unknown senders."""
+
+    user: User | None
+    reply_to: str | None  # what to send the answer to: the wa_id exactly as received, or the BSUID
+    key: str | None  # a stable identity for rate limits: E.164 when known, else the raw id
+
+    @property
+    def enrolled(self) -> bool:
+        return self.user is not None and self.user.is_active
+
+
+def phone_candidates(wa_id: str) -> list[str]:
+    """E.164 forms a ``wa_id`` may be enrolled under, most likely first."""
+    digits = re.sub(r"\D", "", wa_id)
+    if not digits:
+        return []
+    raw = ["+" + digits]
+    if digits.startswith("521") and len(digits) == 13:
+        raw.append("+52" + digits[3:])  # Mexico: WhatsApp keeps the pre-2019 mobile "1"
+    if digits.startswith("55") and len(digits) == 12 and digits[4] in "6789":
+        raw.append("+55" + digits[2:4] + "9" + digits[4:])  # Brazil: mobile missing its 9
+    out: list[str] = []
+    for candidate in raw:
+        try:
+            e164 = normalize_phone(candidate)
+        except InvalidPhoneNumber:
+            continue
+        if e164 not in out:
+            out.append(e164)
+    return out
+
+
+async def identify(store: Store, message: InboundWhatsAppMessage) -> Sender:
+    """Find the enrolled user who sent ``message`` (by phone first, then by BSUID)."""
+    user: User | None = None
+    key: str | None = None
+    if message.wa_id:
+        candidates = phone_candidates(message.wa_id)
+        key = candidates[0] if candidates else message.wa_id
+        for e164 in candidates:
+            user = await store.users.get_by_phone(e164)
+            if user is not None:
+                key = e164
+                break
+    if user is None and message.user_id:
+        user = await store.users.get_by_whatsapp_user_id(message.user_id)
+        key = key or message.user_id
+    if user is not None and message.user_id and user.whatsapp_user_id != message.user_id:
+        user = await _keep_bsuid(store, user, message.user_id)
+    return Sender(user=user, reply_to=message.wa_id or message.user_id, key=key)
+
+
+async def _keep_bsuid(store: Store, user: User, bsuid: str) -> User:
+    """Remember the user's BSUID, so they are still found once their number is hidden."""
+    try:
+        return await store.users.update(user.id, whatsapp_user_id=bsuid) or user
+    except UniqueViolation:
+        # Another user holds it (a number that changed hands): keep theirs, log, carry on.
+        log.warning("BSUID already belongs to another user; not moved to user %s", user.id)
+        return user
+
+
+def seal(cipher: PhoneCipher, recipient: str) -> str:
+    """An opaque, encrypted form of a recipient, safe in job arguments and logs."""
+    return base64.urlsafe_b64encode(cipher.encrypt(recipient)).decode()
+
+
+def unseal(cipher: PhoneCipher, sealed: str) -> str:
+    return cipher.decrypt(base64.urlsafe_b64decode(sealed.encode()))
+
+
+def masked(recipient: str | None) -> str:
+    return mask_recipient(recipient) if recipient else "unknown"

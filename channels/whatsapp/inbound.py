@@ -1,0 +1,265 @@
+"""What the webhook does with each item of a delivery, before answering Meta.
+
+Only fast, durable bookkeeping happens here (a few indexed queries per item): find the sender,
+store their message once, queue a job to answer it, record delivery statuses and reactions.
+Everything slow (media downloads, the model, sending) happens in ``channels.whatsapp.jobs``.
+
+Ordering and idempotency:
+
+* items of one sender are handled in payload order; different senders concurrently;
+* the message row is the deduplication point (unique wamid): a replay stores nothing, and
+  re-queues the answer only if no reply exists yet (the first delivery may have stored the
+  message and then failed to queue its job). The job's ``queueing_lock`` and its own
+  idempotency make a surplus job harmless;
+* a message older than ``whatsapp_max_inbound_age_seconds`` is stored but not answered: after an
+  outage Meta replays up to 7 days of messages, and answering them all would bury the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from procrastinate.exceptions import AlreadyEnqueued
+
+from channels.whatsapp.identity import Sender, identify, masked, seal
+from channels.whatsapp.payload import (
+    InboundWhatsAppMessage,
+    SkippedItem,
+    StatusUpdate,
+    WebhookItem,
+)
+from channels.whatsapp.throttle import NOT_ENROLLED_BUCKET, NOT_ENROLLED_WINDOW, allow_once
+from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.runtime import Runtime
+from ignacio_agents.store.messages import Message
+
+log = logging.getLogger(__name__)
+
+ANSWER_TASK = "whatsapp:answer_message"
+NOT_ENROLLED_TASK = "whatsapp:send_not_enrolled"
+
+NEW_CONVERSATION_WORDS = frozenset({"new", "nuevo", "nueva"})
+_MESSAGE_TYPES = {
+    "image": MessageType.image, "sticker": MessageType.image, "video": MessageType.video,
+    "audio": MessageType.audio, "document": MessageType.document,
+}
+_TEXT_LIKE = frozenset({"text", "button", "interactive", "location", "contacts"})
+_THUMBS = {"👍": 1, "👎": -1}
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
+_PARALLEL_SENDERS = 4  # below the pool size, so one big batch cannot starve other requests
+
+
+@dataclass
+class Outcome:
+    """Counts for the log line of one delivery (no identifiers in it)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, what: str) -> None:
+        self.counts[what] += 1
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())) or "empty"
+
+
+def is_new_conversation_command(text: str | None) -> bool:
+    """``new`` / ``nuevo`` as the whole message (any case, surrounding punctuation ignored)."""
+    word = re.sub(r"[\s.!¡?¿]+", "", (text or "")).lower()
+    return word in NEW_CONVERSATION_WORDS
+
+
+def is_stale(message: InboundWhatsAppMessage, max_age_seconds: int,
+             now: datetime | None = None) -> bool:
+    if message.timestamp is None:
+        return False
+    age = ((now or datetime.now(UTC)) - message.timestamp).total_seconds()
+    return age > max_age_seconds
+
+
+def stored_content(message: InboundWhatsAppMessage) -> str | None:
+    """The text we keep for a message: what the user wrote, or a readable stand-in."""
+    if message.type == "location" and message.location is not None:
+        loc = message.location
+        place = ", ".join(p for p in (loc.name, loc.address) if p)
+        where = f"{loc.latitude}, {loc.longitude}"
+        return f"📍 {place} ({where})" if place else f"📍 {where}"
+    if message.type == "contacts":
+        names = [str((c.get("name") or {}).get("formatted_name") or "")
+                 for c in message.shared_contacts]
+        return "👤 " + (", ".join(n for n in names if n) or "contact")
+    return message.content_text or None
+
+
+def feedback_value(emoji: str | None) -> int | None:
+    """👍 -> 1, 👎 -> -1 (any skin tone); removal (None) -> None. Other emoji raise KeyError."""
+    if emoji is None:
+        return None
+    return _THUMBS[_SKIN_TONES.sub("", emoji)]
+
+
+class InboundHandler:
+    """Handles the parsed items of one webhook delivery against the runtime."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+        self.settings = runtime.settings
+
+    async def handle(self, items: list[WebhookItem]) -> Outcome:
+        outcome = Outcome()
+        lanes: dict[str, list[WebhookItem]] = defaultdict(list)
+        for item in items:
+            if isinstance(item, InboundWhatsAppMessage):
+                lanes["m:" + (item.sender or item.wamid)].append(item)
+            elif isinstance(item, StatusUpdate):
+                lanes["s:" + item.wamid].append(item)
+            else:
+                self._skipped(item, outcome)
+        if len(lanes) == 1:
+            await self._lane(next(iter(lanes.values())), outcome)
+        elif lanes:
+            gate = asyncio.Semaphore(_PARALLEL_SENDERS)
+
+            async def run(lane: list[WebhookItem]) -> None:
+                async with gate:
+                    await self._lane(lane, outcome)
+
+            async with asyncio.TaskGroup() as group:
+                for lane in lanes.values():
+                    group.create_task(run(lane))
+        return outcome
+
+    async def _lane(self, lane: list[WebhookItem], outcome: Outcome) -> None:
+        for item in lane:
+            if isinstance(item, InboundWhatsAppMessage):
+                await self._message(item, outcome)
+            elif isinstance(item, StatusUpdate):
+                await self._status(item, outcome)
+
+    # --- messages ----------------------------------------------------------------------------
+
+    async def _message(self, msg: InboundWhatsAppMessage, outcome: Outcome) -> None:
+        sender = await identify(self.store, msg)
+        if not sender.enrolled:
+            await self._not_enrolled(msg, sender, outcome)
+            return
+        assert sender.user is not None
+        if msg.type == "reaction":
+            await self._reaction(msg, sender, outcome)
+            return
+        user = sender.user
+        conversation = await self.store.conversations.latest_or_create(user.id, Channel.whatsapp)
+        stored = await self.store.messages.add(
+            conversation.id, user.id, is_from_user=True, content=stored_content(msg),
+            channel=Channel.whatsapp,
+            message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
+            whatsapp_message_id=msg.wamid,
+        )
+        stale = is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds)
+        if stored is None:
+            outcome.add("replayed")
+            if not stale:
+                await self._requeue(msg, sender)
+            return
+        outcome.add("stored")
+        kind = self._kind(msg)
+        if kind == "new_conversation":
+            await self.store.conversations.start_new(user.id, Channel.whatsapp)
+        if stale:
+            outcome.add("stale")
+            log.info("whatsapp message %s is older than %ss: stored, not answered",
+                     stored.id, self.settings.whatsapp_max_inbound_age_seconds)
+            return
+        await self._defer_answer(stored, msg, sender, kind)
+
+    def _kind(self, msg: InboundWhatsAppMessage) -> str:
+        if msg.type == "text" and is_new_conversation_command(msg.text):
+            return "new_conversation"
+        if msg.media is not None:
+            return msg.media.kind
+        if msg.type in _TEXT_LIKE:
+            return "text"
+        return "unsupported"
+
+    async def _requeue(self, msg: InboundWhatsAppMessage, sender: Sender) -> None:
+        """A replay of a message whose answer may never have been queued (see module doc)."""
+        existing = await self.store.messages.get_by_wamid(msg.wamid)
+        if existing is None or not existing.is_from_user:
+            return
+        if await self.store.messages.reply_for(existing.id) is not None:
+            return
+        await self._defer_answer(existing, msg, sender, self._kind(msg))
+
+    async def _defer_answer(self, stored: Message, msg: InboundWhatsAppMessage,
+                            sender: Sender, kind: str) -> None:
+        media: dict[str, Any] | None = None
+        if msg.media is not None:
+            media = msg.media.model_dump(include={"kind", "id", "mime_type", "sha256",
+                                                  "filename", "voice"})
+        assert sender.reply_to is not None
+        deferrer = self.runtime.jobs.configure_task(
+            ANSWER_TASK, lock=f"conv:{stored.conversation_id}",
+            queueing_lock=f"answer:{stored.id}",
+        )
+        try:
+            await deferrer.defer_async(
+                message_id=str(stored.id), to=seal(self.store.cipher, sender.reply_to),
+                kind=kind, media=media,
+            )
+        except AlreadyEnqueued:
+            log.debug("answer for message %s already queued", stored.id)
+
+    async def _not_enrolled(self, msg: InboundWhatsAppMessage, sender: Sender,
+                            outcome: Outcome) -> None:
+        outcome.add("not_enrolled")
+        if msg.type == "reaction" or sender.reply_to is None or sender.key is None:
+            return
+        if is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds):
+            return
+        key_hash = self.store.cipher.keyed_hash(NOT_ENROLLED_BUCKET, sender.key)
+        if not await allow_once(self.store.db, NOT_ENROLLED_BUCKET, key_hash, NOT_ENROLLED_WINDOW):
+            return
+        log.info("whatsapp message from a number that is not enrolled (%s): polite reply queued",
+                 masked(sender.reply_to))
+        await self.runtime.jobs.configure_task(NOT_ENROLLED_TASK).defer_async(
+            to=seal(self.store.cipher, sender.reply_to),
+        )
+
+    async def _reaction(self, msg: InboundWhatsAppMessage, sender: Sender,
+                        outcome: Outcome) -> None:
+        assert msg.reaction is not None and sender.user is not None
+        try:
+            value = feedback_value(msg.reaction.emoji)
+        except KeyError:
+            outcome.add("reaction_ignored")
+            return
+        target = await self.store.messages.get_by_wamid(msg.reaction.message_id)
+        if target is None or target.is_from_user or target.user_id != sender.user.id:
+            outcome.add("reaction_ignored")
+            return
+        await self.store.messages.set_feedback(target.id, value, user_id=sender.user.id)
+        outcome.add("feedback")
+
+    # --- statuses and the rest ---------------------------------------------------------------
+
+    async def _status(self, status: StatusUpdate, outcome: Outcome) -> None:
+        value = status.delivery_status
+        if value is None:
+            outcome.add("status_ignored")
+            return
+        code = status.error_code
+        found = await self.store.messages.apply_status(
+            status.wamid, value, str(code) if code is not None else None
+        )
+        outcome.add("status" if found else "status_unknown")
+
+    @staticmethod
+    def _skipped(item: SkippedItem, outcome: Outcome) -> None:
+        outcome.add("skipped")
+        log.info("whatsapp webhook item skipped (%s: %s)", item.source, item.reason)

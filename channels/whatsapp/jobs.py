@@ -1,0 +1,183 @@
+"""WhatsApp's durable jobs: answer one stored inbound message; greet a stranger politely.
+
+``answer_message`` runs under the conversation's lock (``conv:{id}``), so one user's messages
+are answered in order while other users' run in parallel. It is idempotent, which is what makes
+a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-queues it:
+
+1. if the assistant reply for this inbound message is already stored, the model is not run
+   again: only the parts without a stored outbound wamid are sent (``delivery.deliver``);
+2. otherwise: mark read + typing, fetch the media (once: a fetched file is on the message),
+   transcribe a voice note when configured, run the engine turn (which stores the reply),
+   then send it.
+
+The only duplicate left is a part Graph accepted just before the worker died, before its wamid
+was stored (see ``channels.whatsapp.delivery``).
+
+``blueprint()`` builds a fresh Blueprint per job app: procrastinate prefixes task names in place
+when a blueprint is added to an app, so sharing one Blueprint object between two apps in one
+process (tests, benchmarks) would rename the tasks to ``whatsapp:whatsapp:…``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from procrastinate import Blueprint, JobContext, RetryStrategy
+
+from channels.whatsapp.client import GraphError, MediaTooLargeError, WhatsAppClient, send_with_retry
+from channels.whatsapp.delivery import deliver, typing_indicator
+from channels.whatsapp.identity import masked, unseal
+from channels.whatsapp.media import MediaUnavailable, fetch_media
+from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
+from ignacio_agents.documents.sniff import UnsupportedFileType
+from ignacio_agents.domain import Attachment, Channel, DeliveryStatus, InboundMessage, MessageType
+from ignacio_agents.files import FileTooLarge
+from ignacio_agents.jobs import runtime_of
+from ignacio_agents.runtime import Runtime
+from ignacio_agents.store.messages import Message
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "whatsapp"
+# Unexpected failures (a database hiccup) get one quick retry; the job resumes where it stopped.
+_RETRY = RetryStrategy(max_attempts=2, wait=1)
+
+
+def blueprint() -> Blueprint:
+    """The WhatsApp tasks, on a new Blueprint (registered as ``whatsapp:<name>``)."""
+    bp = Blueprint()
+    bp.ignacio_namespace = NAMESPACE  # type: ignore[attr-defined]
+    bp.task(name="answer_message", pass_context=True, retry=_RETRY)(answer_message)
+    bp.task(name="send_not_enrolled", pass_context=True, retry=_RETRY)(send_not_enrolled)
+    return bp
+
+
+def _client(runtime: Runtime) -> WhatsAppClient:
+    client = runtime.services.get("whatsapp")
+    if client is None:
+        raise RuntimeError("WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, "
+                           "WHATSAPP_PHONE_NUMBER_ID): cannot send")
+    return client
+
+
+async def answer_message(context: JobContext, message_id: str, to: str, kind: str = "text",
+                         media: dict[str, Any] | None = None) -> None:
+    runtime = runtime_of(context)
+    await Answer(runtime, _client(runtime), UUID(message_id), unseal(runtime.store.cipher, to),
+                 kind, media).run()
+
+
+async def send_not_enrolled(context: JobContext, to: str) -> None:
+    runtime = runtime_of(context)
+    client = _client(runtime)
+    recipient = unseal(runtime.store.cipher, to)
+    try:
+        await send_with_retry(lambda: client.send_text(recipient, NOT_ENROLLED), attempts=3,
+                              base_delay=0.5, max_delay=4.0)
+    except GraphError as exc:
+        log.warning("not-enrolled reply to %s failed (code %s)", masked(recipient), exc.code)
+
+
+class Answer:
+    """One run of ``answer_message``."""
+
+    def __init__(self, runtime: Runtime, client: WhatsAppClient, message_id: UUID, to: str,
+                 kind: str, media: dict[str, Any] | None) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+        self.client = client
+        self.message_id = message_id
+        self.to = to
+        self.kind = kind
+        self.media = media
+
+    async def run(self) -> None:
+        inbound = await self.store.messages.get(self.message_id)
+        if inbound is None:
+            log.info("whatsapp message %s is gone (deleted); nothing to answer", self.message_id)
+            return
+        reply = await self.store.messages.reply_for(inbound.id)
+        if reply is None:
+            async with typing_indicator(self.client, inbound.whatsapp_message_id):
+                reply = await self._compose(inbound)
+        if reply is None:
+            return
+        report = await deliver(self.runtime, self.client, reply, self.to,
+                               inbound.whatsapp_message_id)
+        log.info("whatsapp reply %s: %d part(s), %d sent now%s", reply.id, report.parts,
+                 report.sent_now, f", failed {report.failed_code}" if report.failed_code else "")
+
+    async def _compose(self, inbound: Message) -> Message | None:
+        """Store the reply to ``inbound``: a fixed one, or the engine's answer."""
+        if self.kind == "new_conversation":
+            return await self._fixed(inbound, "new_conversation")
+        if self.kind == "unsupported":
+            return await self._fixed(inbound, "unsupported_message")
+        text = inbound.content or ""
+        attachments: list[Attachment] = []
+        if self.media is not None:
+            outcome = await self._media(inbound)
+            if isinstance(outcome, Message):
+                return outcome
+            file, transcript = outcome
+            if transcript is not None:
+                text = transcript
+            else:
+                attachments.append(Attachment(
+                    file_id=file.id, file_name=file.file_name, content_type=file.file_type,
+                    kind=file.kind, size=file.file_size,
+                ))
+        turn = InboundMessage(
+            user_id=inbound.user_id, conversation_id=inbound.conversation_id,
+            channel=Channel.whatsapp, text=text, attachments=attachments,
+            external_id=inbound.whatsapp_message_id, message_id=inbound.id,
+        )
+        result = await self.runtime.engine.run_turn(turn)
+        return result.message
+
+    async def _media(self, inbound: Message) -> Message | tuple[Any, str | None]:
+        """Fetch (or reuse) the message's file; a voice note becomes its transcript.
+
+        Returns the stored fixed reply instead when the media cannot be used.
+        """
+        assert self.media is not None
+        file = await self.store.files.get(inbound.file_id) if inbound.file_id else None
+        if file is None:
+            try:
+                file = await fetch_media(self.runtime, self.client, inbound, self.media)
+            except (MediaTooLargeError, FileTooLarge):
+                limit = min(self.runtime.settings.whatsapp_max_media_bytes,
+                            self.runtime.settings.max_upload_bytes)
+                return await self._fixed(inbound, "media_too_large", limit=megabytes(limit))
+            except UnsupportedFileType:
+                return await self._fixed(inbound, "media_unsupported")
+            except MediaUnavailable:
+                return await self._fixed(inbound, "media_unavailable")
+        if file.kind is not MessageType.audio:
+            return file, None
+        if not self.runtime.settings.transcription_configured:
+            return await self._fixed(inbound, "audio_not_understood")
+        from ignacio_agents.transcription import TranscriptionError, transcribe
+
+        try:
+            transcript = (await transcribe(self.runtime, file)).strip()
+        except TranscriptionError as exc:
+            log.warning("voice note %s could not be transcribed: %s", file.id, exc)
+            return await self._fixed(inbound, "audio_not_understood")
+        if not transcript:
+            return await self._fixed(inbound, "audio_not_understood")
+        caption = (inbound.content or "").strip()
+        await self.store.messages.set_content(inbound.id, transcript)
+        return file, f"{caption}\n\n{transcript}" if caption else transcript
+
+    async def _fixed(self, inbound: Message, name: ReplyName, **values: str) -> Message:
+        user = await self.store.users.get(inbound.user_id)
+        text = reply_text(name, user.preferred_language if user else None, **values)
+        stored = await self.store.messages.add(
+            inbound.conversation_id, inbound.user_id, is_from_user=False, content=text,
+            channel=Channel.whatsapp, status=DeliveryStatus.pending, reply_to_id=inbound.id,
+        )
+        assert stored is not None
+        return stored
