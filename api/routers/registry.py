@@ -13,6 +13,8 @@ from ignacio_agents.runtime import Runtime
 
 def all_routers() -> list[APIRouter]:
     routers: list[APIRouter] = []
+    from api.routers import admin, auth, users
+    routers += [auth.router, users.router, admin.router]
     return routers
 
 

@@ -13,7 +13,9 @@ from ignacio_agents.store.audit import AuditStore
 from ignacio_agents.store.conversations import ConversationStore
 from ignacio_agents.store.files import FileStore
 from ignacio_agents.store.messages import MessageStore
+from ignacio_agents.store.otp import OtpStore
 from ignacio_agents.store.profiles import ProfileStore
+from ignacio_agents.store.rate_limits import RateLimitStore
 from ignacio_agents.store.sessions import SessionStore
 from ignacio_agents.store.users import UserStore
 
@@ -29,6 +31,8 @@ class Store:
     files: FileStore = field(init=False)
     audit: AuditStore = field(init=False)
     sessions: SessionStore = field(init=False)
+    otp: OtpStore = field(init=False)
+    rate_limits: RateLimitStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -38,6 +42,8 @@ class Store:
         self.files = FileStore(self.db)
         self.audit = AuditStore(self.db)
         self.sessions = SessionStore(self.db)
+        self.otp = OtpStore(self.db, self.cipher)
+        self.rate_limits = RateLimitStore(self.db, self.cipher)
 
 
 __all__ = ["Store"]

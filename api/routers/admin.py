@@ -1,0 +1,135 @@
+"""Admin review: every user's conversations, whole transcripts, and the audit log.
+
+Reading a transcript writes one ``transcript.view`` audit row and reading the audit log one
+``audit.view`` row (with the filters used). Listing conversations shows titles and counts, not
+message content, and is not audited. Nothing here (or anywhere in the API) changes or deletes
+audit rows; the database refuses it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+
+from api.deps import AdminUser, StoreDep, client_ip
+from api.errors import not_found
+from api.routers.users import checked_cursor
+from api.schemas import (
+    AdminConversation,
+    AdminConversationPage,
+    AuditEntry,
+    AuditPage,
+    Transcript,
+    UserRef,
+    transcript_message,
+    user_out,
+)
+from ignacio_agents.domain import Channel, Specialist
+from ignacio_agents.store import Store
+from ignacio_agents.store.base import Page
+from ignacio_agents.store.conversations import ConversationSummary
+from ignacio_agents.store.messages import Delivery, Message
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=500)]
+
+
+def _page(page: Page[ConversationSummary]) -> AdminConversationPage:
+    return AdminConversationPage(
+        items=[
+            AdminConversation(
+                id=c.id, title=c.title, channel=c.channel, created_at=c.created_at,
+                updated_at=c.updated_at, user=UserRef(id=c.user_id, name=c.user_name),
+                message_count=c.message_count,
+            )
+            for c in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/conversations", response_model=AdminConversationPage,
+            operation_id="admin_list_conversations")
+async def list_conversations(
+    _admin: AdminUser, store: StoreDep,
+    user_id: UUID | None = None, channel: Channel | None = None, agent: Specialist | None = None,
+    date_from: datetime | None = None, date_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None, limit: Limit = 50,
+) -> AdminConversationPage:
+    """All users' conversations, newest activity first. ``agent``: conversations answered at
+    least once by that specialist; ``q``: full-text search over their messages; dates: the
+    conversation was active in that range."""
+    page = await store.conversations.search(
+        user_id=user_id, channel=channel, agent=agent.value if agent else None,
+        date_from=date_from, date_to=date_to, q=q, limit=limit, cursor=checked_cursor(cursor),
+    )
+    return _page(page)
+
+
+async def _deliveries(store: Store, message: Message) -> list[Delivery]:
+    if message.is_from_user or message.channel != Channel.whatsapp:
+        return []
+    return await store.messages.deliveries(message.id)
+
+
+@router.get("/conversations/{conversation_id}", response_model=Transcript,
+            operation_id="admin_get_transcript")
+async def get_transcript(conversation_id: UUID, admin: AdminUser, store: StoreDep,
+                         request: Request) -> Transcript:
+    """One conversation with all its messages (oldest first), attachments and, for WhatsApp
+    answers, the delivery status of every part sent."""
+    conversation = await store.conversations.get(conversation_id)
+    if conversation is None:
+        raise not_found("conversation")
+    user = await store.users.get(conversation.user_id)
+    if user is None:
+        raise not_found("conversation")
+    messages = await store.messages.transcript(conversation.id)
+    deliveries = await asyncio.gather(*(_deliveries(store, m) for m in messages))
+    await store.audit.record(
+        actor_id=admin.id, action="transcript.view", target_type="conversation",
+        target_id=conversation.id, client_ip=client_ip(request),
+        details={"user_id": str(user.id), "messages": len(messages)},
+    )
+    return Transcript(
+        conversation=conversation,
+        user=user_out(user, await store.profiles.get(user.id)),
+        messages=[transcript_message(m, d) for m, d in zip(messages, deliveries, strict=True)],
+    )
+
+
+@router.get("/users/{user_id}/conversations", response_model=AdminConversationPage,
+            operation_id="admin_user_conversations")
+async def user_conversations(user_id: UUID, _admin: AdminUser, store: StoreDep,
+                             cursor: Cursor = None, limit: Limit = 50) -> AdminConversationPage:
+    if await store.users.get(user_id) is None:
+        raise not_found("user")
+    page = await store.conversations.search(user_id=user_id, limit=limit,
+                                            cursor=checked_cursor(cursor))
+    return _page(page)
+
+
+@router.get("/audit", response_model=AuditPage, operation_id="admin_audit")
+async def audit_log(
+    admin: AdminUser, store: StoreDep, request: Request,
+    actor_id: UUID | None = None, action: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Cursor = None, limit: Limit = 50,
+) -> AuditPage:
+    """Newest first. Viewing it is itself recorded (after the page is read)."""
+    page = await store.audit.list(actor_id=actor_id, action=action or None, limit=limit,
+                                  cursor=checked_cursor(cursor, int))
+    filters = {"actor_id": str(actor_id) if actor_id else None, "action": action or None,
+               "cursor": bool(cursor)}
+    await store.audit.record(
+        actor_id=admin.id, action="audit.view", target_type="audit_log", client_ip=client_ip(request),
+        details={k: v for k, v in filters.items() if v},
+    )
+    return AuditPage(items=[AuditEntry.model_validate(e.model_dump()) for e in page.items],
+                     next_cursor=page.next_cursor)

@@ -1,0 +1,231 @@
+"""Users: a participant's own account (``/users/me``) and admin management of everyone's.
+
+Accounts are created by admins only; an admin may create another admin (the program's
+"existing admin approval"). Every admin action here writes exactly one audit row:
+
+- ``user.create``: ``details`` = name, is_admin, preferred_language (never the phone number).
+- ``user.update`` or ``user.role_change``: one row per PUT. It is named ``user.role_change``
+  when ``is_admin`` changed (so role changes can be filtered on their own), ``user.update``
+  otherwise; either way ``details.changes`` lists every changed field as ``{"from", "to"}``.
+- ``user.delete``: ``details`` = the name, whether they were an admin, how many files went.
+
+Deactivating a user revokes all their sessions at once (their access tokens stop working on
+the next request). The last active admin cannot be deleted, deactivated or demoted (409
+``last_admin``); the check is repeated after the change, which is undone if a concurrent
+request removed the other admin meanwhile.
+
+Deleting a user removes, in the database, the user and everything that is theirs: conversations,
+messages and their WhatsApp delivery rows, files and their extracted text, sessions, the project
+profile and its change history, and any pending sign-in code. Then the stored objects of their
+files are deleted from the blob store (``runtime.blobs``); an object that cannot be deleted is
+logged and left behind rather than failing the deletion. Audit rows that mention the user stay:
+the trail must outlive the people it mentions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
+from api.errors import ApiError, not_found
+from api.routers.auth import phone_or_422
+from api.schemas import MeUpdate, User, UserCreate, UserPage, UserUpdate, user_out
+from ignacio_agents.store import Store
+from ignacio_agents.store.base import decode_cursor
+from ignacio_agents.store.users import PhoneAlreadyEnrolled
+from ignacio_agents.store.users import User as StoredUser
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["users"])
+
+
+def _last_admin() -> ApiError:
+    return ApiError(409, "last_admin", "The last active admin cannot be removed, deactivated or "
+                                       "demoted. Make someone else an admin first.")
+
+
+def invalid_cursor() -> ApiError:
+    return ApiError(422, "invalid_cursor", "The cursor is not valid; start from the first page.")
+
+
+def checked_cursor(cursor: str | None, id_type: type = UUID) -> str | None:
+    """Reject a tampered cursor as 422 before it reaches SQL (where it would be a 500)."""
+    if not cursor:
+        return None
+    try:
+        _, id_ = decode_cursor(cursor)
+        id_type(id_)
+    except (ValueError, TypeError):
+        raise invalid_cursor() from None
+    return cursor
+
+
+async def _out(store: Store, user: StoredUser) -> User:
+    return user_out(user, await store.profiles.get(user.id))
+
+
+def _clean_name(name: str | None) -> str | None:
+    if name is None:
+        return None
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "invalid_request", "name: must not be blank")
+    return name
+
+
+# --- the signed-in user -------------------------------------------------------------------------
+
+
+@router.get("/users/me", response_model=User, operation_id="get_me")
+async def get_me(user: CurrentUser, store: StoreDep) -> User:
+    return await _out(store, user)
+
+
+@router.put("/users/me", response_model=User, operation_id="update_me")
+async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
+    """Change your name, language and project profile; only the fields sent change."""
+    fields: dict[str, Any] = {}
+    if body.name is not None:
+        fields["name"] = _clean_name(body.name)
+    if body.preferred_language is not None:
+        fields["preferred_language"] = body.preferred_language.value
+    updated = await store.users.update(user.id, **fields) if fields else user
+    if updated is None:
+        raise not_found("user")
+    if body.project is not None:
+        changes = body.project.model_dump(mode="json", exclude_unset=True)
+        if changes:
+            await store.profiles.update(user.id, changes, source="user")
+    return await _out(store, updated)
+
+
+# --- admins ---------------------------------------------------------------------------------------
+
+
+@router.get("/users", response_model=UserPage, operation_id="list_users")
+async def list_users(
+    _admin: AdminUser, runtime: RuntimeDep,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> UserPage:
+    """Newest first. ``search`` matches part of a name, or a whole phone number exactly."""
+    store = runtime.store
+    page = await store.users.list(search=search, limit=limit, cursor=checked_cursor(cursor),
+                                  phone_region=runtime.settings.default_phone_region)
+    items = await asyncio.gather(*(_out(store, u) for u in page.items))
+    return UserPage(items=list(items), next_cursor=page.next_cursor)
+
+
+@router.post("/users", status_code=201, response_model=User, operation_id="create_user",
+             responses={409: {"description": "The number is already enrolled"}})
+async def create_user(body: UserCreate, admin: AdminUser, runtime: RuntimeDep,
+                      request: Request) -> User:
+    store = runtime.store
+    e164 = phone_or_422(body.phone_number, runtime.settings)
+    name = _clean_name(body.name) if body.name is not None else None
+    try:
+        user = await store.users.create(e164, name, is_admin=body.is_admin,
+                                        preferred_language=body.preferred_language.value)
+    except PhoneAlreadyEnrolled:
+        raise ApiError(409, "phone_already_enrolled",
+                       "A user with this phone number already exists.") from None
+    await store.audit.record(
+        actor_id=admin.id, action="user.create", target_type="user", target_id=user.id,
+        client_ip=client_ip(request),
+        details={"name": user.name, "is_admin": user.is_admin,
+                 "preferred_language": user.preferred_language},
+    )
+    return await _out(store, user)
+
+
+async def _other_active_admins(store: Store, user_id: UUID) -> bool:
+    return await store.users.count_active_admins(excluding=user_id) > 0
+
+
+@router.put("/users/{user_id}", response_model=User, operation_id="update_user",
+            responses={409: {"description": "It would leave no active admin"}})
+async def update_user(user_id: UUID, body: UserUpdate, admin: AdminUser, store: StoreDep,
+                      request: Request) -> User:
+    """Rename, change language, grant or remove admin rights, deactivate or reactivate."""
+    target = await store.users.get(user_id)
+    if target is None:
+        raise not_found("user")
+    fields: dict[str, Any] = {}
+    if body.name is not None:
+        fields["name"] = _clean_name(body.name)
+    if body.preferred_language is not None:
+        fields["preferred_language"] = body.preferred_language.value
+    if body.is_admin is not None:
+        fields["is_admin"] = body.is_admin
+    if body.is_active is not None:
+        fields["is_active"] = body.is_active
+    stays_admin = fields.get("is_admin", target.is_admin) and fields.get("is_active", target.is_active)
+    removes_admin = target.is_admin and target.is_active and not stays_admin
+    if removes_admin and not await _other_active_admins(store, target.id):
+        raise _last_admin()
+    updated = await store.users.update(target.id, **fields) if fields else target
+    if updated is None:
+        raise not_found("user")
+    if removes_admin and await store.users.count_active_admins() == 0:
+        # Another request demoted the other admin meanwhile: undo ours.
+        await store.users.update(target.id, is_admin=target.is_admin, is_active=target.is_active)
+        raise _last_admin()
+    if target.is_active and not updated.is_active:
+        await store.sessions.revoke_all(target.id, "deactivated")
+    changes = {
+        key: {"from": getattr(target, key), "to": getattr(updated, key)}
+        for key in ("name", "preferred_language", "is_admin", "is_active")
+        if getattr(target, key) != getattr(updated, key)
+    }
+    await store.audit.record(
+        actor_id=admin.id, action="user.role_change" if "is_admin" in changes else "user.update",
+        target_type="user", target_id=target.id, client_ip=client_ip(request),
+        details={"changes": changes},
+    )
+    return await _out(store, updated)
+
+
+@router.delete("/users/{user_id}", status_code=204, operation_id="delete_user",
+               responses={409: {"description": "The last active admin"}})
+async def delete_user(user_id: UUID, admin: AdminUser, runtime: RuntimeDep,
+                      request: Request) -> Response:
+    """Delete the user and everything that is theirs (see this module's docstring)."""
+    store = runtime.store
+    target = await store.users.get(user_id)
+    if target is None:
+        raise not_found("user")
+    if target.is_admin and target.is_active:
+        if not await _other_active_admins(store, target.id):
+            raise _last_admin()
+        # Step down first and check again, so two admins deleting each other at the same
+        # moment cannot both succeed.
+        await store.users.update(target.id, is_admin=False, is_active=False)
+        if await store.users.count_active_admins() == 0:
+            await store.users.update(target.id, is_admin=True, is_active=True)
+            raise _last_admin()
+    keys = await store.files.keys_for_user(target.id)
+    if not await store.users.delete(target.id):
+        raise not_found("user")
+    await store.otp.delete_for_phone(target.phone_number)
+    failed = 0
+    for key in keys:
+        try:
+            await runtime.blobs.delete(key)
+        except Exception as exc:
+            failed += 1
+            log.warning("could not delete a stored file of deleted user %s: %s",
+                        target.id, type(exc).__name__)
+    await store.audit.record(
+        actor_id=admin.id, action="user.delete", target_type="user", target_id=target.id,
+        client_ip=client_ip(request),
+        details={"name": target.name, "was_admin": target.is_admin, "files_deleted": len(keys),
+                 "objects_not_deleted": failed},
+    )
+    return Response(status_code=204)
