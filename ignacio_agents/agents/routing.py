@@ -1,0 +1,60 @@
+"""The router's typed decision and the names both real and offline models must use.
+
+Output tools are named explicitly (``route``, ``<specialist>_answer``) rather than PydanticAI's
+default ``final_result``: traces read better, and a scripted or offline model can tell from the
+tool name alone which agent is asking.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field, field_validator
+
+from ignacio_agents.domain import Specialist
+
+ROUTE_TOOL = "route"
+_LANGUAGE_CODE = re.compile(r"language code: ([a-z]{2})\b")
+
+
+def answer_tool_name(specialist: Specialist) -> str:
+    return f"{specialist.value}_answer"
+
+
+ANSWER_TOOLS: dict[str, Specialist] = {answer_tool_name(s): s for s in Specialist}
+
+
+def language_hint(code: str) -> str:
+    """How instructions name a language, parseable by the offline model."""
+    return f"language code: {code}"
+
+
+def language_from_hint(text: str | None) -> str | None:
+    match = _LANGUAGE_CODE.search(text or "")
+    return match.group(1) if match else None
+
+
+class Route(BaseModel):
+    """Who answers this turn, why, and in which language to answer."""
+
+    specialist: Specialist = Field(
+        description="marketing, technical, project_management, financial, or general for "
+        "greetings, thanks, small talk, out-of-scope requests and unclear messages."
+    )
+    reason: str = Field(description="One short sentence: why this specialist.")
+    language: str = Field(
+        description="ISO 639-1 code of the language the user wrote in, e.g. 'es' or 'en'."
+    )
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _normalise_language(cls, v: object) -> object:
+        if isinstance(v, str):
+            code = v.strip().lower().replace("_", "-").split("-")[0]
+            return {"spanish": "es", "español": "es", "english": "en", "inglés": "en"}.get(code, code)
+        return v
+
+    @field_validator("reason")
+    @classmethod
+    def _short_reason(cls, v: str) -> str:
+        return v.strip()[:300]

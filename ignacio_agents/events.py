@@ -1,0 +1,74 @@
+"""What a turn reports while it runs (for the web's Server-Sent Events) and what it returns.
+
+Every event is a pydantic model with a ``type`` field, so a channel can serialise any of them
+as ``event: <type>`` with the rest as JSON data. A client renders ``partial`` answers (typed,
+with ``kind``) or appends ``delta`` text; ``retry`` means "discard what was streamed so far, the
+answer is being produced again"; ``done`` carries both stored messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from ignacio_agents.agents.routing import Route
+from ignacio_agents.domain import Specialist
+from ignacio_agents.responses import Answer
+from ignacio_agents.store.messages import Message
+
+
+class RouteEvent(BaseModel):
+    type: Literal["route"] = "route"
+    specialist: Specialist
+    reason: str
+    language: str
+
+
+class ToolEvent(BaseModel):
+    """A specialist called a tool (its name only: arguments may hold the user's words)."""
+
+    type: Literal["tool"] = "tool"
+    name: str
+
+
+class PartialEvent(BaseModel):
+    """The answer so far, as the typed answer's JSON (``kind`` included, fields growing)."""
+
+    type: Literal["partial"] = "partial"
+    answer: dict[str, Any]
+
+
+class DeltaEvent(BaseModel):
+    """New Markdown text to append to what was streamed since the last ``route``/``retry``."""
+
+    type: Literal["delta"] = "delta"
+    text: str
+
+
+class RetryEvent(BaseModel):
+    type: Literal["retry"] = "retry"
+    attempt: int
+
+
+class DoneEvent(BaseModel):
+    type: Literal["done"] = "done"
+    user_message: Message
+    message: Message
+
+
+TurnEvent = RouteEvent | ToolEvent | PartialEvent | DeltaEvent | RetryEvent | DoneEvent
+
+
+class TurnResult(BaseModel):
+    """A finished turn: both stored messages, the route, the typed answer and its WhatsApp text."""
+
+    user_message: Message
+    message: Message
+    route: Route
+    answer: Answer
+    whatsapp_text: str
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.message.is_fallback

@@ -1,0 +1,159 @@
+"""Conversation memory: the exact PydanticAI messages of every turn, stored and replayed.
+
+Each turn's ``new_messages()`` are stored append-only on the assistant message row (jsonb via
+``ModelMessagesTypeAdapter``) and the next turn of the conversation replays them, so the model
+sees its own earlier tool calls and answers, not a lossy transcript. Two rules keep this sound:
+
+- binary content (an image sent as model input) is replaced by a short file reference before
+  storing: the bytes live in the blob store, not base64 in every later request;
+- before each model request, a ``ProcessHistory`` capability trims the history to the token
+  budget on user-turn boundaries, keeping the newest turns and always the current question.
+  (The trimmed list only shapes the request: stored history is never overwritten with it.)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_ai import ModelMessagesTypeAdapter, RunContext
+from pydantic_ai.messages import (
+    BinaryContent,
+    ModelMessage,
+    ModelRequest,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+    repair_messages,
+)
+from pydantic_core import to_json
+
+from ignacio_agents.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUDGET = 6000
+# Per-message framing the tokenizer does not see (role markers, separators) and a flat estimate
+# for an image or other non-text input still in the current request.
+MESSAGE_OVERHEAD_TOKENS = 4
+NON_TEXT_INPUT_TOKENS = 500
+
+
+# --- storing ------------------------------------------------------------------------------
+def file_reference(content: BinaryContent) -> str:
+    return f"[attached file {content.identifier} ({content.media_type}): not kept in history]"
+
+
+def _strip_content(content: Any) -> Any:
+    if isinstance(content, BinaryContent):
+        return file_reference(content)
+    if isinstance(content, list | tuple):
+        return [file_reference(c) if isinstance(c, BinaryContent) else c for c in content]
+    return content
+
+
+def strip_binary(messages: Sequence[ModelMessage]) -> list[ModelMessage]:
+    """The same messages with every inline binary replaced by a text reference to its file."""
+    out: list[ModelMessage] = []
+    for message in messages:
+        if isinstance(message, ModelRequest):
+            parts = [
+                replace(p, content=_strip_content(p.content))
+                if isinstance(p, UserPromptPart | ToolReturnPart) and not isinstance(p.content, str)
+                else p
+                for p in message.parts
+            ]
+            message = replace(message, parts=parts)
+        out.append(message)
+    return out
+
+
+def to_storable(messages: Sequence[ModelMessage]) -> list[Any]:
+    """jsonb-ready form of a turn's messages: binaries replaced by file references, and each
+    request's ``instructions`` dropped (they hold the prompt and the user's profile, are rebuilt
+    on every run, and only the current agent's are ever sent)."""
+    cleaned = [
+        replace(m, instructions=None) if isinstance(m, ModelRequest) else m
+        for m in strip_binary(messages)
+    ]
+    return ModelMessagesTypeAdapter.dump_python(cleaned, mode="json")  # type: ignore[no-any-return]
+
+
+def load_history(rows: list[Any]) -> list[ModelMessage]:
+    """Stored messages back to PydanticAI messages. A row that no longer validates (corrupted,
+    or from an incompatible version) is skipped rather than breaking the conversation, and the
+    result is repaired so it is always runnable (e.g. after a crash mid-turn)."""
+    try:
+        messages = ModelMessagesTypeAdapter.validate_python(rows)
+    except ValidationError:
+        messages = []
+        for row in rows:
+            try:
+                messages.extend(ModelMessagesTypeAdapter.validate_python([row]))
+            except ValidationError:
+                log.warning("skipping a stored model message that does not validate")
+    return repair_messages(messages)
+
+
+# --- counting and trimming ------------------------------------------------------------------
+def _content_tokens(content: Any) -> int:
+    if isinstance(content, str):
+        return count_tokens(content)
+    if isinstance(content, list | tuple):
+        return sum(_content_tokens(c) for c in content)
+    if isinstance(content, BinaryContent) or hasattr(content, "url"):
+        return NON_TEXT_INPUT_TOKENS
+    return count_tokens(to_json(content, fallback=str).decode())
+
+
+def message_tokens(message: ModelMessage) -> int:
+    """o200k tokens of what a message puts in a request (text, tool arguments, tool results)."""
+    total = MESSAGE_OVERHEAD_TOKENS
+    for part in message.parts:
+        if isinstance(part, ToolCallPart):
+            total += count_tokens(part.tool_name) + count_tokens(part.args_as_json_str())
+        elif hasattr(part, "content"):
+            total += _content_tokens(part.content)
+    return total
+
+
+def starts_turn(message: ModelMessage) -> bool:
+    """A safe place to cut: a request carrying what the user said."""
+    return isinstance(message, ModelRequest) and any(isinstance(p, UserPromptPart) for p in message.parts)
+
+
+def trim_to_budget(
+    messages: list[ModelMessage], budget: int,
+    count: Callable[[ModelMessage], int] = message_tokens,
+) -> list[ModelMessage]:
+    """Keep the current turn (from the last user prompt on) and as many whole earlier turns,
+    newest first, as fit in ``budget`` tokens."""
+    starts = [i for i, m in enumerate(messages) if starts_turn(m)]
+    if not starts:
+        return messages
+    keep_from = starts[-1]
+    total = sum(count(m) for m in messages[keep_from:])
+    for start in reversed(starts[:-1]):
+        turn = sum(count(m) for m in messages[start:keep_from])
+        if total + turn > budget:
+            break
+        total += turn
+        keep_from = start
+    if keep_from and log.isEnabledFor(logging.DEBUG):
+        log.debug("history trimmed: %d of %d messages kept (%d tokens)",
+                  len(messages) - keep_from, len(messages), total)
+    return messages[keep_from:]
+
+
+def trim_history(ctx: RunContext[Any], messages: list[ModelMessage]) -> list[ModelMessage]:
+    """The ``ProcessHistory`` function: trims to ``ctx.deps.history_token_budget``."""
+    budget = getattr(ctx.deps, "history_token_budget", None) or DEFAULT_BUDGET
+    return trim_to_budget(messages, budget)
+
+
+def request_tokens(messages: Sequence[ModelMessage]) -> int:
+    """Tokens of a whole message list as this module counts them (tests and benchmarks)."""
+    return sum(message_tokens(m) for m in messages)

@@ -1,0 +1,126 @@
+"""Which model answers: ``PYDANTIC_AI_MODEL`` (and ``PYDANTIC_AI_TRIAGE_MODEL``) resolved to a
+PydanticAI model, or the offline model when no provider is usable.
+
+- Any PydanticAI model string works (``openai:…`` Responses API, ``openai-chat:…``,
+  ``anthropic:…``, ``google:…``, ``groq:…``…). A bare name (the original spec's ``gpt-4``)
+  means OpenAI Chat Completions.
+- ``OPENAI_BASE_URL`` sends the OpenAI family to any OpenAI-compatible server (Ollama, vLLM)
+  through ``OpenAIChatModel`` (such servers rarely implement the Responses API); only an
+  explicit ``openai-responses:`` keeps the Responses API there. A local server needs no real key.
+- ``test`` / ``offline``, or no key for the chosen provider, select the offline model, so the app
+  works end to end without accounts and says so in every answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic_ai import ModelSettings
+from pydantic_ai.exceptions import UserError
+from pydantic_ai.models import Model, infer_model, parse_model_id
+
+from ignacio_agents.offline import OfflineModel
+from ignacio_agents.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OFFLINE_NAMES = frozenset({"test", "offline"})
+_OPENAI_FAMILY = frozenset({"openai", "openai-chat", "openai-responses"})
+# Placeholder key for OpenAI-compatible servers that ignore it (the OpenAI client insists on one).
+LOCAL_SERVER_KEY = "not-needed"
+
+
+def model_string(name: str) -> str:
+    """Normalise a configured model name: a bare name means OpenAI Chat Completions."""
+    name = name.strip()
+    if name in OFFLINE_NAMES:
+        return name
+    provider, _ = parse_model_id(name)
+    return name if provider else f"openai-chat:{name}"
+
+
+def resolve_model(settings: Settings, name: str | None = None) -> Model:
+    """The model for ``name`` (default: ``PYDANTIC_AI_MODEL``), or the offline model."""
+    configured = model_string(name or settings.pydantic_ai_model)
+    if configured in OFFLINE_NAMES:
+        return OfflineModel()
+    provider, model_name = parse_model_id(configured)
+    assert provider is not None
+    try:
+        if provider in _OPENAI_FAMILY:
+            return _openai_model(settings, provider, model_name)
+        if provider == "anthropic":
+            return _anthropic_model(settings, model_name)
+        return infer_model(configured)  # other providers read their own *_API_KEY variables
+    except _Unavailable as exc:
+        log.warning("model %s is not usable (%s): answering with the offline model", configured, exc)
+    except (UserError, ImportError) as exc:
+        log.warning("model %s is not usable (%s): answering with the offline model",
+                    configured, type(exc).__name__)
+    return OfflineModel()
+
+
+def resolve_triage_model(settings: Settings, main: Model | None = None) -> Model:
+    """The router's model: ``PYDANTIC_AI_TRIAGE_MODEL``, else the main model."""
+    if settings.pydantic_ai_triage_model:
+        return resolve_model(settings, settings.pydantic_ai_triage_model)
+    return main if main is not None else resolve_model(settings)
+
+
+def model_settings(settings: Settings, *, triage: bool = False) -> ModelSettings:
+    """Per-request settings from configuration (routing runs cold and short)."""
+    if triage:
+        return ModelSettings(max_tokens=min(400, settings.pydantic_ai_max_tokens), temperature=0.0,
+                             timeout=settings.model_timeout_seconds)
+    return ModelSettings(max_tokens=settings.pydantic_ai_max_tokens,
+                         temperature=settings.pydantic_ai_temperature,
+                         timeout=settings.model_timeout_seconds)
+
+
+def is_offline(model: Model) -> bool:
+    return isinstance(model, OfflineModel)
+
+
+def model_label(model: Model) -> str:
+    """A short, stable name for usage records: ``offline`` or ``<system>:<model name>``."""
+    if is_offline(model):
+        return "offline"
+    return f"{model.system}:{model.model_name}"
+
+
+def supports_image_input(model: Model) -> bool:
+    try:
+        return bool(model.profile.get("supports_image_input", False))
+    except Exception:  # an exotic model without a profile: send text references only
+        return False
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _openai_model(settings: Settings, provider: str, model_name: str) -> Model:
+    from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    base_url = settings.openai_base_url
+    if not key and not base_url:
+        raise _Unavailable("OPENAI_API_KEY is not set")
+    openai_provider = OpenAIProvider(base_url=base_url, api_key=key or LOCAL_SERVER_KEY)
+    if provider == "openai-responses" or (provider == "openai" and not base_url):
+        return OpenAIResponsesModel(model_name, provider=openai_provider)
+    return OpenAIChatModel(model_name, provider=openai_provider)
+
+
+def _anthropic_model(settings: Settings, model_name: str) -> Model:
+    if settings.anthropic_api_key is None:
+        raise _Unavailable("ANTHROPIC_API_KEY is not set")
+    try:
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+    except ImportError as exc:
+        raise _Unavailable("the anthropic package is not installed") from exc
+    return AnthropicModel(
+        model_name, provider=AnthropicProvider(api_key=settings.anthropic_api_key.get_secret_value())
+    )

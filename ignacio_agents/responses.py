@@ -1,0 +1,246 @@
+"""Ignacio's typed answers, one per specialist, and their renderings for each channel.
+
+The first three keep the original spec's fields exactly; ``FinancialResponse`` (named, not
+defined, by the spec) and ``GeneralResponse`` (greetings, thanks, out-of-scope, clarifying
+questions) follow the same shape: one main text, then lists.
+
+Every answer serialises with ``kind`` (the ``Specialist`` value, which the web client uses to
+pick a card) and ``offline`` (a template answer from the offline model). Both, and the
+``language`` used for section labels, are set by code, not by the model: they are left out of
+the JSON schema the model sees, and kept in the serialisation schema the API publishes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from ignacio_agents.domain import Specialist
+
+_CODE_SET_FIELDS = ("kind", "offline", "language")
+
+OFFLINE_NOTICE = {
+    "es": "⚠️ Modo sin conexión: no hay un modelo de IA configurado, esta es una respuesta de plantilla.",
+    "en": "⚠️ Offline mode: no AI model is configured, this is a template answer.",
+}
+
+_LABELS: dict[str, dict[str, str]] = {
+    "action_items": {"es": "Acciones", "en": "Action items"},
+    "resources": {"es": "Recursos", "en": "Resources"},
+    "implementation_steps": {"es": "Pasos de implementación", "en": "Implementation steps"},
+    "considerations": {"es": "A tener en cuenta", "en": "Considerations"},
+    "timeline_suggestions": {"es": "Calendario sugerido", "en": "Timeline suggestions"},
+    "risk_factors": {"es": "Riesgos", "en": "Risk factors"},
+    "recommendations": {"es": "Recomendaciones", "en": "Recommendations"},
+    "key_figures": {"es": "Cifras clave", "en": "Key figures"},
+    "risks": {"es": "Riesgos", "en": "Risks"},
+    "follow_up_questions": {"es": "Para ayudarte mejor", "en": "To help you better"},
+}
+
+
+def label_language(language: str | None) -> str:
+    """Section labels exist in Spanish and English; other languages get English labels."""
+    lang = (language or "").lower()[:2]
+    return lang if lang in ("es", "en") else "en"
+
+
+class AdvisorAnswer(BaseModel):
+    """Shared behaviour of the typed answers. Subclasses declare their fields in reading order:
+    the first is the main text, the rest are lists (``_numbered`` ones render as ``1.``)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    offline: bool = False
+    language: str | None = None
+
+    specialist: ClassVar[Specialist]
+    _numbered: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "validation":  # what the model is asked to fill in
+            target = handler.resolve_ref_schema(schema)
+            for name in _CODE_SET_FIELDS:
+                target.get("properties", {}).pop(name, None)
+                if name in target.get("required", []):
+                    target["required"].remove(name)
+        return schema
+
+    # --- rendering -----------------------------------------------------------------------
+    def _content_fields(self) -> list[str]:
+        return [n for n in type(self).model_fields if n not in _CODE_SET_FIELDS]
+
+    def _blocks(self, language: str | None) -> list[tuple[str | None, str | list[str], bool]]:
+        lang = label_language(language or self.language)
+        blocks: list[tuple[str | None, str | list[str], bool]] = []
+        for name in self._content_fields():
+            value = getattr(self, name, None)
+            if isinstance(value, str):
+                if value.strip():
+                    blocks.append((None, value.strip(), False))
+            elif isinstance(value, list):
+                items = [str(v).strip() for v in value if str(v).strip()]
+                if items:
+                    label = _LABELS.get(name, {}).get(lang, name.replace("_", " ").capitalize())
+                    blocks.append((label, items, name in self._numbered))
+        return blocks
+
+    def to_markdown(self, language: str | None = None) -> str:
+        """Markdown for the web (and the stored ``content`` that transcripts and search use)."""
+        lang = label_language(language or self.language)
+        out: list[str] = []
+        if self.offline:
+            out.append(f"_{OFFLINE_NOTICE[lang]}_")
+        for label, body, numbered in self._blocks(lang):
+            if isinstance(body, str):
+                out.append(body)
+                continue
+            lines = [f"**{label}**"]
+            lines += [f"{i}. {item}" if numbered else f"- {item}" for i, item in enumerate(body, 1)]
+            out.append("\n".join(lines))
+        return "\n\n".join(out)
+
+    def to_whatsapp(self, language: str | None = None) -> str:
+        """WhatsApp text: ``*bold*`` labels, ``_italic_`` notice, plain ``-`` / ``1.`` lists; no
+        headings or tables (WhatsApp would show the marks literally)."""
+        lang = label_language(language or self.language)
+        out: list[str] = []
+        if self.offline:
+            out.append(f"_{OFFLINE_NOTICE[lang]}_")
+        for label, body, numbered in self._blocks(lang):
+            if isinstance(body, str):
+                out.append(markdown_to_whatsapp(body))
+                continue
+            lines = [f"*{label}*"]
+            lines += [
+                f"{i}. {_inline(item)}" if numbered else f"- {_inline(item)}"
+                for i, item in enumerate(body, 1)
+            ]
+            out.append("\n".join(lines))
+        return "\n\n".join(out)
+
+
+class MarketingResponse(AdvisorAnswer):
+    specialist: ClassVar[Specialist] = Specialist.marketing
+    kind: Literal["marketing"] = "marketing"
+    advice: str = Field(description="The advice, in a few short paragraphs.")
+    action_items: list[str] = Field(description="Concrete next steps the user can take.")
+    resources: list[str] = Field(description="Useful resources: tools, methods, readings.")
+
+
+class TechnicalResponse(AdvisorAnswer):
+    specialist: ClassVar[Specialist] = Specialist.technical
+    _numbered: ClassVar[frozenset[str]] = frozenset({"implementation_steps"})
+    kind: Literal["technical"] = "technical"
+    solution: str = Field(description="The recommended solution and why.")
+    implementation_steps: list[str] = Field(description="Ordered steps to implement it.")
+    considerations: list[str] = Field(description="Trade-offs, costs, security, scaling.")
+
+
+class ProjectManagementResponse(AdvisorAnswer):
+    specialist: ClassVar[Specialist] = Specialist.project_management
+    kind: Literal["project_management"] = "project_management"
+    recommendations: str = Field(description="The recommendations, in a few short paragraphs.")
+    timeline_suggestions: list[str] = Field(description="Milestones or phases with rough timing.")
+    risk_factors: list[str] = Field(description="Risks to watch and how to mitigate them.")
+
+
+class FinancialResponse(AdvisorAnswer):
+    specialist: ClassVar[Specialist] = Specialist.financial
+    kind: Literal["financial"] = "financial"
+    analysis: str = Field(description="The financial analysis, in a few short paragraphs.")
+    recommendations: list[str] = Field(description="Concrete recommendations.")
+    key_figures: list[str] = Field(
+        description="Key figures and assumptions, each with its value or formula."
+    )
+    risks: list[str] = Field(description="Financial risks and what would change the picture.")
+
+
+class GeneralResponse(AdvisorAnswer):
+    specialist: ClassVar[Specialist] = Specialist.general
+    kind: Literal["general"] = "general"
+    message: str = Field(description="The reply.")
+    follow_up_questions: list[str] = Field(
+        default_factory=list, description="Questions that would help you advise better (optional)."
+    )
+
+
+RESPONSE_TYPES: dict[Specialist, type[AdvisorAnswer]] = {
+    t.specialist: t
+    for t in (MarketingResponse, TechnicalResponse, ProjectManagementResponse, FinancialResponse,
+              GeneralResponse)
+}
+
+Answer = Annotated[
+    MarketingResponse | TechnicalResponse | ProjectManagementResponse | FinancialResponse
+    | GeneralResponse,
+    Field(discriminator="kind"),
+]
+AnswerAdapter: TypeAdapter[Any] = TypeAdapter(Answer)
+
+
+def parse_answer(data: dict[str, Any]) -> AdvisorAnswer:
+    """A stored ``answer`` (jsonb) back to its typed answer."""
+    return AnswerAdapter.validate_python(data)  # type: ignore[no-any-return]
+
+
+def partial_answer(specialist: Specialist, data: dict[str, Any]) -> AdvisorAnswer | None:
+    """Best-effort typed view of a half-streamed answer (missing fields empty), for rendering."""
+    cls = RESPONSE_TYPES[specialist]
+    values: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if name in _CODE_SET_FIELDS:
+            continue
+        value = data.get(name)
+        wants_list = field.annotation is not str
+        if wants_list:
+            values[name] = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        else:
+            values[name] = value if isinstance(value, str) else ""
+    return cls.model_construct(**values)
+
+
+# --- Markdown -> WhatsApp, for the free text a model writes inside the fields ----------------
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
+_BULLET = re.compile(r"^(?P<indent>\s*)[*+•]\s+(?P<rest>.*)$")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\((?P<url>[^)\s]+)\)")
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(?P<text>.+?)(?<=\S)\1")
+_ITALIC_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(?P<text>[^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+
+
+def _inline(text: str) -> str:
+    text = _LINK.sub(lambda m: f"{m['text']} ({m['url']})", text)
+    # Single-star italics first (WhatsApp's italics are underscores), then bold to one star.
+    text = _ITALIC_STAR.sub(lambda m: f"_{m['text']}_", text)
+    return _BOLD.sub(lambda m: f"*{m['text']}*", text)
+
+
+def markdown_to_whatsapp(text: str) -> str:
+    """Headings become bold lines, ``*``/``+`` bullets become ``-``, table rows become plain
+    lines, links show their URL; ``**bold**`` becomes ``*bold*``."""
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if _TABLE_SEP.match(line) and "-" in line:
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            out.append(f"*{heading['text'].strip('*_ ')}*")
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            out.append(f"{bullet['indent']}- {_inline(bullet['rest'])}")
+            continue
+        if line.strip().startswith("|") and line.strip().endswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            out.append(_inline(" · ".join(c for c in cells if c)))
+            continue
+        out.append(_inline(line.rstrip()))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
