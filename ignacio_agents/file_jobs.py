@@ -39,23 +39,32 @@ TRANSCRIPTION_ATTEMPTS = 3
 
 FINISHED = frozenset({"done", "unreadable", "failed", "not_applicable"})
 
-files_jobs = Blueprint()
-files_jobs.ignacio_namespace = "files"  # type: ignore[attr-defined]
+
+def files_jobs() -> Blueprint:
+    """The ``files`` blueprint, built fresh for each job app.
+
+    Fresh because procrastinate's ``add_tasks_from`` renames the blueprint's own tasks in
+    place: a module-level blueprint would register as ``files:files:...`` in the second app of
+    a process (tests open one app per test).
+    """
+    bp = Blueprint()
+    bp.ignacio_namespace = "files"  # type: ignore[attr-defined]
+    bp.task(name="extract_file", pass_context=True)(extract_file)
+    bp.task(
+        name="transcribe_file", pass_context=True,
+        retry=RetryStrategy(max_attempts=TRANSCRIPTION_ATTEMPTS - 1, wait=5, linear_wait=10,
+                            retry_exceptions={TranscriptionError}),
+    )(transcribe_file)
+    return bp
 
 
-@files_jobs.task(name="extract_file", pass_context=True)
 async def extract_file(context: JobContext, file_id: str) -> str:
-    """Extract, chunk and index one file's text; return the final status."""
+    """Job: extract, chunk and index one file's text; return the final status."""
     return await run_extraction(runtime_of(context), UUID(file_id))
 
 
-@files_jobs.task(
-    name="transcribe_file", pass_context=True,
-    retry=RetryStrategy(max_attempts=TRANSCRIPTION_ATTEMPTS - 1, wait=5, linear_wait=10,
-                        retry_exceptions={TranscriptionError}),
-)
 async def transcribe_file(context: JobContext, file_id: str) -> str:
-    """Transcribe one audio file and store the transcript; return the final status."""
+    """Job: transcribe one audio file and store the transcript; return the final status."""
     attempt = context.job.attempts if context.job else 0
     return await run_transcription(runtime_of(context), UUID(file_id),
                                    last_attempt=attempt + 1 >= TRANSCRIPTION_ATTEMPTS)
@@ -101,7 +110,7 @@ async def run_extraction(runtime: Runtime, file_id: UUID, *,
 
 async def _extract(runtime: Runtime, key: str, mime: str, budget: float) -> Extraction:
     try:
-        path = await spool_blob(runtime, key)
+        path = await spool_blob(runtime, key, mime)
     except BlobNotFound:
         return Extraction.failed("The stored file is missing.")
     try:

@@ -195,22 +195,24 @@ def _refuse_executable(head: bytes, name: str) -> None:
             raise
 
 
-async def open_temp_file(tmp_dir: Path):  # type: ignore[no-untyped-def]
+async def open_temp_file(tmp_dir: Path, suffix: str = ""):  # type: ignore[no-untyped-def]
     """A new private temp file (binary, write mode) under ``tmp_dir`` and its path."""
     def make() -> tuple[object, Path]:
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, raw = tempfile.mkstemp(dir=tmp_dir, prefix="ingest-")
+        fd, raw = tempfile.mkstemp(dir=tmp_dir, prefix="ingest-", suffix=suffix)
         return os.fdopen(fd, "wb"), Path(raw)
 
     return await asyncio.to_thread(make)
 
 
-async def spool_blob(runtime: Runtime, key: str) -> Path:
+async def spool_blob(runtime: Runtime, key: str, mime: str | None = None) -> Path:
     """Copy a stored object to a private temp file (for parsers that need a real file).
 
-    The caller removes it. Raises ``BlobNotFound``.
+    The temp file ends with the canonical extension of ``mime`` (some parsers, openpyxl for
+    one, go by the extension). The caller removes it. Raises ``BlobNotFound``.
     """
-    fh, path = await open_temp_file(_tmp_dir(runtime))
+    info = type_for_mime(mime) if mime else None
+    fh, path = await open_temp_file(_tmp_dir(runtime), f".{info.extension}" if info else "")
     try:
         async for chunk in runtime.blobs.get(key):
             await asyncio.to_thread(fh.write, chunk)

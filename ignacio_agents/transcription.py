@@ -171,7 +171,7 @@ async def _transcribe_stored(runtime: Runtime, file: UserFile) -> str:
     from ignacio_agents.files import spool_blob
 
     try:
-        path = await spool_blob(runtime, file.file_path)
+        path = await spool_blob(runtime, file.file_path, file.file_type)
     except BlobNotFound:
         raise TranscriptionError("The stored audio file is missing.") from None
     try:

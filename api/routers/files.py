@@ -355,8 +355,10 @@ class _MultipartFile:
 
 
 def _decode_name(raw: bytes) -> str:
-    """Browsers send the file name as raw UTF-8 (the header parser hands it over as latin-1)."""
+    """Browsers send the file name as raw UTF-8 (the header parser hands it over as latin-1),
+    with '"', CR and LF escaped as %22, %0D and %0A (the HTML form-data rules): undo both."""
     try:
-        return raw.decode("utf-8")
+        name = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        name = raw.decode("latin-1")
+    return name.replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
