@@ -15,11 +15,15 @@ def all_routers() -> list[APIRouter]:
     routers: list[APIRouter] = []
     from api.routers import admin, auth, users
     routers += [auth.router, users.router, admin.router]
+    from api.routers import files
+    routers.append(files.router)
     return routers
 
 
 def all_blueprints() -> list[Blueprint]:
     blueprints: list[Blueprint] = []
+    from ignacio_agents.file_jobs import files_jobs
+    blueprints.append(files_jobs())
     return blueprints
 
 
