@@ -4,30 +4,42 @@ talking HTTP to a fake Graph server on loopback, and a real procrastinate worker
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from channels.whatsapp.replies import NOT_ENROLLED
+from channels.whatsapp.replies import NOT_ENROLLED, reply_text
 from ignacio_agents.domain import Channel, DeliveryStatus
 from tests.fakes.graph import (
     FakeGraphServer,
+    audio_webhook,
+    document_webhook,
+    image_webhook,
+    media_sha256,
     reaction_webhook,
     status_item,
     status_webhook,
     text_webhook,
     webhook_payload,
 )
+from tests.filegen import make_ogg, make_pdf, make_png
 from tests.whatsapp_harness import (
     APP_SECRET,
     VERIFY_TOKEN,
     WA_USER,
+    WA_USER_2,
     WEBHOOK,
+    FakeTranscriber,
+    TurnLog,
+    advisor_model,
     fetch_all,
     post_webhook,
     scalar,
     sent_texts,
+    text_attempts,
+    use_model,
     wait_for_idle_queue,
     whatsapp_settings,
 )
@@ -256,3 +268,217 @@ async def test_inactive_user_is_treated_as_not_enrolled(wa_app: Any, graph: Fake
     assert reply["text"]["body"] == NOT_ENROLLED
     assert await scalar(wa_app, "select count(*) from messages") == 0
     assert sent_texts(graph) == [reply]
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+
+async def test_text_message_gets_exactly_one_reply_with_context_then_statuses(
+    wa_app: Any, graph: FakeGraphServer,
+):
+    user = await enroll(wa_app)
+    payload = text_webhook("Hola, ¿me ayudas con mi proyecto?", wa_id=WA_USER)
+    wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    # Meta retries and duplicates: five deliveries, three of them at the same moment.
+    first = await asyncio.gather(*[post_webhook(wa_app, payload) for _ in range(3)])
+    first += [await post_webhook(wa_app, payload) for _ in range(2)]
+    assert [r.status_code for r in first] == [200] * 5
+
+    [reply] = await graph.wait_for_messages_async(1)
+    await wait_for_idle_queue(wa_app)
+    assert (await post_webhook(wa_app, payload)).status_code == 200  # a late replay
+    await wait_for_idle_queue(wa_app)
+
+    assert graph.sent_messages() == [reply]
+    assert reply["to"] == "+" + WA_USER
+    assert reply["context"] == {"message_id": wamid}
+    assert reply["text"]["body"].startswith("_⚠️")  # the offline model says so, in italics
+    [receipt] = graph.read_receipts()
+    assert receipt == {"messaging_product": "whatsapp", "status": "read", "message_id": wamid,
+                       "typing_indicator": {"type": "text"}}
+    rows = await fetch_all(wa_app, "select id, is_from_user, reply_to_id, status, whatsapp_message_id"
+                           " from messages order by created_at")
+    assert [r["is_from_user"] for r in rows] == [True, False]
+    inbound, answer = rows
+    assert inbound["whatsapp_message_id"] == wamid
+    assert answer["reply_to_id"] == inbound["id"] and answer["status"] == "sent"
+    [delivery] = await wa_app.runtime.store.messages.deliveries(answer["id"])
+    sent_wamid = next(r for r in graph.requests if r.json == reply).response["messages"][0]["id"]
+    assert delivery.whatsapp_message_id == sent_wamid
+
+    store = wa_app.runtime.store
+    await post_webhook(wa_app, status_webhook(sent_wamid, "sent"))
+    await post_webhook(wa_app, status_webhook(sent_wamid, "delivered"))
+    assert (await store.messages.get(answer["id"])).status is DeliveryStatus.delivered
+    await post_webhook(wa_app, status_webhook(sent_wamid, "read"))
+    assert (await store.messages.get(answer["id"])).status is DeliveryStatus.read
+    conversations = await store.conversations.list_for_user(user.id)
+    assert [c.channel for c in conversations.items] == [Channel.whatsapp]  # visible on the web
+
+
+async def test_long_answer_arrives_as_ordered_parts(wa_app: Any, graph: FakeGraphServer):
+    await enroll(wa_app)
+    paragraphs = [f"Párrafo {i}: " + " ".join(f"palabra{i}x{j}" for j in range(60))
+                  for i in range(14)]
+    long_answer = "\n\n".join(paragraphs)
+    assert len(long_answer) > 10_000
+    use_model(wa_app, advisor_model(lambda _text: long_answer))
+    payload = text_webhook("cuéntame todo", wa_id=WA_USER)
+    wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    await post_webhook(wa_app, payload)
+
+    await wait_for_idle_queue(wa_app)
+    parts = sent_texts(graph)
+    bodies = [p["text"]["body"] for p in parts]
+    assert len(parts) >= 3
+    assert all(len(body) <= 4096 for body in bodies)
+    assert " ".join(bodies).split() == long_answer.split()  # every word, in order
+    assert all(body.split("\n\n")[0].startswith("Párrafo") for body in bodies)  # cut on paragraphs
+    assert parts[0]["context"] == {"message_id": wamid}
+    assert all("context" not in p for p in parts[1:])
+    [answer_id] = [r["id"] for r in await fetch_all(wa_app, "select id from messages"
+                                                    " where not is_from_user")]
+    deliveries = await wa_app.runtime.store.messages.deliveries(answer_id)
+    assert [d.part_index for d in deliveries] == list(range(len(parts)))
+    assert all(d.whatsapp_message_id for d in deliveries)
+
+
+async def test_send_errors_permanent_fails_once_rate_limit_retries(
+    wa_app: Any, graph: FakeGraphServer,
+):
+    await enroll(wa_app)
+    store = wa_app.runtime.store
+    # 131047 (outside the 24 h window) for the next two /messages calls: the read receipt
+    # (best effort, the turn goes on) and the reply itself.
+    graph.fail_next("/messages", code=131047, times=2)
+    await post_webhook(wa_app, text_webhook("primero", wa_id=WA_USER))
+    await wait_for_idle_queue(wa_app)
+    assert len(text_attempts(graph)) == 1  # never retried
+    assert graph.sent_messages() == []
+    [failed] = await fetch_all(wa_app, "select id, status, error_code from messages"
+                               " where not is_from_user")
+    assert (failed["status"], failed["error_code"]) == ("failed", "131047")
+
+    graph.reset()
+    graph.fail_next("/messages", code=130429, times=2)  # throughput limit: receipt, then reply
+    await post_webhook(wa_app, text_webhook("segundo", wa_id=WA_USER))
+    await graph.wait_for_messages_async(1)
+    await wait_for_idle_queue(wa_app)
+    attempts = text_attempts(graph)
+    assert [a.status for a in attempts] == [400, 200]  # retried, then delivered
+    assert attempts[0].response["error"]["code"] == 130429
+    [answer] = await fetch_all(wa_app, "select id, status from messages where not is_from_user"
+                               " and id <> %s", failed["id"])
+    assert answer["status"] == "sent"
+    assert (await store.messages.get(failed["id"])).status is DeliveryStatus.failed  # stays
+
+
+async def test_burst_is_answered_in_order_and_users_run_concurrently(
+    wa_app: Any, graph: FakeGraphServer,
+):
+    await enroll(wa_app, WA_USER, "Ana")
+    await enroll(wa_app, WA_USER_2, "Luis")
+    log = TurnLog()
+    use_model(wa_app, advisor_model(lambda text: f"re: {text}", delay=0.25, log=log))
+    burst = [f"ana {i}" for i in range(1, 6)]
+    for i, text in enumerate(burst):
+        await post_webhook(wa_app, text_webhook(text, wa_id=WA_USER))
+        if i == 0:
+            await post_webhook(wa_app, text_webhook("luis 1", wa_id=WA_USER_2))
+    await post_webhook(wa_app, text_webhook("luis 2", wa_id=WA_USER_2))
+
+    await graph.wait_for_messages_async(7, timeout=15)
+    replies = [m["text"]["body"] for m in sent_texts(graph, to=WA_USER)]
+    assert replies == [f"re: {text}" for text in burst]
+    assert [m["text"]["body"] for m in sent_texts(graph, to=WA_USER_2)] == ["re: luis 1",
+                                                                            "re: luis 2"]
+    ana = [log.span(text) for text in burst]
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(ana))
+    luis_start, luis_end = log.span("luis 1")
+    assert any(start < luis_end and luis_start < end for start, end in ana)  # overlapped in time
+
+
+# --- media ----------------------------------------------------------------------------------------
+
+
+async def _media_rows(app: Any) -> list[dict[str, Any]]:
+    return await fetch_all(
+        app, "select m.content, m.message_type, m.file_id, m.file_path, f.file_name, f.file_type,"
+        " f.source, f.file_path as blob_key, f.file_size from messages m"
+        " join user_files f on f.id = m.file_id where m.is_from_user order by m.created_at")
+
+
+async def test_image_document_and_voice_note_are_fetched_and_stored(
+    wa_app: Any, graph: FakeGraphServer,
+):
+    user = await enroll(wa_app)
+    png, pdf, ogg = make_png(), make_pdf(pages=1), make_ogg()
+    graph.add_media("1001", png, "image/png")
+    graph.add_media("1002", pdf, "application/pdf", chunked=True)
+    graph.add_media("1003", ogg, "audio/ogg; codecs=opus")
+    await post_webhook(wa_app, image_webhook("1001", caption="mi logo", mime_type="image/png",
+                                             sha256=media_sha256(png), wa_id=WA_USER))
+    await post_webhook(wa_app, document_webhook("1002", "Plan de negocio.pdf",
+                                                sha256=media_sha256(pdf), wa_id=WA_USER))
+    await post_webhook(wa_app, audio_webhook("1003", sha256=media_sha256(ogg), wa_id=WA_USER))
+
+    replies = await graph.wait_for_messages_async(3, timeout=15)
+    rows = await _media_rows(wa_app)
+    assert [(r["message_type"], r["source"], r["file_type"]) for r in rows] == [
+        ("image", "whatsapp", "image/png"), ("document", "whatsapp", "application/pdf"),
+        ("audio", "whatsapp", "audio/ogg")]
+    assert rows[0]["content"] == "mi logo"
+    assert rows[1]["file_name"] == "Plan de negocio.pdf"
+    assert [r["file_size"] for r in rows] == [len(png), len(pdf), len(ogg)]
+    blobs = wa_app.runtime.blobs
+    for row in rows:
+        assert row["file_path"] == row["blob_key"]
+        assert row["blob_key"].startswith(f"users/{user.id}/files/{row['file_id']}/")
+        assert await blobs.exists(row["blob_key"])
+    stored = b"".join([chunk async for chunk in blobs.get(rows[1]["blob_key"])])
+    assert stored == pdf
+    fetched = {r.path.rsplit("/", 1)[-1] for r in graph.requests if r.method == "GET"}
+    assert {"1001", "1002", "1003"} <= fetched  # metadata asked of Graph for each media id
+    assert sum(r.path.startswith("/whatsapp_business/attachments") for r in graph.requests) == 3
+    # Without transcription configured, the voice note gets an honest answer.
+    assert replies[2]["text"]["body"] == reply_text("audio_not_understood", "es")
+
+
+async def test_voice_note_is_transcribed_when_configured(
+    make_client: Any, make_settings: Any, graph: FakeGraphServer,
+):
+    transcriber = FakeTranscriber("Quiero validar mi idea de negocio")
+    try:
+        app = await make_client(make_settings(**whatsapp_settings(
+            graph, openai_api_key="sk-test", openai_base_url=transcriber.base_url)))
+        await enroll(app)
+        use_model(app, advisor_model(lambda text: f"Te escuché: {text}"))
+        ogg = make_ogg()
+        graph.add_media("2001", ogg, "audio/ogg; codecs=opus")
+        await post_webhook(app, audio_webhook("2001", sha256=media_sha256(ogg), wa_id=WA_USER))
+        [reply] = await graph.wait_for_messages_async(1, timeout=15)
+        await wait_for_idle_queue(app)
+    finally:
+        transcriber.close()
+    assert reply["text"]["body"] == "Te escuché: Quiero validar mi idea de negocio"
+    [row] = await _media_rows(app)
+    assert row["content"] == "Quiero validar mi idea de negocio"  # the transcript is the text
+    assert transcriber.calls == 1  # the file job and the turn shared one transcription
+
+
+async def test_oversized_and_unsupported_media_get_a_polite_reply(
+    make_client: Any, make_settings: Any, graph: FakeGraphServer,
+):
+    app = await make_client(make_settings(**whatsapp_settings(graph, whatsapp_max_media_bytes=4096)))
+    await enroll(app)
+    graph.add_media("3001", make_png(200, 200) + b"\0" * 8192, "image/png")
+    graph.add_media("3002", b"MZ" + b"\0" * 200, "application/pdf")  # a program posing as a PDF
+    await post_webhook(app, image_webhook("3001", mime_type="image/png", wa_id=WA_USER))
+    await post_webhook(app, document_webhook("3002", "factura.pdf", wa_id=WA_USER))
+    too_big, unsupported = await graph.wait_for_messages_async(2, timeout=15)
+    await wait_for_idle_queue(app)
+    assert too_big["text"]["body"] == reply_text("media_too_large", "es", limit="0.00390625 MB")
+    assert unsupported["text"]["body"] == reply_text("media_unsupported", "es")
+    assert await scalar(app, "select count(*) from user_files") == 0
+    assert await scalar(app, "select count(*) from messages where not is_from_user"
+                        " and reply_to_id is not null") == 2  # both answers are in the history

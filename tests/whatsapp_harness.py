@@ -4,8 +4,13 @@ signed webhook posting, and waits on the job queue and the database."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.graph import FakeGraphServer, signed_webhook
@@ -73,3 +78,144 @@ def text_attempts(graph: FakeGraphServer) -> list[Any]:
     """Every text send that reached the fake, accepted or not (read receipts excluded)."""
     return [r for r in graph.requests if r.method == "POST" and r.path.endswith("/messages")
             and isinstance(r.json, dict) and r.json.get("type") == "text"]
+
+
+# --- scripted models (the engine's injection point) ---------------------------------------------
+
+
+def last_user_text(messages: list[Any]) -> str:
+    from pydantic_ai.messages import ModelRequest, UserPromptPart
+
+    for message in reversed(messages):
+        if isinstance(message, ModelRequest):
+            for part in message.parts:
+                if isinstance(part, UserPromptPart):
+                    content = part.content
+                    return content if isinstance(content, str) else str(content[0])
+    return ""
+
+
+@dataclass
+class TurnLog:
+    """When each specialist call ran, by the user text it answered (monotonic seconds)."""
+
+    calls: list[tuple[str, float, float]] = field(default_factory=list)
+
+    def span(self, text: str) -> tuple[float, float]:
+        [(start, end)] = [(s, e) for t, s, e in self.calls if t == text]
+        return start, end
+
+
+def advisor_model(answer: Callable[[str], str], *, delay: float = 0.0,
+                  log: TurnLog | None = None) -> Any:
+    """A FunctionModel for both agents: routes everything to ``general`` and answers
+    ``answer(user_text)``, after ``delay`` seconds (recorded in ``log``)."""
+    from pydantic_ai.messages import ModelResponse, ToolCallPart
+    from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+    from ignacio_agents.agents.routing import ROUTE_TOOL
+
+    async def respond(messages: list[Any], info: AgentInfo) -> ModelResponse:
+        tool = info.output_tools[0].name
+        if tool == ROUTE_TOOL:
+            return ModelResponse(parts=[ToolCallPart(ROUTE_TOOL, {
+                "specialist": "general", "reason": "scripted", "language": "es"})])
+        text = last_user_text(messages)
+        start = time.monotonic()
+        await asyncio.sleep(delay)
+        if log is not None:
+            log.calls.append((text, start, time.monotonic()))
+        return ModelResponse(parts=[ToolCallPart(tool, {"message": answer(text),
+                                                        "follow_up_questions": []})])
+
+    return FunctionModel(respond, model_name="whatsapp-e2e")
+
+
+def use_model(app: Any, model: Any) -> None:
+    """Swap the app's engine for one answering with ``model`` (the worker reads it per job)."""
+    from ignacio_agents.engine import ConversationEngine
+
+    app.runtime.engine = ConversationEngine.from_runtime(app.runtime, model=model,
+                                                         triage_model=model)
+
+
+# --- a model server that never answers (to hold a job mid-turn) -------------------------------
+
+
+class StallingServer:
+    """Accepts HTTP connections on loopback, reads the request, never answers."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.port = self._sock.getsockname()[1]
+        self.requested = threading.Event()
+        self._held: list[socket.socket] = []
+        self._closed = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _serve(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self._held.append(conn)
+            try:
+                if conn.recv(65536):
+                    self.requested.set()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._closed = True
+        for conn in self._held:
+            with contextlib.suppress(OSError):
+                conn.close()
+        self._sock.close()
+
+
+# --- an OpenAI-compatible transcription endpoint ------------------------------------------------
+
+
+class FakeTranscriber:
+    """``POST /v1/audio/transcriptions`` on loopback, answering a fixed transcript."""
+
+    def __init__(self, text: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.text = text
+        self.calls = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                outer.calls += 1
+                body = json.dumps({"text": outer.text}).encode()
+                self.send_response(200 if self.path.endswith("/audio/transcriptions") else 404)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

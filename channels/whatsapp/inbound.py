@@ -22,7 +22,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from procrastinate.exceptions import AlreadyEnqueued
@@ -34,15 +34,19 @@ from channels.whatsapp.payload import (
     StatusUpdate,
     WebhookItem,
 )
-from channels.whatsapp.throttle import NOT_ENROLLED_BUCKET, NOT_ENROLLED_WINDOW, allow_once
 from ignacio_agents.domain import Channel, MessageType
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import Message
+from ignacio_agents.store.rate_limits import Limit
 
 log = logging.getLogger(__name__)
 
 ANSWER_TASK = "whatsapp:answer_message"
 NOT_ENROLLED_TASK = "whatsapp:send_not_enrolled"
+
+# One polite "not enrolled" reply per number per day: enough to inform, never a conversation.
+NOT_ENROLLED_BUCKET = "wa_not_enrolled"
+NOT_ENROLLED_WINDOW = timedelta(hours=24)
 
 NEW_CONVERSATION_WORDS = frozenset({"new", "nuevo", "nueva"})
 _MESSAGE_TYPES = {
@@ -222,8 +226,10 @@ class InboundHandler:
             return
         if is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds):
             return
-        key_hash = self.store.cipher.keyed_hash(NOT_ENROLLED_BUCKET, sender.key)
-        if not await allow_once(self.store.db, NOT_ENROLLED_BUCKET, key_hash, NOT_ENROLLED_WINDOW):
+        decision = await self.store.rate_limits.hit(
+            [Limit(NOT_ENROLLED_BUCKET, sender.key, max_events=1)], NOT_ENROLLED_WINDOW
+        )
+        if not decision.allowed:
             return
         log.info("whatsapp message from a number that is not enrolled (%s): polite reply queued",
                  masked(sender.reply_to))

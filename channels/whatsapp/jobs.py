@@ -33,6 +33,7 @@ from channels.whatsapp.media import MediaUnavailable, fetch_media
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
 from ignacio_agents.documents.sniff import UnsupportedFileType
 from ignacio_agents.domain import Attachment, Channel, DeliveryStatus, InboundMessage, MessageType
+from ignacio_agents.engine import TurnRejected
 from ignacio_agents.files import FileTooLarge
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.runtime import Runtime
@@ -98,7 +99,8 @@ class Answer:
         if inbound is None:
             log.info("whatsapp message %s is gone (deleted); nothing to answer", self.message_id)
             return
-        reply = await self.store.messages.reply_for(inbound.id)
+        reply = (await self.store.messages.reply_for(inbound.id)
+                 or await self.store.messages.claim_unlinked_reply(inbound.id))
         if reply is None:
             async with typing_indicator(self.client, inbound.whatsapp_message_id):
                 reply = await self._compose(inbound)
@@ -134,7 +136,13 @@ class Answer:
             channel=Channel.whatsapp, text=text, attachments=attachments,
             external_id=inbound.whatsapp_message_id, message_id=inbound.id,
         )
-        result = await self.runtime.engine.run_turn(turn)
+        try:
+            result = await self.runtime.engine.run_turn(turn)
+        except TurnRejected:
+            log.info("whatsapp message %s not answered: its user or conversation is gone",
+                     inbound.id)
+            return None
+        await self.store.messages.link_reply(result.message.id, inbound.id)
         return result.message
 
     async def _media(self, inbound: Message) -> Message | tuple[Any, str | None]:

@@ -229,6 +229,33 @@ class MessageStore:
             row = await cur.fetchone()
         return Message.model_validate(row) if row else None
 
+    async def link_reply(self, reply_id: UUID, message_id: UUID) -> None:
+        """Mark ``reply_id`` as the answer to the user message ``message_id``."""
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "update messages set reply_to_id = %s where id = %s", (message_id, reply_id)
+            )
+
+    async def claim_unlinked_reply(self, message_id: UUID) -> Message | None:
+        """Link and return an assistant reply stored after ``message_id`` but never linked to it.
+
+        For a WhatsApp job resumed after a crash between the engine storing its answer and the
+        job linking it: with one job at a time per conversation, an unlinked WhatsApp answer
+        newer than the message can only be that message's.
+        """
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "update messages set reply_to_id = x.id from messages x"
+                " where x.id = %s and messages.id = ("
+                "  select m.id from messages m where m.conversation_id = x.conversation_id"
+                "  and not m.is_from_user and m.reply_to_id is null and m.channel = x.channel"
+                "  and m.created_at >= x.created_at order by m.created_at, m.id limit 1)"
+                " returning messages.id",
+                (message_id,),
+            )
+            row = await cur.fetchone()
+        return await self.get(row["id"]) if row else None
+
     async def set_feedback(self, message_id: UUID, value: int | None, *,
                            user_id: UUID | None = None) -> Message | None:
         async with self.db.connection() as conn:
