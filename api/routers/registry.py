@@ -17,6 +17,8 @@ def all_routers() -> list[APIRouter]:
     routers += [auth.router, users.router, admin.router]
     from api.routers import files
     routers.append(files.router)
+    from channels.whatsapp import webhook as whatsapp_webhook
+    routers.append(whatsapp_webhook.router)
     return routers
 
 
@@ -24,6 +26,8 @@ def all_blueprints() -> list[Blueprint]:
     blueprints: list[Blueprint] = []
     from ignacio_agents.file_jobs import files_jobs
     blueprints.append(files_jobs())
+    from channels.whatsapp import jobs as whatsapp_jobs
+    blueprints.append(whatsapp_jobs.blueprint())
     return blueprints
 
 
