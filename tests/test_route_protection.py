@@ -1,0 +1,232 @@
+"""Every route the app registers is walked, so a route added later without protection fails here.
+
+- Without a token: 401 everywhere except the public list below.
+- With a participant's token: 403 on every admin route (``/admin/*`` and user management).
+- With user A's token and user B's ids: 404 on every route taking a ``{conversation_id}``,
+  ``{message_id}`` or ``{file_id}`` (request bodies are generated from the OpenAPI schema, so
+  the ownership check is reached rather than a 422), while A's own ids are found.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from ignacio_agents.blobs import file_key
+from ignacio_agents.domain import Channel, MessageType
+
+# (method, path) pairs that answer without a token. Everything else must say 401.
+PUBLIC = {
+    ("POST", "/auth/request-otp"), ("POST", "/auth/verify-otp"), ("POST", "/auth/refresh"),
+    ("GET", "/webhooks/whatsapp"), ("POST", "/webhooks/whatsapp"),  # Meta's signature instead
+    ("GET", "/health"),
+    # API documentation and the static web UI
+    ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
+    ("GET", "/"), ("GET", "/{name}.{ext}"), ("GET", "/assets"),
+}
+OWNED_PARAMS = ("conversation_id", "message_id", "file_id")
+
+
+def is_admin_route(path: str) -> bool:
+    return path.startswith("/admin/") or path == "/users" or (
+        path.startswith("/users/") and not path.startswith("/users/me")
+    )
+
+
+def routes(app: Any) -> list[tuple[str, str, Any]]:
+    """(method, path, route) for everything registered, included routers flattened."""
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        methods = sorted((ctx.methods or {"GET"}) - {"HEAD"})
+        out += [(m, ctx.path, ctx.original_route) for m in methods]
+    return out
+
+
+def fill(path: str, values: dict[str, str] | None = None) -> str:
+    values = values or {}
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), path)
+
+
+@pytest.fixture
+async def web_dist(tmp_path) -> Any:
+    """A built web UI, so the static routes are registered and walked too."""
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>Ignacio</title>")
+    (dist / "assets" / "app.js").write_text("console.log('hi')")
+    (dist / "favicon.svg").write_text("<svg/>")
+    return dist
+
+
+@pytest.fixture
+async def app_client(make_client, make_settings, web_dist) -> Any:
+    return await make_client(make_settings(web_dist_dir=web_dist))
+
+
+async def test_every_route_but_the_public_ones_needs_a_token(app_client):
+    walked = routes(app_client.app)
+    paths = {p for _, p, _ in walked}
+    assert {"/users/me", "/admin/audit", "/auth/logout", "/"} <= paths  # the walk sees everything
+    unprotected = []
+    for method, path, _ in walked:
+        if (method, path) in PUBLIC:
+            continue
+        for headers in ({}, {"Authorization": "Bearer not-a-jwt"}):
+            resp = await app_client.request(method, fill(path), headers=headers)
+            if resp.status_code != 401 or resp.json()["error"]["code"] != "unauthorized":
+                unprotected.append((method, path, headers, resp.status_code))
+    assert unprotected == []
+    for method, path in {("POST", "/auth/logout"), ("GET", "/users/me")}:
+        resp = await app_client.request(method, path)
+        assert resp.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_public_routes_answer_without_a_token(app_client):
+    assert (await app_client.get("/health")).status_code == 200
+    assert (await app_client.get("/openapi.json")).status_code == 200
+    assert (await app_client.get("/")).status_code == 200
+    assert (await app_client.get("/favicon.svg")).status_code == 200
+    assert (await app_client.get("/assets/app.js")).status_code == 200
+    for path in ("/auth/request-otp", "/auth/verify-otp", "/auth/refresh"):
+        assert (await app_client.post(path, json={})).status_code == 422
+
+
+async def test_every_admin_route_is_403_for_a_participant(app_client):
+    rt = app_client.app.state.runtime
+    user = await rt.store.users.create("+34612000001", "Ana")
+    from datetime import timedelta
+
+    from api.tokens import issue_access_token
+    from ignacio_agents.crypto import new_token
+
+    session = await rt.store.sessions.create(user.id, new_token(), timedelta(hours=1))
+    headers = {"Authorization": f"Bearer {issue_access_token(rt.settings, user.id, session.id, False)}"}
+    admin_routes = [(m, p) for m, p, _ in routes(app_client.app) if is_admin_route(p)]
+    assert {("GET", "/users"), ("POST", "/users"), ("PUT", "/users/{user_id}"),
+            ("DELETE", "/users/{user_id}"), ("GET", "/admin/conversations"),
+            ("GET", "/admin/conversations/{conversation_id}"),
+            ("GET", "/admin/users/{user_id}/conversations"), ("GET", "/admin/audit")} <= set(admin_routes)
+    allowed = []
+    for method, path in admin_routes:
+        resp = await app_client.request(method, fill(path, {"user_id": str(user.id)}), headers=headers)
+        if resp.status_code != 403 or resp.json()["error"]["code"] != "forbidden":
+            allowed.append((method, path, resp.status_code))
+    assert allowed == []
+    # And the participant's own routes do work with that token.
+    assert (await app_client.get("/users/me", headers=headers)).status_code == 200
+
+
+# --- user A never reaches user B's things -------------------------------------------------------
+
+
+def _resolve(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
+    """The smallest value the schema accepts (required fields only)."""
+    schema = _resolve(schema, spec)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [s for s in schema[key] if _resolve(s, spec).get("type") != "null"]
+            return example(options[0], spec) if options else None
+    if "allOf" in schema:
+        return example(schema["allOf"][0], spec)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {k: example(props[k], spec) for k in schema.get("required", [])}
+    if kind == "array":
+        return [example(schema.get("items", {}), spec) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        low, high = schema.get("minimum", 1), schema.get("maximum", 1)
+        return 1 if low <= 1 <= high else low
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "uuid":
+        return str(uuid.uuid4())
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def request_kwargs(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    body = spec["paths"].get(path, {}).get(method.lower(), {}).get("requestBody")
+    if not body:
+        return {}
+    content = body["content"]
+    if "application/json" in content:
+        return {"json": example(content["application/json"]["schema"], spec)}
+    if "multipart/form-data" in content:
+        return {"files": {"file": ("note.txt", b"hello", "text/plain")}}
+    return {}
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _owned_things(rt: Any, user: Any) -> dict[str, str]:
+    """A conversation with a question and an answer, and a stored file, all the user's."""
+    store = rt.store
+    file_id = uuid.uuid4()
+    key = file_key(user.id, file_id, "plan.txt")
+    await rt.blobs.put(key, _one(b"plan"), "text/plain")
+    await store.files.create(file_id=file_id, user_id=user.id, file_name="plan.txt", file_path=key,
+                             file_type="text/plain", file_size=4, kind=MessageType.document,
+                             extraction_status="done")
+    conv = await store.conversations.create(user.id, Channel.web, "Plan")
+    await store.messages.add(conv.id, user.id, is_from_user=True, content="hola")
+    answer = await store.messages.add(conv.id, user.id, is_from_user=False, content="¡Hola!",
+                                      agent="general")
+    return {"conversation_id": str(conv.id), "message_id": str(answer.id), "file_id": str(file_id)}
+
+
+async def test_user_a_gets_404_for_user_bs_things(app_client):
+    rt = app_client.app.state.runtime
+    from datetime import timedelta
+
+    from api.tokens import issue_access_token
+    from ignacio_agents.crypto import new_token
+
+    a = await rt.store.users.create("+34612000001", "Ana")
+    b = await rt.store.users.create("+34612000002", "Bruno")
+    session = await rt.store.sessions.create(a.id, new_token(), timedelta(hours=1))
+    a_headers = {"Authorization": f"Bearer {issue_access_token(rt.settings, a.id, session.id, False)}"}
+    mine, theirs = await _owned_things(rt, a), await _owned_things(rt, b)
+    spec = app_client.app.openapi()
+
+    targets = [
+        (m, p) for m, p, r in routes(app_client.app)
+        if isinstance(r, APIRoute) and not is_admin_route(p)
+        and any("{" + name + "}" in p for name in OWNED_PARAMS)
+    ]
+    assert any("{file_id}" in p for _, p in targets)  # at least the files routes exist
+    leaks = []
+    for method, path in targets:
+        resp = await app_client.request(method, fill(path, theirs), headers=a_headers,
+                                        **request_kwargs(spec, method, path))
+        if resp.status_code != 404:
+            leaks.append((method, path, resp.status_code, resp.text[:200]))
+    assert leaks == []
+    # The 404s are about ownership: the same reads with A's own ids succeed.
+    for method, path in targets:
+        if method == "GET":
+            resp = await app_client.get(fill(path, mine), headers=a_headers, follow_redirects=False)
+            assert resp.status_code in (200, 302, 307), (path, resp.status_code)
+    # And nothing of B's changed.
+    store = rt.store
+    assert await store.conversations.get(uuid.UUID(theirs["conversation_id"])) is not None
+    assert len(await store.messages.transcript(uuid.UUID(theirs["conversation_id"]))) == 2
+    assert (await store.messages.get(uuid.UUID(theirs["message_id"]))).feedback is None
+    assert await store.files.get(uuid.UUID(theirs["file_id"])) is not None
