@@ -17,6 +17,8 @@ def all_routers() -> list[APIRouter]:
     routers += [auth.router, users.router, admin.router]
     from api.routers import files
     routers.append(files.router)
+    from api.routers import conversations
+    routers.append(conversations.router)
     from channels.whatsapp import webhook as whatsapp_webhook
     routers.append(whatsapp_webhook.router)
     return routers

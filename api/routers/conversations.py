@@ -1,0 +1,174 @@
+"""The web chat API: a participant's conversations, their messages, and running turns."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentUser, RuntimeDep, StoreDep
+from api.errors import ApiError, not_found
+from api.schemas import message_out
+from channels.web.turns import sse_stream
+from ignacio_agents.domain import Attachment, Channel, InboundMessage
+from ignacio_agents.store.base import Page
+from ignacio_agents.store.conversations import Conversation
+
+router = APIRouter(tags=["conversations"])
+
+
+class ConversationCreate(BaseModel):
+    title: str | None = Field(default=None, max_length=255)
+
+
+class ConversationRename(BaseModel):
+    title: str = Field(min_length=1, max_length=255)
+
+
+class MessageCreate(BaseModel):
+    content: str = Field(default="", max_length=20_000)
+    file_ids: list[UUID] = Field(default_factory=list, max_length=10)
+
+
+class FeedbackIn(BaseModel):
+    value: int = Field(ge=-1, le=1, description="1 = helpful, -1 = not helpful, 0 = clear")
+
+
+class TurnOut(BaseModel):
+    user_message: dict[str, Any]
+    message: dict[str, Any]
+
+
+async def _own_conversation(store: Any, conversation_id: UUID, user_id: UUID) -> Conversation:
+    conv = await store.conversations.get(conversation_id, user_id=user_id)
+    if conv is None:
+        raise not_found("conversation")
+    return conv
+
+
+@router.get("/conversations", response_model=Page[Conversation])
+async def list_conversations(
+    user: CurrentUser, store: StoreDep,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[Conversation]:
+    return await store.conversations.list_for_user(user.id, limit=limit, cursor=cursor)
+
+
+@router.post("/conversations", status_code=201, response_model=Conversation)
+async def create_conversation(body: ConversationCreate, user: CurrentUser,
+                              store: StoreDep) -> Conversation:
+    title = body.title.strip() if body.title and body.title.strip() else None
+    return await store.conversations.create(user.id, Channel.web, title)
+
+
+@router.patch("/conversations/{conversation_id}", response_model=Conversation)
+async def rename_conversation(conversation_id: UUID, body: ConversationRename, user: CurrentUser,
+                              store: StoreDep) -> Conversation:
+    conv = await store.conversations.rename(conversation_id, user.id, body.title.strip())
+    if conv is None:
+        raise not_found("conversation")
+    return conv
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+async def delete_conversation(conversation_id: UUID, user: CurrentUser, store: StoreDep) -> Response:
+    """Deletes the conversation and its messages; the files stay in the user's library."""
+    if not await store.conversations.delete(conversation_id, user.id):
+        raise not_found("conversation")
+    return Response(status_code=204)
+
+
+@router.get("/conversations/{conversation_id}/messages")
+async def list_messages(
+    conversation_id: UUID, user: CurrentUser, store: StoreDep,
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Newest page first; pass ``next_cursor`` back to walk back in time."""
+    await _own_conversation(store, conversation_id, user.id)
+    page = await store.messages.page(conversation_id, limit=limit, cursor=cursor)
+    return {"items": [message_out(m) for m in page.items], "next_cursor": page.next_cursor}
+
+
+def _shape(event: Any) -> tuple[str, Any]:
+    if isinstance(event, dict):
+        data = dict(event)
+        return str(data.pop("type", "message")), data
+    name = event.type
+    if name == "done":
+        return name, {"user_message": message_out(event.user_message),
+                      "message": message_out(event.message)}
+    data = event.model_dump(mode="json")
+    data.pop("type", None)
+    return name, data
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_model=TurnOut,
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "JSON, or SSE events route/delta/partial/tool/done/error "
+                                    "when the request accepts text/event-stream"}},
+)
+async def send_message(conversation_id: UUID, body: MessageCreate, request: Request,
+                       user: CurrentUser, runtime: RuntimeDep) -> Any:
+    """Run one advisor turn. The turn is not tied to this request: if the client goes away,
+    the answer is still stored."""
+    store = runtime.store
+    await _own_conversation(store, conversation_id, user.id)
+    attachments = []
+    for file_id in body.file_ids:
+        f = await store.files.get(file_id, user_id=user.id)
+        if f is None:
+            raise not_found("file")
+        attachments.append(Attachment(file_id=f.id, file_name=f.file_name, content_type=f.file_type,
+                                      kind=f.kind, size=f.file_size))
+    if not body.content.strip() and not attachments:
+        raise ApiError(422, "invalid_request", "a message needs text or a file")
+    inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=Channel.web,
+                             text=body.content.strip(), attachments=attachments)
+    events = runtime.engine.stream_turn(inbound)  # the turn runs in its own task
+    if "text/event-stream" in request.headers.get("accept", ""):
+        return StreamingResponse(
+            sse_stream(events, _shape), media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+        )
+    async for event in events:
+        if event.type == "done":
+            return {"user_message": message_out(event.user_message),
+                    "message": message_out(event.message)}
+    raise ApiError(500, "turn_failed", "The turn could not be completed.")
+
+
+@router.post("/conversations/{conversation_id}/files", status_code=201,
+             responses={413: {"description": "Larger than the limit"},
+                        415: {"description": "Not an accepted file type"}})
+async def upload_to_conversation(conversation_id: UUID, request: Request, user: CurrentUser,
+                                 runtime: RuntimeDep) -> dict[str, Any]:
+    """Upload a file into the conversation (multipart field ``file``). The stored user message
+    references it; Ignacio reads it once extraction finishes and answers the next message."""
+    from api.routers.files import upload_file
+
+    await _own_conversation(runtime.store, conversation_id, user.id)
+    uploaded = await upload_file(request, user, runtime, conversation_id=conversation_id)
+    stored = await runtime.store.files.get(uploaded.id, user_id=user.id)
+    assert stored is not None
+    message = await runtime.store.messages.add(
+        conversation_id, user.id, is_from_user=True, content=f"📎 {stored.file_name}",
+        channel=Channel.web, message_type=stored.kind, file_id=stored.id,
+        file_path=stored.file_path,
+    )
+    assert message is not None
+    return {"file": uploaded.model_dump(mode="json"), "message": message_out(message)}
+
+
+@router.post("/messages/{message_id}/feedback")
+async def message_feedback(message_id: UUID, body: FeedbackIn, user: CurrentUser,
+                           store: StoreDep) -> dict[str, Any]:
+    """👍 / 👎 on one of Ignacio's answers (0 clears it)."""
+    updated = await store.messages.set_feedback(message_id, body.value or None, user_id=user.id)
+    if updated is None:
+        raise not_found("message")
+    return message_out(updated)
