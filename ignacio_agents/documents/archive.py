@@ -1,12 +1,17 @@
-"""Zip containers (DOCX, PPTX, XLSX) inspected from their central directory, before parsing.
+"""Zip containers (DOCX, PPTX, XLSX) checked before any parser opens them.
 
-Why this is safe to trust: the central directory declares every member's compressed and
-uncompressed size, and CPython's ``zipfile`` never returns more than the declared uncompressed
-size (a member that inflates further fails its CRC check). So a bomb either *declares* its size,
-and ``check_zip_budget`` refuses it without inflating a byte, or lies and breaks on read.
+Three steps, cheapest first, all before parsing:
 
-The entry count is read from the end-of-central-directory record *before* ``zipfile`` builds
-one ``ZipInfo`` per entry, so a 25 MB file claiming half a million members costs nothing.
+1. ``read_zip_directory``: the entry count comes from the end-of-central-directory record
+   *before* ``zipfile`` builds one ``ZipInfo`` per entry, so a 25 MB file claiming half a
+   million members costs nothing.
+2. ``check_zip_budget``: the sizes the directory *declares* (total, and compression ratio per
+   member) are within ``Limits``. An honest zip bomb stops here without inflating a byte.
+3. ``verify_zip_members``: the declared sizes are only claims. ``zipfile``'s ``read()``
+   inflates a member's whole stream in one call before trimming it to the declared size, so a
+   bomb that under-declares would still inflate fully inside the parser. This step inflates
+   every member in bounded steps (at most 1 MiB of output at a time, nothing kept) and refuses
+   any that inflates past its declared size. After it, the declared sizes are facts.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,6 +28,9 @@ from .limits import DEFAULT_LIMITS, Limits
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory, 22 bytes
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")  # 20 bytes, right before the EOCD
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")  # 56 bytes
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # 30 bytes
+_READ_BYTES = 64 * 1024
+_INFLATE_STEP = 1024 * 1024  # most output one inflate call may produce
 
 
 class ArchiveError(ValueError):
@@ -47,9 +56,8 @@ def read_zip_directory(
         with zipfile.ZipFile(source) as zf:
             infos = zf.infolist()
     except Exception as exc:  # untrusted bytes: any parse error means "damaged"
-        raise ArchiveError(f"The file is damaged (its zip structure can't be read: {exc}).") from (
-            None
-        )
+        message = f"The file is damaged (its zip structure can't be read: {exc})."
+        raise ArchiveError(message) from None
     if len(infos) > max_members:
         raise ArchiveError(f"The file contains too many internal parts ({len(infos):,}).")
     return infos
@@ -98,3 +106,56 @@ def _declared_entry_count(f: BinaryIO) -> int:
     if len(record) < _ZIP64_EOCD.size or record[:4] != b"PK\x06\x06":
         raise ArchiveError("The file is damaged (its zip64 directory is unreadable).")
     return int(_ZIP64_EOCD.unpack(record)[7])
+
+
+def verify_zip_members(source: Path | BinaryIO, infos: list[zipfile.ZipInfo]) -> None:
+    """Inflate every member, keeping nothing, to prove it matches its declared size.
+
+    Raises ``ArchiveError`` for a member that inflates past its declared size (a bomb), ends
+    short of it (damage), is encrypted, or uses a compression method Office never writes.
+    """
+    if isinstance(source, Path):
+        with source.open("rb") as f:
+            return verify_zip_members(f, infos)
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise ArchiveError("The file has encrypted parts and can't be read.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ArchiveError("The file uses a compression method documents never use.")
+        source.seek(info.header_offset)
+        local = source.read(_LOCAL_HEADER.size)
+        if len(local) < _LOCAL_HEADER.size or local[:4] != b"PK\x03\x04":
+            raise ArchiveError(f"The file is damaged (part {info.filename!r} is missing).")
+        name_len, extra_len = _LOCAL_HEADER.unpack(local)[9:11]
+        source.seek(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
+        if info.compress_type == zipfile.ZIP_STORED:
+            produced = info.compress_size  # stored data is its own size
+        else:
+            produced = _inflate_counting(source, info)
+        if produced != info.file_size:
+            raise ArchiveError(f"The file is damaged (part {info.filename!r} is truncated).")
+    return None
+
+
+def _inflate_counting(f: BinaryIO, info: zipfile.ZipInfo) -> int:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    produced, remaining = 0, info.compress_size
+    while remaining > 0 and not inflater.eof:
+        data = f.read(min(_READ_BYTES, remaining))
+        if not data:
+            break
+        remaining -= len(data)
+        while data and not inflater.eof:
+            try:
+                produced += len(inflater.decompress(data, _INFLATE_STEP))
+            except zlib.error:
+                raise ArchiveError(
+                    f"The file is damaged (part {info.filename!r} can't be decompressed)."
+                ) from None
+            if produced > info.file_size:
+                raise ArchiveError(
+                    "A part of the file expands beyond the size it declares (a zip bomb), so it "
+                    "was not opened."
+                )
+            data = inflater.unconsumed_tail
+    return produced

@@ -12,8 +12,9 @@ from typing import Literal
 
 from ignacio_agents.domain import MessageType
 
+from .results import PartLabel
+
 Family = Literal["image", "audio", "video", "document", "presentation", "spreadsheet"]
-PartLabel = Literal["page", "slide", "sheet", "paragraph"]
 
 
 @dataclass(frozen=True, slots=True)

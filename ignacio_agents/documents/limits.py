@@ -29,6 +29,9 @@ class Limits:
     max_cells: int = 500_000  # non-empty cells over all sheets
     max_scanned_cells: int = 5_000_000  # cells visited, empty ones included (sparse sheets)
     max_paragraphs: int = 100_000
+    # Reading time, counted from opening the file; None = no soft limit. ``extract`` sets it
+    # to 3/4 of its timeout, so a slow but honest file ends truncated instead of killed.
+    seconds: float | None = None
     # --- the child process ---
     memory_bytes: int = 768 * MiB  # address space the parser may add on top of its start
 

@@ -190,7 +190,11 @@ def _shown(filename: str) -> str:
 
 
 def _article(label: str) -> str:
-    return ("an " if label[0].lower() in "aeiou" else "a ") + label
+    """'a PDF document', 'an MP3 audio file', 'an Excel workbook'."""
+    word = label.split()[0]
+    if word.isupper():  # an acronym, read letter by letter
+        return ("an " if word[0] in "AEFHILMNORSX" else "a ") + label
+    return ("an " if word[0].lower() in "aeiou" else "a ") + label
 
 
 # --- reading the bytes ------------------------------------------------------------------------
@@ -204,8 +208,8 @@ def _detect(head: bytes) -> _Content:
     pdf_at = head.find(b"%PDF-", 0, 1024)
     if pdf_at == 0 or (pdf_at > 0 and not _looks_like_text(head)):  # readers allow a prefix
         return _Content("a PDF document", ("pdf",))
-    if head.startswith(_OLE_MAGIC):
-        return _Content("an Office 97-2003 file", _OLE, _ole_hint(head), container="ole")
+    if head.startswith(_OLE_MAGIC):  # legacy Office, or a password-protected OOXML file
+        return _Content("an Office 97-2003 file", _OLE + _OOXML, _ole_hint(head), container="ole")
     if head.startswith(b"PK\x03\x04"):
         names = list(_zip_names_in(head))
         if names and names[0] == "mimetype":
@@ -231,6 +235,8 @@ def _detect(head: bytes) -> _Content:
         return _Content("a MOV video", ("mov",))
     if head.startswith(b"OggS"):
         return _Content("an OGG audio file", ("ogg",))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and _looks_like_text(head):  # UTF-16 BOM
+        return _Content("plain text", ("txt",))
     if head.startswith(b"ID3") or _is_mpeg_audio(head):
         return _Content("an MP3 audio file", ("mp3",))
     for magic, label in _UNSUPPORTED_MAGIC:
@@ -254,12 +260,12 @@ def _is_pe(head: bytes) -> bool:
 
 
 def _is_mpeg_audio(head: bytes) -> bool:
-    """An MPEG-1/2 audio frame header (no ID3 tag): sync, valid version, layer, rates."""
+    """An MPEG layer III frame header (an MP3 without ID3 tag): sync, version, layer, rates."""
     if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
         return False
     version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
     bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
-    return version != 1 and layer != 0 and bitrate not in (0, 15) and rate != 3
+    return version != 1 and layer == 1 and bitrate not in (0, 15) and rate != 3
 
 
 def _iso_media(brand: bytes) -> _Content:
