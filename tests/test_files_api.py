@@ -127,6 +127,23 @@ async def test_refused_types_get_415_and_leave_nothing(
     assert temp_files(client.runtime.settings) == []
 
 
+async def test_a_large_program_is_refused_without_reading_it_all(client: Any, owner: Any) -> None:
+    _, headers = owner
+    sent = 0
+
+    async def counted() -> AsyncIterator[bytes]:
+        nonlocal sent
+        async for piece in multipart_body("budget.pdf", filegen.make_exe() * 4, 20 * MiB):
+            sent += len(piece)
+            yield piece
+
+    resp = await client.post("/files/upload", headers=multipart_headers(headers), content=counted())
+    assert resp.status_code == 415 and "program" in resp.json()["error"]["message"]
+    assert sent < 1 * MiB  # refused from its first bytes, not after 20 MB
+    assert await count_rows(client, "user_files") == 0
+    assert temp_files(client.runtime.settings) == []
+
+
 async def test_empty_file_is_refused(client: Any, owner: Any) -> None:
     resp = await upload(client, owner[1], "empty.txt", b"")
     assert resp.status_code == 422 and resp.json()["error"]["code"] == "empty_file"
@@ -319,3 +336,50 @@ async def test_whatsapp_media_without_a_name_is_named_from_its_type(client: Any,
         await ingest(runtime, user_id=user.id, filename="x.txt",
                      stream=chunks(b"x" * (runtime.settings.max_upload_bytes + 1)))
     assert len((await runtime.store.files.list_for_user(user.id)).items) == 2
+
+
+async def test_supabase_storage_download_is_a_signed_url_redirect(
+    make_client: Any, make_settings: Any, tmp_path: Any
+) -> None:
+    """On Supabase the same pipeline writes the object with its sniffed type and the download
+    is a short-lived signed URL (Storage REST replayed from recordings at the HTTP boundary)."""
+    import httpx
+
+    from api.tokens import issue_access_token
+    from ignacio_agents.blobs import SupabaseBlobStore
+    from ignacio_agents.crypto import new_token
+    from tests.test_blobs import RecordedStorage, StreamingReplayTransport
+
+    client = await make_client(make_settings(
+        storage_backend="supabase", supabase_url="https://proj.supabase.co",
+        supabase_service_key="service-key"))
+    recorded = RecordedStorage(tmp_path)
+    await client.runtime.blobs.close()
+    client.runtime.blobs = SupabaseBlobStore(
+        "https://proj.supabase.co", "service-key", "ignacio-files",
+        http_client=httpx.AsyncClient(transport=StreamingReplayTransport(recorded.handler)))
+    rt = client.runtime
+    user = await rt.store.users.create("+34610000321", "Ana")
+    session = await rt.store.sessions.create(user.id, new_token(),
+                                             __import__("datetime").timedelta(days=1))
+    headers = {"Authorization": "Bearer " + issue_access_token(rt.settings, user.id, session.id,
+                                                               False)}
+
+    resp = await upload(client, headers, "deck.pptx", filegen.make_pptx())
+    assert resp.status_code == 201
+    file_id = resp.json()["id"]
+    key = f"users/{user.id}/files/{file_id}/deck.pptx"
+    assert recorded.objects[key][1] == FAMILIES[3][2]  # stored with the sniffed content type
+
+    down = await client.get(f"/files/{file_id}/download", headers=headers)
+    assert down.status_code == 307
+    location = down.headers["location"]
+    assert location.startswith(f"https://proj.supabase.co/storage/v1/object/sign/ignacio-files/{key}")
+    assert "token=" in location
+
+    refused = await upload(client, headers, "setup.pdf", filegen.make_exe())
+    assert refused.status_code == 415
+    assert list(recorded.objects) == [key]  # nothing else was written
+
+    assert (await client.delete(f"/files/{file_id}", headers=headers)).status_code == 204
+    assert recorded.objects == {}
