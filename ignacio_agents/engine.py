@@ -203,6 +203,7 @@ class ConversationEngine:
         else:
             self.triage_model = self.model
         self._tasks: set[asyncio.Task[Any]] = set()
+        tokens.warm_up_in_background()  # about a second of loading, not in the first turn
 
     @classmethod
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -18,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 import tiktoken
+
+log = logging.getLogger(__name__)
 
 ENCODING_NAME = "o200k_base"
 # tiktoken's expected sha256 of the decompressed file (tiktoken_ext/openai_public.py); a test
@@ -35,6 +38,7 @@ class EncodingFileError(RuntimeError):
 _lock = threading.Lock()
 _encoding: tiktoken.Encoding | None = None
 _base_dir: Path | None = None
+_warming = False
 
 
 def configure(data_dir: Path | None) -> None:
@@ -79,6 +83,23 @@ def encoding() -> tiktoken.Encoding:
                 os.environ["TIKTOKEN_CACHE_DIR"] = str(ensure_encoding_file())
                 _encoding = tiktoken.get_encoding(ENCODING_NAME)
     return _encoding
+
+
+def warm_up_in_background() -> None:
+    """Load the encoding in a daemon thread (once per process), so no turn waits for it."""
+    global _warming
+    with _lock:
+        if _warming or _encoding is not None:
+            return
+        _warming = True
+
+    def load() -> None:
+        try:
+            encoding()
+        except Exception:
+            log.exception("the shipped tiktoken encoding could not be loaded")
+
+    threading.Thread(target=load, name="tiktoken-warm-up", daemon=True).start()
 
 
 def count_tokens(text: str) -> int:

@@ -32,8 +32,8 @@ Script = Callable[[list[ModelMessage], AgentInfo], ModelResponse]
 CANNED: dict[Specialist, dict[str, Any]] = {
     Specialist.marketing: {"advice": "Talk to customers first.", "action_items": ["Call five customers"],
                            "resources": ["Lean Canvas"]},
-    Specialist.technical: {"solution": "Use a no-code tool.", "implementation_steps": ["Pick a tool", "Build"],
-                           "considerations": ["Lock-in"]},
+    Specialist.technical: {"solution": "Use a no-code tool.",
+                           "implementation_steps": ["Pick a tool", "Build"], "considerations": ["Lock-in"]},
     Specialist.project_management: {"recommendations": "Plan in weeks.",
                                     "timeline_suggestions": ["Week 1: goals"],
                                     "risk_factors": ["Scope creep"]},

@@ -1,0 +1,62 @@
+"""Token counting ships its own ``o200k_base`` file and never needs the network."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import tiktoken
+import tiktoken.load
+
+from ignacio_agents import tokens
+
+O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+
+
+def test_shipped_hash_is_the_one_the_installed_tiktoken_expects() -> None:
+    spec = importlib.util.find_spec("tiktoken_ext.openai_public")
+    assert spec is not None and spec.origin is not None
+    source = Path(spec.origin).read_text()
+    match = re.search(r"def o200k_base\(\):.*?expected_hash=\"([0-9a-f]{64})\"", source, re.S)
+    assert match is not None, "tiktoken changed how it declares o200k_base"
+    assert match.group(1) == tokens.O200K_SHA256
+    assert hashlib.sha1(O200K_URL.encode()).hexdigest() == tokens.O200K_CACHE_NAME  # noqa: S324
+
+
+def test_shipped_file_matches_the_hash() -> None:
+    packed = resources.files("ignacio_agents.assets").joinpath(tokens.ASSET_NAME).read_bytes()
+    assert hashlib.sha256(gzip.decompress(packed)).hexdigest() == tokens.O200K_SHA256
+
+
+def test_encoding_loads_without_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(blobpath: str) -> bytes:
+        raise AssertionError(f"tiktoken tried to download {blobpath}")
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    directory = tokens.ensure_encoding_file(tmp_path)
+    assert directory == tmp_path / "tiktoken"
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(directory))
+    ranks = tiktoken.load.load_tiktoken_bpe(O200K_URL, expected_hash=tokens.O200K_SHA256)
+    assert len(ranks) > 199_000
+    # the process-wide encoding the engine uses comes from the same file
+    assert tokens.encoding().encode("hello world") == [24912, 2375]
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.count_tokens("") == 0
+
+
+def test_a_corrupted_cache_file_is_replaced(tmp_path: Path) -> None:
+    directory = tokens.ensure_encoding_file(tmp_path)
+    target = directory / tokens.O200K_CACHE_NAME
+    target.write_bytes(b"garbage")
+    tokens.ensure_encoding_file(tmp_path)
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == tokens.O200K_SHA256
+
+
+def test_spanish_text_counts() -> None:
+    n = tokens.count_tokens("¿Cómo le pongo precio a mi producto?")
+    assert 5 < n < 20
