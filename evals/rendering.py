@@ -70,6 +70,32 @@ def whatsapp_format_problems(text: str) -> list[str]:
     return problems
 
 
+def code_blocks(text: str) -> list[str]:
+    """The contents of the fenced code blocks in ``text``, in order."""
+    blocks, current, inside = [], [], False
+    for line in text.split("\n"):
+        if _FENCE.match(line):
+            if inside:
+                blocks.append("\n".join(current))
+                current = []
+            inside = not inside
+            continue
+        if inside:
+            current.append(line)
+    return blocks
+
+
+def code_problems(markdown: str, whatsapp: str) -> list[str]:
+    """Code must reach WhatsApp verbatim (a ``# comment`` is not a heading there)."""
+    sent = code_blocks(whatsapp)
+    problems = []
+    for index, block in enumerate(code_blocks(markdown), 1):
+        if block not in sent:
+            first = next((line for line in block.split("\n") if line.strip()), "")
+            problems.append(f"code block {index} changed on its way to WhatsApp (starts {first[:50]!r})")
+    return problems
+
+
 def markdown_problems(markdown: str) -> list[str]:
     """Structural problems in a web answer, using markdown-it-py's CommonMark + table parser."""
     problems: list[str] = []

@@ -1,0 +1,415 @@
+"""``ignacio eval``: run the quality suites, print a table per dataset, write a JSON report.
+
+Offline by default (CI): the offline keyword router and a scripted model, fully deterministic.
+With ``--model`` (or ``PYDANTIC_AI_MODEL`` plus its key) the same datasets run against that
+model and an LLM judge per specialist is added to the answer suites.
+
+A dataset passes when the share of its cases passing every check reaches its mark in
+``datasets/thresholds.yaml``. A case whose task raised is not averaged away (pydantic-evals
+leaves such cases out of its own averages): it counts as failed in the score *and* fails the
+run on its own, as does an evaluator that crashed. Exit status: 0 all passed, 1 a dataset is
+under its mark or something raised, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic_core import to_jsonable_python
+from pydantic_evals import Dataset
+from pydantic_evals.reporting import EvaluationReport
+from pydantic_evals.reporting.analyses import ConfusionMatrix
+from rich.console import Console
+from rich.table import Table
+
+from evals.cases import CaseInfo, Question
+from evals.evaluators import CUSTOM_EVALUATORS, AnswerJudge
+from evals.tasks import Harness, Mode, task_for
+
+DATASETS_DIR = Path(__file__).parent / "datasets"
+SUITES = ("routing", "answer_structure", "tool_use", "channel_rendering", "language")
+NEEDS_STORE = frozenset(SUITES) - {"routing"}
+JUDGED = frozenset({"answer_structure", "tool_use"})  # with a model: an LLM judge per specialist
+DEFAULT_REPORT = Path("reports/evals.json")
+
+
+# --- loading ------------------------------------------------------------------------------
+def load_dataset(name: str, directory: Path = DATASETS_DIR) -> Dataset[Question, Any, CaseInfo]:
+    return Dataset[Question, Any, CaseInfo].from_file(
+        directory / f"{name}.yaml", custom_evaluator_types=CUSTOM_EVALUATORS
+    )
+
+
+def load_thresholds(directory: Path = DATASETS_DIR) -> dict[str, dict[str, float]]:
+    data = yaml.safe_load((directory / "thresholds.yaml").read_text(encoding="utf-8")) or {}
+    for name, marks in data.items():
+        for mode in ("offline", "model"):
+            value = marks.get(mode)
+            if not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ValueError(f"thresholds.yaml: {name}.{mode} must be a number from 0 to 1")
+    return data
+
+
+def load_rubrics(directory: Path = DATASETS_DIR) -> dict[str, str]:
+    return yaml.safe_load((directory / "rubrics.yaml").read_text(encoding="utf-8")) or {}
+
+
+# --- scoring ------------------------------------------------------------------------------
+def case_passed(case: Any) -> bool:
+    return all(a.value is True for a in case.assertions.values()) and not case.evaluator_failures
+
+
+@dataclass
+class DatasetResult:
+    name: str
+    mode: Mode
+    threshold: float
+    report: EvaluationReport[Any, Any, Any]
+    seconds: float
+    passed_cases: list[str] = field(default_factory=list)
+    failed_cases: dict[str, list[str]] = field(default_factory=dict)  # name -> failed checks
+
+    @classmethod
+    def build(cls, name: str, mode: Mode, threshold: float, report: EvaluationReport[Any, Any, Any],
+              seconds: float) -> DatasetResult:
+        result = cls(name, mode, threshold, report, seconds)
+        for case in report.cases:
+            if case_passed(case):
+                result.passed_cases.append(case.name)
+            else:
+                result.failed_cases[case.name] = [
+                    f"{key}: {a.reason or _default_reason(key, case)}"
+                    for key, a in case.assertions.items() if a.value is not True
+                ] + [f"{f.name} crashed: {f.error_message}" for f in case.evaluator_failures]
+        return result
+
+    @property
+    def total(self) -> int:
+        return len(self.report.cases) + len(self.report.failures)
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        return [(f.name, f.error_message) for f in self.report.failures]
+
+    @property
+    def score(self) -> float:
+        """Passed cases over ALL cases, the ones that raised included."""
+        return len(self.passed_cases) / self.total if self.total else 0.0
+
+    @property
+    def crashed_evaluators(self) -> int:
+        return sum(len(c.evaluator_failures) for c in self.report.cases) + len(
+            self.report.report_evaluator_failures)
+
+    @property
+    def ok(self) -> bool:
+        return self.score >= self.threshold and not self.errors and not self.crashed_evaluators
+
+    def confusion(self) -> ConfusionMatrix | None:
+        return next((a for a in self.report.analyses if isinstance(a, ConfusionMatrix)), None)
+
+    def to_json(self) -> dict[str, Any]:
+        matrix = self.confusion()
+        return {
+            "name": self.name,
+            "mode": self.mode,
+            "score": round(self.score, 4),
+            "threshold": self.threshold,
+            "passed": self.ok,
+            "score_label": score_label(self.name, self.mode),
+            "cases": self.total,
+            "cases_passed": len(self.passed_cases),
+            "cases_failed": len(self.failed_cases),
+            "cases_raised": len(self.errors),
+            "evaluators_crashed": self.crashed_evaluators,
+            "seconds": round(self.seconds, 2),
+            "confusion_matrix": None if matrix is None else {
+                "labels": matrix.class_labels, "rows": "expected", "columns": "output",
+                "matrix": matrix.matrix,
+            },
+            "results": [
+                {
+                    "case": c.name,
+                    "passed": case_passed(c),
+                    "output": _short_output(c.output),
+                    "expected": c.expected_output,
+                    "checks": {k: {"passed": a.value is True, "reason": a.reason}
+                               for k, a in c.assertions.items()},
+                    "metrics": c.metrics,
+                }
+                for c in self.report.cases
+            ],
+            "raised": [{"case": n, "error": e} for n, e in self.errors],
+        }
+
+
+def _default_reason(key: str, case: Any) -> str:
+    if key == "EqualsExpected":
+        return f"expected {case.expected_output}"
+    return "failed"
+
+
+def score_label(name: str, mode: Mode) -> str:
+    if name == "routing":
+        if mode == "offline":
+            return "offline floor (keyword router, not model quality)"
+        return "routing accuracy"
+    return "cases passing every check"
+
+
+def _short_output(output: Any) -> Any:
+    data = to_jsonable_python(output, fallback=str)
+    if isinstance(data, dict) and "answer" in data:  # AnswerRun: the answer and the part count
+        return {"specialist": data.get("specialist"), "answer": data["answer"],
+                "whatsapp_parts": len(data.get("whatsapp_parts") or [])}
+    return data
+
+
+# --- printing -----------------------------------------------------------------------------
+def make_console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else 140, highlight=False)
+
+
+def print_dataset(console: Console, result: DatasetResult) -> None:
+    table = Table(title=f"{result.name} ({result.mode})", title_justify="left", show_lines=False)
+    table.add_column("case", overflow="fold")
+    table.add_column("output", overflow="fold", max_width=28)
+    table.add_column("", justify="center")
+    table.add_column("failed checks", overflow="fold")
+    for case in result.report.cases:
+        ok = case_passed(case)
+        table.add_row(case.name, _output_cell(case.output), "✔" if ok else "✗",
+                      "; ".join(result.failed_cases.get(case.name, []))[:400],
+                      style=None if ok else "red")
+    for name, error in result.errors:
+        table.add_row(name, "—", "✗", f"RAISED: {error}"[:400], style="bold red")
+    console.print(table)
+    matrix = result.confusion()
+    if matrix is not None:
+        print_confusion(console, matrix)
+    status = "[green]PASS[/green]" if result.ok else "[bold red]FAIL[/bold red]"
+    console.print(
+        f"{result.name}: {len(result.passed_cases)}/{result.total} = {result.score:.1%} "
+        f"({score_label(result.name, result.mode)}), mark {result.threshold:.0%}, "
+        f"{len(result.errors)} raised  {status}\n"
+    )
+
+
+def _output_cell(output: Any) -> str:
+    specialist = getattr(output, "specialist", None)
+    if specialist is not None and hasattr(output, "whatsapp_parts"):
+        return f"{specialist.value} · {len(output.whatsapp_parts)} WA part(s)"
+    return str(output)
+
+
+def print_confusion(console: Console, matrix: ConfusionMatrix) -> None:
+    short = {"project_management": "pm", "marketing": "mkt", "technical": "tech",
+             "financial": "fin", "general": "gen"}
+    table = Table(title="confusion matrix (rows: expected, columns: routed)", title_justify="left")
+    table.add_column("expected \\ routed")
+    for label in matrix.class_labels:
+        table.add_column(short.get(label, label), justify="right")
+    for label, row in zip(matrix.class_labels, matrix.matrix, strict=True):
+        table.add_row(label, *[f"[bold]{n}[/bold]" if i == j and n else (str(n) if n else "·")
+                               for j, n in enumerate(row)
+                               for i in [matrix.class_labels.index(label)]])
+    console.print(table)
+
+
+def print_summary(console: Console, results: Sequence[DatasetResult], mode: Mode, model: str) -> None:
+    table = Table(title=f"Ignacio evals — {mode}" + (f" ({model})" if model else ""), title_justify="left")
+    for column in ("dataset", "cases", "passed", "raised", "score", "mark", "result"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for r in results:
+        table.add_row(r.name, str(r.total), str(len(r.passed_cases)), str(len(r.errors)),
+                      f"{r.score:.1%}", f"{r.threshold:.0%}",
+                      "[green]pass[/green]" if r.ok else "[bold red]FAIL[/bold red]")
+    console.print(table)
+    if mode == "offline" and any(r.name == "routing" for r in results):
+        console.print("Offline, routing is scored on the keyword router: its score is the floor any "
+                      "real model must beat, not a measure of model quality.")
+
+
+class Progress:
+    """A case counter per dataset: in place on a terminal, a line per quarter otherwise."""
+
+    def __init__(self, name: str, total: int):
+        self.name, self.total, self.done = name, total, 0
+        self.tty = sys.stderr.isatty()
+        self.marks = {max(1, round(total * q)) for q in (0.25, 0.5, 0.75, 1.0)}
+
+    def wrap(self, task: Callable[[Question], Awaitable[Any]]) -> Callable[[Question], Awaitable[Any]]:
+        async def counted(question: Question) -> Any:
+            try:
+                return await task(question)
+            finally:
+                self.done += 1
+                self.show()
+
+        counted.__name__ = f"{self.name}_task"
+        return counted
+
+    def start(self) -> None:
+        print(f"▶ {self.name}: {self.total} cases", file=sys.stderr, flush=True)
+
+    def show(self) -> None:
+        if self.tty:
+            print(f"\r  {self.name} {self.done}/{self.total}", end="", file=sys.stderr, flush=True)
+            if self.done == self.total:
+                print(file=sys.stderr)
+        elif self.done in self.marks:
+            print(f"  {self.name} {self.done}/{self.total}", file=sys.stderr, flush=True)
+
+
+# --- running ------------------------------------------------------------------------------
+def _instrument() -> None:
+    """Span-based evaluators read the PydanticAI traces of each case: record them locally
+    (never exported: ``send_to_logfire=False``)."""
+    import logfire
+
+    logfire.configure(send_to_logfire=False, console=False, service_name="ignacio-evals")
+    logfire.instrument_pydantic_ai()
+
+
+async def run_dataset(name: str, harness: Harness, threshold: float, *,
+                      rubrics: dict[str, str], directory: Path = DATASETS_DIR) -> DatasetResult:
+    dataset = load_dataset(name, directory)
+    if harness.mode == "model" and name in JUDGED:
+        add_judges(dataset, rubrics, harness)
+    progress = Progress(name, len(dataset.cases))
+    progress.start()
+    started = time.perf_counter()
+    report = await dataset.evaluate(
+        progress.wrap(task_for(name, harness)), name=f"{name}-{harness.mode}",
+        max_concurrency=8 if harness.mode == "offline" else 4, progress=False,
+    )
+    return DatasetResult.build(name, harness.mode, threshold, report, time.perf_counter() - started)
+
+
+def add_judges(dataset: Dataset[Question, Any, CaseInfo], rubrics: dict[str, str],
+               harness: Harness) -> None:
+    for case in dataset.cases:
+        specialist = case.inputs.specialist
+        if specialist is not None and specialist.value in rubrics:
+            case.evaluators.append(AnswerJudge(rubric=rubrics[specialist.value],
+                                               model=harness.judge_model, include_input=True))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ignacio eval", description="Run Ignacio's quality suites (see evals/README.md).")
+    parser.add_argument("--model", help="run against this model (any PydanticAI model string, "
+                        "e.g. openai:gpt-5.2); default: PYDANTIC_AI_MODEL if it has a key, else offline")
+    parser.add_argument("--triage-model", help="router model (default: PYDANTIC_AI_TRIAGE_MODEL or --model)")
+    parser.add_argument("--judge-model", help="LLM judge model (default: the --model)")
+    parser.add_argument("--offline", action="store_true",
+                        help="force offline even if a model and key are configured")
+    parser.add_argument("--dataset", action="append", choices=SUITES, metavar="NAME",
+                        help=f"run only this dataset (repeatable): {', '.join(SUITES)}")
+    parser.add_argument("--report", type=Path, default=DEFAULT_REPORT,
+                        help=f"JSON report path (default {DEFAULT_REPORT})")
+    parser.add_argument("--pgdata", type=Path, default=None,
+                        help="embedded PostgreSQL directory for the throwaway eval database "
+                             "(default <IGNACIO_DATA_DIR>/evals-pgdata)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse already printed
+        return int(exc.code or 0)
+    return asyncio.run(run(args))
+
+
+async def run(args: argparse.Namespace) -> int:
+    from ignacio_agents.models import is_offline, model_label, resolve_model, resolve_triage_model
+    from ignacio_agents.settings import ConfigError, load_settings
+
+    console = make_console()
+    started = time.perf_counter()
+    try:
+        # Each turn is tried once: a retry would hide a flaky model behind the engine's fallback.
+        settings = load_settings(model_attempts=1)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    harness = Harness(mode="offline", settings=settings)
+    model_name = ""
+    if not args.offline:
+        model = resolve_model(settings, args.model)
+        if not is_offline(model):
+            harness.mode = "model"
+            harness.model = model
+            harness.triage_model = (resolve_model(settings, args.triage_model) if args.triage_model
+                                    else model if args.model else resolve_triage_model(settings, model))
+            harness.judge_model = resolve_model(settings, args.judge_model) if args.judge_model else model
+            model_name = model_label(model)
+        elif args.model:
+            print(f"error: model {args.model!r} is not usable (is its API key set?)", file=sys.stderr)
+            return 2
+    thresholds = load_thresholds()
+    rubrics = load_rubrics()
+    suites = [s for s in SUITES if s in (args.dataset or SUITES)]
+    _instrument()
+    console.print(f"Ignacio evals: {', '.join(suites)} — "
+                  + (f"model {model_name}" if harness.mode == "model" else
+                     "offline (keyword router + scripted model)"))
+
+    results: list[DatasetResult] = []
+    async with AsyncExitStack() as stack:
+        if NEEDS_STORE & set(suites):
+            await _open_store(stack, harness, args.pgdata or settings.data_dir / "evals-pgdata")
+        for name in suites:
+            threshold = float(thresholds.get(name, {}).get(harness.mode, 1.0))
+            result = await run_dataset(name, harness, threshold, rubrics=rubrics)
+            results.append(result)
+            print_dataset(console, result)
+
+    print_summary(console, results, harness.mode, model_name)
+    ok = all(r.ok for r in results)
+    write_report(args.report, results, harness.mode, model_name, time.perf_counter() - started, ok)
+    console.print(f"report: {args.report}")
+    if not ok:
+        failing = [r.name for r in results if not r.ok]
+        console.print(f"[bold red]evals failed: {', '.join(failing)}[/bold red]")
+    return 0 if ok else 1
+
+
+async def _open_store(stack: AsyncExitStack, harness: Harness, pgdata: Path) -> None:
+    from evals.seed import eval_store
+    from ignacio_agents.blobs import LocalBlobStore
+
+    harness.store = await stack.enter_async_context(eval_store(pgdata))
+    blob_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ignacio-evals-"))
+    harness.blobs = LocalBlobStore(Path(blob_dir))
+
+
+def write_report(path: Path, results: Sequence[DatasetResult], mode: Mode, model: str,
+                 seconds: float, ok: bool) -> None:
+    data = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": mode,
+        "model": model or "offline",
+        "passed": ok,
+        "seconds": round(seconds, 2),
+        "datasets": [r.to_json() for r in results],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(to_jsonable_python(data, fallback=str), indent=2, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, path)
