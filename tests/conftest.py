@@ -38,13 +38,16 @@ def pg_server_uri() -> str:
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_server_uri: str) -> str:
-    name = f"tmpl_{_worker()}"
+def template_db(pg_server_uri: str) -> Iterator[str]:
+    # Named by process so concurrent pytest runs on one machine never race on a template.
+    name = f"tmpl_{_worker()}_{os.getpid()}"
     with psycopg.connect(pg_server_uri, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
     asyncio.run(migrate(conninfo_for_database(pg_server_uri, name)))
-    return name
+    yield name
+    with psycopg.connect(pg_server_uri, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture
