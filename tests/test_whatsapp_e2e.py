@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from channels.whatsapp.identity import phone_candidates
+from channels.whatsapp.inbound import feedback_value, is_new_conversation_command, is_stale
 from channels.whatsapp.replies import NOT_ENROLLED, reply_text
 from ignacio_agents.domain import Channel, DeliveryStatus
 from tests.fakes.graph import (
@@ -18,6 +20,7 @@ from tests.fakes.graph import (
     document_webhook,
     image_webhook,
     media_sha256,
+    message_item,
     reaction_webhook,
     status_item,
     status_webhook,
@@ -482,3 +485,52 @@ async def test_oversized_and_unsupported_media_get_a_polite_reply(
     assert await scalar(app, "select count(*) from user_files") == 0
     assert await scalar(app, "select count(*) from messages where not is_from_user"
                         " and reply_to_id is not null") == 2  # both answers are in the history
+
+
+# --- identity ---------------------------------------------------------------------------------------
+
+
+async def test_mexican_legacy_prefix_and_username_senders_are_recognised(
+    wa_app: Any, graph: FakeGraphServer,
+):
+    """Enrolled as +52 55…, WhatsApp says 521 55…; later the user hides their number."""
+    mx_wa_id, bsuid = "5215512345678", "MX.8312000451"
+    user = await wa_app.runtime.store.users.create("+525512345678", "Lupita")
+    await post_webhook(wa_app, text_webhook("hola", wa_id=mx_wa_id, user_id=bsuid))
+    [first] = await graph.wait_for_messages_async(1)
+    assert first["to"] == "+" + mx_wa_id  # answered exactly as WhatsApp addressed us
+    assert (await wa_app.runtime.store.users.get(user.id)).whatsapp_user_id == bsuid
+
+    username_only = webhook_payload(
+        [message_item("text", {"body": "sigo aquí"}, wa_id=None, user_id=bsuid)],
+        contacts=[{"profile": {"name": "Lupita", "username": "lupita"}, "user_id": bsuid}],
+    )
+    await post_webhook(wa_app, username_only)
+    second = (await graph.wait_for_messages_async(2))[1]
+    assert second.get("recipient") == bsuid and "to" not in second
+    assert await scalar(wa_app, "select count(*) from messages where is_from_user"
+                        " and user_id = %s", user.id) == 2
+
+
+def test_phone_candidates_cover_whatsapp_quirks():
+    assert phone_candidates("34612345678") == ["+34612345678"]
+    assert phone_candidates("5215512345678") == ["+525512345678"]  # "+521…" is not a number
+    assert phone_candidates("551187654321") == ["+5511987654321"]  # Brazil: the missing 9
+    assert phone_candidates("") == []
+
+
+def test_commands_reactions_and_age():
+    from datetime import UTC, datetime, timedelta
+
+    from channels.whatsapp.payload import InboundWhatsAppMessage
+
+    assert all(is_new_conversation_command(t) for t in ("new", "Nuevo", " NUEVO! ", "¡nueva!"))
+    assert not any(is_new_conversation_command(t) for t in ("nuevo proyecto", "", None, "news"))
+    assert [feedback_value(e) for e in ("👍", "👍🏿", "👎", "👎🏻", None)] == [1, 1, -1, -1, None]
+    with pytest.raises(KeyError):
+        feedback_value("❤️")
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    fresh = InboundWhatsAppMessage(wamid="w1", type="text", timestamp=now - timedelta(minutes=5))
+    old = InboundWhatsAppMessage(wamid="w2", type="text", timestamp=now - timedelta(hours=1))
+    unknown = InboundWhatsAppMessage(wamid="w3", type="text")
+    assert [is_stale(m, 1800, now) for m in (fresh, old, unknown)] == [False, True, False]

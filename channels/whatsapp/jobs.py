@@ -5,10 +5,13 @@ are answered in order while other users' run in parallel. It is idempotent, whic
 a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-queues it:
 
 1. if the assistant reply for this inbound message is already stored, the model is not run
-   again: only the parts without a stored outbound wamid are sent (``delivery.deliver``);
+   again: only the parts without a stored outbound wamid are sent (``delivery.deliver``). The
+   reply is found by ``reply_to_id``, which the job sets right after the engine stored it; an
+   answer stored but not yet linked when the worker died is adopted (with one job at a time per
+   conversation, an unlinked WhatsApp answer newer than the message can only be its answer);
 2. otherwise: mark read + typing, fetch the media (once: a fetched file is on the message),
    transcribe a voice note when configured, run the engine turn (which stores the reply),
-   then send it.
+   link it, then send it.
 
 The only duplicate left is a part Graph accepted just before the worker died, before its wamid
 was stored (see ``channels.whatsapp.delivery``).

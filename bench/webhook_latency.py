@@ -1,0 +1,230 @@
+"""How fast the WhatsApp webhook acknowledges Meta, against a baseline measured in the same run.
+
+The real app is served by uvicorn on 127.0.0.1, in its own process (the client does not share
+its interpreter), over an embedded PostgreSQL in a fresh temp dir with one enrolled participant.
+The client sends a few hundred signed text webhooks (each a new message: signature check, parse,
+user lookup, conversation, insert, job defer) interleaved with ``GET /health`` (one database
+round trip: the floor any endpoint pays), and reports p50/p90/p99 of both and their ratio.
+Bodies are signed before timing starts; the job worker is off, so only the acknowledgement is
+measured (Meta's guidance for webhook endpoints: median <= 250 ms, < 1 % over 1 s).
+
+    .venv/bin/python -m bench.webhook_latency                 # 300 of each, one at a time
+    .venv/bin/python -m bench.webhook_latency -n 500 -c 8     # 8 concurrent senders
+    .venv/bin/python -m bench.webhook_latency --json reports/webhook_latency.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.fakes.graph import signed_webhook, text_webhook  # noqa: E402
+
+APP_SECRET = "bench-app-secret"  # noqa: S105 - a throwaway secret for a throwaway app
+WA_ID = "34612345678"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _summary(samples_ms: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples_ms),
+        "p50_ms": round(_percentile(samples_ms, 50), 3),
+        "p90_ms": round(_percentile(samples_ms, 90), 3),
+        "p99_ms": round(_percentile(samples_ms, 99), 3),
+        "max_ms": round(max(samples_ms), 3),
+        "mean_ms": round(statistics.fmean(samples_ms), 3),
+    }
+
+
+def _settings(data_dir: Path, conninfo: str) -> Any:
+    from ignacio_agents.settings import load_settings
+
+    return load_settings(
+        data_dir=data_dir, database_url=conninfo, ignacio_env="development",
+        pydantic_ai_model="test", openai_api_key=None, run_worker_in_process=False,
+        whatsapp_app_secret=APP_SECRET, log_level="WARNING",
+    )
+
+
+def serve(data_dir: Path, conninfo: str, port: int) -> None:
+    """The server process: seed one participant, then serve the app until terminated."""
+    from api.app import create_app
+    from ignacio_agents.runtime import open_runtime
+
+    settings = _settings(data_dir, conninfo)
+
+    async def seed() -> None:
+        async with open_runtime(settings) as runtime:
+            await runtime.store.users.create("+" + WA_ID, "Bench Participant")
+
+    asyncio.run(seed())
+    uvicorn.run(create_app(settings, run_worker=False), host="127.0.0.1", port=port,
+                log_level="warning", access_log=False)
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the app process exited during start-up")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("the app did not start within 120 s")
+
+
+async def _measure(base_url: str, count: int, concurrency: int) -> dict[str, Any]:
+    bodies = [signed_webhook(text_webhook(f"mensaje de prueba {i}", wa_id=WA_ID), APP_SECRET)
+              for i in range(count + 20)]
+    webhook_ms: list[float] = []
+    health_ms: list[float] = []
+    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def one_webhook(index: int, record: bool) -> None:
+            body, headers = bodies[index]
+            start = time.perf_counter()
+            response = await client.post("/webhooks/whatsapp", content=body, headers=headers)
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
+            if record:
+                webhook_ms.append(elapsed)
+
+        async def one_health(record: bool) -> None:
+            start = time.perf_counter()
+            response = await client.get("/health")
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"/health answered {response.status_code}")
+            if record:
+                health_ms.append(elapsed)
+
+        for i in range(20):  # warm-up: connections, pools, first-call imports
+            await one_webhook(count + i, record=False)
+            await one_health(record=False)
+
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(count):
+            queue.put_nowait(i)
+
+        async def sender() -> None:
+            # Interleaved, so both series see the same machine load and database state.
+            while not queue.empty():
+                i = queue.get_nowait()
+                await one_webhook(i, record=True)
+                await one_health(record=True)
+
+        started = time.perf_counter()
+        await asyncio.gather(*[sender() for _ in range(concurrency)])
+        wall = time.perf_counter() - started
+    webhook, health = _summary(webhook_ms), _summary(health_ms)
+    return {
+        "count": count, "concurrency": concurrency,
+        "webhook": webhook, "baseline_get_health": health,
+        "ratio_p50": round(webhook["p50_ms"] / health["p50_ms"], 2),
+        "ratio_p99": round(webhook["p99_ms"] / health["p99_ms"], 2),
+        "webhooks_per_second": round(count / wall, 1),
+    }
+
+
+async def _count_stored(conninfo: str) -> int:
+    """How many inbound messages were stored (every webhook must have been)."""
+    from ignacio_agents.db import Database
+
+    db = await Database.open(conninfo, min_size=1, max_size=1)
+    try:
+        async with db.connection() as conn:
+            cur = await conn.execute("select count(*) as n from messages where is_from_user")
+            row = await cur.fetchone()
+        return int(row["n"]) if row else 0
+    finally:
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--count", type=int, default=300, help="webhooks to time")
+    parser.add_argument("-c", "--concurrency", type=int, default=1, help="concurrent senders")
+    parser.add_argument("--json", type=Path, default=None, help="also write the result here")
+    parser.add_argument("--serve", nargs=3, metavar=("DATA_DIR", "CONNINFO", "PORT"),
+                        help=argparse.SUPPRESS)  # internal: the server process
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(Path(args.serve[0]), args.serve[1], int(args.serve[2]))
+        return 0
+
+    from ignacio_agents.db import embedded_conninfo
+
+    data_dir = Path(tempfile.mkdtemp(prefix="ignacio-bench-"))
+    # Registered before the embedded server starts, so it runs after the server's own atexit
+    # stop (last in, first out): a live pgdata is never deleted.
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    conninfo, _server = embedded_conninfo(data_dir)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = subprocess.Popen(
+        [sys.executable, "-m", "bench.webhook_latency", "--serve", str(data_dir), conninfo,
+         str(port)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        _wait_until_up(base_url, app)
+        result = asyncio.run(_measure(base_url, args.count, args.concurrency))
+        stored = asyncio.run(_count_stored(conninfo))
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    expected = args.count + 20  # the warm-up webhooks are stored too
+    if stored != expected:
+        print(f"error: {stored} messages stored, expected {expected}", file=sys.stderr)
+        return 1
+    result["stored_messages"] = stored
+    text = json.dumps(result, indent=2)
+    print(text)
+    w, h = result["webhook"], result["baseline_get_health"]
+    print(f"\nwebhook ack p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms | GET /health p50 "
+          f"{h['p50_ms']} ms, p99 {h['p99_ms']} ms | ratio p50 x{result['ratio_p50']}, "
+          f"p99 x{result['ratio_p99']} ({args.count} each, concurrency {args.concurrency})")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
