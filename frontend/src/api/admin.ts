@@ -1,4 +1,4 @@
-import { api, unwrap } from './client';
+import { api, unwrap, unwrapAs } from './client';
 import type { AdminConversation, Agent, AuditEntry, Channel, Page, Transcript } from './types';
 
 export interface ConversationFilters {
@@ -24,7 +24,7 @@ export const adminListConversations = (
   );
 
 export const adminTranscript = (id: string): Promise<Transcript> =>
-  unwrap(api.GET('/admin/conversations/{conversation_id}', { params: { path: { conversation_id: id } } }));
+  unwrapAs(api.GET('/admin/conversations/{conversation_id}', { params: { path: { conversation_id: id } } }));
 
 export const adminUserConversations = (userId: string, cursor?: string | null): Promise<Page<AdminConversation>> =>
   unwrap(

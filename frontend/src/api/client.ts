@@ -34,6 +34,14 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   return result.data as T;
 }
 
+/**
+ * Like `unwrap`, for answers whose schema types are looser than the app's
+ * (an `answer` described as any object, a status as any string): see types.ts.
+ */
+export function unwrapAs<T>(call: Promise<FetchResult<unknown>>): Promise<T> {
+  return unwrap(call) as Promise<T>;
+}
+
 /** For 204 answers: succeed or throw. */
 export async function expectOk(call: Promise<FetchResult<unknown>>): Promise<void> {
   await unwrap(call);

@@ -1,4 +1,4 @@
-import { api, expectOk, unwrap } from './client';
+import { api, expectOk, unwrap, unwrapAs } from './client';
 import { errorFromResponse, networkError } from './errors';
 import { session } from './session';
 import { readSse } from './sse';
@@ -18,14 +18,14 @@ export const deleteConversation = (id: string): Promise<void> =>
 
 /** One page of messages, newest first (the API's order). */
 export const listMessages = (id: string, cursor?: string | null): Promise<Page<Message>> =>
-  unwrap(
+  unwrapAs(
     api.GET('/conversations/{conversation_id}/messages', {
       params: { path: { conversation_id: id }, query: { cursor: cursor ?? undefined } },
     }),
   );
 
 export const sendFeedback = (messageId: string, value: FeedbackValue): Promise<Message> =>
-  unwrap(api.POST('/messages/{message_id}/feedback', { params: { path: { message_id: messageId } }, body: { value } }));
+  unwrapAs(api.POST('/messages/{message_id}/feedback', { params: { path: { message_id: messageId } }, body: { value } }));
 
 const TURN_EVENTS = new Set(['route', 'delta', 'partial', 'tool', 'done', 'error']);
 

@@ -1,4 +1,4 @@
-import { api, expectOk, unwrap } from './client';
+import { api, expectOk, unwrap, unwrapAs } from './client';
 import { ApiError, errorFromResponse, networkError, toApiError } from './errors';
 import { session } from './session';
 import type { ConversationUpload, FileRules, Page, UserFile } from './types';
@@ -6,10 +6,10 @@ import type { ConversationUpload, FileRules, Page, UserFile } from './types';
 export const getFileRules = (): Promise<FileRules> => unwrap(api.GET('/files/rules'));
 
 export const listFiles = (cursor?: string | null): Promise<Page<UserFile>> =>
-  unwrap(api.GET('/files', { params: { query: { cursor: cursor ?? undefined } } }));
+  unwrapAs(api.GET('/files', { params: { query: { cursor: cursor ?? undefined } } }));
 
 export const getFile = (id: string): Promise<UserFile> =>
-  unwrap(api.GET('/files/{file_id}', { params: { path: { file_id: id } } }));
+  unwrapAs(api.GET('/files/{file_id}', { params: { path: { file_id: id } } }));
 
 export const deleteFile = (id: string): Promise<void> =>
   expectOk(api.DELETE('/files/{file_id}', { params: { path: { file_id: id } } }));

@@ -431,6 +431,8 @@ export interface components {
         Conversation: {
             /** Format: uuid */
             id: string;
+            /** Format: uuid */
+            user_id: string;
             title: string | null;
             channel: components["schemas"]["Channel"];
             /** Format: date-time */
@@ -520,8 +522,7 @@ export interface components {
             /** @enum {string} */
             role: "user" | "assistant";
             content: string;
-            /** @enum {string} */
-            message_type: "text" | "image" | "audio" | "video" | "document";
+            message_type: components["schemas"]["MessageType"];
             channel: components["schemas"]["Channel"];
             agent: components["schemas"]["Agent"] | null;
             answer: components["schemas"]["Answer"] | null;
@@ -550,36 +551,41 @@ export interface components {
             /** @enum {integer} */
             value: 1 | -1 | 0;
         };
-        FileType: {
+        /** @enum {string} */
+        MessageType: "text" | "image" | "audio" | "video" | "document";
+        FileTypeOut: {
             mime: string;
             extensions: string[];
-            kind: string;
+            kind: components["schemas"]["MessageType"];
+            family: string;
+            label: string;
         };
         FileRules: {
             max_bytes: number;
-            types: components["schemas"]["FileType"][];
+            types: components["schemas"]["FileTypeOut"][];
         };
-        UserFile: {
+        FileOut: {
             /** Format: uuid */
             id: string;
             file_name: string;
             file_type: string;
             file_size: number;
-            kind: string;
+            kind: components["schemas"]["MessageType"];
             /** Format: date-time */
             created_at: string;
-            /** @enum {string} */
-            extraction_status: "pending" | "running" | "done" | "failed" | "unreadable" | "not_applicable";
+            extraction_status: string;
             extraction_error: string | null;
             part_count: number | null;
             part_label: string | null;
+            conversation_id: string | null;
+            source: string;
         };
-        UserFilePage: {
-            items: components["schemas"]["UserFile"][];
+        FilePage: {
+            items: components["schemas"]["FileOut"][];
             next_cursor: string | null;
         };
         ConversationUpload: {
-            file: components["schemas"]["UserFile"];
+            file: components["schemas"]["FileOut"];
             message: components["schemas"]["Message"];
         };
         UserRef: {
@@ -590,6 +596,8 @@ export interface components {
         AdminConversation: {
             /** Format: uuid */
             id: string;
+            /** Format: uuid */
+            user_id: string;
             title: string | null;
             channel: components["schemas"]["Channel"];
             /** Format: date-time */
@@ -603,14 +611,25 @@ export interface components {
             items: components["schemas"]["AdminConversation"][];
             next_cursor: string | null;
         };
+        DeliveryOut: {
+            part_index: number;
+            whatsapp_message_id: string | null;
+            /** @enum {string} */
+            status: "pending" | "sent" | "delivered" | "read" | "failed";
+            error_code: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TranscriptMessage: components["schemas"]["Message"] & {
+            deliveries: components["schemas"]["DeliveryOut"][];
+        };
         Transcript: {
             conversation: components["schemas"]["Conversation"];
             user: components["schemas"]["User"];
-            messages: components["schemas"]["Message"][];
+            messages: components["schemas"]["TranscriptMessage"][];
         };
         AuditEntry: {
-            /** Format: uuid */
-            id: string;
+            id: number;
             actor_id: string | null;
             actor_name: string | null;
             action: string;
@@ -1280,7 +1299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserFile"];
+                    "application/json": components["schemas"]["FileOut"];
                 };
             };
             /** @description Error */
@@ -1312,7 +1331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserFilePage"];
+                    "application/json": components["schemas"]["FilePage"];
                 };
             };
             /** @description Error */
@@ -1343,7 +1362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserFile"];
+                    "application/json": components["schemas"]["FileOut"];
                 };
             };
             /** @description Error */

@@ -15,7 +15,7 @@ type Listener = () => void;
 export interface SessionOptions {
   baseUrl: string;
   storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-  fetch?: typeof globalThis.fetch;
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 export interface Session {

@@ -1,6 +1,10 @@
 /**
  * The API's data shapes, named for the app. They come from the generated
  * `schema.d.ts`; when the backend renames a schema, only this file changes.
+ *
+ * Typed answers are written out here: the engine's answer models are the
+ * source of truth, and the API may describe `answer` as a plain JSON object.
+ * Loose string fields (agent, feedback, status) are narrowed the same way.
  */
 import type { components } from './schema';
 
@@ -8,46 +12,85 @@ type Schemas = components['schemas'];
 
 export type User = Schemas['User'];
 export type Project = Schemas['Project'];
-export type ProjectKind = Schemas['ProjectKind'];
-export type Language = Schemas['Language'];
+export type ProjectKind = NonNullable<Project['kind']>;
+export type Language = User['preferred_language'];
 export type MeUpdate = Schemas['MeUpdate'];
 export type UserCreate = Schemas['UserCreate'];
 export type UserUpdate = Schemas['UserUpdate'];
 export type TokenPair = Schemas['TokenPair'];
 
-export type Channel = Schemas['Channel'];
-export type Agent = Schemas['Agent'];
+export type Channel = Schemas['Conversation']['channel'];
+export type Agent = 'marketing' | 'technical' | 'project_management' | 'financial' | 'general';
 export type Conversation = Schemas['Conversation'];
-export type Message = Schemas['Message'];
 export type Attachment = Schemas['Attachment'];
-export type TurnResult = Schemas['TurnResult'];
-export type DeliveryStatus = Message['status'];
+export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 export type FeedbackValue = 1 | -1 | 0;
 
-export type MarketingAnswer = Schemas['MarketingAnswer'];
-export type TechnicalAnswer = Schemas['TechnicalAnswer'];
-export type ProjectManagementAnswer = Schemas['ProjectManagementAnswer'];
-export type FinancialAnswer = Schemas['FinancialAnswer'];
-export type GeneralAnswer = Schemas['GeneralAnswer'];
-export type Answer = Schemas['Answer'];
+interface AnswerBase {
+  /** The deterministic offline model answered (no AI provider configured or reachable). */
+  offline?: boolean;
+}
+export interface MarketingAnswer extends AnswerBase {
+  kind: 'marketing';
+  advice: string;
+  action_items: string[];
+  resources: string[];
+}
+export interface TechnicalAnswer extends AnswerBase {
+  kind: 'technical';
+  solution: string;
+  implementation_steps: string[];
+  considerations: string[];
+}
+export interface ProjectManagementAnswer extends AnswerBase {
+  kind: 'project_management';
+  recommendations: string;
+  timeline_suggestions: string[];
+  risk_factors: string[];
+}
+export interface FinancialAnswer extends AnswerBase {
+  kind: 'financial';
+  analysis: string;
+  recommendations: string[];
+  key_figures: string[];
+  risks: string[];
+}
+export interface GeneralAnswer extends AnswerBase {
+  kind: 'general';
+  message: string;
+  follow_up_questions: string[];
+}
+export type Answer = MarketingAnswer | TechnicalAnswer | ProjectManagementAnswer | FinancialAnswer | GeneralAnswer;
 export type AnswerKind = Answer['kind'];
 
+/** A partial typed answer as streamed: the kind is known, fields arrive over time. */
+export type PartialAnswer = { kind: AnswerKind; offline?: boolean } & Record<string, unknown>;
+
+type ApiMessage = Schemas['Message'];
+export type Message = Omit<ApiMessage, 'agent' | 'answer' | 'feedback' | 'status'> & {
+  agent: Agent | null;
+  answer: Answer | null;
+  feedback: 1 | -1 | null;
+  status: DeliveryStatus;
+};
+export interface TurnResult { user_message: Message; message: Message }
+
 export type FileRules = Schemas['FileRules'];
-export type FileType = Schemas['FileType'];
-export type UserFile = Schemas['UserFile'];
-export type ConversationUpload = Schemas['ConversationUpload'];
+export type FileType = FileRules['types'][number];
+export type ExtractionStatus = 'pending' | 'running' | 'done' | 'failed' | 'unreadable' | 'not_applicable';
+export type UserFile = Omit<Schemas['FileOut'], 'extraction_status'> & { extraction_status: ExtractionStatus };
+export interface ConversationUpload { file: UserFile; message: Message }
 
 export type AdminConversation = Schemas['AdminConversation'];
-export type Transcript = Schemas['Transcript'];
+export type Delivery = Omit<Schemas['DeliveryOut'], 'status'> & { status: DeliveryStatus };
+export type TranscriptMessage = Message & { deliveries?: Delivery[] };
+export type Transcript = Omit<Schemas['Transcript'], 'messages'> & { messages: TranscriptMessage[] };
 export type AuditEntry = Schemas['AuditEntry'];
 
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
-
-/** A partial typed answer as streamed: the kind is known, fields arrive over time. */
-export type PartialAnswer = { kind: AnswerKind; offline?: boolean } & Record<string, unknown>;
 
 /** One server-sent event of a streamed turn (`POST /conversations/{id}/messages`). */
 export type TurnEvent =

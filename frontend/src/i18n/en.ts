@@ -165,7 +165,6 @@ export const en: Dictionary = {
   'files.extraction.failed': 'Could not read',
   'files.extraction.unreadable': 'No readable text',
   'files.extraction.not_applicable': '—',
-  'files.parts': '{count} {label}',
 
   'profile.title': 'Your profile',
   'profile.subtitle': 'Ignacio uses this as context for every answer.',
@@ -238,6 +237,7 @@ export const en: Dictionary = {
   'admin.participantInfo': 'Participant',
   'admin.messageCount': '{count} messages',
   'admin.delivery': 'Delivery',
+  'admin.deliveryPart': 'Part {n}: {status}',
   'admin.errorCode': 'Error: {code}',
   'admin.fallbackFlag': 'Fallback answer',
   'admin.feedbackUp': 'Rated helpful',

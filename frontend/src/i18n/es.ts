@@ -163,7 +163,6 @@ export const es = {
   'files.extraction.failed': 'Error al leer',
   'files.extraction.unreadable': 'Sin texto legible',
   'files.extraction.not_applicable': '—',
-  'files.parts': '{count} {label}',
 
   'profile.title': 'Tu perfil',
   'profile.subtitle': 'Ignacio usa esta información como contexto en cada respuesta.',
@@ -236,6 +235,7 @@ export const es = {
   'admin.participantInfo': 'Participante',
   'admin.messageCount': '{count} mensajes',
   'admin.delivery': 'Entrega',
+  'admin.deliveryPart': 'Parte {n}: {status}',
   'admin.errorCode': 'Error: {code}',
   'admin.fallbackFlag': 'Respuesta de respaldo',
   'admin.feedbackUp': 'Valorada como útil',

@@ -98,7 +98,7 @@ export function AuditPage() {
                     {entry.client_ip ?? t('common.none')}
                   </td>
                   <td data-label={t('admin.auditDetails')}>
-                    {Object.keys(entry.details).length > 0 ? (
+                    {Object.keys(entry.details as Record<string, unknown> | null ?? {}).length > 0 ? (
                       <details>
                         <summary>{t('admin.auditDetails')}</summary>
                         <pre className="details-json">{JSON.stringify(entry.details, null, 2)}</pre>

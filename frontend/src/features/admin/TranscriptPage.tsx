@@ -77,7 +77,7 @@ export function TranscriptPage() {
       </header>
       <ol className="messages__list transcript__messages" aria-label={t('admin.transcript')}>
         {messages.map((message) => (
-          <MessageItem key={message.id} message={message} variant="admin" />
+          <MessageItem key={message.id} message={message} variant="admin" deliveries={message.deliveries} />
         ))}
       </ol>
     </section>

@@ -37,8 +37,8 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
     setError(null);
     try {
       const saved = user
-        ? await updateUser(user.id, { name: name.trim(), preferred_language: language, is_admin: isAdmin })
-        : await createUser({ phone_number: normalisePhone(phone), name: name.trim(), preferred_language: language, is_admin: isAdmin });
+        ? await updateUser(user.id, { ...(name.trim() ? { name: name.trim() } : {}), preferred_language: language, is_admin: isAdmin })
+        : await createUser({ phone_number: normalisePhone(phone), ...(name.trim() ? { name: name.trim() } : {}), preferred_language: language, is_admin: isAdmin });
       onSaved(saved, user === null);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 422 && !user ? t('auth.invalidPhone') : errorText(err));

@@ -1,5 +1,5 @@
 /** One message: the user's bubble, or the advisor's answer card with its feedback and retry. */
-import type { FeedbackValue, Message } from '../../api/types';
+import type { Delivery, FeedbackValue, Message } from '../../api/types';
 import { Icon } from '../../components/Icon';
 import { Markdown } from '../../components/Markdown';
 import { Badge } from '../../components/ui';
@@ -16,9 +16,27 @@ interface MessageItemProps {
   onRetry?: () => void;
   onFollowUp?: (question: string) => void;
   onRate?: (value: FeedbackValue) => Promise<void>;
+  /** WhatsApp sends of this answer (admin transcript): one per part of a long answer. */
+  deliveries?: Delivery[];
 }
 
 const STATUS_TONE = { pending: 'neutral', sent: 'neutral', delivered: 'primary', read: 'success', failed: 'danger' } as const;
+
+function Deliveries({ deliveries }: { deliveries: Delivery[] }) {
+  const { t, formatDate } = useI18n();
+  return (
+    <ul className="deliveries" aria-label={t('admin.delivery')}>
+      {deliveries.map((d) => (
+        <li key={d.part_index} title={formatDate(d.updated_at, 'long')}>
+          <Badge tone={STATUS_TONE[d.status]} icon="phone">
+            {t('admin.deliveryPart', { n: d.part_index + 1, status: t(`status.${d.status}` as MessageKey) })}
+            {d.error_code ? ` · ${d.error_code}` : ''}
+          </Badge>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function Meta({ message, variant }: { message: Message; variant: 'chat' | 'admin' }) {
   const { t, formatDate } = useI18n();
@@ -46,7 +64,7 @@ function Meta({ message, variant }: { message: Message; variant: 'chat' | 'admin
   );
 }
 
-export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, onRate }: MessageItemProps) {
+export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, onRate, deliveries }: MessageItemProps) {
   const { t } = useI18n();
   const admin = variant === 'admin';
 
@@ -66,6 +84,7 @@ export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, on
   const footer = (
     <footer className="answer__footer">
       <Meta message={message} variant={variant} />
+      {admin && deliveries && deliveries.length > 0 && <Deliveries deliveries={deliveries} />}
       {!admin && onRate && <Feedback message={message} onRate={onRate} />}
     </footer>
   );

@@ -9,6 +9,7 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n, type MessageKey } from '../../i18n';
 import { fileIcon } from './fileIcon';
+import { partsText } from './partLabel';
 import { ProgressBar } from './ProgressBar';
 import { acceptAttribute, allowedExtensions, checkFile } from './rules';
 import { useFileCheckText } from './useFileCheckText';
@@ -24,7 +25,7 @@ const STATUS_TONE: Record<UserFile['extraction_status'], 'neutral' | 'primary' |
 };
 
 export function FileLibrary() {
-  const { t, formatDate } = useI18n();
+  const { t, lang, formatDate } = useI18n();
   const errorText = useErrorText();
   const checkText = useFileCheckText();
   const rules = useFileRules();
@@ -130,7 +131,7 @@ export function FileLibrary() {
                 <span className="file-row__meta">
                   {formatBytes(file.file_size)} · {formatDate(file.created_at, 'date')}
                   {file.part_count != null && file.part_label
-                    ? ` · ${t('files.parts', { count: file.part_count, label: file.part_label })}`
+                    ? ` · ${partsText(file.part_count, file.part_label, lang)}`
                     : ''}
                 </span>
               </div>

@@ -57,7 +57,8 @@ export function ProfilePage() {
     setResult(null);
     try {
       const updated = await updateMe({
-        name: form.name.trim(),
+        // An empty name is not a name: leave it as it is rather than fail validation.
+        ...(form.name.trim() ? { name: form.name.trim() } : {}),
         preferred_language: form.preferred_language,
         project: {
           project_name: orNull(form.project_name),

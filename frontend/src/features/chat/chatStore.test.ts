@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { streamMessage } from '../../api/conversations';
+import type { Message, TurnEvent, TurnResult } from '../../api/types';
+import { ChatStore, type ChatApi } from './chatStore';
+
+function message(id: string, role: 'user' | 'assistant', extra: Partial<Message> = {}): Message {
+  return {
+    id,
+    conversation_id: 'c1',
+    role,
+    content: `content ${id}`,
+    message_type: 'text',
+    channel: 'web',
+    agent: role === 'assistant' ? 'marketing' : null,
+    answer: null,
+    status: 'sent',
+    error_code: null,
+    is_fallback: false,
+    feedback: null,
+    created_at: '2025-01-01T10:00:00Z',
+    attachments: [],
+    ...extra,
+  };
+}
+
+function sseResponse(chunks: string[]): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+      controller.close();
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream' } });
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('streamMessage', () => {
+  it('posts with Accept: text/event-stream and turns the SSE events into typed turn events', async () => {
+    const done = { user_message: message('u1', 'user'), message: message('a1', 'assistant') };
+    const fetch = vi.fn((request: Request) => {
+      expect(request.headers.get('Accept')).toBe('text/event-stream');
+      return Promise.resolve(
+        sseResponse([
+          'event: route\ndata: {"specialist":"financial","reason":"r","lang',
+          'uage":"es"}\n\nevent: delta\ndata: {"text":"Ho"}\n\nevent: del',
+          'ta\ndata: {"text":"la"}\n\nevent: tool\ndata: {"name":"search_files"}\n\n',
+          `event: done\ndata: ${JSON.stringify(done)}\n\n`,
+        ]),
+      );
+    });
+    vi.stubGlobal('fetch', fetch);
+    const events: TurnEvent[] = [];
+
+    const result = await streamMessage('c1', { content: 'hola' }, (e) => events.push(e));
+
+    expect(events.map((e) => e.type)).toEqual(['route', 'delta', 'delta', 'tool', 'done']);
+    expect(events[0]).toMatchObject({ specialist: 'financial', language: 'es' });
+    expect(result?.message.id).toBe('a1');
+    const sent = fetch.mock.calls[0]?.[0];
+    expect(await sent?.text()).toBe('{"content":"hola"}');
+  });
+
+  it('resolves null when the stream ends without a done event', async () => {
+    vi.stubGlobal('fetch', () => Promise.resolve(sseResponse(['event: delta\ndata: {"text":"Ho"}\n\n'])));
+    expect(await streamMessage('c1', { content: 'x' }, () => undefined)).toBeNull();
+  });
+});
+
+describe('ChatStore', () => {
+  function fakeApi(overrides: Partial<ChatApi> = {}): ChatApi {
+    return {
+      listMessages: vi.fn(() => Promise.resolve({ items: [message('a0', 'assistant'), message('u0', 'user')], next_cursor: 'older' })),
+      streamMessage: vi.fn(() => Promise.resolve(null)),
+      sendFeedback: vi.fn((id: string, value: number) => Promise.resolve(message(id, 'assistant', { feedback: value === 0 ? null : (value as 1 | -1) }))),
+      ...overrides,
+    };
+  }
+
+  it('keeps messages oldest first and prepends older pages', async () => {
+    const api = fakeApi({
+      listMessages: vi.fn((_id: string, cursor?: string | null) =>
+        Promise.resolve(
+          cursor
+            ? { items: [message('a-1', 'assistant'), message('u-1', 'user')], next_cursor: null }
+            : { items: [message('a0', 'assistant'), message('u0', 'user')], next_cursor: 'older' },
+        ),
+      ),
+    });
+    const store = new ChatStore(api);
+    await store.open('c1');
+    expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u0', 'a0']);
+    await store.loadOlder('c1');
+    expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u-1', 'a-1', 'u0', 'a0']);
+    expect(store.get('c1').olderCursor).toBeNull();
+  });
+
+  it('streams a turn into `pending`, then appends the stored messages', async () => {
+    let emit: (e: TurnEvent) => void = () => undefined;
+    let finish: () => void = () => undefined;
+    const api = fakeApi({
+      streamMessage: vi.fn((_id, _body, onEvent: (e: TurnEvent) => void) => {
+        emit = onEvent;
+        return new Promise<TurnResult | null>((resolve) => {
+          finish = () => resolve({ user_message: message('u1', 'user'), message: message('a1', 'assistant') });
+        });
+      }),
+    });
+    const store = new ChatStore(api);
+    await store.open('c1');
+    const sending = store.send('c1', 'How do I price?');
+
+    emit({ type: 'route', specialist: 'financial', reason: '', language: 'en' });
+    emit({ type: 'delta', text: 'Start ' });
+    emit({ type: 'delta', text: 'with costs.' });
+    expect(store.get('c1').pending).toMatchObject({ content: 'How do I price?', specialist: 'financial', text: 'Start with costs.' });
+
+    emit({ type: 'partial', answer: { kind: 'financial', analysis: 'Start' } });
+    expect(store.get('c1').pending?.partial).toEqual({ kind: 'financial', analysis: 'Start' });
+
+    finish();
+    await sending;
+    expect(store.get('c1').pending).toBeNull();
+    expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
+  });
+
+  it('after a broken stream, reloads what the server stored and keeps the turn for a retry', async () => {
+    const api = fakeApi({ streamMessage: vi.fn(() => Promise.reject(new Error('network'))) });
+    const store = new ChatStore(api);
+    await store.open('c1');
+    await store.send('c1', 'hello');
+    expect(store.get('c1').failed).toMatchObject({ content: 'hello' });
+    expect(api.listMessages).toHaveBeenCalledTimes(2);
+  });
+
+  it('shows feedback at once and rolls it back if the server refuses', async () => {
+    const api = fakeApi({ sendFeedback: vi.fn(() => Promise.reject(new Error('no'))) });
+    const store = new ChatStore(api);
+    await store.open('c1');
+    const rating = store.feedback('c1', 'a0', 1);
+    expect(store.get('c1').messages.find((m) => m.id === 'a0')?.feedback).toBe(1);
+    await expect(rating).rejects.toThrow('no');
+    expect(store.get('c1').messages.find((m) => m.id === 'a0')?.feedback).toBeNull();
+  });
+});
