@@ -2,7 +2,7 @@
 
 Offline by default (CI): the offline keyword router and a scripted model, fully deterministic.
 With ``--model`` (or ``PYDANTIC_AI_MODEL`` plus its key) the same datasets run against that
-model and an LLM judge per specialist is added to the answer suites.
+model and an LLM judge per specialist is added to the answer_structure suite.
 
 A dataset passes when the share of its cases passing every check reaches its mark in
 ``datasets/thresholds.yaml``. A case whose task raised is not averaged away (pydantic-evals
@@ -20,8 +20,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +42,7 @@ from evals.tasks import Harness, Mode, task_for
 DATASETS_DIR = Path(__file__).parent / "datasets"
 SUITES = ("routing", "answer_structure", "tool_use", "channel_rendering", "language")
 NEEDS_STORE = frozenset(SUITES) - {"routing"}
-JUDGED = frozenset({"answer_structure", "tool_use"})  # with a model: an LLM judge per specialist
+JUDGED = frozenset({"answer_structure"})  # with a model: an LLM judge per specialist
 DEFAULT_REPORT = Path("reports/evals.json")
 
 
@@ -222,10 +222,9 @@ def print_confusion(console: Console, matrix: ConfusionMatrix) -> None:
     table.add_column("expected \\ routed")
     for label in matrix.class_labels:
         table.add_column(short.get(label, label), justify="right")
-    for label, row in zip(matrix.class_labels, matrix.matrix, strict=True):
-        table.add_row(label, *[f"[bold]{n}[/bold]" if i == j and n else (str(n) if n else "·")
-                               for j, n in enumerate(row)
-                               for i in [matrix.class_labels.index(label)]])
+    for i, (label, row) in enumerate(zip(matrix.class_labels, matrix.matrix, strict=True)):
+        cells = [f"[bold]{n}[/bold]" if i == j else (str(n) if n else "·") for j, n in enumerate(row)]
+        table.add_row(label, *cells)
     console.print(table)
 
 
@@ -335,8 +334,60 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(run(args))
 
 
+def resolve_harness(args: argparse.Namespace, settings: Any) -> Harness:
+    """Offline unless ``--model`` (or a configured model with its key) is usable. Raises
+    ValueError for a ``--model`` that cannot run."""
+    import logging
+
+    from ignacio_agents.models import is_offline, resolve_model, resolve_triage_model
+
+    harness = Harness(mode="offline", settings=settings)
+    if args.offline:
+        return harness
+    models_log = logging.getLogger("ignacio_agents.models")
+    quiet = args.model is None and models_log.level < logging.ERROR
+    previous = models_log.level
+    if quiet:  # an unconfigured default model is the normal offline case, not a warning
+        models_log.setLevel(logging.ERROR)
+    try:
+        model = resolve_model(settings, args.model)
+    finally:
+        models_log.setLevel(previous)
+    if is_offline(model):
+        if args.model:
+            raise ValueError(f"model {args.model!r} is not usable (is its API key set?)")
+        return harness
+    harness.mode = "model"
+    harness.model = model
+    if args.triage_model:
+        harness.triage_model = resolve_model(settings, args.triage_model)
+    else:
+        harness.triage_model = model if args.model else resolve_triage_model(settings, model)
+    harness.judge_model = resolve_model(settings, args.judge_model) if args.judge_model else model
+    return harness
+
+
+@asynccontextmanager
+async def run_session(suites: Sequence[str], pgdata: Path, *, settings: Any = None,
+                      harness: Harness | None = None) -> AsyncIterator[Harness]:
+    """A harness with the throwaway eval database open when a suite needs it."""
+    if harness is None:
+        from ignacio_agents.settings import load_settings
+
+        harness = Harness(mode="offline", settings=settings or load_settings(model_attempts=1))
+    async with AsyncExitStack() as stack:
+        if NEEDS_STORE & set(suites):
+            from evals.seed import eval_store
+            from ignacio_agents.blobs import LocalBlobStore
+
+            harness.store = await stack.enter_async_context(eval_store(pgdata))
+            blob_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ignacio-evals-"))
+            harness.blobs = LocalBlobStore(Path(blob_dir))
+        yield harness
+
+
 async def run(args: argparse.Namespace) -> int:
-    from ignacio_agents.models import is_offline, model_label, resolve_model, resolve_triage_model
+    from ignacio_agents.models import model_label
     from ignacio_agents.settings import ConfigError, load_settings
 
     console = make_console()
@@ -344,23 +395,11 @@ async def run(args: argparse.Namespace) -> int:
     try:
         # Each turn is tried once: a retry would hide a flaky model behind the engine's fallback.
         settings = load_settings(model_attempts=1)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        harness = resolve_harness(args, settings)
+    except (ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    harness = Harness(mode="offline", settings=settings)
-    model_name = ""
-    if not args.offline:
-        model = resolve_model(settings, args.model)
-        if not is_offline(model):
-            harness.mode = "model"
-            harness.model = model
-            harness.triage_model = (resolve_model(settings, args.triage_model) if args.triage_model
-                                    else model if args.model else resolve_triage_model(settings, model))
-            harness.judge_model = resolve_model(settings, args.judge_model) if args.judge_model else model
-            model_name = model_label(model)
-        elif args.model:
-            print(f"error: model {args.model!r} is not usable (is its API key set?)", file=sys.stderr)
-            return 2
+    model_name = model_label(harness.model) if harness.model is not None else ""
     thresholds = load_thresholds()
     rubrics = load_rubrics()
     suites = [s for s in SUITES if s in (args.dataset or SUITES)]
@@ -370,9 +409,7 @@ async def run(args: argparse.Namespace) -> int:
                      "offline (keyword router + scripted model)"))
 
     results: list[DatasetResult] = []
-    async with AsyncExitStack() as stack:
-        if NEEDS_STORE & set(suites):
-            await _open_store(stack, harness, args.pgdata or settings.data_dir / "evals-pgdata")
+    async with run_session(suites, args.pgdata or settings.data_dir / "evals-pgdata", harness=harness):
         for name in suites:
             threshold = float(thresholds.get(name, {}).get(harness.mode, 1.0))
             result = await run_dataset(name, harness, threshold, rubrics=rubrics)
@@ -387,15 +424,6 @@ async def run(args: argparse.Namespace) -> int:
         failing = [r.name for r in results if not r.ok]
         console.print(f"[bold red]evals failed: {', '.join(failing)}[/bold red]")
     return 0 if ok else 1
-
-
-async def _open_store(stack: AsyncExitStack, harness: Harness, pgdata: Path) -> None:
-    from evals.seed import eval_store
-    from ignacio_agents.blobs import LocalBlobStore
-
-    harness.store = await stack.enter_async_context(eval_store(pgdata))
-    blob_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="ignacio-evals-"))
-    harness.blobs = LocalBlobStore(Path(blob_dir))
 
 
 def write_report(path: Path, results: Sequence[DatasetResult], mode: Mode, model: str,
