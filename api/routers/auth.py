@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
 from api.errors import ApiError
-from api.schemas import OtpRequest, OtpSent, OtpVerify, RefreshRequest, TokenPair, user_out
+from api.schemas import ErrorResponse, OtpRequest, OtpSent, OtpVerify, RefreshRequest, TokenPair, user_out
 from api.tokens import issue_access_token
 from ignacio_agents.crypto import InvalidPhoneNumber, mask_phone, new_otp_code, new_token, normalize_phone
 from ignacio_agents.runtime import Runtime
@@ -100,8 +100,8 @@ async def _token_pair(runtime: Runtime, user: User, session_id: UUID, refresh_to
 
 @router.post(
     "/request-otp", status_code=202, response_model=OtpSent, operation_id="request_otp",
-    responses={422: {"description": "Not a phone number"},
-               429: {"description": "Too many codes requested; see Retry-After"}},
+    responses={422: {"model": ErrorResponse, "description": "Not a phone number"},
+               429: {"model": ErrorResponse, "description": "Too many codes requested; see Retry-After"}},
 )
 async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
                       background: BackgroundTasks) -> JSONResponse:
@@ -129,7 +129,7 @@ async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
 
 
 @router.post("/verify-otp", response_model=TokenPair, operation_id="verify_otp",
-             responses={401: {"description": "Wrong, expired or used code"}})
+             responses={401: {"model": ErrorResponse, "description": "Wrong, expired or used code"}})
 async def verify_otp(body: OtpVerify, runtime: RuntimeDep) -> TokenPair:
     """Trade a live code for an access token and a refresh token."""
     settings, store = runtime.settings, runtime.store
@@ -149,7 +149,8 @@ async def verify_otp(body: OtpVerify, runtime: RuntimeDep) -> TokenPair:
 
 
 @router.post("/refresh", response_model=TokenPair, operation_id="refresh",
-             responses={401: {"description": "Unknown, expired, revoked or replayed token"}})
+             responses={401: {"model": ErrorResponse,
+                              "description": "Unknown, expired, revoked or replayed token"}})
 async def refresh(body: RefreshRequest, runtime: RuntimeDep) -> TokenPair:
     """Rotate the refresh token. A token that was already rotated revokes its whole session:
     two parties holding the same token means one of them stole it."""

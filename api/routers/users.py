@@ -34,7 +34,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
 from api.errors import ApiError, not_found
 from api.routers.auth import phone_or_422
-from api.schemas import MeUpdate, User, UserCreate, UserPage, UserUpdate, user_out
+from api.schemas import ErrorResponse, MeUpdate, User, UserCreate, UserPage, UserUpdate, user_out
 from ignacio_agents.store import Store
 from ignacio_agents.store.base import decode_cursor
 from ignacio_agents.store.users import PhoneAlreadyEnrolled
@@ -124,7 +124,7 @@ async def list_users(
 
 
 @router.post("/users", status_code=201, response_model=User, operation_id="create_user",
-             responses={409: {"description": "The number is already enrolled"}})
+             responses={409: {"model": ErrorResponse, "description": "The number is already enrolled"}})
 async def create_user(body: UserCreate, admin: AdminUser, runtime: RuntimeDep,
                       request: Request) -> User:
     store = runtime.store
@@ -150,7 +150,7 @@ async def _other_active_admins(store: Store, user_id: UUID) -> bool:
 
 
 @router.put("/users/{user_id}", response_model=User, operation_id="update_user",
-            responses={409: {"description": "It would leave no active admin"}})
+            responses={409: {"model": ErrorResponse, "description": "It would leave no active admin"}})
 async def update_user(user_id: UUID, body: UserUpdate, admin: AdminUser, store: StoreDep,
                       request: Request) -> User:
     """Rename, change language, grant or remove admin rights, deactivate or reactivate."""
@@ -193,7 +193,7 @@ async def update_user(user_id: UUID, body: UserUpdate, admin: AdminUser, store: 
 
 
 @router.delete("/users/{user_id}", status_code=204, operation_id="delete_user",
-               responses={409: {"description": "The last active admin"}})
+               responses={409: {"model": ErrorResponse, "description": "The last active admin"}})
 async def delete_user(user_id: UUID, admin: AdminUser, runtime: RuntimeDep,
                       request: Request) -> Response:
     """Delete the user and everything that is theirs (see this module's docstring)."""

@@ -303,6 +303,10 @@ class MessageStore:
             row = await cur.fetchone()
             if row is None:
                 return None
+            # Serialise the roll-up per message: statuses of two parts arrive concurrently, and
+            # each transaction must see the other's part before computing the message's status.
+            await conn.execute("select 1 from messages where id = %s for update",
+                               (row["message_id"],))
             if _RANK[status.value] > _RANK[row["status"]]:
                 await conn.execute(
                     "update message_deliveries set status = %s, error_code = %s, updated_at = now()"
