@@ -13,7 +13,7 @@ import contextlib
 import logging
 from typing import Any
 
-from channels.whatsapp.client import GraphError, MediaTooLargeError, WhatsAppClient
+from channels.whatsapp.client import GraphError, MediaTooLargeError, UntrustedMediaURL, WhatsAppClient
 from ignacio_agents.files import ingest
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.files import UserFile
@@ -63,6 +63,8 @@ async def fetch_media(runtime: Runtime, client: WhatsAppClient, message: Message
                     conversation_id=message.conversation_id,
                 )
             break
+        except UntrustedMediaURL as exc:
+            raise MediaUnavailable("media URL outside Meta's hosts") from exc
         except GraphError as exc:
             # 404 on the download: the 5-minute URL expired; a fresh GET /{id} gives a new one.
             last = exc
