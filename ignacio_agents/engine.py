@@ -61,7 +61,7 @@ from ignacio_agents.events import (
     TurnEvent,
     TurnResult,
 )
-from ignacio_agents.memory import load_history, to_storable
+from ignacio_agents.memory import load_history, prepare_for_storage
 from ignacio_agents.models import (
     is_offline,
     model_label,
@@ -267,7 +267,7 @@ class ConversationEngine:
             budget = self.settings.history_token_budget
             profile, rows, recent = await asyncio.gather(
                 store.profiles.get(user.id),
-                store.messages.model_history(conversation.id, max_turns=max(20, min(200, budget // 50))),
+                store.messages.model_history_within(conversation.id, budget),
                 self._recent(conversation.id, user_message.id),
             )
             history = load_history(rows)
@@ -284,10 +284,12 @@ class ConversationEngine:
             )
             result, failure = await self._answer(route, prompt, history, deps, emit, streaming)
             if result is not None:
-                message, answer = await self._store_answer(inbound, route, result, triage_usage)
+                message, answer = await self._store_answer(inbound, user_message, route, result,
+                                                           triage_usage)
             else:
                 span.set_attribute("fallback", True)
-                message, answer = await self._store_fallback(inbound, route, prompt, triage_usage, failure)
+                message, answer = await self._store_fallback(inbound, user_message, route, prompt,
+                                                             triage_usage, failure)
             turn = TurnResult(user_message=user_message, message=message, route=route, answer=answer,
                               whatsapp_text=answer.to_whatsapp())
             emit(DoneEvent(user_message=user_message, message=message))
@@ -399,8 +401,8 @@ class ConversationEngine:
         return None, failure
 
     async def _store_answer(
-        self, inbound: InboundMessage, route: Route, result: AgentRunResult[AdvisorAnswer],
-        triage_usage: RunUsage | None,
+        self, inbound: InboundMessage, user_message: Message, route: Route,
+        result: AgentRunResult[AdvisorAnswer], triage_usage: RunUsage | None,
     ) -> tuple[Message, AdvisorAnswer]:
         answer = result.output.model_copy(update={"offline": self.offline, "language": route.language})
         usage = _usage_dict(result.usage)
@@ -413,12 +415,13 @@ class ConversationEngine:
             "specialist": {**usage, "tool_calls": result.usage.tool_calls},
             "triage": {**triage, "model": model_label(self.triage_model)},
         }
+        stored_messages, usage_record["history_tokens"] = prepare_for_storage(result.new_messages())
         message = await self.store.messages.add(
             inbound.conversation_id, inbound.user_id, is_from_user=False,
             content=answer.to_markdown(), channel=inbound.channel,
             agent=route.specialist.value, route_reason=route.reason,
             answer=answer.model_dump(mode="json"), usage=usage_record,
-            model_messages=to_storable(result.new_messages()),
+            model_messages=stored_messages, reply_to_id=user_message.id,
             # WhatsApp answers are sent after the turn; their deliveries move the status on.
             status=DeliveryStatus.pending if inbound.channel is Channel.whatsapp else DeliveryStatus.sent,
         )
@@ -426,23 +429,24 @@ class ConversationEngine:
         return message, answer
 
     async def _store_fallback(
-        self, inbound: InboundMessage, route: Route, prompt: str | list[UserContent],
-        triage_usage: RunUsage | None, failure: BaseException | None,
+        self, inbound: InboundMessage, user_message: Message, route: Route,
+        prompt: str | list[UserContent], triage_usage: RunUsage | None, failure: BaseException | None,
     ) -> tuple[Message, AdvisorAnswer]:
         language = label_language(route.language or detect_language(inbound.text))
         answer = GeneralResponse(message=FALLBACK_MESSAGES[language], follow_up_questions=[],
                                  language=language)
         code = error_code(failure) if failure else "model_error"
         # Keep the question in the replayable history, so the next turn can still refer to it.
-        question = ModelRequest(parts=[UserPromptPart(prompt)])
+        stored_messages, history_tokens = prepare_for_storage([ModelRequest(parts=[UserPromptPart(prompt)])])
+        usage = {**_usage_dict(triage_usage), "model": model_label(self.model), "error": code,
+                 "history_tokens": history_tokens}
         message = await self.store.messages.add(
             inbound.conversation_id, inbound.user_id, is_from_user=False,
             content=answer.to_markdown(), channel=inbound.channel,
             agent=route.specialist.value, route_reason=route.reason,
-            answer=answer.model_dump(mode="json"),
-            usage={**_usage_dict(triage_usage), "model": model_label(self.model), "error": code},
-            model_messages=to_storable([question]), is_fallback=True,
-            status=DeliveryStatus.failed, error_code=code,
+            answer=answer.model_dump(mode="json"), usage=usage,
+            model_messages=stored_messages, is_fallback=True,
+            status=DeliveryStatus.failed, error_code=code, reply_to_id=user_message.id,
         )
         assert message is not None
         return message, answer

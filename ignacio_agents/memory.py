@@ -82,6 +82,13 @@ def to_storable(messages: Sequence[ModelMessage]) -> list[Any]:
     return ModelMessagesTypeAdapter.dump_python(cleaned, mode="json")  # type: ignore[no-any-return]
 
 
+def prepare_for_storage(messages: Sequence[ModelMessage]) -> tuple[list[Any], int]:
+    """``to_storable`` plus the stored messages' token count (recorded so the next turns load
+    only as much history as the budget can hold)."""
+    stripped = strip_binary(messages)
+    return to_storable(stripped), sum(message_tokens(m) for m in stripped)
+
+
 def load_history(rows: list[Any]) -> list[ModelMessage]:
     """Stored messages back to PydanticAI messages. A row that no longer validates (corrupted,
     or from an incompatible version) is skipped rather than breaking the conversation, and the

@@ -75,12 +75,16 @@ async def test_a_300_turn_conversation_stays_under_budget_with_newest_turns_and_
         for i in range(300):
             await conn.execute(
                 "insert into messages (conversation_id, user_id, is_from_user, content, agent,"
-                " model_messages, created_at) values (%s, %s, false, %s, 'marketing', %s,"
+                " model_messages, usage, created_at) values (%s, %s, false, %s, 'marketing', %s, %s,"
                 " now() - make_interval(secs => %s))",
-                (conversation.id, user.id, f"answer-{i}",
-                 Jsonb(to_storable(_turn(i))), 300 - i),
+                (conversation.id, user.id, f"answer-{i}", Jsonb(to_storable(_turn(i))),
+                 Jsonb({"history_tokens": request_tokens(_turn(i))}), 300 - i),
             )
     budget = 1500
+    loaded = load_history(await rt.store.messages.model_history_within(conversation.id, budget))
+    per_turn = request_tokens(_turn(299))
+    # only the turns the budget can hold, plus the one that crosses it
+    assert sum(isinstance(m, ModelResponse) for m in loaded) == budget // per_turn + 1
     model = scripted(canned_answers)
     settings = rt.settings.model_copy(update={"history_token_budget": budget})
     engine = ConversationEngine(rt.store, rt.blobs, settings, model=model,

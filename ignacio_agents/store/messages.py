@@ -178,6 +178,28 @@ class MessageStore:
             out.extend(r["model_messages"])
         return out
 
+    async def model_history_within(self, conversation_id: UUID, token_budget: int, *,
+                                   max_turns: int = 200) -> list[Any]:
+        """Like ``model_history``, but only the newest turns that fit ``token_budget`` by their
+        recorded size (``usage.history_tokens``), plus the one that crosses it, so a long
+        conversation costs no more to load than a short one. Unsized turns count as zero."""
+        async with self.db.connection() as conn:
+            cur = await conn.execute(
+                "select model_messages from ("
+                " select model_messages, created_at, id, coalesce(sum("
+                "   coalesce((usage->>'history_tokens')::int, 0)) over (order by created_at desc,"
+                "   id desc rows between unbounded preceding and 1 preceding), 0) as newer_tokens"
+                " from messages where conversation_id = %s and model_messages is not null"
+                " order by created_at desc, id desc limit %s) t"
+                " where newer_tokens <= %s order by created_at, id",
+                (conversation_id, max_turns, token_budget),
+            )
+            rows = await cur.fetchall()
+        out: list[Any] = []
+        for r in rows:
+            out.extend(r["model_messages"])
+        return out
+
     async def search_history(self, user_id: UUID, query: str, *, limit: int = 8) -> list[HistoryHit]:
         """Full-text search over one user's messages in all conversations and channels."""
         async with self.db.connection() as conn:

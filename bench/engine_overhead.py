@@ -1,0 +1,172 @@
+"""The conversation engine's own cost per turn: everything except the model's thinking time.
+
+The models are scripted ``FunctionModel``s that answer instantly (route, then a typed answer),
+so what is measured is the engine: storing the user message, loading profile and history,
+both agent runs (PydanticAI graph, output validation, history trimming with tiktoken), and
+storing the answer. Runs against a real embedded PostgreSQL in a throwaway database.
+
+The baseline, measured in the same run and the same database, is one bare
+``store.messages.add`` round trip (an insert plus the read-back every store write does).
+
+    .venv/bin/python bench/engine_overhead.py [--turns 200] [--pgdata DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import atexit
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg
+from pydantic_ai import models
+from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
+from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
+
+from ignacio_agents.db import ensure_database, start_embedded_server
+from ignacio_agents.domain import Channel, InboundMessage
+from ignacio_agents.engine import ConversationEngine
+from ignacio_agents.runtime import open_runtime
+from ignacio_agents.settings import load_settings
+
+models.ALLOW_MODEL_REQUESTS = False
+
+ANSWER = {"advice": "Habla con cinco clientes esta semana y pregunta cuánto pagarían. " * 3,
+          "action_items": ["Lista de 20 clientes potenciales", "Cinco entrevistas", "Un precio de prueba"],
+          "resources": ["Lean Canvas", "The Mom Test"]}
+
+
+async def triage(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    return ModelResponse(parts=[ToolCallPart("route", {
+        "specialist": "marketing", "reason": "pricing question", "language": "es"})])
+
+
+async def specialist(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, ANSWER)])
+
+
+async def specialist_stream(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[Any]:
+    args = json.dumps(ANSWER, ensure_ascii=False)
+    for i in range(0, len(args), 40):  # a few dozen chunks, like a real stream
+        yield {0: DeltaToolCall(name=info.output_tools[0].name if i == 0 else None,
+                                json_args=args[i : i + 40], tool_call_id="c1" if i == 0 else None)}
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+class Samples:
+    """Wall-clock and this process's CPU time per operation (CPU is steadier on a busy box)."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    async def measure(self, step: Callable[[int], Awaitable[Any]], i: int) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        await step(i)
+        self.cpu.append(time.process_time() - cpu)
+        self.wall.append(time.perf_counter() - wall)
+
+
+async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
+    server = start_embedded_server(pgdata)
+    database = f"bench_{uuid.uuid4().hex[:8]}"
+    conninfo = ensure_database(server.get_uri(), database)
+    settings = load_settings(database_url=conninfo, data_dir=data_dir, ignacio_env="development",
+                             pydantic_ai_model="test", openai_api_key=None,
+                             run_worker_in_process=False)
+    async with open_runtime(settings, conninfo=conninfo) as rt:
+        engine = ConversationEngine.from_runtime(
+            rt, model=FunctionModel(specialist, stream_function=specialist_stream, model_name="instant"),
+            triage_model=FunctionModel(triage, model_name="instant"),
+        )
+        store = rt.store
+        user = await store.users.create(f"+3460{uuid.uuid4().int % 10**7:07d}", "Bench")
+        await store.profiles.update(user.id, {"project_name": "Bench", "stage": "idea"}, source="user")
+        scratch = await store.conversations.create(user.id)
+
+        def turn_in(conversation_id: Any) -> Callable[[int], Awaitable[Any]]:
+            async def step(i: int) -> Any:
+                turn = await engine.run_turn(InboundMessage(
+                    user_id=user.id, conversation_id=conversation_id, channel=Channel.web,
+                    text=f"¿Cómo le pongo precio a mi producto? (pregunta {i})"))
+                assert not turn.is_fallback, "a fallback turn would measure the wrong path"
+            return step
+
+        fresh = [await store.conversations.create(user.id) for _ in range(turns)]
+
+        async def fresh_turn(i: int) -> Any:
+            return await turn_in(fresh[i].id)(i)
+
+        async def stream_step(i: int) -> Any:
+            events = [e async for e in engine.stream_turn(InboundMessage(
+                user_id=user.id, conversation_id=streamed.id, channel=Channel.web,
+                text=f"¿Y el margen? (pregunta {i})"))]
+            assert events[-1].type == "done" and not events[-1].message.is_fallback
+
+        async def bare_add(i: int) -> Any:
+            return await store.messages.add(scratch.id, user.id, is_from_user=True, content=f"ping {i}")
+
+        # warm up: pool connections, tokenizer, PydanticAI's first-run setup
+        for i in range(10):
+            await turn_in(scratch.id)(i)
+            await bare_add(i)
+
+        growing_conversation = await store.conversations.create(user.id)
+        streamed = await store.conversations.create(user.id)
+        scenarios: dict[str, tuple[Callable[[int], Awaitable[Any]], Samples]] = {
+            "baseline: bare store.messages.add round trip": (bare_add, Samples()),
+            "run_turn, first turn of a new conversation": (fresh_turn, Samples()),
+            f"run_turn, one conversation growing to {turns} turns": (turn_in(growing_conversation.id),
+                                                                    Samples()),
+            f"stream_turn, one conversation growing to {turns}": (stream_step, Samples()),
+        }
+        # Interleaved, so every scenario sees the same background load as its baseline.
+        for i in range(turns):
+            for step, samples in scenarios.values():
+                await samples.measure(step, i)
+
+    baseline = next(iter(scenarios.values()))[1]
+    b50, _ = percentiles(baseline.wall)
+    c50, _ = percentiles(baseline.cpu)
+    print(f"engine overhead per turn ({turns} turns each, instant scripted models, embedded PostgreSQL)")
+    print(f"{'scenario':<50}{'p50 ms':>8}{'p95 ms':>8}{'x base':>8}{'cpu p50':>9}{'x base':>8}")
+    for name, (_, samples) in scenarios.items():
+        p50, p95 = percentiles(samples.wall)
+        cpu50, _ = percentiles(samples.cpu)
+        print(f"{name:<50}{p50:>8.2f}{p95:>8.2f}{p50 / b50:>7.1f}x{cpu50:>9.2f}{cpu50 / c50:>7.1f}x")
+    print("(wall = what a user waits beyond model time; cpu = this process only, not PostgreSQL)")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{database}" with (force)')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--pgdata", type=Path, default=None,
+                        help="an embedded PostgreSQL data dir to reuse (default: a temp dir)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ignacio-bench-"))
+    # Registered before the server starts, so it runs after the server's own atexit stop.
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
+    asyncio.run(run(args.turns, args.pgdata or work / "pgdata", work / "data"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
