@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from typing import Any
@@ -94,6 +95,7 @@ TITLE_CHARS = 60
 RECENT_MESSAGES = 6  # what the router sees of the conversation
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 Emit = Callable[[TurnEvent], None]
 
@@ -339,7 +341,11 @@ class ConversationEngine:
                     text, deps=deps, model=self.triage_model,
                     model_settings=model_settings(self.settings, triage=True),
                 )
-            return result.output, result.usage
+            route = result.output
+            if not _LANGUAGE_CODE.fullmatch(route.language):  # e.g. "" or "unknown"
+                route = route.model_copy(
+                    update={"language": detect_language(text, user.preferred_language)})
+            return route, result.usage
         except Exception as exc:  # the router is an optimisation: keywords still route
             log.warning("triage failed (%s): routing by keywords", error_code(exc))
             route = route_by_keywords(text, user.preferred_language)
@@ -365,8 +371,9 @@ class ConversationEngine:
                     and meta.file_size <= MAX_IMAGE_BYTES):
                 try:
                     data = b"".join([chunk async for chunk in self.blobs.get(meta.file_path)])
-                except BlobNotFound:
-                    log.warning("attached image missing from the blob store")
+                except Exception as exc:  # the reference is still in the prompt; answer anyway
+                    log.warning("attached image could not be read (%s)",
+                                "missing" if isinstance(exc, BlobNotFound) else type(exc).__name__)
                     continue
                 images.append(BinaryContent(data=data, media_type=meta.file_type, identifier=str(meta.id)))
         text = "\n".join(lines)

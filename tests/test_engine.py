@@ -206,6 +206,16 @@ async def test_a_broken_router_falls_back_to_keyword_routing(client: Any, make_u
     assert not turn.is_fallback
 
 
+async def test_an_unusable_language_from_the_router_is_detected_instead(client: Any,
+                                                                       make_user: Any) -> None:
+    user = await make_user()
+    conversation = await new_conversation(client, user)
+    engine = engine_for(client, model=scripted(canned_answers),
+                        triage_model=route_to(Specialist.marketing, language="unknown"))
+    turn = await engine.run_turn(inbound(user, conversation, "How should I price my service?"))
+    assert turn.route.language == "en" and turn.answer.language == "en"
+
+
 # --- streaming ------------------------------------------------------------------------------
 async def test_stream_turn_emits_route_tool_partials_deltas_and_done(client: Any, make_user: Any) -> None:
     user = await make_user()
