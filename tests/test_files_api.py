@@ -298,6 +298,27 @@ async def test_bad_requests_are_400(client: Any, owner: Any) -> None:
     assert temp_files(client.runtime.settings) == []
 
 
+async def test_a_body_of_endless_other_fields_is_cut_off(client: Any, owner: Any) -> None:
+    _, headers = owner
+    sent = 0
+
+    async def fields() -> AsyncIterator[bytes]:
+        nonlocal sent
+        filler = b"x" * (64 * 1024)
+        for i in range(26 * 16):  # 26 MB of non-file fields, never a file part
+            piece = (b"--ignacio-test-boundary-7d1f\r\nContent-Disposition: form-data; name=\"f%d\""
+                     b"\r\n\r\n" % i) + filler + b"\r\n"
+            sent += len(piece)
+            yield piece
+
+    resp = await client.post("/files/upload", headers=multipart_headers(headers), content=fields())
+    assert resp.status_code == 413
+    assert sent < 26 * MiB
+    garbled = await client.post("/files/upload", headers=multipart_headers(headers),
+                                content=b"--ignacio-test-boundary-7d1f\r\n\x00\x01 not headers\r\n")
+    assert garbled.status_code == 400
+
+
 async def test_conversation_uploads_are_attached(client: Any, owner: Any, make_user: Any) -> None:
     user, headers = owner
     conversation = await client.runtime.store.conversations.create(user.id)

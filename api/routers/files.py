@@ -22,7 +22,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
@@ -112,7 +112,7 @@ async def upload_file(
         conversation_id, user_id=user.id
     ) is None:
         raise not_found("conversation")
-    reader = _MultipartFile(request, FILE_FIELD)
+    reader = _MultipartFile(request, FILE_FIELD, max_body=max_bytes + MULTIPART_SLACK)
     try:
         filename, content_type = await reader.open()
         stored = await ingest(
@@ -124,7 +124,7 @@ async def upload_file(
         raise _too_large(exc) from None
     except UnsupportedFileType as exc:
         raise _unsupported(exc) from None
-    except (MultipartParseError, _BadUpload) as exc:
+    except (FormParserError, _BadUpload) as exc:
         raise ApiError(400, "bad_request", str(exc) or "The upload is not valid form data.") \
             from None
     except ClientDisconnect:
@@ -251,11 +251,14 @@ class _MultipartFile:
     ``open()`` reads up to the end of the file part's headers and returns its name and declared
     type; ``body()`` then yields its bytes as the client sends them (slices of the request
     chunks, nothing accumulated). Other fields are skipped; whatever follows the file part is
-    never read.
+    never read. The whole body is capped too (``max_body``), so a stream of other fields can't
+    go on forever.
     """
 
-    def __init__(self, request: Request, field: str) -> None:
+    def __init__(self, request: Request, field: str, *, max_body: int) -> None:
         self._request = request
+        self._max_body = max_body
+        self._read = 0
         self._field = field.encode()
         self._events: deque[tuple[str, bytes]] = deque()
         self._header_name = b""
@@ -312,6 +315,9 @@ class _MultipartFile:
             except StopAsyncIteration:
                 self._finished = True
                 continue
+            self._read += len(chunk)
+            if self._read > self._max_body:
+                raise FileTooLarge(self._max_body - MULTIPART_SLACK)
             if chunk:
                 self._parser.write(chunk)
         return self._events.popleft()
