@@ -154,3 +154,27 @@ describe('session token handling', () => {
     expect(session.hasSession()).toBe(false);
   });
 });
+
+describe('session across tabs', () => {
+  it('retries with the refresh token another tab stored before giving up', async () => {
+    const storage = memoryStorage();
+    const calls: string[] = [];
+    const fetch = vi.fn(async (request: Request) => {
+      const { refresh_token } = (await request.json()) as { refresh_token: string };
+      calls.push(refresh_token);
+      if (refresh_token === 'refresh-1') {
+        storage.setItem(REFRESH_TOKEN_KEY, 'refresh-2'); // the other tab won the race
+        return json(401, { error: { code: 'invalid_token', message: 'used' } });
+      }
+      return json(200, pair(3));
+    });
+    const session = createSession({ baseUrl: BASE, storage, fetch });
+    storage.setItem(REFRESH_TOKEN_KEY, 'refresh-1');
+
+    const refreshed = await session.refresh();
+
+    expect(calls).toEqual(['refresh-1', 'refresh-2']);
+    expect(refreshed?.access_token).toBe('access-3');
+    expect(storage.map.get(REFRESH_TOKEN_KEY)).toBe('refresh-3');
+  });
+});

@@ -72,29 +72,36 @@ export function createSession({ baseUrl, storage, fetch: doFetch }: SessionOptio
 
     refresh() {
       if (inflight) return inflight;
-      const token = readRefresh();
-      if (!token) return Promise.resolve(null);
+      const first = readRefresh();
+      if (!first) return Promise.resolve(null);
       inflight = (async () => {
+        let token = first;
         try {
-          const response = await send(
-            new Request(`${baseUrl}/auth/refresh`, {
-              method: 'POST',
-              headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-              body: JSON.stringify({ refresh_token: token }),
-            }),
-          );
-          if (response.ok) {
-            const pair = (await response.json()) as TokenPair;
-            session.setTokens(pair);
-            return pair;
-          }
-          if (response.status === 401 || response.status === 403) {
-            // The server refused this refresh token: the session is over.
-            // (A 5xx or network error keeps the token for a later try.)
+          for (;;) {
+            const response = await send(
+              new Request(`${baseUrl}/auth/refresh`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+                body: JSON.stringify({ refresh_token: token }),
+              }),
+            );
+            if (response.ok) {
+              const pair = (await response.json()) as TokenPair;
+              session.setTokens(pair);
+              return pair;
+            }
+            if (response.status !== 401 && response.status !== 403) return null; // 5xx: keep the token, try later
+            // Another tab may have rotated the token meanwhile: try once with the one it stored.
+            const stored = readRefresh();
+            if (stored && stored !== token && token === first) {
+              token = stored;
+              continue;
+            }
+            // The server refused the refresh token: the session is over.
             session.clear();
             for (const listener of expiredListeners) listener();
+            return null;
           }
-          return null;
         } catch {
           return null;
         } finally {

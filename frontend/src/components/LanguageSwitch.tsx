@@ -18,7 +18,8 @@ export function LanguageSwitch({ onChange }: { onChange?: (lang: Lang) => void }
           aria-pressed={lang === option}
           lang={option}
           onClick={() => choose(option)}
-          title={t(option === 'es' ? 'app.lang.es' : 'app.lang.en')}
+          aria-label={t(option === 'es' ? 'app.lang.es' : 'app.lang.en')}
+          data-testid={`lang-${option}`}
         >
           {option.toUpperCase()}
         </button>

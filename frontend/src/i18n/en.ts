@@ -66,6 +66,7 @@ export const en: Dictionary = {
   'auth.privacy': 'We only use your number to identify you and to talk to you on WhatsApp.',
 
   'chat.conversations': 'Conversations',
+  'chat.messages': 'Messages',
   'chat.showConversations': 'Show conversations',
   'chat.hideConversations': 'Hide conversations',
   'chat.new': 'New conversation',
@@ -85,7 +86,8 @@ export const en: Dictionary = {
   'chat.suggestion3': 'How should I price my product?',
   'chat.suggestion4': 'Which technology suits an MVP?',
   'chat.composerLabel': 'Write your message',
-  'chat.composerPlaceholder': 'Ask a question… (Enter to send, Shift+Enter for a new line)',
+  'chat.composerPlaceholder': 'Ask a question…',
+  'chat.composerHint': 'Enter to send, Shift+Enter for a new line.',
   'chat.send': 'Send',
   'chat.sending': 'Sending…',
   'chat.attach': 'Attach a file',

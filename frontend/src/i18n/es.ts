@@ -64,6 +64,7 @@ export const es = {
   'auth.privacy': 'Solo usamos tu número para identificarte y para hablar contigo por WhatsApp.',
 
   'chat.conversations': 'Conversaciones',
+  'chat.messages': 'Mensajes',
   'chat.showConversations': 'Mostrar conversaciones',
   'chat.hideConversations': 'Ocultar conversaciones',
   'chat.new': 'Nueva conversación',
@@ -83,7 +84,8 @@ export const es = {
   'chat.suggestion3': '¿Cómo le pongo precio a mi producto?',
   'chat.suggestion4': '¿Qué tecnología me conviene para un MVP?',
   'chat.composerLabel': 'Escribe tu mensaje',
-  'chat.composerPlaceholder': 'Escribe tu pregunta… (Intro para enviar, Mayús+Intro para nueva línea)',
+  'chat.composerPlaceholder': 'Escribe tu pregunta…',
+  'chat.composerHint': 'Intro para enviar, Mayús+Intro para una nueva línea.',
   'chat.send': 'Enviar',
   'chat.sending': 'Enviando…',
   'chat.attach': 'Adjuntar archivo',

@@ -86,10 +86,10 @@ export function AuditPage() {
                   </td>
                   <td data-label={t('admin.auditTarget')}>
                     {entry.target_type ? (
-                      <>
+                      <div>
                         {entry.target_type}
                         {entry.target_id && <span className="mono cell-sub">{entry.target_id}</span>}
-                      </>
+                      </div>
                     ) : (
                       t('common.none')
                     )}

@@ -123,9 +123,11 @@ export function UsersPage() {
               {users.items.map((user) => (
                 <tr key={user.id} data-testid="user-row" className={user.is_active ? undefined : 'is-muted'}>
                   <td data-label={t('admin.name')}>
-                    <span className="cell-strong">{user.name || t('common.none')}</span>
-                    {user.id === me.id && <span className="muted"> ({t('admin.you')})</span>}
-                    <span className="cell-sub">{user.preferred_language.toUpperCase()}</span>
+                    <div>
+                      <span className="cell-strong">{user.name || t('common.none')}</span>
+                      {user.id === me.id && <span className="muted"> ({t('admin.you')})</span>}
+                      <span className="cell-sub">{user.preferred_language.toUpperCase()}</span>
+                    </div>
                   </td>
                   <td data-label={t('admin.phone')} className="mono">
                     {user.phone_number}

@@ -109,15 +109,17 @@ function Resources({ items }: { items: unknown[] }) {
         return (
           <li key={index} className="resources__item">
             <Icon name={resource.url ? 'link' : 'lightbulb'} size={15} />
-            {resource.url ? (
-              <a href={resource.url} target="_blank" rel="noopener noreferrer nofollow" className="resources__link">
-                {resource.title}
-                <Icon name="external" size={12} />
-              </a>
-            ) : (
-              <span>{resource.title}</span>
-            )}
-            {resource.note && <span className="resources__note">{resource.note}</span>}
+            <div className="resources__text">
+              {resource.url ? (
+                <a href={resource.url} target="_blank" rel="noopener noreferrer nofollow" className="resources__link">
+                  {resource.title}
+                  <Icon name="external" size={12} />
+                </a>
+              ) : (
+                <span>{resource.title}</span>
+              )}
+              {resource.note && <span className="resources__note">{resource.note}</span>}
+            </div>
           </li>
         );
       })}

@@ -218,8 +218,12 @@ export function Composer({ busy, onSend }: ComposerProps) {
           placeholder={t('chat.composerPlaceholder')}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          aria-describedby={`${id}-hint`}
           data-testid="message-input"
         />
+        <span id={`${id}-hint`} className="visually-hidden">
+          {t('chat.composerHint')}
+        </span>
         <button
           type="submit"
           className="btn btn--primary composer__send"

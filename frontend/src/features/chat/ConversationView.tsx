@@ -10,6 +10,7 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { useUser } from '../auth/AuthContext';
 import { useChatContext } from './ChatLayout';
+import { Attachments } from './Attachments';
 import { chatStore, useConversation } from './chatStore';
 import { Composer } from './Composer';
 import { MessageItem } from './MessageItem';
@@ -142,6 +143,7 @@ export function ConversationView() {
               <li className="msg msg--user is-pending" data-testid="user-message">
                 <div className="msg__bubble">
                   <p className="pending-text">{pending.content}</p>
+                  <Attachments attachments={pending.attachments} />
                 </div>
               </li>
               <StreamingAnswer pending={pending} />

@@ -73,7 +73,7 @@ export function MessageList({ messages, hasOlder, loadingOlder, onLoadOlder, ren
       }}
       data-testid="message-list"
       tabIndex={0}
-      aria-label={t('chat.conversations')}
+      aria-label={t('chat.messages')}
     >
       <div className="messages__inner">
         <div ref={sentinel} className="messages__top">

@@ -7,6 +7,7 @@ const SUGGESTIONS: MessageKey[] = ['chat.suggestion1', 'chat.suggestion2', 'chat
 
 export function Welcome({ name, onAsk }: { name: string | null; onAsk: (question: string) => void }) {
   const { t } = useI18n();
+  const firstName = name?.trim().split(/\s+/)[0] ?? '';
   return (
     <div className="welcome">
       <div className="welcome__team" aria-hidden="true">
@@ -16,7 +17,9 @@ export function Welcome({ name, onAsk }: { name: string | null; onAsk: (question
           </span>
         ))}
       </div>
-      <h1 className="welcome__title">{name ? t('chat.welcomeTitle', { name }) : t('chat.welcomeTitleAnon')}</h1>
+      <h1 className="welcome__title">
+        {firstName ? t('chat.welcomeTitle', { name: firstName }) : t('chat.welcomeTitleAnon')}
+      </h1>
       <p className="welcome__body">{t('chat.welcomeBody')}</p>
       <div className="welcome__suggestions">
         {SUGGESTIONS.map((key) => (
