@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-core = Blueprint()
-
 STALLED_AFTER_SECONDS = 60
 
 
@@ -28,16 +26,27 @@ def runtime_of(context: JobContext) -> Runtime:
     return context.additional_context["runtime"]
 
 
-@core.periodic(cron="* * * * *", periodic_id="reap-stalled")
-@core.task(name="reap_stalled_jobs", pass_context=True, queueing_lock="reap-stalled")
-async def reap_stalled_jobs(context: JobContext, timestamp: int) -> int:
+async def reap_stalled(app: procrastinate.App, seconds: float = STALLED_AFTER_SECONDS) -> int:
     """Re-queue jobs whose worker died (no heartbeat): they would otherwise block their lock."""
-    manager = context.app.job_manager
-    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+    manager = app.job_manager
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
     for job in stalled:
         log.warning("re-queueing stalled job %s (%s)", job.id, job.task_name)
         await manager.retry_job(job)
-    return len(list(stalled))
+    return len(stalled)
+
+
+def core_jobs() -> Blueprint:
+    """A fresh blueprint per app: procrastinate renames a blueprint's tasks in place when an
+    app adds them, so a shared module-level blueprint would stack namespaces."""
+    bp = Blueprint()
+
+    @bp.periodic(cron="* * * * *", periodic_id="reap-stalled")
+    @bp.task(name="reap_stalled_jobs", pass_context=True, queueing_lock="reap-stalled")
+    async def reap_stalled_jobs(context: JobContext, timestamp: int) -> int:
+        return await reap_stalled(context.app)
+
+    return bp
 
 
 def build_job_app(conninfo: str, blueprints: Iterable[Blueprint] = (), *,
@@ -46,7 +55,7 @@ def build_job_app(conninfo: str, blueprints: Iterable[Blueprint] = (), *,
         conninfo=conninfo, kwargs={"prepare_threshold": None}, min_size=1, max_size=pool_max_size,
     )
     app = procrastinate.App(connector=connector)
-    app.add_tasks_from(core, namespace="core")
+    app.add_tasks_from(core_jobs(), namespace="core")
     for bp in blueprints:
         app.add_tasks_from(bp, namespace=bp_namespace(bp))
     return app
