@@ -94,7 +94,9 @@ export function ConversationView() {
 
   const retryOf = turnToRetry(state.messages);
   const notFound = state.status === 'error' && state.error instanceof ApiError && (state.error.status === 404 || state.error.status === 422);
-  const readOnly = conversation?.channel === 'whatsapp';
+  // A deep link to a conversation beyond the list's first page: its messages tell the channel.
+  const channel = conversation?.channel ?? state.messages[0]?.channel;
+  const readOnly = channel === 'whatsapp';
   const title = conversationId ? conversation?.title?.trim() || t('chat.untitled') : t('chat.new');
 
   let body;
@@ -169,7 +171,7 @@ export function ConversationView() {
         <h1 className="conversation__title" data-testid="conversation-title">
           {title}
         </h1>
-        {conversation?.channel === 'whatsapp' && (
+        {readOnly && (
           <Badge tone="whatsapp" icon="phone">
             {t('channel.whatsapp')}
           </Badge>
