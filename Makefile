@@ -54,7 +54,7 @@ test-python: setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 evals: setup
-	$(BIN)/ignacio eval --report reports/evals.json
+	$(BIN)/ignacio eval --offline --report reports/evals.json
 
 test-web: web-deps
 	cd frontend && npm run lint && npm run typecheck && npm test && npm run check:api
