@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.observability import configure_logging, instrument
+from api.observability import configure_logging, instrument, redact_server_logs
 from ignacio_agents.jobs import worker_options
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import Settings, load_settings
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_server_logs()  # after uvicorn configured its loggers
         async with open_runtime(settings, blueprints=_blueprints(), conninfo=conninfo) as runtime:
             app.state.runtime = runtime
             from api.routers import registry

@@ -50,6 +50,15 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def redact_server_logs() -> None:
+    """Mask phone-like numbers in uvicorn's own logs too (an admin's user search by number
+    travels in a query string, which the access log would otherwise record)."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactPhoneNumbers) for f in logger.filters):
+            logger.addFilter(RedactPhoneNumbers())
+
+
 def instrument(app: FastAPI, settings: Settings) -> None:
     import logfire
 

@@ -12,7 +12,6 @@ the JSON schema the model sees, and kept in the serialisation schema the API pub
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
@@ -20,6 +19,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from ignacio_agents.domain import Specialist
+from ignacio_agents.whatsapp_markup import inline_to_whatsapp, to_whatsapp
 
 _CODE_SET_FIELDS = ("kind", "offline", "language")
 
@@ -207,40 +207,7 @@ def partial_answer(specialist: Specialist, data: dict[str, Any]) -> AdvisorAnswe
     return cls.model_construct(**values)
 
 
-# --- Markdown -> WhatsApp, for the free text a model writes inside the fields ----------------
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
-_BULLET = re.compile(r"^(?P<indent>\s*)[*+•]\s+(?P<rest>.*)$")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\((?P<url>[^)\s]+)\)")
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(?P<text>.+?)(?<=\S)\1")
-_ITALIC_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(?P<text>[^*\n]+?)(?<=[^\s*])\*(?![\w*])")
-
-
-def _inline(text: str) -> str:
-    text = _LINK.sub(lambda m: f"{m['text']} ({m['url']})", text)
-    # Single-star italics first (WhatsApp's italics are underscores), then bold to one star.
-    text = _ITALIC_STAR.sub(lambda m: f"_{m['text']}_", text)
-    return _BOLD.sub(lambda m: f"*{m['text']}*", text)
-
-
-def markdown_to_whatsapp(text: str) -> str:
-    """Headings become bold lines, ``*``/``+`` bullets become ``-``, table rows become plain
-    lines, links show their URL; ``**bold**`` becomes ``*bold*``."""
-    out: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        if _TABLE_SEP.match(line) and "-" in line:
-            continue
-        heading = _HEADING.match(line)
-        if heading:
-            out.append(f"*{heading['text'].strip('*_ ')}*")
-            continue
-        bullet = _BULLET.match(line)
-        if bullet:
-            out.append(f"{bullet['indent']}- {_inline(bullet['rest'])}")
-            continue
-        if line.strip().startswith("|") and line.strip().endswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            out.append(_inline(" · ".join(c for c in cells if c)))
-            continue
-        out.append(_inline(line.rstrip()))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+# Markdown -> WhatsApp for the free text a model writes inside the fields: one converter for
+# the whole app, fenced code left untouched.
+markdown_to_whatsapp = to_whatsapp
+_inline = inline_to_whatsapp
