@@ -1,32 +1,60 @@
-// Fails when src/api/schema.d.ts is not what openapi-typescript makes from openapi.json,
-// so the typed client cannot drift silently from the backend's schema.
+// Fails when the committed API contract is not what the backend publishes today:
+//   1. asks the backend for its OpenAPI schema (`ignacio openapi`, run from the repo root),
+//   2. types it with openapi-typescript,
+// and compares both with the committed `openapi.json` and `src/api/schema.d.ts`.
+// So front and back cannot drift silently: a backend change fails here until someone runs
+// `npm run sync:api` and fixes the type errors it shows.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const spec = join(root, 'openapi.json');
-const committed = join(root, 'src', 'api', 'schema.d.ts');
+const frontend = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = join(frontend, '..');
+const cli = process.env.IGNACIO_CLI ?? join(repo, '.venv', 'bin', 'ignacio');
+const committedSpec = join(frontend, 'openapi.json');
+const committedTypes = join(frontend, 'src', 'api', 'schema.d.ts');
 
-if (!existsSync(spec)) {
-  console.error('check:api: openapi.json is missing (make it with `ignacio openapi --out frontend/openapi.json`).');
-  process.exit(1);
+function fail(message) {
+  console.error(`check:api: ${message}`);
+  process.exitCode = 1;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ignacio-api-'));
-const fresh = join(dir, 'schema.d.ts');
-try {
-  const bin = join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
-  execFileSync(process.execPath, [bin, spec, '-o', fresh], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const want = readFileSync(fresh, 'utf8');
-  const have = existsSync(committed) ? readFileSync(committed, 'utf8') : '';
-  if (want !== have) {
-    console.error('check:api: src/api/schema.d.ts is out of date with openapi.json. Run `npm run gen:api` and fix the type errors it shows.');
-    process.exit(1);
+/** Where two texts first differ, as "line N: committed | backend" (enough to see what moved). */
+function firstDifference(have, want) {
+  const a = have.split('\n');
+  const b = want.split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return `first difference at line ${i + 1}:\n  committed: ${a[i] ?? '<end of file>'}\n  backend:   ${b[i] ?? '<end of file>'}`;
   }
-  console.log('check:api: src/api/schema.d.ts matches openapi.json');
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  return '';
+}
+
+function compare(label, committedPath, freshPath) {
+  const want = readFileSync(freshPath, 'utf8');
+  const have = existsSync(committedPath) ? readFileSync(committedPath, 'utf8') : '';
+  if (want === have) {
+    console.log(`check:api: ${label} matches the backend`);
+    return;
+  }
+  fail(`${relative(repo, committedPath)} is out of date with the backend; ${firstDifference(have, want)}`);
+}
+
+if (!existsSync(cli)) {
+  fail(`${cli} is missing: set up the backend first (\`make setup\`), or point IGNACIO_CLI at the \`ignacio\` command.`);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'ignacio-api-'));
+  const freshSpec = join(dir, 'openapi.json');
+  const freshTypes = join(dir, 'schema.d.ts');
+  try {
+    execFileSync(cli, ['openapi', '--out', freshSpec], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    const bin = join(frontend, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
+    execFileSync(process.execPath, [bin, freshSpec, '-o', freshTypes], { stdio: ['ignore', 'ignore', 'inherit'] });
+    compare('openapi.json', committedSpec, freshSpec);
+    compare('src/api/schema.d.ts', committedTypes, freshTypes);
+    if (process.exitCode) console.error('check:api: run `npm run sync:api`, fix the type errors it shows, and commit both files.');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -14,13 +14,13 @@ export async function verifyOtp(phoneNumber: string, code: string): Promise<User
   return pair.user;
 }
 
-/** Ends the session on the server (best effort) and forgets both tokens. */
+/**
+ * Ends the session on the server (best effort) and forgets both tokens. The
+ * server knows the session from the bearer token, so no body is sent.
+ */
 export async function logout(): Promise<void> {
-  const refreshToken = session.refreshToken();
   try {
-    if (session.accessToken() || refreshToken) {
-      await api.POST('/auth/logout', refreshToken ? { body: { refresh_token: refreshToken } } : {});
-    }
+    if (session.hasSession()) await api.POST('/auth/logout', {});
   } catch {
     // Signing out locally matters more than telling the server.
   } finally {

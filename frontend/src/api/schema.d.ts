@@ -4,6 +4,130 @@
  */
 
 export interface paths {
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Log
+         * @description Newest first. Viewing it is itself recorded (after the page is read).
+         */
+        get: operations["admin_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversations
+         * @description All users' conversations, newest activity first. ``agent``: conversations answered at
+         *     least once by that specialist; ``q``: full-text search over their messages; dates: the
+         *     conversation was active in that range.
+         */
+        get: operations["admin_list_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Transcript
+         * @description One conversation with all its messages (oldest first), attachments and, for WhatsApp
+         *     answers, the delivery status of every part sent.
+         */
+        get: operations["admin_get_transcript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/users/{user_id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** User Conversations */
+        get: operations["admin_user_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description Revoke the session: its refresh token and every access token naming it stop working now.
+         *
+         *     The optional body (the refresh token) is accepted for clients that send it; the session is
+         *     known from the access token, so it is not needed.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh
+         * @description Rotate the refresh token. A token that was already rotated revokes its whole session:
+         *     two parties holding the same token means one of them stole it.
+         */
+        post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/request-otp": {
         parameters: {
             query?: never;
@@ -13,6 +137,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Request Otp
+         * @description Send a sign-in code to the number's WhatsApp, if the number belongs to an active user.
+         *
+         *     The answer is the same either way (no account enumeration).
+         */
         post: operations["request_otp"];
         delete?: never;
         options?: never;
@@ -29,88 +159,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Verify Otp
+         * @description Trade a live code for an access token and a refresh token.
+         */
         post: operations["verify_otp"];
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/auth/refresh": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["refresh"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/auth/logout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: operations["logout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_me"];
-        put: operations["update_me"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_users"];
-        put?: never;
-        post: operations["create_user"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/users/{user_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put: operations["update_user"];
-        post?: never;
-        delete: operations["delete_user"];
         options?: never;
         head?: never;
         patch?: never;
@@ -123,9 +177,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["list_conversations"];
+        /** List Conversations */
+        get: operations["list_conversations_conversations_get"];
         put?: never;
-        post: operations["create_conversation"];
+        /** Create Conversation */
+        post: operations["create_conversation_conversations_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,26 +198,15 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["delete_conversation"];
+        /**
+         * Delete Conversation
+         * @description Deletes the conversation and its messages; the files stay in the user's library.
+         */
+        delete: operations["delete_conversation_conversations__conversation_id__delete"];
         options?: never;
         head?: never;
-        patch: operations["rename_conversation"];
-        trace?: never;
-    };
-    "/conversations/{conversation_id}/messages": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_messages"];
-        put?: never;
-        post: operations["send_message"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
+        /** Rename Conversation */
+        patch: operations["rename_conversation_conversations__conversation_id__patch"];
         trace?: never;
     };
     "/conversations/{conversation_id}/files": {
@@ -173,23 +218,57 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["upload_conversation_file"];
+        /**
+         * Upload To Conversation
+         * @description Upload a file into the conversation (multipart field ``file``). The stored user message
+         *     references it; Ignacio reads it once extraction finishes and answers the next message.
+         */
+        post: operations["upload_to_conversation_conversations__conversation_id__files_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/messages/{message_id}/feedback": {
+    "/conversations/{conversation_id}/messages": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Messages
+         * @description Newest page first; pass ``next_cursor`` back to walk back in time.
+         */
+        get: operations["list_messages_conversations__conversation_id__messages_get"];
         put?: never;
-        post: operations["message_feedback"];
+        /**
+         * Send Message
+         * @description Run one advisor turn. The turn is not tied to this request: if the client goes away,
+         *     the answer is still stored.
+         */
+        post: operations["send_message_conversations__conversation_id__messages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Files
+         * @description The signed-in user's files, newest first; pass ``next_cursor`` back for the next page.
+         */
+        get: operations["list_files_files_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -203,7 +282,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["file_rules"];
+        /**
+         * File Rules
+         * @description What can be uploaded, for the client's checks before sending (the server checks anyway).
+         */
+        get: operations["file_rules_files_rules_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -221,23 +304,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["upload_file"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/files": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["list_files"];
-        put?: never;
-        post?: never;
+        /**
+         * Upload File
+         * @description Upload one file (multipart field ``file``); attach it to a conversation if given.
+         */
+        post: operations["upload_file_files_upload_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -251,10 +322,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["get_file"];
+        /**
+         * Get File
+         * @description A file's metadata, including its extraction status and page/slide/sheet count.
+         */
+        get: operations["get_file_files__file_id__get"];
         put?: never;
         post?: never;
-        delete: operations["delete_file"];
+        /**
+         * Remove File
+         * @description Delete the file: its stored object, its extracted text and its row.
+         */
+        delete: operations["remove_file_files__file_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -267,7 +346,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["download_file"];
+        /**
+         * Download File
+         * @description The file's bytes with its stored type (or, on Supabase, a short-lived signed URL).
+         */
+        get: operations["download_file_files__file_id__download_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -276,14 +359,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/conversations": {
+    "/health": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["admin_list_conversations"];
+        /** Health */
+        get: operations["health_health_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -292,15 +376,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/conversations/{conversation_id}": {
+    "/messages/{message_id}/feedback": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["admin_get_transcript"];
+        get?: never;
         put?: never;
+        /**
+         * Message Feedback
+         * @description 👍 / 👎 on one of Ignacio's answers (0 clears it).
+         */
+        post: operations["message_feedback_messages__message_id__feedback_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Newest first. ``search`` matches part of a name, or a whole phone number exactly.
+         */
+        get: operations["list_users"];
+        put?: never;
+        /** Create User */
+        post: operations["create_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Me */
+        get: operations["get_me"];
+        /**
+         * Update Me
+         * @description Change your name, language and project profile; only the fields sent change.
+         */
+        put: operations["update_me"];
         post?: never;
         delete?: never;
         options?: never;
@@ -308,32 +438,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/users/{user_id}/conversations": {
+    "/users/{user_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["admin_user_conversations"];
-        put?: never;
+        get?: never;
+        /**
+         * Update User
+         * @description Rename, change language, grant or remove admin rights, deactivate or reactivate.
+         */
+        put: operations["update_user"];
         post?: never;
-        delete?: never;
+        /**
+         * Delete User
+         * @description Delete the user and everything that is theirs (see this module's docstring).
+         */
+        delete: operations["delete_user"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/audit": {
+    "/webhooks/whatsapp": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["admin_audit"];
+        /**
+         * Meta's webhook verification
+         * @description Echo ``hub.challenge`` as plain text when ``hub.verify_token`` is ours; 403 otherwise.
+         */
+        get: operations["verify_webhook_webhooks_whatsapp_get"];
         put?: never;
-        post?: never;
+        /** WhatsApp notifications (messages and delivery statuses) */
+        post: operations["receive_webhook_webhooks_whatsapp_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,307 +487,494 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ErrorResponse: {
-            error: {
-                code: string;
-                message: string;
-            };
-        };
-        OtpRequest: {
-            phone_number: string;
-        };
-        OtpSent: {
-            status: string;
-            message: string;
-        };
-        OtpVerify: {
-            phone_number: string;
-            code: string;
-        };
-        RefreshRequest: {
-            refresh_token: string;
-        };
-        TokenPair: {
-            access_token: string;
-            refresh_token: string;
-            token_type: string;
-            expires_in: number;
-            user: components["schemas"]["User"];
-        };
-        /** @enum {string} */
-        ProjectKind: "startup" | "ngo" | "spin_off" | "intrapreneurship";
-        /** @enum {string} */
-        Language: "es" | "en";
-        Project: {
-            project_name: string | null;
-            kind: components["schemas"]["ProjectKind"] | null;
-            stage: string | null;
-            description: string | null;
-            goals: string | null;
-        };
-        ProjectUpdate: {
-            project_name?: string | null;
-            kind?: components["schemas"]["ProjectKind"] | null;
-            stage?: string | null;
-            description?: string | null;
-            goals?: string | null;
-        };
-        User: {
-            /** Format: uuid */
-            id: string;
-            phone_number: string;
-            name: string | null;
-            is_admin: boolean;
-            is_active: boolean;
-            preferred_language: components["schemas"]["Language"];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            project: components["schemas"]["Project"];
-        };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            next_cursor: string | null;
-        };
-        MeUpdate: {
-            name?: string;
-            preferred_language?: components["schemas"]["Language"];
-            project?: components["schemas"]["ProjectUpdate"];
-        };
-        UserCreate: {
-            phone_number: string;
-            name?: string;
-            is_admin?: boolean;
-            preferred_language?: components["schemas"]["Language"];
-        };
-        UserUpdate: {
-            name?: string;
-            is_admin?: boolean;
-            is_active?: boolean;
-            preferred_language?: components["schemas"]["Language"];
-        };
-        /** @enum {string} */
-        Channel: "web" | "whatsapp";
-        /** @enum {string} */
-        Agent: "marketing" | "technical" | "project_management" | "financial" | "general";
-        Conversation: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            user_id: string;
-            title: string | null;
-            channel: components["schemas"]["Channel"];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        ConversationPage: {
-            items: components["schemas"]["Conversation"][];
-            next_cursor: string | null;
-        };
-        ConversationCreate: {
-            title?: string | null;
-        };
-        ConversationRename: {
-            title: string;
-        };
-        Attachment: {
-            /** Format: uuid */
-            file_id: string;
-            file_name: string;
-            content_type: string;
-            size: number;
-            kind: string;
-        };
-        MarketingAnswer: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "marketing";
-            advice: string;
-            action_items: string[];
-            resources: string[];
-            offline?: boolean;
-        };
-        TechnicalAnswer: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "technical";
-            solution: string;
-            implementation_steps: string[];
-            considerations: string[];
-            offline?: boolean;
-        };
-        ProjectManagementAnswer: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "project_management";
-            recommendations: string;
-            timeline_suggestions: string[];
-            risk_factors: string[];
-            offline?: boolean;
-        };
-        FinancialAnswer: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "financial";
-            analysis: string;
-            recommendations: string[];
-            key_figures: string[];
-            risks: string[];
-            offline?: boolean;
-        };
-        GeneralAnswer: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "general";
-            message: string;
-            follow_up_questions: string[];
-            offline?: boolean;
-        };
-        Answer: components["schemas"]["MarketingAnswer"] | components["schemas"]["TechnicalAnswer"] | components["schemas"]["ProjectManagementAnswer"] | components["schemas"]["FinancialAnswer"] | components["schemas"]["GeneralAnswer"];
-        Message: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            conversation_id: string;
-            /** @enum {string} */
-            role: "user" | "assistant";
-            content: string;
-            message_type: components["schemas"]["MessageType"];
-            channel: components["schemas"]["Channel"];
-            agent: components["schemas"]["Agent"] | null;
-            answer: components["schemas"]["Answer"] | null;
-            /** @enum {string} */
-            status: "pending" | "sent" | "delivered" | "read" | "failed";
-            error_code: string | null;
-            is_fallback: boolean;
-            feedback: (1 | -1) | null;
-            /** Format: date-time */
-            created_at: string;
-            attachments: components["schemas"]["Attachment"][];
-        };
-        MessagePage: {
-            items: components["schemas"]["Message"][];
-            next_cursor: string | null;
-        };
-        MessageCreate: {
-            content: string;
-            file_ids?: string[];
-        };
-        TurnResult: {
-            user_message: components["schemas"]["Message"];
-            message: components["schemas"]["Message"];
-        };
-        FeedbackIn: {
-            /** @enum {integer} */
-            value: 1 | -1 | 0;
-        };
-        /** @enum {string} */
-        MessageType: "text" | "image" | "audio" | "video" | "document";
-        FileTypeOut: {
-            mime: string;
-            extensions: string[];
-            kind: components["schemas"]["MessageType"];
-            family: string;
-            label: string;
-        };
-        FileRules: {
-            max_bytes: number;
-            types: components["schemas"]["FileTypeOut"][];
-        };
-        FileOut: {
-            /** Format: uuid */
-            id: string;
-            file_name: string;
-            file_type: string;
-            file_size: number;
-            kind: components["schemas"]["MessageType"];
-            /** Format: date-time */
-            created_at: string;
-            extraction_status: string;
-            extraction_error: string | null;
-            part_count: number | null;
-            part_label: string | null;
-            conversation_id: string | null;
-            source: string;
-        };
-        FilePage: {
-            items: components["schemas"]["FileOut"][];
-            next_cursor: string | null;
-        };
-        ConversationUpload: {
-            file: components["schemas"]["FileOut"];
-            message: components["schemas"]["Message"];
-        };
-        UserRef: {
-            /** Format: uuid */
-            id: string;
-            name: string | null;
-        };
+        /** AdminConversation */
         AdminConversation: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            user_id: string;
-            title: string | null;
             channel: components["schemas"]["Channel"];
-            /** Format: date-time */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Message Count */
+            message_count: number;
+            /** Title */
+            title: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             user: components["schemas"]["UserRef"];
-            message_count: number;
         };
+        /** AdminConversationPage */
         AdminConversationPage: {
+            /** Items */
             items: components["schemas"]["AdminConversation"][];
-            next_cursor: string | null;
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
-        DeliveryOut: {
-            part_index: number;
-            whatsapp_message_id: string | null;
-            /** @enum {string} */
-            status: "pending" | "sent" | "delivered" | "read" | "failed";
-            error_code: string | null;
-            /** Format: date-time */
-            updated_at: string;
+        /** Attachment */
+        Attachment: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * File Id
+             * Format: uuid
+             */
+            file_id: string;
+            /** File Name */
+            file_name: string;
+            /** Kind */
+            kind: string;
+            /** Size */
+            size: number;
         };
-        TranscriptMessage: components["schemas"]["Message"] & {
-            deliveries: components["schemas"]["DeliveryOut"][];
-        };
-        Transcript: {
-            conversation: components["schemas"]["Conversation"];
-            user: components["schemas"]["User"];
-            messages: components["schemas"]["TranscriptMessage"][];
-        };
+        /** AuditEntry */
         AuditEntry: {
-            id: number;
-            actor_id: string | null;
-            actor_name: string | null;
+            /** Action */
             action: string;
-            target_type: string | null;
-            target_id: string | null;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Name */
+            actor_name: string | null;
+            /** Client Ip */
             client_ip: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Details */
             details: {
                 [key: string]: unknown;
             };
-            /** Format: date-time */
-            created_at: string;
+            /** Id */
+            id: number;
+            /** Target Id */
+            target_id: string | null;
+            /** Target Type */
+            target_type: string | null;
         };
+        /** AuditPage */
         AuditPage: {
+            /** Items */
             items: components["schemas"]["AuditEntry"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
+         * Channel
+         * @enum {string}
+         */
+        Channel: "web" | "whatsapp";
+        /** Conversation */
+        Conversation: {
+            channel: components["schemas"]["Channel"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /** ConversationCreate */
+        ConversationCreate: {
+            /** Title */
+            title?: string | null;
+        };
+        /** ConversationRename */
+        ConversationRename: {
+            /** Title */
+            title: string;
+        };
+        /**
+         * DeliveryOut
+         * @description One WhatsApp message actually sent for an answer (long answers are split in parts).
+         */
+        DeliveryOut: {
+            /** Error Code */
+            error_code: string | null;
+            /** Part Index */
+            part_index: number;
+            status: components["schemas"]["DeliveryStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Whatsapp Message Id */
+            whatsapp_message_id: string | null;
+        };
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "sent" | "delivered" | "read" | "failed";
+        /** ErrorBody */
+        ErrorBody: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** ErrorResponse */
+        ErrorResponse: {
+            error: components["schemas"]["ErrorBody"];
+        };
+        /** FeedbackIn */
+        FeedbackIn: {
+            /**
+             * Value
+             * @description 1 = helpful, -1 = not helpful, 0 = clear
+             */
+            value: number;
+        };
+        /**
+         * FileOut
+         * @description A file as clients see it (never its storage key or hash).
+         */
+        FileOut: {
+            /** Conversation Id */
+            conversation_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Extraction Error */
+            extraction_error: string | null;
+            /** Extraction Status */
+            extraction_status: string;
+            /** File Name */
+            file_name: string;
+            /** File Size */
+            file_size: number;
+            /** File Type */
+            file_type: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["MessageType"];
+            /** Part Count */
+            part_count: number | null;
+            /** Part Label */
+            part_label: string | null;
+            /** Source */
+            source: string;
+        };
+        /** FilePage */
+        FilePage: {
+            /** Items */
+            items: components["schemas"]["FileOut"][];
+            /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** FileRules */
+        FileRules: {
+            /** Max Bytes */
+            max_bytes: number;
+            /** Types */
+            types: components["schemas"]["FileTypeOut"][];
+        };
+        /** FileTypeOut */
+        FileTypeOut: {
+            /** Extensions */
+            extensions: string[];
+            /** Family */
+            family: string;
+            kind: components["schemas"]["MessageType"];
+            /** Label */
+            label: string;
+            /** Mime */
+            mime: string;
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * Language
+         * @enum {string}
+         */
+        Language: "es" | "en";
+        /** MeUpdate */
+        MeUpdate: {
+            /** Name */
+            name?: string | null;
+            preferred_language?: components["schemas"]["Language"] | null;
+            project?: components["schemas"]["ProjectUpdate"] | null;
+        };
+        /** MessageCreate */
+        MessageCreate: {
+            /**
+             * Content
+             * @default
+             */
+            content: string;
+            /** File Ids */
+            file_ids?: string[];
+        };
+        /**
+         * MessageType
+         * @description The original spec's ``message_type`` set.
+         * @enum {string}
+         */
+        MessageType: "text" | "image" | "audio" | "video" | "document";
+        /** OtpRequest */
+        OtpRequest: {
+            /** Phone Number */
+            phone_number: string;
+        };
+        /** OtpSent */
+        OtpSent: {
+            /** Message */
+            message: string;
+            /** Status */
+            status: string;
+        };
+        /** OtpVerify */
+        OtpVerify: {
+            /** Code */
+            code: string;
+            /** Phone Number */
+            phone_number: string;
+        };
+        /** Page[Conversation] */
+        Page_Conversation_: {
+            /** Items */
+            items: components["schemas"]["Conversation"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /**
+         * Project
+         * @description The project profile the advisor answers with.
+         */
+        Project: {
+            /** Description */
+            description?: string | null;
+            /** Goals */
+            goals?: string | null;
+            kind?: components["schemas"]["ProjectKind"] | null;
+            /** Project Name */
+            project_name?: string | null;
+            /** Stage */
+            stage?: string | null;
+        };
+        /**
+         * ProjectKind
+         * @enum {string}
+         */
+        ProjectKind: "startup" | "ngo" | "spin_off" | "intrapreneurship";
+        /**
+         * ProjectUpdate
+         * @description Only the fields sent change; ``null`` clears one.
+         */
+        ProjectUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Goals */
+            goals?: string | null;
+            kind?: components["schemas"]["ProjectKind"] | null;
+            /** Project Name */
+            project_name?: string | null;
+            /** Stage */
+            stage?: string | null;
+        };
+        /** RefreshRequest */
+        RefreshRequest: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /**
+         * Specialist
+         * @description Who answers a turn. ``general`` covers greetings, thanks, out-of-scope and clarifications.
+         * @enum {string}
+         */
+        Specialist: "marketing" | "technical" | "project_management" | "financial" | "general";
+        /** TokenPair */
+        TokenPair: {
+            /** Access Token */
+            access_token: string;
+            /** Expires In */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+            user: components["schemas"]["User"];
+        };
+        /** Transcript */
+        Transcript: {
+            conversation: components["schemas"]["Conversation"];
+            /** Messages */
+            messages: components["schemas"]["TranscriptMessage"][];
+            user: components["schemas"]["User"];
+        };
+        /** TranscriptMessage */
+        TranscriptMessage: {
+            /** Agent */
+            agent: string | null;
+            /** Answer */
+            answer: {
+                [key: string]: unknown;
+            } | null;
+            /** Attachments */
+            attachments: components["schemas"]["Attachment"][];
+            channel: components["schemas"]["Channel"];
+            /** Content */
+            content: string;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deliveries */
+            deliveries: components["schemas"]["DeliveryOut"][];
+            /** Error Code */
+            error_code: string | null;
+            /** Feedback */
+            feedback: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Fallback */
+            is_fallback: boolean;
+            message_type: components["schemas"]["MessageType"];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            status: components["schemas"]["DeliveryStatus"];
+        };
+        /** TurnOut */
+        TurnOut: {
+            /** Message */
+            message: {
+                [key: string]: unknown;
+            };
+            /** User Message */
+            user_message: {
+                [key: string]: unknown;
+            };
+        };
+        /** User */
+        User: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Admin */
+            is_admin: boolean;
+            /** Name */
+            name: string | null;
+            /** Phone Number */
+            phone_number: string;
+            preferred_language: components["schemas"]["Language"];
+            project: components["schemas"]["Project"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** UserCreate */
+        UserCreate: {
+            /**
+             * Is Admin
+             * @default false
+             */
+            is_admin: boolean;
+            /** Name */
+            name?: string | null;
+            /** Phone Number */
+            phone_number: string;
+            /** @default es */
+            preferred_language: components["schemas"]["Language"];
+        };
+        /** UserPage */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["User"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** UserRef */
+        UserRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string | null;
+        };
+        /** UserUpdate */
+        UserUpdate: {
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Is Admin */
+            is_admin?: boolean | null;
+            /** Name */
+            name?: string | null;
+            preferred_language?: components["schemas"]["Language"] | null;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
         };
     };
     responses: never;
@@ -655,6 +985,216 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    admin_audit: {
+        parameters: {
+            query?: {
+                actor_id?: string | null;
+                action?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_list_conversations: {
+        parameters: {
+            query?: {
+                user_id?: string | null;
+                channel?: components["schemas"]["Channel"] | null;
+                agent?: components["schemas"]["Specialist"] | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                q?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminConversationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_get_transcript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transcript"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_user_conversations: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminConversationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Unknown, expired, revoked or replayed token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     request_otp: {
         parameters: {
             query?: never;
@@ -668,7 +1208,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -677,8 +1217,17 @@ export interface operations {
                     "application/json": components["schemas"]["OtpSent"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description Not a phone number */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many codes requested; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -701,7 +1250,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -710,8 +1259,8 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description Wrong, expired or used code */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -719,139 +1268,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-        };
-    };
-    refresh: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefreshRequest"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    logout: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["RefreshRequest"];
-            };
-        };
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    get_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    update_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MeUpdate"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    list_users: {
+    list_conversations_conversations_get: {
         parameters: {
             query?: {
-                search?: string;
-                cursor?: string;
+                cursor?: string | null;
                 limit?: number;
             };
             header?: never;
@@ -860,7 +1291,518 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Conversation_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_conversation_conversations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_conversation_conversations__conversation_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rename_conversation_conversations__conversation_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_to_conversation_conversations__conversation_id__files_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an accepted file type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_messages_conversations__conversation_id__messages_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_message_conversations__conversation_id__messages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageCreate"];
+            };
+        };
+        responses: {
+            /** @description JSON, or SSE events route/delta/partial/tool/done/error when the request accepts text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TurnOut"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_files_files_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    file_rules_files_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileRules"];
+                };
+            };
+        };
+    };
+    upload_file_files_upload_post: {
+        parameters: {
+            query?: {
+                conversation_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description Larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not an accepted file type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_file_files__file_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_file_files__file_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_file_files__file_id__download_get: {
+        parameters: {
+            query?: {
+                disposition?: "attachment" | "inline";
+            };
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Redirect to a short-lived signed URL */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    health_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    message_feedback_messages__message_id__feedback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users: {
+        parameters: {
+            query?: {
+                search?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -869,13 +1811,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -893,7 +1835,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -902,13 +1844,75 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description The number is already enrolled */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -928,7 +1932,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -937,13 +1941,22 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Error */
-            default: {
+            /** @description It would leave no active admin */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -959,15 +1972,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No Content */
+            /** @description Successful Response */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Error */
-            default: {
+            /** @description The last active admin */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -975,280 +1988,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-        };
-    };
-    list_conversations: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
+            /** @description Validation Error */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationPage"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
     };
-    create_conversation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConversationCreate"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Conversation"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    delete_conversation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    rename_conversation: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ConversationRename"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Conversation"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    list_messages: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MessagePage"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    send_message: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MessageCreate"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TurnResult"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    upload_conversation_file: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file: string;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ConversationUpload"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    message_feedback: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                message_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["FeedbackIn"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Message"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    file_rules: {
+    verify_webhook_webhooks_whatsapp_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -1257,309 +2008,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FileRules"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "text/plain": string;
                 };
             };
         };
     };
-    upload_file: {
+    receive_webhook_webhooks_whatsapp_post: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file: string;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FileOut"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    list_files: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Successful Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FilePage"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    get_file: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                file_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FileOut"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    delete_file: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                file_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description No Content */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    download_file: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                file_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The file */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/octet-stream": string;
-                };
-            };
-        };
-    };
-    admin_list_conversations: {
-        parameters: {
-            query?: {
-                user_id?: string;
-                channel?: components["schemas"]["Channel"];
-                agent?: components["schemas"]["Agent"];
-                date_from?: string;
-                date_to?: string;
-                q?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminConversationPage"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    admin_get_transcript: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                conversation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Transcript"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    admin_user_conversations: {
-        parameters: {
-            query?: {
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminConversationPage"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-        };
-    };
-    admin_audit: {
-        parameters: {
-            query?: {
-                action?: string;
-                actor_id?: string;
-                cursor?: string;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditPage"];
-                };
-            };
-            /** @description Error */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/json": unknown;
                 };
             };
         };

@@ -19,11 +19,11 @@ export type UserCreate = Schemas['UserCreate'];
 export type UserUpdate = Schemas['UserUpdate'];
 export type TokenPair = Schemas['TokenPair'];
 
-export type Channel = Schemas['Conversation']['channel'];
-export type Agent = 'marketing' | 'technical' | 'project_management' | 'financial' | 'general';
+export type Channel = Schemas['Channel'];
+export type Agent = Schemas['Specialist'];
 export type Conversation = Schemas['Conversation'];
 export type Attachment = Schemas['Attachment'];
-export type DeliveryStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type FeedbackValue = 1 | -1 | 0;
 
 interface AnswerBase {
@@ -66,12 +66,15 @@ export type AnswerKind = Answer['kind'];
 /** A partial typed answer as streamed: the kind is known, fields arrive over time. */
 export type PartialAnswer = { kind: AnswerKind; offline?: boolean } & Record<string, unknown>;
 
-type ApiMessage = Schemas['Message'];
-export type Message = Omit<ApiMessage, 'agent' | 'answer' | 'feedback' | 'status'> & {
+/**
+ * The API publishes a message only inside `Transcript` (the admin view adds
+ * `deliveries`); chat routes answer it as a plain JSON object of the same shape.
+ */
+type ApiMessage = Omit<Schemas['TranscriptMessage'], 'deliveries'>;
+export type Message = Omit<ApiMessage, 'agent' | 'answer' | 'feedback'> & {
   agent: Agent | null;
   answer: Answer | null;
   feedback: 1 | -1 | null;
-  status: DeliveryStatus;
 };
 export interface TurnResult { user_message: Message; message: Message }
 
@@ -82,14 +85,15 @@ export type UserFile = Omit<Schemas['FileOut'], 'extraction_status'> & { extract
 export interface ConversationUpload { file: UserFile; message: Message }
 
 export type AdminConversation = Schemas['AdminConversation'];
-export type Delivery = Omit<Schemas['DeliveryOut'], 'status'> & { status: DeliveryStatus };
-export type TranscriptMessage = Message & { deliveries?: Delivery[] };
+export type Delivery = Schemas['DeliveryOut'];
+export type TranscriptMessage = Message & { deliveries: Delivery[] };
 export type Transcript = Omit<Schemas['Transcript'], 'messages'> & { messages: TranscriptMessage[] };
 export type AuditEntry = Schemas['AuditEntry'];
 
+/** A keyset page; `next_cursor` is absent or null on the last one. */
 export interface Page<T> {
   items: T[];
-  next_cursor: string | null;
+  next_cursor?: string | null;
 }
 
 /** One server-sent event of a streamed turn (`POST /conversations/{id}/messages`). */

@@ -38,7 +38,7 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
   useEffect(() => {
     let active = true;
     fetchRef.current(null).then(
-      (page) => active && setState({ key: query, items: page.items, cursor: page.next_cursor, error: null, loadingMore: false }),
+      (page) => active && setState({ key: query, items: page.items, cursor: page.next_cursor ?? null, error: null, loadingMore: false }),
       (error: unknown) => active && setState((s) => ({ ...s, key: query, error, loadingMore: false })),
     );
     return () => {
@@ -62,7 +62,7 @@ export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T
       fetchRef.current(cursor).then(
         (page) =>
           setState((s) =>
-            s.key === query ? { ...s, items: [...s.items, ...page.items], cursor: page.next_cursor, loadingMore: false } : s,
+            s.key === query ? { ...s, items: [...s.items, ...page.items], cursor: page.next_cursor ?? null, loadingMore: false } : s,
           ),
         (error: unknown) => setState((s) => (s.key === query ? { ...s, error, loadingMore: false } : s)),
       );

@@ -58,10 +58,9 @@ export const en: Dictionary = {
   'auth.resend': 'Resend code',
   'auth.resendIn': 'You can request another code in {seconds} s',
   'auth.invalidPhone': 'That number does not look valid. Include the country code (+34…).',
-  'auth.invalidCode': 'The code is wrong or has expired. Check it or request a new one.',
+  'auth.invalidCode': 'That code is not valid: it may be wrong, expired or already used. Check it or request a new one.',
   'auth.rateLimited': 'Too many attempts. Wait {seconds} s before trying again.',
   'auth.rateLimitedShort': 'Too many attempts. Wait a moment before trying again.',
-  'auth.inactive': 'Your account is deactivated. Please contact the program team.',
   'auth.expired': 'Your session has expired. Please sign in again.',
   'auth.privacy': 'We only use your number to identify you and to talk to you on WhatsApp.',
 

@@ -56,10 +56,9 @@ export const es = {
   'auth.resend': 'Reenviar código',
   'auth.resendIn': 'Puedes pedir otro código en {seconds} s',
   'auth.invalidPhone': 'Ese número no parece válido. Incluye el prefijo del país (+34…).',
-  'auth.invalidCode': 'El código no es correcto o ha caducado. Revísalo o pide uno nuevo.',
+  'auth.invalidCode': 'Ese código no es válido: puede ser incorrecto, haber caducado o estar ya usado. Revísalo o pide uno nuevo.',
   'auth.rateLimited': 'Demasiados intentos. Espera {seconds} s antes de volver a intentarlo.',
   'auth.rateLimitedShort': 'Demasiados intentos. Espera un momento antes de volver a intentarlo.',
-  'auth.inactive': 'Tu cuenta está desactivada. Habla con el equipo del programa.',
   'auth.expired': 'Tu sesión ha caducado. Vuelve a entrar.',
   'auth.privacy': 'Solo usamos tu número para identificarte y para hablar contigo por WhatsApp.',
 

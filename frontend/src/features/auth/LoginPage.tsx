@@ -95,8 +95,8 @@ export function LoginPage() {
       void navigate(from, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) setError(rateLimited(err));
+      // One answer for a wrong, expired or used code and for an unknown or inactive account.
       else if (err instanceof ApiError && (err.status === 401 || err.code === 'invalid_code')) setError(t('auth.invalidCode'));
-      else if (err instanceof ApiError && err.status === 403) setError(t('auth.inactive'));
       else setError(errorText(err));
       setBusy(false);
     }

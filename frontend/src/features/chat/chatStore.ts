@@ -95,7 +95,7 @@ export class ChatStore {
       this.set(id, (s) => ({
         ...s,
         messages: [...page.items].reverse(),
-        olderCursor: page.next_cursor,
+        olderCursor: page.next_cursor ?? null,
         status: 'ready',
       }));
     } catch (error) {
@@ -113,7 +113,7 @@ export class ChatStore {
       this.set(id, (s) => ({
         ...s,
         messages: [...chronological(page.items, s.messages), ...s.messages],
-        olderCursor: page.next_cursor,
+        olderCursor: page.next_cursor ?? null,
         loadingOlder: false,
       }));
     } catch (error) {
