@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -30,11 +29,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fakes.loopback import LoopbackServer
 
 DEFAULT_VERSION = "v24.0"
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"
@@ -94,8 +94,9 @@ class _State:
     media: dict[str, _Media] = field(default_factory=dict)
 
 
-class FakeGraphServer:
+class FakeGraphServer(LoopbackServer):
     """The Graph API endpoints Ignacio uses, served on a free loopback port."""
+    name = "fake-graph"
 
     def __init__(
         self,
@@ -109,9 +110,6 @@ class FakeGraphServer:
         self.access_token = access_token
         self._cond = threading.Condition()
         self._state = _State()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.port = 0
         self.app = Starlette(routes=[
             Route("/whatsapp_business/attachments/", self._download, methods=["GET"]),
@@ -119,12 +117,6 @@ class FakeGraphServer:
             Route("/{version}/{phone_id}/media", self._upload, methods=["POST"]),
             Route("/{version}/{media_id}", self._media_info, methods=["GET", "DELETE"]),
         ])
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def settings_overrides(self) -> dict[str, str]:
         """Keyword overrides for ``load_settings``/``Settings`` that point the app here."""
@@ -134,46 +126,6 @@ class FakeGraphServer:
             "whatsapp_phone_number_id": self.phone_number_id,
             "whatsapp_access_token": self.access_token,
         }
-
-    def start(self) -> FakeGraphServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="off", ws="none",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]},
-            name=f"fake-graph-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("fake Graph server failed to start")
-            if time.monotonic() > deadline:
-                raise TimeoutError("fake Graph server did not start within 10 s")
-            time.sleep(0.002)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
-
-    def __enter__(self) -> FakeGraphServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def reset(self) -> None:
         """Forget requests, scripted failures and media (for a server shared across tests)."""

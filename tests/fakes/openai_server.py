@@ -14,19 +14,18 @@ streams), records every request, and adds token usage::
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fakes.loopback import LoopbackServer
 
 Reply = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -55,16 +54,14 @@ def tool_call(name: str, arguments: dict[str, Any], call_id: str | None = None) 
             "function": {"name": name, "arguments": json.dumps(arguments)}}
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(LoopbackServer):
+    name = "fake-openai"
     prompt_tokens = 120
     completion_tokens = 30
 
     def __init__(self, reply: Reply):
         self.reply = reply
         self.requests: list[ChatRequest] = []
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.port = 0
         self.app = Starlette(routes=[Route("/v1/chat/completions", self._chat, methods=["POST"])])
 
@@ -119,38 +116,3 @@ class FakeOpenAIServer:
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    def start(self) -> FakeOpenAIServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                                ws="none", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"fake-openai-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("fake OpenAI server failed to start")
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake OpenAI server did not start in time")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
-
-    def __enter__(self) -> FakeOpenAIServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -12,17 +12,16 @@ the fake parses it, records what arrived and answers ``{"text": ...}``, or a scr
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.loopback import LoopbackServer
 
 API_KEY = "sk-fake-transcription-key"
 
@@ -37,16 +36,14 @@ class TranscriptionRequest:
     audio: bytes
 
 
-class FakeTranscriptionServer:
+class FakeTranscriptionServer(LoopbackServer):
+    name = "fake-transcription"
     def __init__(self, *, text: str = "", delay: float = 0.0) -> None:
         self.text = text
         self.delay = delay
         self.requests: list[TranscriptionRequest] = []
         self._failures: list[tuple[int, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.port = 0
         self.app = Starlette(routes=[
             Route("/v1/audio/transcriptions", self._transcribe, methods=["POST"]),
@@ -87,36 +84,3 @@ class FakeTranscriptionServer:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> FakeTranscriptionServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off",
-                                ws="none", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"fake-transcription-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake transcription server did not start")
-            time.sleep(0.002)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
-
-    def __enter__(self) -> FakeTranscriptionServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
