@@ -30,6 +30,7 @@ from tests.fakes.graph import (
     text_webhook,
     webhook_payload,
 )
+from tests.fakes.transcription import FakeTranscriptionServer
 from tests.filegen import make_ogg, make_pdf, make_png
 from tests.whatsapp_harness import (
     APP_SECRET,
@@ -37,7 +38,6 @@ from tests.whatsapp_harness import (
     WA_USER,
     WA_USER_2,
     WEBHOOK,
-    FakeTranscriber,
     TurnLog,
     advisor_model,
     fetch_all,
@@ -438,10 +438,9 @@ async def test_image_document_and_voice_note_are_fetched_and_stored(
 async def test_voice_note_is_transcribed_when_configured(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
 ):
-    transcriber = FakeTranscriber("Quiero validar mi idea de negocio")
-    try:
+    with FakeTranscriptionServer(text="Quiero validar mi idea de negocio") as transcriber:
         app = await make_client(make_settings(**whatsapp_settings(
-            graph, openai_api_key="sk-test", openai_base_url=transcriber.base_url)))
+            graph, **transcriber.settings_overrides())))
         await enroll(app)
         use_model(app, advisor_model(lambda text: f"Te escuché: {text}"))
         ogg = make_ogg()
@@ -449,12 +448,11 @@ async def test_voice_note_is_transcribed_when_configured(
         await post_webhook(app, audio_webhook("2001", sha256=media_sha256(ogg), wa_id=WA_USER))
         [reply] = await graph.wait_for_messages_async(1, timeout=15)
         await wait_for_idle_queue(app)
-    finally:
-        transcriber.close()
     assert reply["text"]["body"] == "Te escuché: Quiero validar mi idea de negocio"
     [row] = await _media_rows(app)
     assert row["content"] == "Quiero validar mi idea de negocio"  # the transcript is the text
-    assert transcriber.calls == 1  # the file job and the turn shared one transcription
+    # The file job and the turn shared one transcription of the bytes we downloaded.
+    assert [r.audio for r in transcriber.requests] == [ogg]
 
 
 async def test_oversized_and_unsupported_media_get_a_polite_reply(

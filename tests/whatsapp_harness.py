@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import threading
 import time
@@ -180,42 +179,3 @@ class StallingServer:
                 conn.close()
         self._sock.close()
 
-
-# --- an OpenAI-compatible transcription endpoint ------------------------------------------------
-
-
-class FakeTranscriber:
-    """``POST /v1/audio/transcriptions`` on loopback, answering a fixed transcript."""
-
-    def __init__(self, text: str) -> None:
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        outer = self
-        self.text = text
-        self.calls = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                self.rfile.read(length)
-                outer.calls += 1
-                body = json.dumps({"text": outer.text}).encode()
-                self.send_response(200 if self.path.endswith("/audio/transcriptions") else 404)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
