@@ -1,0 +1,159 @@
+/**
+ * Ignacio in a real browser against the real app (embedded Postgres, offline model, fake
+ * WhatsApp Graph API). Serial: the admin reviews what the participants did before.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { appUrl, recordStreaming, seededUsers, signIn, snap, streamedFrames, tinyPdf, type Person } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+const PRICING_QUESTION = '¿Cómo le pongo precio a mi producto?';
+const PLANNING_QUESTION = '¿Qué hitos y plazos pongo en el cronograma del lanzamiento?';
+const NEW_USER: Person = { phone: '+34600000077', name: 'Nora Nueva' };
+
+test.use({ baseURL: process.env.IGNACIO_E2E_APP });
+
+/** Sends a question from the chat's composer and waits for the stored answer. */
+async function ask(page: Page, question: string): Promise<void> {
+  await page.getByTestId('message-input').fill(question);
+  const turn = page.waitForResponse((r) => /\/conversations\/[^/]+\/messages$/.test(r.url()) && r.request().method() === 'POST');
+  await page.getByTestId('send-button').click();
+  const response = await turn;
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toContain('text/event-stream');
+  await expect(page.getByTestId('streaming-message')).toHaveCount(0);
+}
+
+test('a participant signs in with the WhatsApp code, gets a streamed specialist answer and uploads a PDF', async ({ page, request }) => {
+  const { participant } = await seededUsers(request);
+  await recordStreaming(page);
+
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+  const pair = await signIn(page, request, participant);
+  expect(pair.user.is_admin).toBe(false);
+  await expect(page).toHaveURL(/\/$/);
+
+  // Chat: the streamed answer, then the stored typed answer as a specialist card.
+  await ask(page, PRICING_QUESTION);
+  await expect(page).toHaveURL(/\/c\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('user-message').last()).toContainText(PRICING_QUESTION);
+  const card = page.getByTestId('assistant-message').last().getByTestId('specialist-card');
+  await expect(card).toHaveAttribute('data-specialist', 'marketing');
+  await expect(card).toContainText('Marketing');
+  await expect(card).toContainText('precio a mi producto');
+  await expect(card.getByTestId('offline-badge')).toBeVisible();
+  await expect(card.getByTestId('checklist').getByRole('checkbox')).toHaveCount(3);
+  await expect(card).toContainText('Lean Canvas');
+  await expect(page.getByTestId('conversation-item')).toHaveCount(1);
+
+  // The answer grew on screen while it arrived: several different texts, each longer than the last.
+  const frames = await streamedFrames(page);
+  expect(frames.length, `streamed frames: ${JSON.stringify(frames)}`).toBeGreaterThanOrEqual(3);
+  expect(frames.some((text) => text.includes('Sobre «'))).toBe(true);
+
+  await snap(page, 'chat-desktop');
+  await snap(card, 'answer-card');
+
+  // Feedback on the answer is stored.
+  const rated = page.waitForResponse((r) => r.url().endsWith('/feedback') && r.request().method() === 'POST');
+  await card.getByTestId('feedback-up').click();
+  expect((await rated).status()).toBe(200);
+  await expect(card.getByTestId('feedback-up')).toHaveAttribute('aria-pressed', 'true');
+
+  // The same chat on a phone.
+  await page.setViewportSize({ width: 375, height: 812 });
+  await expect(page.getByTestId('message-input')).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, 'no horizontal scrolling on a phone').toBeLessThanOrEqual(0);
+  await snap(page, 'chat-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // A PDF into "my files": it shows in the list, and is still there after a reload (silent refresh).
+  await page.getByRole('link', { name: 'Perfil' }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await page.getByTestId('library-file-input').setInputFiles({
+    name: 'plan-de-negocio.pdf',
+    mimeType: 'application/pdf',
+    buffer: tinyPdf('Plan de negocio: precio objetivo 19 euros al mes'),
+  });
+  const row = page.getByTestId('file-row').filter({ hasText: 'plan-de-negocio.pdf' });
+  await expect(row).toBeVisible();
+  await page.reload();
+  await expect(row).toBeVisible();
+  await expect(row).toContainText(/Listo|En cola|Leyendo/);
+  await snap(page, 'profile-files');
+
+  // No admin area: no link, a deep link sends them back to the chat, and the API says 403.
+  await expect(page.getByTestId('admin-link')).toHaveCount(0);
+  await page.goto('/admin/users');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('admin-nav')).toHaveCount(0);
+  for (const path of ['/admin/audit', '/admin/conversations', '/users']) {
+    const refused = await request.get(`${appUrl()}${path}`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
+    expect(refused.status(), `GET ${path} as a participant`).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+  }
+});
+
+test('an admin opens a deep link, creates a user, reads that user’s transcript and sees the view in the audit log', async ({ page, request, browser }) => {
+  const { admin } = await seededUsers(request);
+
+  // A deep link loads the app (index.html), which asks for sign-in and then goes where it was asked.
+  const html = await request.get(`${appUrl()}/admin/users`, { headers: { Accept: 'text/html' } });
+  expect(html.status()).toBe(200);
+  expect(html.headers()['content-type']).toContain('text/html');
+  await page.goto('/admin/users');
+  await expect(page).toHaveURL(/\/login$/);
+  await signIn(page, request, admin);
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByTestId('admin-nav')).toBeVisible();
+  await expect(page.getByTestId('user-row')).toHaveCount(2);
+
+  // Create a participant.
+  await page.getByTestId('new-user').click();
+  await page.getByTestId('user-phone').fill(NEW_USER.phone);
+  await page.getByTestId('user-name').fill(NEW_USER.name);
+  await page.getByTestId('user-save').click();
+  await expect(page.getByTestId('user-dialog')).toHaveCount(0);
+  const newRow = page.getByTestId('user-row').filter({ hasText: NEW_USER.name });
+  await expect(newRow).toBeVisible();
+  await expect(newRow).toContainText(NEW_USER.phone);
+
+  // The new participant signs in on their own device and asks something.
+  const theirs = await browser.newContext();
+  try {
+    const them = await theirs.newPage();
+    await them.goto(`${appUrl()}/`);
+    await signIn(them, request, NEW_USER);
+    await ask(them, PLANNING_QUESTION);
+    await expect(them.getByTestId('assistant-message').getByTestId('specialist-card')).toHaveAttribute('data-specialist', 'project_management');
+  } finally {
+    await theirs.close();
+  }
+
+  // The admin finds that user's conversation and opens the transcript.
+  await newRow.getByRole('link', { name: new RegExp(NEW_USER.name) }).click();
+  await expect(page).toHaveURL(/\/admin\/conversations\?user_id=/);
+  const conversationRow = page.getByTestId('admin-conversation-row');
+  await expect(conversationRow).toHaveCount(1);
+  await expect(conversationRow).toContainText(NEW_USER.name);
+  await conversationRow.getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/admin\/conversations\/[0-9a-f-]{36}$/);
+  const conversationId = page.url().split('/').pop() ?? '';
+  const transcript = page.getByTestId('transcript');
+  await expect(transcript).toContainText(NEW_USER.name);
+  await expect(transcript.getByTestId('user-message')).toContainText(PLANNING_QUESTION);
+  await expect(transcript.getByTestId('specialist-card')).toHaveAttribute('data-specialist', 'project_management');
+  await expect(transcript.getByTestId('delivery-status').first()).toBeVisible();
+  await snap(page, 'admin-transcript', { fullPage: true });
+
+  // The audit log shows that this admin viewed that transcript.
+  await page.getByTestId('admin-nav').getByRole('link', { name: /auditoría|audit/i }).click();
+  await expect(page).toHaveURL(/\/admin\/audit$/);
+  const viewed = page.getByTestId('audit-row').filter({ hasText: 'transcript.view' }).filter({ hasText: conversationId });
+  await expect(viewed).toHaveCount(1);
+  await expect(viewed).toContainText(admin.name);
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'user.create' })).toHaveCount(1);
+  await snap(page, 'admin-audit');
+});

@@ -1,0 +1,122 @@
+/** What the browser tests share: the seeded people, signing in with a captured code, a tiny PDF. */
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { artifactsDir } from './server';
+
+export const appUrl = (): string => required('IGNACIO_E2E_APP');
+export const controlUrl = (): string => required('IGNACIO_E2E_CONTROL');
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with \`npm run test:e2e\``);
+  return value;
+}
+
+export interface Person {
+  phone: string;
+  name: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  user: { id: string; name: string | null; is_admin: boolean };
+}
+
+/** The admin and the participant that tests/e2e/serve.py seeded. */
+export async function seededUsers(request: APIRequestContext): Promise<{ admin: Person; participant: Person }> {
+  const response = await request.get(`${controlUrl()}/users`);
+  expect(response.ok()).toBe(true);
+  return (await response.json()) as { admin: Person; participant: Person };
+}
+
+/** How many codes the fake Graph API has delivered to this number, and the last one. */
+async function capturedCodes(request: APIRequestContext, phone: string): Promise<{ code: string | null; count: number }> {
+  const response = await request.get(`${controlUrl()}/otp`, { params: { phone } });
+  if (response.status() === 404) return { code: null, count: 0 };
+  expect(response.ok()).toBe(true);
+  return (await response.json()) as { code: string; count: number };
+}
+
+/**
+ * Signs in through the UI as a person would: the number, then the code that arrived on
+ * "their phone" (the fake Graph API). Returns the token pair the app received.
+ */
+export async function signIn(page: Page, request: APIRequestContext, person: Person): Promise<TokenPair> {
+  const before = (await capturedCodes(request, person.phone)).count;
+  await expect(page.getByTestId('phone-input')).toBeVisible();
+  await page.getByTestId('phone-input').fill(person.phone);
+  await page.getByTestId('request-code').click();
+  await expect(page.getByTestId('code-input')).toBeVisible();
+
+  const arrived: { code: string | null } = { code: null };
+  await expect
+    .poll(async () => {
+      const captured = await capturedCodes(request, person.phone);
+      arrived.code = captured.count > before ? captured.code : null;
+      return arrived.code;
+    }, { message: `a sign-in code for ${person.phone} reaches the fake Graph API`, timeout: 15_000 })
+    .not.toBeNull();
+
+  await page.getByTestId('code-input').fill(arrived.code ?? '');
+  const verified = page.waitForResponse((r) => r.url().endsWith('/auth/verify-otp') && r.request().method() === 'POST');
+  await page.getByTestId('verify-code').click();
+  const response = await verified;
+  expect(response.status()).toBe(200);
+  await expect(page.getByTestId('sign-out')).toBeVisible();
+  return (await response.json()) as TokenPair;
+}
+
+/** A small, valid one-page PDF (with a correct cross-reference table) that says `text`. */
+export function tinyPdf(text: string): Buffer {
+  const escaped = text.replace(/[\\()]/g, (c) => `\\${c}`);
+  const content = `BT /F1 18 Tf 36 96 Td (${escaped}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 160] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, index) => {
+    offsets.push(Buffer.byteLength(pdf, 'latin1'));
+    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(pdf, 'latin1');
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+/** Saves a screenshot of a page or one element under frontend/e2e-artifacts/ (ignored by git). */
+export async function snap(target: Page | Locator, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  mkdirSync(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, `${name}.png`);
+  if ('goto' in target) await target.screenshot({ path, fullPage: options.fullPage ?? false, animations: 'disabled' });
+  else await target.screenshot({ path, animations: 'disabled' });
+}
+
+/**
+ * Records, from the first paint, every text the streaming answer showed, so a test can tell
+ * that the answer grew on screen while it arrived (not only that it ended up there).
+ */
+export async function recordStreaming(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __streamed: string[] }).__streamed = seen;
+    const look = () => {
+      const node = document.querySelector('[data-testid="streaming-message"]');
+      const text = node?.textContent ?? '';
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    };
+    new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+export async function streamedFrames(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __streamed?: string[] }).__streamed ?? []);
+}
