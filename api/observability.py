@@ -68,6 +68,8 @@ def instrument(app: FastAPI, settings: Settings) -> None:
             send_to_logfire="if-token-present",
             token=settings.logfire_token.get_secret_value() if settings.logfire_token else None,
             service_name="ignacio", environment=settings.ignacio_env, console=False,
+            # The API faces the internet: trace context sent by clients is not trusted.
+            distributed_tracing=False,
         )
         logfire.instrument_pydantic_ai(include_content=False)
         logfire.instrument_httpx()
