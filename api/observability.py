@@ -14,15 +14,31 @@ from fastapi import FastAPI
 from ignacio_agents.settings import Settings
 
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
+_NOT_A_PHONE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}.*")  # IPv4, dates
 _configured = threading.Event()
 
 
+def _mask(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if sum(c.isdigit() for c in text) < 8 or _NOT_A_PHONE.fullmatch(text.strip()):
+        return text
+    return text[:3] + "…"
+
+
+def redact(value: object) -> object:
+    return _PHONE_LIKE.sub(_mask, value) if isinstance(value, str) else value
+
+
 class RedactPhoneNumbers(logging.Filter):
+    """Masks phone-like numbers in the message and its arguments, keeping the arguments'
+    shape (uvicorn's access formatter unpacks them)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = _PHONE_LIKE.sub(lambda m: m.group(0)[:3] + "…", message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact(v) for k, v in record.args.items()}
         return True
 
 
