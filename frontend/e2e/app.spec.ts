@@ -30,9 +30,12 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
 
   await page.goto('/');
   await expect(page).toHaveURL(/\/login$/);
+  await snap(page, 'login');
   const pair = await signIn(page, request, participant);
   expect(pair.user.is_admin).toBe(false);
   await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { level: 1 }).last()).toContainText('Pablo');
+  await snap(page, 'welcome');
 
   // Chat: the streamed answer, then the stored typed answer as a specialist card.
   await ask(page, PRICING_QUESTION);
@@ -82,7 +85,7 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   await page.reload();
   await expect(row).toBeVisible();
   await expect(row).toContainText(/Listo|En cola|Leyendo/);
-  await snap(page, 'profile-files');
+  await snap(page.locator('section.panel').filter({ has: page.getByTestId('file-list') }), 'profile-files');
 
   // No admin area: no link, a deep link sends them back to the chat, and the API says 403.
   await expect(page.getByTestId('admin-link')).toHaveCount(0);
@@ -119,6 +122,7 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   const newRow = page.getByTestId('user-row').filter({ hasText: NEW_USER.name });
   await expect(newRow).toBeVisible();
   await expect(newRow).toContainText(NEW_USER.phone);
+  await snap(page, 'admin-users');
 
   // The new participant signs in on their own device and asks something.
   const theirs = await browser.newContext();

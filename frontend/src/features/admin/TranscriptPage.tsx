@@ -8,6 +8,7 @@ import { Alert, Badge, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { MessageItem } from '../chat/MessageItem';
+import { AGENTS, SPECIALISTS } from '../chat/specialists';
 
 export function TranscriptPage() {
   const { conversationId = '' } = useParams();
@@ -47,6 +48,7 @@ export function TranscriptPage() {
   }
 
   const { conversation, user, messages } = result.transcript;
+  const agents = AGENTS.filter((agent) => messages.some((m) => m.role === 'assistant' && m.agent === agent));
   return (
     <section className="panel transcript" data-testid="transcript">
       {back}
@@ -73,6 +75,19 @@ export function TranscriptPage() {
               </Badge>
             </dd>
           </div>
+          {agents.length > 0 && (
+            <div>
+              <dt>{t(agents.length > 1 ? 'admin.agents' : 'admin.agent')}</dt>
+              <dd className="transcript__agents">
+                {agents.map((agent) => (
+                  <span key={agent} className={`specialist-chip specialist--${agent}`}>
+                    <Icon name={SPECIALISTS[agent].icon} size={13} />
+                    {t(SPECIALISTS[agent].label)}
+                  </span>
+                ))}
+              </dd>
+            </div>
+          )}
         </dl>
       </header>
       <ol className="messages__list transcript__messages" aria-label={t('admin.transcript')}>

@@ -40,7 +40,10 @@ export function SpecialistHeader({ agent, offline }: { agent: Agent | null | und
       {offline && (
         <span className="badge badge--warning answer__offline" title={t('chat.offlineHint')} data-testid="offline-badge">
           <Icon name="offline" size={12} />
-          {t('chat.offline')}
+          <span className="answer__offline-long">{t('chat.offline')}</span>
+          <span className="answer__offline-short" aria-hidden="true">
+            {t('chat.offlineShort')}
+          </span>
         </span>
       )}
     </header>

@@ -12,8 +12,8 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { fileIcon } from '../files/fileIcon';
 import { ProgressBar } from '../files/ProgressBar';
-import { acceptAttribute, allowedExtensions, checkFile } from '../files/rules';
-import { useFileCheckText } from '../files/useFileCheckText';
+import { acceptAttribute, checkFile } from '../files/rules';
+import { useAllowedText, useFileCheckText } from '../files/useFileCheckText';
 import { useFileRules } from '../files/useFileRules';
 
 interface Upload {
@@ -41,6 +41,7 @@ export function Composer({ busy, onSend }: ComposerProps) {
   const { t } = useI18n();
   const errorText = useErrorText();
   const checkText = useFileCheckText();
+  const allowedText = useAllowedText();
   const rules = useFileRules();
   const [text, setText] = useState('');
   const [uploads, setUploads] = useState<Upload[]>([]);
@@ -202,7 +203,7 @@ export function Composer({ busy, onSend }: ComposerProps) {
           onClick={() => fileInputRef.current?.click()}
           disabled={!rules}
           aria-label={t('chat.attach')}
-          title={rules ? t('files.allowed', { types: allowedExtensions(rules), max: formatBytes(rules.max_bytes) }) : t('chat.attach')}
+          title={rules ? allowedText(rules) : t('chat.attach')}
         >
           <Icon name="paperclip" size={20} />
         </button>

@@ -11,8 +11,8 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { fileIcon } from './fileIcon';
 import { partsText } from './partLabel';
 import { ProgressBar } from './ProgressBar';
-import { acceptAttribute, allowedExtensions, checkFile } from './rules';
-import { useFileCheckText } from './useFileCheckText';
+import { acceptAttribute, checkFile } from './rules';
+import { useAllowedText, useFileCheckText } from './useFileCheckText';
 import { useFileRules } from './useFileRules';
 
 const STATUS_TONE: Record<UserFile['extraction_status'], 'neutral' | 'primary' | 'success' | 'warning' | 'danger'> = {
@@ -28,6 +28,7 @@ export function FileLibrary() {
   const { t, lang, formatDate } = useI18n();
   const errorText = useErrorText();
   const checkText = useFileCheckText();
+  const allowedText = useAllowedText();
   const rules = useFileRules();
   const files = usePaged(listFiles, 'files');
   const inputRef = useRef<HTMLInputElement>(null);
@@ -101,7 +102,7 @@ export function FileLibrary() {
       </div>
       {rules && (
         <p className="field__hint">
-          {t('files.allowed', { types: allowedExtensions(rules), max: formatBytes(rules.max_bytes) })}
+          {allowedText(rules)}
         </p>
       )}
       {upload && (

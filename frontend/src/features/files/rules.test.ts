@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileRules } from '../../api/types';
-import { acceptAttribute, allowedExtensions, checkFile } from './rules';
+import { acceptAttribute, allowedByFamily, checkFile } from './rules';
 
 const RULES: FileRules = {
   max_bytes: 25 * 1024 * 1024,
@@ -45,10 +45,28 @@ describe('client-side file checks', () => {
     expect(checkFile(file('fake.pdf', 10, 'application/x-msdownload'), RULES)).toEqual({ ok: false, reason: 'unsupported' });
   });
 
-  it('builds the accept attribute and the allowed list from the rules', () => {
+  it('builds the accept attribute from the rules', () => {
     expect(acceptAttribute(RULES).split(',')).toEqual(
       expect.arrayContaining(['application/pdf', '.pdf', '.md', '.markdown', 'image/png', 'audio/*', '.ogg']),
     );
-    expect(allowedExtensions(RULES)).toBe('PDF, MD, MARKDOWN, PNG, OGG, MP3');
+  });
+
+  it('groups the allowed types by family, documents first, one main extension per type', () => {
+    const rules: FileRules = {
+      max_bytes: 1,
+      types: [
+        { mime: 'image/jpeg', extensions: ['jpg', 'jpeg', 'jfif'], kind: 'image', family: 'image', label: 'JPEG image' },
+        { mime: 'application/pdf', extensions: ['pdf'], kind: 'document', family: 'document', label: 'PDF' },
+        { mime: 'application/x-thing', extensions: ['.thg'], kind: 'document', family: 'thing', label: 'Thing' },
+        { mime: 'image/png', extensions: ['png'], kind: 'image', family: 'image', label: 'PNG image' },
+        { mime: 'application/vnd.ms-excel', extensions: ['xls'], kind: 'document', family: 'spreadsheet', label: 'Excel' },
+      ],
+    };
+    expect(allowedByFamily(rules)).toEqual([
+      { family: 'document', extensions: ['PDF'] },
+      { family: 'spreadsheet', extensions: ['XLS'] },
+      { family: 'image', extensions: ['JPG', 'PNG'] },
+      { family: 'thing', extensions: ['THG'] },
+    ]);
   });
 });

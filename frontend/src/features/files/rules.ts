@@ -43,8 +43,30 @@ export function acceptAttribute(rules: FileRules): string {
   return [...parts].join(',');
 }
 
-/** "PDF, DOCX, PNG…" for the hint under upload controls. */
-export function allowedExtensions(rules: FileRules): string {
-  const exts = new Set(rules.types.flatMap((type) => type.extensions.map((e) => bareExtension(e).toUpperCase())));
-  return [...exts].join(', ');
+/** Families people think in, documents first; others keep the server's order after these. */
+const FAMILY_ORDER = ['document', 'spreadsheet', 'presentation', 'image', 'audio', 'video'];
+
+export interface FamilyExtensions {
+  family: string;
+  /** The main extension of each type (`jpg`, not also `jpe` and `jfif`), upper case. */
+  extensions: string[];
+}
+
+/** The allowed types grouped by family, for a hint a person can read at a glance. */
+export function allowedByFamily(rules: FileRules): FamilyExtensions[] {
+  const groups = new Map<string, Set<string>>();
+  for (const type of rules.types) {
+    const main = type.extensions[0];
+    if (!main) continue;
+    const group = groups.get(type.family) ?? new Set<string>();
+    group.add(bareExtension(main).toUpperCase());
+    groups.set(type.family, group);
+  }
+  const rank = (family: string) => {
+    const index = FAMILY_ORDER.indexOf(family);
+    return index === -1 ? FAMILY_ORDER.length : index;
+  };
+  return [...groups.entries()]
+    .map(([family, extensions]) => ({ family, extensions: [...extensions] }))
+    .sort((a, b) => rank(a.family) - rank(b.family));
 }
