@@ -117,6 +117,23 @@ export async function recordStreaming(page: Page): Promise<void> {
   });
 }
 
+/**
+ * Runs `action` on a slow connection. The offline model answers in a few milliseconds, so on
+ * loopback the whole event stream can land in one read and the browser would paint only the
+ * final answer; a slow link spreads the same bytes over time, as a phone on a real network would.
+ */
+export async function onSlowNetwork<T>(page: Page, bytesPerSecond: number, action: () => Promise<T>): Promise<T> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: bytesPerSecond, uploadThroughput: -1 });
+  try {
+    return await action();
+  } finally {
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
+  }
+}
+
 export async function streamedFrames(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __streamed?: string[] }).__streamed ?? []);
 }
