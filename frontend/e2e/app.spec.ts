@@ -151,6 +151,7 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   const conversationRow = page.getByTestId('admin-conversation-row');
   await expect(conversationRow).toHaveCount(1);
   await expect(conversationRow).toContainText(NEW_USER.name);
+  await snap(page, 'admin-conversations');
   await conversationRow.getByRole('link').first().click();
   await expect(page).toHaveURL(/\/admin\/conversations\/[0-9a-f-]{36}$/);
   const conversationId = page.url().split('/').pop() ?? '';
@@ -160,6 +161,11 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await expect(transcript.getByTestId('specialist-card')).toHaveAttribute('data-specialist', 'project_management');
   await expect(transcript.getByTestId('delivery-status').first()).toBeVisible();
   await snap(page, 'admin-transcript', { fullPage: true });
+  await page.setViewportSize({ width: 375, height: 812 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, 'no horizontal scrolling on a phone').toBeLessThanOrEqual(0);
+  await snap(page, 'admin-transcript-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // The audit log shows that this admin viewed that transcript.
   await page.getByTestId('admin-nav').getByRole('link', { name: /auditoría|audit/i }).click();

@@ -200,6 +200,7 @@ export const en: Dictionary = {
   'admin.users': 'Users',
   'admin.conversations': 'Conversations',
   'admin.audit': 'Audit log',
+  'admin.auditTab': 'Audit log',
   'admin.searchUsers': 'Search by name or number',
   'admin.newUser': 'New user',
   'admin.editUser': 'Edit user',

@@ -198,6 +198,7 @@ export const es = {
   'admin.users': 'Usuarios',
   'admin.conversations': 'Conversaciones',
   'admin.audit': 'Registro de auditoría',
+  'admin.auditTab': 'Auditoría',
   'admin.searchUsers': 'Buscar por nombre o número',
   'admin.newUser': 'Nuevo usuario',
   'admin.editUser': 'Editar usuario',

@@ -25,7 +25,7 @@ export function AdminLayout() {
         </NavLink>
         <NavLink to="/admin/audit" className={link}>
           <Icon name="list" />
-          {t('admin.audit')}
+          {t('admin.auditTab')}
         </NavLink>
       </nav>
       <Outlet />

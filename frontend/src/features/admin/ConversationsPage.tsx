@@ -86,7 +86,7 @@ export function ConversationsPage() {
         </h2>
       </div>
       <form className="filters" onSubmit={apply} aria-label={t('common.filters')} data-testid="conversation-filters">
-        <div className="field">
+        <div className="field filters__wide">
           <label htmlFor={field('q')}>{t('admin.textSearch')}</label>
           <div className="input-with-icon">
             <Icon name="search" />
