@@ -139,7 +139,15 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
     const them = await theirs.newPage();
     await them.goto(`${appUrl()}/`);
     await signIn(them, request, NEW_USER);
+    // With a file attached from the composer (uploaded at once, sent with the message).
+    await them.getByTestId('composer-file-input').setInputFiles({
+      name: 'cronograma.pdf',
+      mimeType: 'application/pdf',
+      buffer: tinyPdf('Lanzamiento: 1 de marzo'),
+    });
+    await expect(them.getByTestId('composer-attachment')).toContainText('cronograma.pdf');
     await ask(them, PLANNING_QUESTION);
+    await expect(them.getByTestId('user-message').getByTestId('message-attachment')).toContainText('cronograma.pdf');
     await expect(them.getByTestId('assistant-message').getByTestId('specialist-card')).toHaveAttribute('data-specialist', 'project_management');
   } finally {
     await theirs.close();
@@ -160,6 +168,11 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await expect(transcript.getByTestId('user-message')).toContainText(PLANNING_QUESTION);
   await expect(transcript.getByTestId('specialist-card')).toHaveAttribute('data-specialist', 'project_management');
   await expect(transcript.getByTestId('delivery-status').first()).toBeVisible();
+  // Admins can download any participant's file from the transcript.
+  const downloading = page.waitForEvent('download');
+  await transcript.getByTestId('message-attachment').getByRole('button', { name: /cronograma\.pdf/ }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('cronograma.pdf');
   await snap(page, 'admin-transcript', { fullPage: true });
   await page.setViewportSize({ width: 375, height: 812 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
