@@ -66,11 +66,11 @@ export function Composer({ busy, onSend }: ComposerProps) {
     setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...patch } : u)));
 
   const addFiles = (files: FileList | File[]) => {
-    if (!rules) return;
     const problems: string[] = [];
     for (const file of Array.from(files)) {
-      const check = checkFile(file, rules);
-      if (!check.ok) {
+      // Until the rules arrive (or if they cannot be fetched), the server's own check answers.
+      const check = rules ? checkFile(file, rules) : null;
+      if (rules && check && !check.ok) {
         problems.push(checkText(file, check, rules));
         continue;
       }
@@ -193,7 +193,6 @@ export function Composer({ busy, onSend }: ComposerProps) {
             if (e.target.files) addFiles(e.target.files);
             e.target.value = '';
           }}
-          disabled={!rules}
           data-testid="composer-file-input"
           tabIndex={-1}
         />
@@ -201,7 +200,6 @@ export function Composer({ busy, onSend }: ComposerProps) {
           type="button"
           className="icon-btn composer__attach"
           onClick={() => fileInputRef.current?.click()}
-          disabled={!rules}
           aria-label={t('chat.attach')}
           title={rules ? allowedText(rules) : t('chat.attach')}
         >

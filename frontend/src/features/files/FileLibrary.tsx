@@ -40,10 +40,11 @@ export function FileLibrary() {
   const [deleteError, setDeleteError] = useState<string | null>(null);
 
   const onPick = async (file: File | undefined) => {
-    if (!file || !rules) return;
+    if (!file) return;
     setMessage(null);
-    const check = checkFile(file, rules);
-    if (!check.ok) {
+    // Until the rules arrive (or if they cannot be fetched), the server's own check answers.
+    const check = rules ? checkFile(file, rules) : null;
+    if (rules && check && !check.ok) {
       setMessage(checkText(file, check, rules));
       return;
     }
@@ -91,10 +92,10 @@ export function FileLibrary() {
             className="visually-hidden"
             accept={rules ? acceptAttribute(rules) : undefined}
             onChange={(e) => void onPick(e.target.files?.[0])}
-            disabled={!rules || upload !== null}
+            disabled={upload !== null}
             data-testid="library-file-input"
           />
-          <label htmlFor={inputId} className={`btn btn--secondary${!rules || upload ? ' is-disabled' : ''}`}>
+          <label htmlFor={inputId} className={`btn btn--secondary${upload ? ' is-disabled' : ''}`}>
             <Icon name="upload" />
             {t('files.upload')}
           </label>
