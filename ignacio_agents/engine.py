@@ -70,7 +70,7 @@ from ignacio_agents.models import (
     resolve_model,
     supports_image_input,
 )
-from ignacio_agents.offline import detect_language, route_by_keywords
+from ignacio_agents.offline import ATTACHMENT_NOTE_PREFIX, detect_language, route_by_keywords
 from ignacio_agents.responses import AdvisorAnswer, GeneralResponse, label_language, partial_answer
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
@@ -361,7 +361,7 @@ class ConversationEngine:
             meta = await self.store.files.get(attachment.file_id, user_id=user.id)
             if meta is None:
                 continue
-            ref = f"[Attached {meta.kind.value}: {meta.file_name} (file_id {meta.id})"
+            ref = f"{ATTACHMENT_NOTE_PREFIX}{meta.kind.value}: {meta.file_name} (file_id {meta.id})"
             if meta.transcript:
                 ref += f'; transcript: "{meta.transcript}"'
             elif meta.kind is MessageType.document:

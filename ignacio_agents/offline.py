@@ -245,7 +245,12 @@ def template_answer(specialist: Specialist, language: str, question: str) -> dic
 
 
 # --- the model ----------------------------------------------------------------------------
+ATTACHMENT_NOTE_PREFIX = "[Attached "  # the engine's note to the model about an attached file
+
+
 def latest_user_text(messages: list[ModelMessage]) -> str:
+    """The participant's own words in the newest request (not the engine's attachment notes,
+    which are meant for the model and must not be quoted back)."""
     for message in reversed(messages):
         if not isinstance(message, ModelRequest):
             continue
@@ -258,7 +263,8 @@ def latest_user_text(messages: list[ModelMessage]) -> str:
                 else:
                     texts.extend(c for c in content if isinstance(c, str))
         if texts:
-            return "\n".join(texts)
+            lines = "\n".join(texts).splitlines()
+            return "\n".join(ln for ln in lines if not ln.startswith(ATTACHMENT_NOTE_PREFIX))
     return ""
 
 

@@ -194,3 +194,22 @@ async def test_client_disconnect_mid_stream_still_stores_the_answer(client, make
     finally:
         server.should_exit = True
         await serving
+
+
+async def test_offline_answer_quotes_the_users_words_not_the_attachment_note(client, make_user,
+                                                                            auth_headers):
+    """The offline model (test settings) echoes the question; never the engine's file note."""
+    user = await make_user()
+    h = await auth_headers(user)
+    up = await client.post("/files/upload", files={"file": ("plan.pdf", make_pdf(), "application/pdf")},
+                           headers=h)
+    conv = (await client.post("/conversations", json={}, headers=h)).json()
+    resp = await client.post(f"/conversations/{conv['id']}/messages",
+                             json={"content": "¿Qué hitos pongo en el cronograma?",
+                                   "file_ids": [up.json()["id"]]}, headers=h)
+    body = resp.json()["message"]
+    assert body["answer"]["offline"] is True
+    assert "cronograma" in body["content"]
+    assert "[Attached" not in body["content"] and up.json()["id"] not in body["content"]
+    assert body["attachments"] == []
+    assert resp.json()["user_message"]["attachments"][0]["file_name"] == "plan.pdf"

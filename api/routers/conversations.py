@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, RuntimeDep, StoreDep
 from api.errors import ApiError, not_found
-from api.schemas import message_out
+from api.routers.files import FileOut, upload_file
+from api.schemas import Message, message_model, message_out
 from channels.web.turns import sse_stream
 from ignacio_agents.domain import Attachment, Channel, InboundMessage
 from ignacio_agents.store.base import Page
@@ -38,8 +39,18 @@ class FeedbackIn(BaseModel):
 
 
 class TurnOut(BaseModel):
-    user_message: dict[str, Any]
-    message: dict[str, Any]
+    user_message: Message
+    message: Message
+
+
+class MessagePage(BaseModel):
+    items: list[Message]
+    next_cursor: str | None = None
+
+
+class ConversationUpload(BaseModel):
+    file: FileOut
+    message: Message
 
 
 async def _own_conversation(store: Any, conversation_id: UUID, user_id: UUID) -> Conversation:
@@ -81,15 +92,15 @@ async def delete_conversation(conversation_id: UUID, user: CurrentUser, store: S
     return Response(status_code=204)
 
 
-@router.get("/conversations/{conversation_id}/messages")
+@router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
 async def list_messages(
     conversation_id: UUID, user: CurrentUser, store: StoreDep,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> MessagePage:
     """Newest page first; pass ``next_cursor`` back to walk back in time."""
     await _own_conversation(store, conversation_id, user.id)
     page = await store.messages.page(conversation_id, limit=limit, cursor=cursor)
-    return {"items": [message_out(m) for m in page.items], "next_cursor": page.next_cursor}
+    return MessagePage(items=[message_model(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 def _shape(event: Any) -> tuple[str, Any]:
@@ -137,20 +148,18 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
         )
     async for event in events:
         if event.type == "done":
-            return {"user_message": message_out(event.user_message),
-                    "message": message_out(event.message)}
+            return TurnOut(user_message=message_model(event.user_message),
+                           message=message_model(event.message))
     raise ApiError(500, "turn_failed", "The turn could not be completed.")
 
 
 @router.post("/conversations/{conversation_id}/files", status_code=201,
-             responses={413: {"description": "Larger than the limit"},
+             response_model=ConversationUpload, responses={413: {"description": "Larger than the limit"},
                         415: {"description": "Not an accepted file type"}})
 async def upload_to_conversation(conversation_id: UUID, request: Request, user: CurrentUser,
-                                 runtime: RuntimeDep) -> dict[str, Any]:
+                                 runtime: RuntimeDep) -> ConversationUpload:
     """Upload a file into the conversation (multipart field ``file``). The stored user message
     references it; Ignacio reads it once extraction finishes and answers the next message."""
-    from api.routers.files import upload_file
-
     await _own_conversation(runtime.store, conversation_id, user.id)
     uploaded = await upload_file(request, user, runtime, conversation_id=conversation_id)
     stored = await runtime.store.files.get(uploaded.id, user_id=user.id)
@@ -161,14 +170,14 @@ async def upload_to_conversation(conversation_id: UUID, request: Request, user: 
         file_path=stored.file_path,
     )
     assert message is not None
-    return {"file": uploaded.model_dump(mode="json"), "message": message_out(message)}
+    return ConversationUpload(file=uploaded, message=message_model(message))
 
 
-@router.post("/messages/{message_id}/feedback")
+@router.post("/messages/{message_id}/feedback", response_model=Message)
 async def message_feedback(message_id: UUID, body: FeedbackIn, user: CurrentUser,
-                           store: StoreDep) -> dict[str, Any]:
+                           store: StoreDep) -> Message:
     """👍 / 👎 on one of Ignacio's answers (0 clears it)."""
     updated = await store.messages.set_feedback(message_id, body.value or None, user_id=user.id)
     if updated is None:
         raise not_found("message")
-    return message_out(updated)
+    return message_model(updated)

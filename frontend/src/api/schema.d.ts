@@ -608,6 +608,11 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ConversationUpload */
+        ConversationUpload: {
+            file: components["schemas"]["FileOut"];
+            message: components["schemas"]["Message"];
+        };
         /**
          * DeliveryOut
          * @description One WhatsApp message actually sent for an answer (long answers are split in parts).
@@ -728,6 +733,48 @@ export interface components {
             preferred_language?: components["schemas"]["Language"] | null;
             project?: components["schemas"]["ProjectUpdate"] | null;
         };
+        /** Message */
+        Message: {
+            /** Agent */
+            agent: string | null;
+            /** Answer */
+            answer: {
+                [key: string]: unknown;
+            } | null;
+            /** Attachments */
+            attachments: components["schemas"]["Attachment"][];
+            channel: components["schemas"]["Channel"];
+            /** Content */
+            content: string;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error Code */
+            error_code: string | null;
+            /** Feedback */
+            feedback: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Fallback */
+            is_fallback: boolean;
+            message_type: components["schemas"]["MessageType"];
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            status: components["schemas"]["DeliveryStatus"];
+        };
         /** MessageCreate */
         MessageCreate: {
             /**
@@ -737,6 +784,13 @@ export interface components {
             content: string;
             /** File Ids */
             file_ids?: string[];
+        };
+        /** MessagePage */
+        MessagePage: {
+            /** Items */
+            items: components["schemas"]["Message"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /**
          * MessageType
@@ -885,14 +939,8 @@ export interface components {
         };
         /** TurnOut */
         TurnOut: {
-            /** Message */
-            message: {
-                [key: string]: unknown;
-            };
-            /** User Message */
-            user_message: {
-                [key: string]: unknown;
-            };
+            message: components["schemas"]["Message"];
+            user_message: components["schemas"]["Message"];
         };
         /** User */
         User: {
@@ -1425,9 +1473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ConversationUpload"];
                 };
             };
             /** @description Larger than the limit */
@@ -1475,9 +1521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["MessagePage"];
                 };
             };
             /** @description Validation Error */
@@ -1773,9 +1817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description Validation Error */
