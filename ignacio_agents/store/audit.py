@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from ignacio_agents.db import Database
-from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
 class AuditEntry(BaseModel):
@@ -24,6 +24,12 @@ class AuditEntry(BaseModel):
     client_ip: str | None
     details: dict[str, Any]
     created_at: datetime
+
+
+_SELECT = (
+    "select a.id, a.actor_id, u.name as actor_name, a.action, a.target_type, a.target_id,"
+    " a.client_ip, a.details, a.created_at from audit_log a left join users u on u.id = a.actor_id"
+)
 
 
 class AuditStore:
@@ -47,7 +53,6 @@ class AuditStore:
         self, *, actor_id: UUID | None = None, action: str | None = None,
         target_id: str | None = None, limit: int | None = None, cursor: str | None = None,
     ) -> Page[AuditEntry]:
-        limit = clamp_limit(limit)
         where: list[str] = ["true"]
         params: list[Any] = []
         if actor_id:
@@ -59,19 +64,8 @@ class AuditStore:
         if target_id:
             where.append("a.target_id = %s")
             params.append(target_id)
-        if cursor:
-            at, id_ = decode_cursor(cursor)
-            where.append("(a.created_at, a.id) < (%s, %s::bigint)")
-            params += [at, id_]
         async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select a.id, a.actor_id, u.name as actor_name, a.action, a.target_type,"
-                " a.target_id, a.client_ip, a.details, a.created_at"
-                " from audit_log a left join users u on u.id = a.actor_id"
-                f" where {' and '.join(where)} order by a.created_at desc, a.id desc limit %s",
-                (*params, limit + 1),
+            return await fetch_page(
+                conn, _SELECT, where, params, Keyset("a.created_at", "a.id", "bigint"),
+                limit=limit, cursor=cursor, build=AuditEntry.model_validate,
             )
-            rows = await cur.fetchall()
-        items = [AuditEntry.model_validate(r) for r in rows[:limit]]
-        nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
-        return Page[AuditEntry](items=items, next_cursor=nxt)

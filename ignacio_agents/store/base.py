@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -43,3 +45,43 @@ def clamp_limit(limit: int | None, default: int = 50) -> int:
     if limit is None:
         return default
     return max(1, min(int(limit), MAX_PAGE))
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The (time, id) columns a listing is ordered by, newest first."""
+
+    time_col: str  # SQL expression, e.g. "c.updated_at"
+    id_col: str  # e.g. "c.id"
+    id_type: str = "uuid"
+
+    @property
+    def time_attr(self) -> str:
+        return self.time_col.rsplit(".", 1)[-1]
+
+
+async def fetch_page(
+    conn: Any, select: str, where: list[str], params: list[Any], keyset: Keyset, *,
+    limit: int | None, cursor: str | None, build: Callable[[dict[str, Any]], T],
+) -> Page[T]:
+    """Run ``select`` (no WHERE/ORDER) as one keyset page: newest first, one extra row fetched
+    to know whether another page exists, the cursor made from the last item."""
+    limit = clamp_limit(limit)
+    where = list(where) or ["true"]
+    params = list(params)
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        where.append(f"({keyset.time_col}, {keyset.id_col}) < (%s, %s::{keyset.id_type})")
+        params += [at, id_]
+    cur = await conn.execute(
+        f"{select} where {' and '.join(where)}"
+        f" order by {keyset.time_col} desc, {keyset.id_col} desc limit %s",
+        (*params, limit + 1),
+    )
+    rows = await cur.fetchall()
+    items = [build(r) for r in rows[:limit]]
+    nxt = None
+    if len(rows) > limit:
+        last = items[-1]
+        nxt = encode_cursor(getattr(last, keyset.time_attr), last.id)  # type: ignore[attr-defined]
+    return Page[T](items=items, next_cursor=nxt)

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.db import Database
 from ignacio_agents.domain import Channel
-from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
 class Conversation(BaseModel):
@@ -30,6 +30,12 @@ class ConversationSummary(Conversation):
 
 
 _COLUMNS = "c.id, c.user_id, c.title, c.channel, c.created_at, c.updated_at"
+_SUMMARY_SELECT = (
+    f"select {_COLUMNS}, u.name as user_name,"
+    " (select count(*) from messages m where m.conversation_id = c.id) as message_count"
+    " from conversations c join users u on u.id = c.user_id"
+)
+_RECENT = Keyset("c.updated_at", "c.id")
 
 
 class ConversationStore:
@@ -147,22 +153,12 @@ class ConversationStore:
     async def list_for_user(
         self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None
     ) -> Page[Conversation]:
-        limit = clamp_limit(limit)
         where, params = ["c.user_id = %s"], [user_id]
-        if cursor:
-            at, id_ = decode_cursor(cursor)
-            where.append("(c.updated_at, c.id) < (%s, %s::uuid)")
-            params += [at, id_]
         async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from conversations c where {' and '.join(where)}"
-                " order by c.updated_at desc, c.id desc limit %s",
-                (*params, limit + 1),
+            return await fetch_page(
+                conn, f"select {_COLUMNS} from conversations c", where, params, _RECENT,
+                limit=limit, cursor=cursor, build=Conversation.model_validate,
             )
-            rows = await cur.fetchall()
-        items = [Conversation.model_validate(r) for r in rows[:limit]]
-        nxt = encode_cursor(items[-1].updated_at, items[-1].id) if len(rows) > limit else None
-        return Page[Conversation](items=items, next_cursor=nxt)
 
     async def search(
         self, *, user_id: UUID | None = None, channel: Channel | None = None,
@@ -171,7 +167,6 @@ class ConversationStore:
         limit: int | None = None, cursor: str | None = None,
     ) -> Page[ConversationSummary]:
         """All users' conversations for transcript review, filtered; newest activity first."""
-        limit = clamp_limit(limit)
         where: list[str] = ["true"]
         params: list[Any] = []
         if user_id:
@@ -197,20 +192,8 @@ class ConversationStore:
                 " and m.content_tsv @@ ignacio_fts_query(%s))"
             )
             params.append(q.strip())
-        if cursor:
-            at, id_ = decode_cursor(cursor)
-            where.append("(c.updated_at, c.id) < (%s, %s::uuid)")
-            params += [at, id_]
         async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS}, u.name as user_name,"
-                " (select count(*) from messages m where m.conversation_id = c.id) as message_count"
-                " from conversations c join users u on u.id = c.user_id"
-                f" where {' and '.join(where)}"
-                " order by c.updated_at desc, c.id desc limit %s",
-                (*params, limit + 1),
+            return await fetch_page(
+                conn, _SUMMARY_SELECT, where, params, _RECENT,
+                limit=limit, cursor=cursor, build=ConversationSummary.model_validate,
             )
-            rows = await cur.fetchall()
-        items = [ConversationSummary.model_validate(r) for r in rows[:limit]]
-        nxt = encode_cursor(items[-1].updated_at, items[-1].id) if len(rows) > limit else None
-        return Page[ConversationSummary](items=items, next_cursor=nxt)

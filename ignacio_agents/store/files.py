@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.db import Database
 from ignacio_agents.domain import MessageType
-from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
 class UserFile(BaseModel):
@@ -97,22 +97,12 @@ class FileStore:
     async def list_for_user(
         self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None
     ) -> Page[UserFile]:
-        limit = clamp_limit(limit)
         where, params = ["user_id = %s"], [user_id]
-        if cursor:
-            at, id_ = decode_cursor(cursor)
-            where.append("(created_at, id) < (%s, %s::uuid)")
-            params += [at, id_]
         async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from user_files where {' and '.join(where)}"
-                " order by created_at desc, id desc limit %s",
-                (*params, limit + 1),
+            return await fetch_page(
+                conn, f"select {_COLUMNS} from user_files", where, params, Keyset("created_at", "id"),
+                limit=limit, cursor=cursor, build=UserFile.model_validate,
             )
-            rows = await cur.fetchall()
-        items = [UserFile.model_validate(r) for r in rows[:limit]]
-        nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
-        return Page[UserFile](items=items, next_cursor=nxt)
 
     async def keys_for_user(self, user_id: UUID) -> list[str]:
         async with self.db.connection() as conn:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.db import Database
 from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
-from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
 class Message(BaseModel):
@@ -137,22 +137,12 @@ class MessageStore:
         self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None
     ) -> Page[Message]:
         """Newest page first; the cursor walks back in time."""
-        limit = clamp_limit(limit)
         where, params = ["m.conversation_id = %s"], [conversation_id]
-        if cursor:
-            at, id_ = decode_cursor(cursor)
-            where.append("(m.created_at, m.id) < (%s, %s::uuid)")
-            params += [at, id_]
         async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"{_SELECT} where {' and '.join(where)} order by m.created_at desc, m.id desc"
-                " limit %s",
-                (*params, limit + 1),
+            return await fetch_page(
+                conn, _SELECT, where, params, Keyset("m.created_at", "m.id"),
+                limit=limit, cursor=cursor, build=Message.model_validate,
             )
-            rows = await cur.fetchall()
-        items = [Message.model_validate(r) for r in rows[:limit]]
-        nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
-        return Page[Message](items=items, next_cursor=nxt)
 
     async def transcript(self, conversation_id: UUID, limit: int = 2000) -> list[Message]:
         async with self.db.connection() as conn:

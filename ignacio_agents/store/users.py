@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
-from ignacio_agents.store.base import Page, clamp_limit, decode_cursor, encode_cursor
+from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
 class User(BaseModel):
@@ -125,7 +125,6 @@ class UserStore:
         phone_region: str | None = None,
     ) -> Page[User]:
         """Newest first. ``search`` matches the name, or the exact number through the blind index."""
-        limit = clamp_limit(limit)
         where, params = ["true"], []
         if search and search.strip():
             from ignacio_agents.crypto import InvalidPhoneNumber, normalize_phone
@@ -138,17 +137,8 @@ class UserStore:
             like = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append("(lower(coalesce(name, '')) like %s or phone_hmac = %s)")
             params += [like, phone_hmac]
-        if cursor:
-            at, id_ = decode_cursor(cursor)
-            where.append("(created_at, id) < (%s, %s::uuid)")
-            params += [at, id_]
         async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from users where {' and '.join(where)}"
-                " order by created_at desc, id desc limit %s",
-                (*params, limit + 1),
+            return await fetch_page(
+                conn, f"select {_COLUMNS} from users", where, params, Keyset("created_at", "id"),
+                limit=limit, cursor=cursor, build=self._user,
             )
-            rows = await cur.fetchall()
-        items = [self._user(r) for r in rows[:limit]]
-        nxt = encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
-        return Page[User](items=items, next_cursor=nxt)
