@@ -89,6 +89,22 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
 
 
+@pytest.fixture(scope="module")
+def graph_server() -> Iterator[Any]:
+    """A fake WhatsApp Graph API on loopback, shared by a test module."""
+    from tests.fakes.graph import FakeGraphServer
+
+    with FakeGraphServer() as server:
+        yield server
+
+
+@pytest.fixture
+def graph(graph_server: Any) -> Any:
+    """The module's fake Graph API, with requests, failures and media forgotten."""
+    graph_server.reset()
+    return graph_server
+
+
 class AppClient(httpx.AsyncClient):
     """An HTTP client bound to a running app, with its runtime at hand for assertions."""
 

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import itertools
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -49,18 +48,6 @@ from tests.whatsapp_harness import (
     wait_for_idle_queue,
     whatsapp_settings,
 )
-
-
-@pytest.fixture(scope="module")
-def graph_server() -> Iterator[FakeGraphServer]:
-    with FakeGraphServer() as server:
-        yield server
-
-
-@pytest.fixture
-def graph(graph_server: FakeGraphServer) -> FakeGraphServer:
-    graph_server.reset()
-    return graph_server
 
 
 @pytest.fixture

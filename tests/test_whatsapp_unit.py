@@ -7,7 +7,7 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -57,18 +57,6 @@ from tests.fakes.graph import (
 
 APP_SECRET = "a3f1c0ffee"
 USER = "5215512345678"
-
-
-@pytest.fixture(scope="module")
-def graph_server() -> Iterator[FakeGraphServer]:
-    with FakeGraphServer() as server:
-        yield server
-
-
-@pytest.fixture
-def graph(graph_server: FakeGraphServer) -> FakeGraphServer:
-    graph_server.reset()
-    return graph_server
 
 
 @pytest.fixture
