@@ -23,18 +23,6 @@ OTP_SENT = b'{"status":"sent","message":"If this number is enrolled, a code was 
 # --- shared helpers (imported by the other auth/admin test modules) ------------------------------
 
 
-@pytest.fixture(scope="module")
-def graph_server():
-    with FakeGraphServer() as server:
-        yield server
-
-
-@pytest.fixture
-def graph(graph_server: FakeGraphServer) -> FakeGraphServer:
-    graph_server.reset()
-    return graph_server
-
-
 @pytest.fixture
 async def wa_client(make_client: Callable[..., Any], make_settings: Callable[..., Any],
                     graph: FakeGraphServer) -> Any:

@@ -17,7 +17,7 @@ from tests import test_auth as auth
 from tests.test_auth import add_user, bearer, request_code, verify, wrong
 
 # The WhatsApp-configured app and the fake Graph server, shared with the sign-in tests.
-graph_server, graph, wa_client = auth.graph_server, auth.graph, auth.wa_client
+wa_client = auth.wa_client
 
 ADMIN_PHONE = "+34612345670"
 USER_PHONE = "+34612345671"
