@@ -562,3 +562,15 @@ def test_split_property_random_inputs_keep_every_word_in_order() -> None:
         assert all(0 < message_length(p) <= limit for p in parts)
         assert all(p == p.strip() for p in parts)
         assert _squash("".join(parts)) == _squash(text)
+
+
+def test_a_code_block_cut_across_parts_stays_code_in_every_part() -> None:
+    code = "\n".join(f"step_{i} = run({i})  # keep going" for i in range(400))
+    text = "Here is the script:\n\n```\n" + code + "\n```\n\nThat's all."
+    parts = split_message(text, limit=4096)
+    assert len(parts) > 2 and all(len(p) <= 4096 for p in parts)
+    for part in parts:
+        fences = sum(1 for line in part.splitlines() if line.lstrip().startswith("```"))
+        assert fences % 2 == 0, part[:80]
+    joined = "\n".join(parts)
+    assert all(f"step_{i} = run({i})" in joined for i in range(400))

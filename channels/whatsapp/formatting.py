@@ -41,7 +41,26 @@ def split_message(text: str, limit: int = WHATSAPP_TEXT_LIMIT) -> list[str]:
     text = text.strip()
     if not text:
         return []
-    return [part for part in (p.strip() for p in _split(text, limit, 0)) if part]
+    fenced = "```" in text and limit > 4 * len(_FENCE_MARK)
+    budget = limit - 2 * len(_FENCE_MARK) if fenced else limit
+    parts = [part for part in (p.strip() for p in _split(text, budget, 0)) if part]
+    return _balance_fences(parts) if fenced else parts
+
+
+_FENCE_MARK = "\n```"
+
+
+def _balance_fences(parts: list[str]) -> list[str]:
+    """A part cut inside a code block closes it, and the next part reopens it, so WhatsApp
+    shows code as code in every message (room for the marks was kept when splitting)."""
+    out: list[str] = []
+    inside = False
+    for part in parts:
+        if inside:
+            part = "```\n" + part
+        inside = sum(1 for line in part.splitlines() if line.lstrip().startswith("```")) % 2 == 1
+        out.append(part + "\n```" if inside else part)
+    return out
 
 
 def render_whatsapp(markdown: str, limit: int = WHATSAPP_TEXT_LIMIT) -> list[str]:
