@@ -17,7 +17,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from ignacio_agents.domain import Channel, DeliveryStatus, MessageType, ProjectKind
+from ignacio_agents.domain import Channel, DeliveryStatus, MessageType, ProjectKind, Specialist
+from ignacio_agents.responses import Answer, AnswerAdapter
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.messages import Delivery as StoredDelivery
 from ignacio_agents.store.messages import Message as StoredMessage
@@ -159,8 +160,8 @@ class Message(BaseModel):
     content: str
     message_type: MessageType
     channel: Channel
-    agent: str | None
-    answer: dict[str, Any] | None
+    agent: Specialist | None
+    answer: Answer | None  # the typed answer; its ``kind`` names the card to draw
     status: DeliveryStatus
     error_code: str | None
     is_fallback: bool
@@ -180,12 +181,23 @@ def _attachments(message: StoredMessage) -> list[Attachment]:
     )]
 
 
+def _answer(stored: dict[str, Any] | None) -> Any:
+    """The stored typed answer, or None if it no longer matches the answer models (a message
+    stays readable as its Markdown ``content`` either way)."""
+    if stored is None:
+        return None
+    try:
+        return AnswerAdapter.validate_python(stored)
+    except ValueError:
+        return None
+
+
 def message_model(message: StoredMessage) -> Message:
     return Message(
         id=message.id, conversation_id=message.conversation_id,
         role="user" if message.is_from_user else "assistant",
         content=message.content or "", message_type=message.message_type,
-        channel=message.channel, agent=message.agent, answer=message.answer,
+        channel=message.channel, agent=message.agent, answer=_answer(message.answer),
         status=message.status, error_code=message.error_code, is_fallback=message.is_fallback,
         feedback=message.feedback, created_at=message.created_at,
         attachments=_attachments(message),

@@ -716,6 +716,66 @@ export interface components {
             /** Mime */
             mime: string;
         };
+        /** FinancialResponse */
+        FinancialResponse: {
+            /**
+             * Analysis
+             * @description The financial analysis, in a few short paragraphs.
+             */
+            analysis: string;
+            /**
+             * Key Figures
+             * @description Key figures and assumptions, each with its value or formula.
+             */
+            key_figures: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "financial";
+            /** Language */
+            language: string | null;
+            /**
+             * Offline
+             * @default false
+             */
+            offline: boolean;
+            /**
+             * Recommendations
+             * @description Concrete recommendations.
+             */
+            recommendations: string[];
+            /**
+             * Risks
+             * @description Financial risks and what would change the picture.
+             */
+            risks: string[];
+        };
+        /** GeneralResponse */
+        GeneralResponse: {
+            /**
+             * Follow Up Questions
+             * @description Questions that would help you advise better (optional).
+             */
+            follow_up_questions: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "general";
+            /** Language */
+            language: string | null;
+            /**
+             * Message
+             * @description The reply.
+             */
+            message: string;
+            /**
+             * Offline
+             * @default false
+             */
+            offline: boolean;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -726,6 +786,36 @@ export interface components {
          * @enum {string}
          */
         Language: "es" | "en";
+        /** MarketingResponse */
+        MarketingResponse: {
+            /**
+             * Action Items
+             * @description Concrete next steps the user can take.
+             */
+            action_items: string[];
+            /**
+             * Advice
+             * @description The advice, in a few short paragraphs.
+             */
+            advice: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "marketing";
+            /** Language */
+            language: string | null;
+            /**
+             * Offline
+             * @default false
+             */
+            offline: boolean;
+            /**
+             * Resources
+             * @description Useful resources: tools, methods, readings.
+             */
+            resources: string[];
+        };
         /** MeUpdate */
         MeUpdate: {
             /** Name */
@@ -735,12 +825,9 @@ export interface components {
         };
         /** Message */
         Message: {
-            /** Agent */
-            agent: string | null;
+            agent: components["schemas"]["Specialist"] | null;
             /** Answer */
-            answer: {
-                [key: string]: unknown;
-            } | null;
+            answer: (components["schemas"]["MarketingResponse"] | components["schemas"]["TechnicalResponse"] | components["schemas"]["ProjectManagementResponse"] | components["schemas"]["FinancialResponse"] | components["schemas"]["GeneralResponse"]) | null;
             /** Attachments */
             attachments: components["schemas"]["Attachment"][];
             channel: components["schemas"]["Channel"];
@@ -844,6 +931,36 @@ export interface components {
          * @enum {string}
          */
         ProjectKind: "startup" | "ngo" | "spin_off" | "intrapreneurship";
+        /** ProjectManagementResponse */
+        ProjectManagementResponse: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "project_management";
+            /** Language */
+            language: string | null;
+            /**
+             * Offline
+             * @default false
+             */
+            offline: boolean;
+            /**
+             * Recommendations
+             * @description The recommendations, in a few short paragraphs.
+             */
+            recommendations: string;
+            /**
+             * Risk Factors
+             * @description Risks to watch and how to mitigate them.
+             */
+            risk_factors: string[];
+            /**
+             * Timeline Suggestions
+             * @description Milestones or phases with rough timing.
+             */
+            timeline_suggestions: string[];
+        };
         /**
          * ProjectUpdate
          * @description Only the fields sent change; ``null`` clears one.
@@ -870,6 +987,36 @@ export interface components {
          * @enum {string}
          */
         Specialist: "marketing" | "technical" | "project_management" | "financial" | "general";
+        /** TechnicalResponse */
+        TechnicalResponse: {
+            /**
+             * Considerations
+             * @description Trade-offs, costs, security, scaling.
+             */
+            considerations: string[];
+            /**
+             * Implementation Steps
+             * @description Ordered steps to implement it.
+             */
+            implementation_steps: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "technical";
+            /** Language */
+            language: string | null;
+            /**
+             * Offline
+             * @default false
+             */
+            offline: boolean;
+            /**
+             * Solution
+             * @description The recommended solution and why.
+             */
+            solution: string;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -895,12 +1042,9 @@ export interface components {
         };
         /** TranscriptMessage */
         TranscriptMessage: {
-            /** Agent */
-            agent: string | null;
+            agent: components["schemas"]["Specialist"] | null;
             /** Answer */
-            answer: {
-                [key: string]: unknown;
-            } | null;
+            answer: (components["schemas"]["MarketingResponse"] | components["schemas"]["TechnicalResponse"] | components["schemas"]["ProjectManagementResponse"] | components["schemas"]["FinancialResponse"] | components["schemas"]["GeneralResponse"]) | null;
             /** Attachments */
             attachments: components["schemas"]["Attachment"][];
             channel: components["schemas"]["Channel"];

@@ -2,9 +2,8 @@
  * The API's data shapes, named for the app. They come from the generated
  * `schema.d.ts`; when the backend renames a schema, only this file changes.
  *
- * Typed answers are written out here: the engine's answer models are the
- * source of truth, and the API may describe `answer` as a plain JSON object.
- * Loose string fields (agent, feedback, status) are narrowed the same way.
+ * Typed answers come from the backend's answer models (the schema publishes
+ * them as a union discriminated by `kind`); loose fields are narrowed here.
  */
 import type { components } from './schema';
 
@@ -26,40 +25,12 @@ export type Attachment = Schemas['Attachment'];
 export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type FeedbackValue = 1 | -1 | 0;
 
-interface AnswerBase {
-  /** The deterministic offline model answered (no AI provider configured or reachable). */
-  offline?: boolean;
-}
-export interface MarketingAnswer extends AnswerBase {
-  kind: 'marketing';
-  advice: string;
-  action_items: string[];
-  resources: string[];
-}
-export interface TechnicalAnswer extends AnswerBase {
-  kind: 'technical';
-  solution: string;
-  implementation_steps: string[];
-  considerations: string[];
-}
-export interface ProjectManagementAnswer extends AnswerBase {
-  kind: 'project_management';
-  recommendations: string;
-  timeline_suggestions: string[];
-  risk_factors: string[];
-}
-export interface FinancialAnswer extends AnswerBase {
-  kind: 'financial';
-  analysis: string;
-  recommendations: string[];
-  key_figures: string[];
-  risks: string[];
-}
-export interface GeneralAnswer extends AnswerBase {
-  kind: 'general';
-  message: string;
-  follow_up_questions: string[];
-}
+/** Typed answers, one per specialist, exactly as the backend publishes them. */
+export type MarketingAnswer = Schemas['MarketingResponse'];
+export type TechnicalAnswer = Schemas['TechnicalResponse'];
+export type ProjectManagementAnswer = Schemas['ProjectManagementResponse'];
+export type FinancialAnswer = Schemas['FinancialResponse'];
+export type GeneralAnswer = Schemas['GeneralResponse'];
 export type Answer = MarketingAnswer | TechnicalAnswer | ProjectManagementAnswer | FinancialAnswer | GeneralAnswer;
 export type AnswerKind = Answer['kind'];
 
@@ -71,9 +42,7 @@ export type PartialAnswer = { kind: AnswerKind; offline?: boolean } & Record<str
  * `deliveries`); chat routes answer it as a plain JSON object of the same shape.
  */
 type ApiMessage = Omit<Schemas['TranscriptMessage'], 'deliveries'>;
-export type Message = Omit<ApiMessage, 'agent' | 'answer' | 'feedback'> & {
-  agent: Agent | null;
-  answer: Answer | null;
+export type Message = Omit<ApiMessage, 'feedback'> & {
   feedback: 1 | -1 | null;
 };
 export interface TurnResult { user_message: Message; message: Message }

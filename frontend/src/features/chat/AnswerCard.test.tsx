@@ -6,6 +6,8 @@ import { AnswerCard } from './AnswerCard';
 
 const marketing: Answer = {
   kind: 'marketing',
+  offline: false,
+  language: 'en',
   advice: 'Start with **ten** customer interviews.',
   action_items: ['List 20 potential customers', 'Write an interview script'],
   resources: [
