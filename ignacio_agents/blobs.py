@@ -159,8 +159,10 @@ class SupabaseBlobStore:
         self._headers = {"apikey": service_key, "Authorization": f"Bearer {service_key}"}
         self._client = http_client or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
         self._storage = AsyncStorageClient(self.base + "/", self._headers, http_client=self._client)
+        self._bucket_ready = False
 
     async def ensure_bucket(self) -> None:
+        """Create the private bucket if it does not exist (once per process, on first write)."""
         from storage3.exceptions import StorageApiError
 
         try:
@@ -168,12 +170,15 @@ class SupabaseBlobStore:
         except StorageApiError as exc:  # already exists
             if "exist" not in str(exc).lower() and "duplicate" not in str(exc).lower():
                 raise
+        self._bucket_ready = True
 
     def _object_url(self, key: str) -> str:
         _check_key(key)
         return f"{self.base}/object/{self.bucket}/{key}"
 
     async def put(self, key: str, data: AsyncIterator[bytes], content_type: str) -> int:
+        if not self._bucket_ready:
+            await self.ensure_bucket()
         size = 0
 
         async def counting() -> AsyncIterator[bytes]:

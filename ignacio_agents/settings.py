@@ -51,7 +51,6 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./.ignacio"), alias="IGNACIO_DATA_DIR")
     host: str = Field(default="127.0.0.1", alias="IGNACIO_HOST")
     port: int = Field(default=8000, alias="IGNACIO_PORT")
-    public_base_url: str = Field(default="", alias="IGNACIO_PUBLIC_URL")
     log_level: str = Field(default="INFO", alias="IGNACIO_LOG_LEVEL")
     run_worker_in_process: bool = Field(default=True, alias="IGNACIO_IN_PROCESS_WORKER")
     web_dist_dir: Path | None = Field(default=None, alias="IGNACIO_WEB_DIST")

@@ -391,6 +391,7 @@ async def test_supabase_storage_download_is_a_signed_url_redirect(
     file_id = resp.json()["id"]
     key = f"users/{user.id}/files/{file_id}/deck.pptx"
     assert recorded.objects[key][1] == FAMILIES[3][2]  # stored with the sniffed content type
+    assert recorded.bucket_created  # the private bucket is made on the first write
 
     down = await client.get(f"/files/{file_id}/download", headers=headers)
     assert down.status_code == 307
