@@ -339,7 +339,7 @@ def resolve_harness(args: argparse.Namespace, settings: Any) -> Harness:
     ValueError for a ``--model`` that cannot run."""
     import logging
 
-    from ignacio_agents.models import is_offline, resolve_model, resolve_triage_model
+    from ignacio_agents.llm import is_offline, resolve_model, resolve_triage_model
 
     harness = Harness(mode="offline", settings=settings)
     if args.offline:
@@ -387,7 +387,7 @@ async def run_session(suites: Sequence[str], pgdata: Path, *, settings: Any = No
 
 
 async def run(args: argparse.Namespace) -> int:
-    from ignacio_agents.models import model_label
+    from ignacio_agents.llm import model_label
     from ignacio_agents.settings import ConfigError, load_settings
 
     console = make_console()

@@ -32,7 +32,8 @@ from pydantic_core import to_jsonable_python
 
 from ignacio_agents.agents.routing import ANSWER_TOOLS, language_from_hint
 from ignacio_agents.domain import Specialist
-from ignacio_agents.offline import detect_language, latest_user_text
+from ignacio_agents.language import detect_language
+from ignacio_agents.offline import latest_user_text
 
 
 def _fold(text: str) -> str:

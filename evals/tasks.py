@@ -28,8 +28,9 @@ from ignacio_agents.agents.routing import language_from_hint
 from ignacio_agents.blobs import BlobStore
 from ignacio_agents.domain import Channel, InboundMessage, Specialist
 from ignacio_agents.engine import RECENT_MESSAGES, ConversationEngine
-from ignacio_agents.models import model_settings
-from ignacio_agents.offline import OfflineModel, detect_language, latest_user_text
+from ignacio_agents.language import detect_language
+from ignacio_agents.llm import model_settings
+from ignacio_agents.offline import OfflineModel, latest_user_text
 from ignacio_agents.responses import parse_answer
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store

@@ -7,6 +7,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+# How the engine marks its note to the model about an attached file (a prompt line starting
+# with this); the offline model skips such lines when it quotes the participant's words.
+ATTACHMENT_NOTE_PREFIX = "[Attached "
+
 
 class Channel(StrEnum):
     web = "web"

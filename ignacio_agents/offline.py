@@ -1,6 +1,6 @@
 """The offline model: Ignacio without any AI account.
 
-A PydanticAI ``FunctionModel`` that routes by keywords (Spanish and English) and answers with
+A PydanticAI ``FunctionModel`` that routes by keywords (``agents.keywords``) and answers with
 templated typed answers in the user's language, every one marked ``offline=True`` so the web
 and WhatsApp renderings show a visible notice. It keeps the whole app usable on a laptop, lets
 browser tests run end to end, and is the honest floor of the routing eval (not model quality).
@@ -9,8 +9,6 @@ browser tests run end to end, and is the honest floor of the routing eval (not m
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,106 +23,10 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 from pydantic_ai.profiles import ModelProfile
 
-from ignacio_agents.agents.routing import ANSWER_TOOLS, ROUTE_TOOL, Route, language_from_hint
-from ignacio_agents.domain import Specialist
-
-DEFAULT_LANGUAGE = "es"
-
-# Word stems (accents removed, lower case) that point at a specialist. A message matching none
-# is for the general advisor (greetings, thanks, small talk, unclear requests).
-KEYWORDS: dict[Specialist, tuple[str, ...]] = {
-    Specialist.financial: (
-        "financ", "finanz", "dinero", "money", "presupuest", "budget", "coste", "costo", "cost",
-        "gasto", "expens", "ingreso", "revenue", "income", "benefici", "profit", "margen", "margin",
-        "invers", "invest", "subvencion", "grant", "caja", "cash", "flujo", "rentab", "break-even",
-        "equilibrio", "valoracion", "valuation", "impuesto", "tax", "iva", "euro", "dolar", "dollar",
-        "prestamo", "loan", "capital", "ronda", "contab", "account", "factur", "invoice", "salario",
-        "salary", "sueldo", "nomina", "payroll", "burn", "runway", "fundrais",
-    ),
-    Specialist.marketing: (
-        "marketing", "mercado", "market", "client", "customer", "marca", "brand", "precio", "price",
-        "pricing", "publicidad", "advertis", "anunci", "ads", "campan", "campaign", "redes",
-        "social", "instagram", "linkedin", "tiktok", "seo", "venta", "vend", "sales", "sell",
-        "audiencia", "audience", "posicion", "position", "comunicacion", "newsletter", "promo",
-        "competenc", "competit", "usuario", "segment", "embudo", "funnel", "captar", "acquisition",
-        "propuesta de valor", "value proposition",
-    ),
-    Specialist.technical: (
-        "tecnic", "technic", "tecnolog", "technolog", "tech", "app", "aplicacion", "software",
-        "codigo", "code", "coding", "base de datos", "database", "servidor", "server", "api",
-        "cloud", "nube", "hosting", "desarroll", "develop", "stack", "python", "javascript",
-        "react", "bug", "seguridad", "security", "plataforma", "platform", "website", "pagina web",
-        "integra", "backend", "frontend", "deploy", "despleg", "arquitectura", "architecture",
-        "no-code", "nocode", "automatiz", "automat", "datos", "data",
-    ),
-    Specialist.project_management: (
-        "planific", "planning", "plan de trabajo", "cronograma", "timeline", "calendario",
-        "schedule", "deadline", "plazo", "hito", "milestone", "tarea", "task", "equipo", "team",
-        "priori", "roadmap", "hoja de ruta", "sprint", "scrum", "agile", "agil", "riesgo", "risk",
-        "organiz", "gestion", "manag", "reunion", "meeting", "entrega", "deliverable", "kanban",
-        "fase", "phase", "retras", "delay", "recurso", "delegar", "delegat",
-    ),
-}
-# Stems of three letters or fewer ("app", "ads", "api") must be whole words (plural allowed),
-# so "approach" is not technical; longer stems match word beginnings ("presupuest" -> "presupuesto").
-_KEYWORD_RE = {
-    k: re.compile(rf"(?<![a-z0-9]){re.escape(k)}" + (r"s?(?![a-z])" if len(k) <= 3 else ""))
-    for stems in KEYWORDS.values() for k in stems
-}
-# On a tie, the earlier specialist wins (money questions are the most specific).
-_ORDER = (Specialist.financial, Specialist.marketing, Specialist.technical,
-          Specialist.project_management)
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_ES_WORDS = _words(
-    "de la el que y en los las un una mi mis es por para con como hola gracias se lo del al "
-    "tengo quiero puedo nuestro nuestra muy pero mas buenas buenos dias tardes cual cuanto donde "
-    "esto este esta estoy hacer necesito ayuda proyecto le pongo"
-)
-_EN_WORDS = _words(
-    "the and to of is my i how what do you can for with hello hi thanks thank we our it this that "
-    "should does are want need help project me your would could which much where"
-)
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def detect_language(text: str, default: str = DEFAULT_LANGUAGE) -> str:
-    """'es' or 'en' from a few cues; ``default`` when the text says nothing either way."""
-    es = 2 * sum(text.count(c) for c in "¿¡ñÑáéíóú")
-    words = re.findall(r"[a-z]+", _fold(text))
-    es += sum(w in _ES_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    if es == en:
-        return default
-    return "es" if es > en else "en"
-
-
-def route_by_keywords(text: str, default_language: str = DEFAULT_LANGUAGE) -> Route:
-    """The deterministic router: keyword stems per specialist, general when none match."""
-    folded = " " + re.sub(r"[^a-z0-9€$ -]+", " ", _fold(text)) + " "
-    scores: dict[Specialist, list[str]] = {}
-    for specialist in _ORDER:
-        hits = [k for k in KEYWORDS[specialist] if _KEYWORD_RE[k].search(folded)]
-        if hits:
-            scores[specialist] = hits
-    language = detect_language(text, default_language)
-    if not scores:
-        reason = ("Sin palabras clave de un área: respuesta general (enrutado sin conexión)."
-                  if language == "es" else
-                  "No topic keywords: general reply (offline routing).")
-        return Route(specialist=Specialist.general, reason=reason, language=language)
-    best = max(_ORDER, key=lambda s: (len(scores.get(s, [])), -_ORDER.index(s)))
-    words = ", ".join(scores[best][:3])
-    reason = (f"Palabras clave: {words} (enrutado sin conexión)." if language == "es"
-              else f"Keywords: {words} (offline routing).")
-    return Route(specialist=best, reason=reason, language=language)
+from ignacio_agents.agents.keywords import route_by_keywords
+from ignacio_agents.agents.routing import ANSWER_TOOLS, ROUTE_TOOL, language_from_hint
+from ignacio_agents.domain import ATTACHMENT_NOTE_PREFIX, Specialist
+from ignacio_agents.language import DEFAULT_LANGUAGE, detect_language
 
 
 # --- templated answers --------------------------------------------------------------------
@@ -245,8 +147,6 @@ def template_answer(specialist: Specialist, language: str, question: str) -> dic
 
 
 # --- the model ----------------------------------------------------------------------------
-ATTACHMENT_NOTE_PREFIX = "[Attached "  # the engine's note to the model about an attached file
-
 
 def latest_user_text(messages: list[ModelMessage]) -> str:
     """The participant's own words in the newest request (not the engine's attachment notes,

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from ignacio_agents.agents.keywords import route_by_keywords
 from ignacio_agents.domain import Channel, InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine, DeltaEvent, DoneEvent, PartialEvent, RouteEvent
-from ignacio_agents.models import is_offline
-from ignacio_agents.offline import OfflineModel, detect_language, route_by_keywords
+from ignacio_agents.language import detect_language
+from ignacio_agents.llm import is_offline
+from ignacio_agents.offline import OfflineModel
 from ignacio_agents.responses import OFFLINE_NOTICE, GeneralResponse
 
 

@@ -13,7 +13,7 @@ from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 
 from ignacio_agents.domain import Channel, InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine, DoneEvent, PartialEvent, RouteEvent, ToolEvent
-from ignacio_agents.models import model_string, resolve_model
+from ignacio_agents.llm import model_string, resolve_model
 from ignacio_agents.offline import OfflineModel
 from ignacio_agents.settings import Settings
 from tests.fakes.openai_server import FakeHTTPError, FakeOpenAIServer, tool_call

@@ -15,6 +15,7 @@ from api.routers.files import FileOut, upload_file
 from api.schemas import Message, message_model, message_out
 from channels.web.turns import sse_stream
 from ignacio_agents.domain import Attachment, Channel, InboundMessage
+from ignacio_agents.engine import TurnContext
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import Conversation
 
@@ -128,19 +129,22 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
     """Run one advisor turn. The turn is not tied to this request: if the client goes away,
     the answer is still stored."""
     store = runtime.store
-    await _own_conversation(store, conversation_id, user.id)
-    attachments = []
+    conversation = await _own_conversation(store, conversation_id, user.id)
+    files = []
     for file_id in body.file_ids:
         f = await store.files.get(file_id, user_id=user.id)
         if f is None:
             raise not_found("file")
-        attachments.append(Attachment(file_id=f.id, file_name=f.file_name, content_type=f.file_type,
-                                      kind=f.kind, size=f.file_size))
-    if not body.content.strip() and not attachments:
+        files.append(f)
+    if not body.content.strip() and not files:
         raise ApiError(422, "invalid_request", "a message needs text or a file")
+    attachments = [Attachment(file_id=f.id, file_name=f.file_name, content_type=f.file_type,
+                              kind=f.kind, size=f.file_size) for f in files]
     inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=Channel.web,
                              text=body.content.strip(), attachments=attachments)
-    events = runtime.engine.stream_turn(inbound)  # the turn runs in its own task
+    # Everything the turn refers to is checked here, so the engine fetches none of it again.
+    context = TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files))
+    events = runtime.engine.stream_turn(context)  # the turn runs in its own task
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(
             sse_stream(events, _shape), media_type="text/event-stream",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-from pydantic_ai import ModelSettings
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model, parse_model_id
 
@@ -65,34 +64,6 @@ def resolve_triage_model(settings: Settings, main: Model | None = None) -> Model
     if settings.pydantic_ai_triage_model:
         return resolve_model(settings, settings.pydantic_ai_triage_model)
     return main if main is not None else resolve_model(settings)
-
-
-def model_settings(settings: Settings, *, triage: bool = False) -> ModelSettings:
-    """Per-request settings from configuration (routing runs cold and short)."""
-    if triage:
-        return ModelSettings(max_tokens=min(400, settings.pydantic_ai_max_tokens), temperature=0.0,
-                             timeout=settings.model_timeout_seconds)
-    return ModelSettings(max_tokens=settings.pydantic_ai_max_tokens,
-                         temperature=settings.pydantic_ai_temperature,
-                         timeout=settings.model_timeout_seconds)
-
-
-def is_offline(model: Model) -> bool:
-    return isinstance(model, OfflineModel)
-
-
-def model_label(model: Model) -> str:
-    """A short, stable name for usage records: ``offline`` or ``<system>:<model name>``."""
-    if is_offline(model):
-        return "offline"
-    return f"{model.system}:{model.model_name}"
-
-
-def supports_image_input(model: Model) -> bool:
-    try:
-        return bool(model.profile.get("supports_image_input", False))
-    except Exception:  # an exotic model without a profile: send text references only
-        return False
 
 
 class _Unavailable(Exception):

@@ -1,0 +1,53 @@
+"""Storing the turn's assistant message: a typed answer with its usage and the turn's
+PydanticAI messages, or the fallback apology with the error code.
+
+Either way the stored PydanticAI messages keep the question in the replayable history, so the
+next turn can still refer to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_ai import AgentRunResult
+from pydantic_ai.messages import ModelRequest, UserContent, UserPromptPart
+
+from ignacio_agents.agents import Route
+from ignacio_agents.domain import Channel, DeliveryStatus, InboundMessage
+from ignacio_agents.memory import prepare_for_storage
+from ignacio_agents.responses import AdvisorAnswer
+from ignacio_agents.store import Store
+from ignacio_agents.store.messages import Message
+
+
+async def _add_reply(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
+                     answer: AdvisorAnswer, **fields: Any) -> Message:
+    message = await store.messages.add(
+        inbound.conversation_id, inbound.user_id, is_from_user=False,
+        content=answer.to_markdown(), channel=inbound.channel,
+        agent=route.specialist.value, route_reason=route.reason,
+        answer=answer.model_dump(mode="json"), reply_to_id=user_message.id, **fields,
+    )
+    assert message is not None  # only user messages carry a WhatsApp id that can repeat
+    return message
+
+
+async def store_answer(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
+                       result: AgentRunResult[AdvisorAnswer], answer: AdvisorAnswer,
+                       usage: dict[str, Any]) -> Message:
+    stored_messages, history_tokens = prepare_for_storage(result.new_messages())
+    # WhatsApp answers are sent after the turn; their deliveries move the status on.
+    status = DeliveryStatus.pending if inbound.channel is Channel.whatsapp else DeliveryStatus.sent
+    return await _add_reply(store, inbound, user_message, route, answer,
+                            usage={**usage, "history_tokens": history_tokens},
+                            model_messages=stored_messages, status=status)
+
+
+async def store_fallback(store: Store, inbound: InboundMessage, user_message: Message,
+                         route: Route, prompt: str | list[UserContent], answer: AdvisorAnswer,
+                         usage: dict[str, Any], code: str) -> Message:
+    stored_messages, history_tokens = prepare_for_storage([ModelRequest(parts=[UserPromptPart(prompt)])])
+    return await _add_reply(store, inbound, user_message, route, answer,
+                            usage={**usage, "history_tokens": history_tokens},
+                            model_messages=stored_messages, is_fallback=True,
+                            status=DeliveryStatus.failed, error_code=code)

@@ -1,0 +1,73 @@
+"""A turn's resolved context: the user, their conversation and the attached files, checked once.
+
+A channel that has already checked them (the web API authenticates the user, owns the
+conversation and each file) hands the engine a ``TurnContext`` and nothing is fetched again;
+a channel that only has ids (a WhatsApp job) hands an ``InboundMessage`` and
+``resolve_context`` does the checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ignacio_agents.domain import InboundMessage, MessageType
+from ignacio_agents.store import Store
+from ignacio_agents.store.conversations import Conversation
+from ignacio_agents.store.files import UserFile
+from ignacio_agents.store.messages import Message
+from ignacio_agents.store.users import User
+
+
+class TurnRejected(LookupError):
+    """The turn cannot start: unknown or inactive user, or a conversation that is not theirs."""
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """One turn's inbound message with what it refers to, already checked to belong together."""
+
+    inbound: InboundMessage
+    user: User
+    conversation: Conversation
+    # The attachments' stored files, in order; an attachment whose file is gone is left out.
+    files: tuple[UserFile, ...] = field(default_factory=tuple)
+
+
+async def resolve_context(store: Store, inbound: InboundMessage) -> TurnContext:
+    """Load and check the user, the conversation and the attached files of ``inbound``."""
+    user = await store.users.get(inbound.user_id)
+    if user is None or not user.is_active:
+        raise TurnRejected("unknown or inactive user")
+    conversation = await store.conversations.get(inbound.conversation_id, user_id=user.id)
+    if conversation is None:
+        raise TurnRejected("conversation not found for this user")
+    files = []
+    for attachment in inbound.attachments:
+        meta = await store.files.get(attachment.file_id, user_id=user.id)
+        if meta is not None:
+            files.append(meta)
+    return TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files))
+
+
+async def user_message(store: Store, context: TurnContext) -> Message:
+    """The turn's stored user message: the one the channel stored, or stored now."""
+    inbound = context.inbound
+    if inbound.message_id is not None:
+        stored = await store.messages.get(inbound.message_id, user_id=inbound.user_id)
+        if stored is None:
+            raise TurnRejected("the stored user message does not exist")
+        return stored
+    first = inbound.attachments[0] if inbound.attachments else None
+    meta = next((f for f in context.files if first and f.id == first.file_id), None)
+    message = await store.messages.add(
+        inbound.conversation_id, inbound.user_id, is_from_user=True,
+        content=inbound.text or None, channel=inbound.channel,
+        message_type=first.kind if first else MessageType.text,
+        file_id=meta.id if meta else None, file_path=meta.file_path if meta else None,
+        whatsapp_message_id=inbound.external_id,
+    )
+    if message is None:  # a replayed WhatsApp id: answer against the stored one
+        message = await store.messages.get_by_wamid(inbound.external_id or "")
+        if message is None:
+            raise TurnRejected("duplicate message id")
+    return message

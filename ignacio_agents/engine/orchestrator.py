@@ -1,0 +1,226 @@
+"""The conversation engine: one advisor turn, the same for every channel.
+
+A turn stores the user message (unless the channel already did), titles a new conversation,
+loads the profile and the replayable history, asks the triage agent for a ``Route``, runs that
+specialist with the shared history and tools, and stores the assistant message with its agent,
+typed answer, Markdown rendering, usage and the turn's PydanticAI messages. Each of those jobs
+lives in its own module of this package; this one only puts them in order.
+
+Model failures never escape: a failed attempt (exception, timeout, output that stays invalid
+after the agent's own retries) is retried ``model_attempts`` times, then answered with a polite
+fallback in the user's language, stored with ``is_fallback`` and status ``failed``; the user
+message stays and the next turn works. A broken router falls back to keyword routing. What
+does raise is a turn the channel should not have started (``TurnRejected``: unknown user or
+conversation) or a database failure, which a durable job should retry.
+
+Models come from settings (``llm.resolve_model``) unless handed in: tests pass scripted
+``FunctionModel``s as ``ConversationEngine(store, blobs, settings, model=..., triage_model=...)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+from typing import Any
+from uuid import UUID
+
+from opentelemetry import trace
+from pydantic_ai import AgentRunResult
+from pydantic_ai.messages import UserContent
+from pydantic_ai.models import Model
+
+from ignacio_agents import tokens
+from ignacio_agents.agents import SPECIALISTS, AdvisorDeps, Route
+from ignacio_agents.blobs import BlobStore
+from ignacio_agents.domain import InboundMessage
+from ignacio_agents.engine.answers import store_answer, store_fallback
+from ignacio_agents.engine.context import TurnContext, TurnRejected, resolve_context, user_message
+from ignacio_agents.engine.fallback import (
+    error_code,
+    expected_failure,
+    fallback_answer,
+    worth_retrying,
+)
+from ignacio_agents.engine.prompt import build_prompt
+from ignacio_agents.engine.routing import recent_exchange, route_turn
+from ignacio_agents.engine.streaming import AnswerStream
+from ignacio_agents.engine.titles import title_for
+from ignacio_agents.engine.usage import answer_usage, fallback_usage
+from ignacio_agents.events import DoneEvent, RetryEvent, RouteEvent, TurnEvent, TurnResult
+from ignacio_agents.language import detect_language
+from ignacio_agents.llm import (
+    is_offline,
+    model_label,
+    model_settings,
+    resolve_model,
+    supports_image_input,
+)
+from ignacio_agents.memory import load_history
+from ignacio_agents.responses import AdvisorAnswer
+from ignacio_agents.settings import Settings
+from ignacio_agents.store import Store
+
+log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("ignacio.engine")
+
+Emit = Callable[[TurnEvent], None]
+Turn = InboundMessage | TurnContext
+
+
+def user_hash(user_id: UUID) -> str:
+    """A stable pseudonym for traces (never the phone number)."""
+    return hashlib.sha256(str(user_id).encode()).hexdigest()[:16]
+
+
+class ConversationEngine:
+    def __init__(self, store: Store, blobs: BlobStore, settings: Settings, *,
+                 model: Model | None = None, triage_model: Model | None = None):
+        self.store = store
+        self.blobs = blobs
+        self.settings = settings
+        tokens.configure(settings.data_dir)
+        self.model = model or resolve_model(settings)
+        if triage_model is not None:
+            self.triage_model = triage_model
+        elif settings.pydantic_ai_triage_model:
+            self.triage_model = resolve_model(settings, settings.pydantic_ai_triage_model)
+        else:
+            self.triage_model = self.model
+        self._tasks: set[asyncio.Task[Any]] = set()
+        tokens.warm_up_in_background()  # about a second of loading, not in the first turn
+
+    @classmethod
+    def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
+        return cls(runtime.store, runtime.blobs, runtime.settings, **models)
+
+    @property
+    def offline(self) -> bool:
+        return is_offline(self.model)
+
+    # --- public API ------------------------------------------------------------------------
+    async def run_turn(self, turn: Turn) -> TurnResult:
+        """Run one turn to the end (WhatsApp, jobs, JSON clients)."""
+        return await self._turn(turn, None)
+
+    async def stream_turn(self, turn: Turn) -> AsyncIterator[TurnEvent]:
+        """Run one turn, yielding its events. The turn runs in its own task: if the consumer
+        stops early (a client went away), the turn still finishes and is stored."""
+        queue: asyncio.Queue[TurnEvent | None] = asyncio.Queue()
+        listening = True
+
+        def emit(event: TurnEvent) -> None:
+            if listening:
+                queue.put_nowait(event)
+
+        inbound = turn.inbound if isinstance(turn, TurnContext) else turn
+        task = asyncio.create_task(self._turn(turn, emit), name=f"turn-{inbound.conversation_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        task.add_done_callback(_log_failure)
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            task.result()  # a turn that could not run (TurnRejected, database down) raises here
+        finally:
+            listening = False
+
+    async def wait_idle(self) -> None:
+        """Wait for turns still running after their stream's consumer left (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    # --- one turn --------------------------------------------------------------------------
+    async def _turn(self, turn: Turn, emit: Emit | None) -> TurnResult:
+        streaming = emit is not None
+        emit = emit or (lambda _event: None)
+        inbound = turn.inbound if isinstance(turn, TurnContext) else turn
+        attributes = {"conversation_id": str(inbound.conversation_id),
+                      "user_hash": user_hash(inbound.user_id), "channel": inbound.channel.value}
+        with _tracer.start_as_current_span("ignacio turn", attributes=attributes) as span:
+            store = self.store
+            context = turn if isinstance(turn, TurnContext) else await resolve_context(store, turn)
+            user, conversation = context.user, context.conversation
+            question = await user_message(store, context)
+            if not conversation.title and (title := title_for(inbound)):
+                await store.conversations.set_title_if_empty(conversation.id, title)
+
+            budget = self.settings.history_token_budget
+            profile, rows, recent = await asyncio.gather(
+                store.profiles.get(user.id),
+                store.messages.model_history_within(conversation.id, budget),
+                recent_exchange(store, conversation.id, question.id),
+            )
+            route, triage_usage = await route_turn(inbound, user, recent, model=self.triage_model,
+                                                   settings=self.settings)
+            span.set_attribute("specialist", route.specialist.value)
+            emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
+
+            prompt = await build_prompt(inbound.text, context.files, self.blobs,
+                                        send_images=supports_image_input(self.model))
+            deps = AdvisorDeps(
+                store=store, user=user, conversation_id=conversation.id, message_id=question.id,
+                specialist=route.specialist, language=route.language, channel=inbound.channel,
+                profile=profile, history_token_budget=budget,
+            )
+            result, failure = await self._answer(route, prompt, load_history(rows), deps, emit,
+                                                 streaming)
+            answer: AdvisorAnswer
+            if result is not None:
+                answer = result.output.model_copy(update={"offline": self.offline,
+                                                          "language": route.language})
+                usage = answer_usage(result.usage, triage_usage, model=model_label(self.model),
+                                     triage_model=model_label(self.triage_model))
+                message = await store_answer(store, inbound, question, route, result, answer, usage)
+            else:
+                span.set_attribute("fallback", True)
+                code = error_code(failure) if failure else "model_error"
+                answer = fallback_answer(route.language or detect_language(inbound.text))
+                usage = fallback_usage(triage_usage, model=model_label(self.model), error=code)
+                message = await store_fallback(store, inbound, question, route, prompt, answer,
+                                               usage, code)
+            emit(DoneEvent(user_message=question, message=message))
+            return TurnResult(user_message=question, message=message, route=route, answer=answer,
+                              whatsapp_text=answer.to_whatsapp())
+
+    async def _answer(
+        self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
+        emit: Emit, streaming: bool,
+    ) -> tuple[AgentRunResult[AdvisorAnswer] | None, BaseException | None]:
+        """Run the specialist, up to ``model_attempts`` times; the result or the last failure."""
+        agent = SPECIALISTS[route.specialist]
+        attempts = max(1, self.settings.model_attempts)
+        failure: BaseException | None = None
+        for attempt in range(1, attempts + 1):
+            if attempt > 1:
+                emit(RetryEvent(attempt=attempt))
+            stream = AnswerStream(route.specialist, emit, offline=self.offline, language=route.language)
+            try:
+                async with asyncio.timeout(self.settings.model_timeout_seconds):
+                    result = await agent.run(
+                        prompt, message_history=history, deps=deps, model=self.model,
+                        model_settings=model_settings(self.settings),
+                        conversation_id=str(deps.conversation_id),
+                        event_stream_handler=stream.handle if streaming else None,
+                    )
+                return result, None
+            except Exception as exc:
+                failure = exc
+                log.warning("%s attempt %d/%d failed: %s", route.specialist.value, attempt, attempts,
+                            error_code(exc), exc_info=not expected_failure(exc))
+                if not worth_retrying(exc):
+                    break  # bad key, unknown model, context too long: trying again will not help
+        return None, failure
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """Retrieve a background turn's exception so it is logged once, even if nobody awaited it."""
+    if task.cancelled():
+        return
+    with suppress(Exception):
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, TurnRejected):
+            log.error("turn failed outside the model path", exc_info=exc)
