@@ -15,13 +15,18 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from api.body_limits import BodyLimitMiddleware, BodyLimits
 from api.errors import install_error_handlers
 from api.observability import configure_logging, instrument, redact_server_logs
+from api.security_headers import SecurityHeadersMiddleware
 from ignacio_agents.jobs import worker_options
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
+
+# Multipart boundaries and fields around an uploaded file, above the file limit itself.
+UPLOAD_ENVELOPE_BYTES = 1024 * 1024
 
 # Paths the SPA never owns, even for a browser navigation.
 _NOT_SPA = ("/docs", "/redoc", "/openapi.json", "/health", "/webhooks", "/assets")
@@ -96,11 +101,18 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                         await asyncio.wait_for(worker, timeout=10)
                 await registry.stop_services(runtime)
 
+    # The interactive docs load Swagger UI / ReDoc from a public CDN: a third-party script on
+    # the origin that holds admin sessions. Production serves neither page (the schema itself,
+    # /openapi.json, stays: it is what the web client is generated from); development keeps
+    # them for convenience, under a CSP that allows only that CDN and only on those pages.
+    docs = not settings.is_production
     app = FastAPI(
         title="Ignacio API",
         version="0.1.0",
         summary="AI advisor for people building projects, over WhatsApp and the web.",
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -125,5 +137,20 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                 return FileResponse(candidate)
             return JSONResponse({"error": {"code": "not_found", "message": "not found"}}, 404)
 
+    _add_edge_middleware(app, settings)
     instrument(app, settings)
     return app
+
+
+def _add_edge_middleware(app: FastAPI, settings: Settings) -> None:
+    """The outermost layers (the last added runs first): host check and security headers on
+    every answer, then body ceilings, both before any routing, parsing or authentication."""
+    limits = BodyLimits(
+        auth=settings.max_auth_body_bytes, json=settings.max_json_body_bytes,
+        webhook=settings.max_webhook_body_bytes,
+        # The upload routes enforce the exact limit while streaming; this is the outer stop.
+        upload=settings.max_upload_bytes + UPLOAD_ENVELOPE_BYTES,
+    )
+    app.add_middleware(BodyLimitMiddleware, limits=limits)
+    app.add_middleware(SecurityHeadersMiddleware, allowed_hosts=settings.allowed_host_list,
+                       hsts=settings.is_production)

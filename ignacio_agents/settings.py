@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="IGNACIO_LOG_LEVEL")
     run_worker_in_process: bool = Field(default=True, alias="IGNACIO_IN_PROCESS_WORKER")
     web_dist_dir: Path | None = Field(default=None, alias="IGNACIO_WEB_DIST")
+    # Host names the server answers for, comma-separated ("*.example.org" for subdomains, "*"
+    # for any). Empty: any host in development; production requires a list.
+    allowed_hosts: str = Field(default="", alias="IGNACIO_ALLOWED_HOSTS")
+    # Request body ceilings, enforced before parsing (uploads use MAX_UPLOAD_BYTES).
+    max_auth_body_bytes: int = 16 * 1024
+    max_json_body_bytes: int = 1024 * 1024
+    max_webhook_body_bytes: int = 4 * 1024 * 1024
 
     # --- database ----------------------------------------------------------------------
     database_url: str | None = None
@@ -129,6 +136,11 @@ class Settings(BaseSettings):
         return self.ignacio_env == "production"
 
     @property
+    def allowed_host_list(self) -> list[str]:
+        hosts = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        return hosts or ["*"]
+
+    @property
     def whatsapp_configured(self) -> bool:
         return bool(self.whatsapp_access_token and self.whatsapp_phone_number_id)
 
@@ -152,11 +164,12 @@ def _production_missing(s: Settings) -> list[str]:
     required = [
         "jwt_secret_key", "phone_encryption_key", "phone_index_key", "database_url",
         "whatsapp_access_token", "whatsapp_phone_number_id", "whatsapp_verify_token",
-        "whatsapp_app_secret",
+        "whatsapp_app_secret", "allowed_hosts",
     ]
     if s.storage_backend == "supabase":
         required += ["supabase_url", "supabase_service_key"]
-    return [name.upper() for name in required if getattr(s, name) in (None, "")]
+    return [(Settings.model_fields[name].alias or name).upper()
+            for name in required if getattr(s, name) in (None, "")]
 
 
 def _fill_dev_secrets(s: Settings) -> Settings:
