@@ -85,7 +85,10 @@ class Settings(BaseSettings):
     otp_ttl_seconds: int = 5 * 60
     otp_max_attempts: int = 5
     otp_rate_limit_per_phone: int = 3
+    otp_rate_limit_per_phone_total: int = 10
     otp_rate_limit_per_ip: int = 20
+    otp_verify_failures_per_ip: int = 10
+    otp_verify_failures_global: int = 1000
     otp_rate_limit_window_seconds: int = 15 * 60
     default_phone_region: str = "ES"
     phone_encryption_key: SecretStr | None = None

@@ -240,13 +240,14 @@ async def test_a_refused_request_does_not_use_up_the_other_limit(make_client, ma
     for _ in range(3):
         assert (await client.post("/auth/request-otp",
                                   json={"phone_number": PHONE})).status_code == 202
-    # The per-number limit refuses this one; the per-IP count must not grow from it.
+    # The per-number (and client) limit refuses this one; the other counts must not grow.
     assert (await client.post("/auth/request-otp", json={"phone_number": PHONE})).status_code == 429
     async with client.runtime.db.connection() as conn:
         rows = await (await conn.execute(
             "select bucket, count(*) as n from rate_limit_events group by bucket order by bucket"
         )).fetchall()
-    assert [(r["bucket"], r["n"]) for r in rows] == [("otp_ip", 3), ("otp_phone", 3)]
+    assert [(r["bucket"], r["n"]) for r in rows] == [
+        ("otp_ip", 3), ("otp_phone", 3), ("otp_phone_client", 3)]
 
 
 async def test_concurrent_requests_cannot_exceed_the_limit(wa_client):

@@ -29,11 +29,11 @@ from fastapi.responses import JSONResponse
 from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
 from api.errors import ApiError
 from api.schemas import ErrorResponse, OtpRequest, OtpSent, OtpVerify, RefreshRequest, TokenPair, user_out
+from api.sign_in_limits import allow_code_request, release_code_check, reserve_code_check
 from api.tokens import issue_access_token
 from ignacio_agents.crypto import InvalidPhoneNumber, mask_phone, new_otp_code, new_token, normalize_phone
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings
-from ignacio_agents.store.rate_limits import Limit
 from ignacio_agents.store.users import User
 
 log = logging.getLogger(__name__)
@@ -110,15 +110,7 @@ async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
     The answer is the same either way (no account enumeration)."""
     settings, store = runtime.settings, runtime.store
     e164 = phone_or_422(body.phone_number, settings)
-    decision = await store.rate_limits.hit(
-        [Limit("otp_ip", client_ip(request), settings.otp_rate_limit_per_ip),
-         Limit("otp_phone", e164, settings.otp_rate_limit_per_phone)],
-        timedelta(seconds=settings.otp_rate_limit_window_seconds),
-    )
-    if not decision.allowed:
-        raise ApiError(429, "rate_limited",
-                       f"Too many codes requested. Try again in {decision.retry_after} seconds.",
-                       headers={"Retry-After": str(decision.retry_after)})
+    await allow_code_request(store, settings, e164, client_ip(request))
     user = await store.users.get_by_phone(e164)
     code = new_otp_code()
     # Stored for every number so both paths do the same work; only a real user is sent it.
@@ -130,16 +122,19 @@ async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
 
 @router.post("/verify-otp", response_model=TokenPair, operation_id="verify_otp",
              responses={401: {"model": ErrorResponse, "description": "Wrong, expired or used code"}})
-async def verify_otp(body: OtpVerify, runtime: RuntimeDep) -> TokenPair:
+async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> TokenPair:
     """Trade a live code for an access token and a refresh token."""
     settings, store = runtime.settings, runtime.store
     e164 = phone_or_422(body.phone_number, settings)
+    ip = client_ip(request)
+    await reserve_code_check(store, settings, ip)
     # The code is checked (and the attempt counted) before looking at the user, so an unknown
     # number costs the same and fails the same way as a wrong code.
     valid = await store.otp.consume(e164, body.code.strip(), max_attempts=settings.otp_max_attempts)
     user = await store.users.get_by_phone(e164)
     if not valid or user is None or not user.is_active:
         raise _invalid_code()
+    await release_code_check(store, settings, ip)
     refresh_token = new_token()
     session = await store.sessions.create(
         user.id, refresh_token, timedelta(seconds=settings.refresh_token_ttl_seconds)

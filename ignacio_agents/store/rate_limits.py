@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
@@ -29,6 +30,7 @@ class RateDecision:
     allowed: bool
     retry_after: int = 0  # whole seconds until a refused request would be allowed
     bucket: str | None = None  # the limit that refused
+    remaining: int = 0  # when allowed: events left in the fullest window after this one
 
 
 class RateLimitStore:
@@ -43,6 +45,7 @@ class RateLimitStore:
         """Record one event under every limit, or none if any limit is already full."""
         keyed = sorted(((lim, self._key_hash(lim)) for lim in limits), key=lambda p: p[0].bucket)
         refused: RateDecision | None = None
+        remaining = min((lim.max_events for lim in limits), default=0)
         async with self.db.transaction() as conn:
             for lim, key_hash in keyed:
                 await conn.execute(
@@ -54,18 +57,16 @@ class RateLimitStore:
                     " and created_at <= now() - %s",
                     (lim.bucket, key_hash, window),
                 )
-                # The max_events-th newest event: once it leaves the window there is room again.
                 cur = await conn.execute(
-                    "select extract(epoch from (created_at + %s - now()))::float8 as wait"
-                    " from rate_limit_events where bucket = %s and key_hash = %s"
-                    " order by created_at desc offset %s limit 1",
-                    (window, lim.bucket, key_hash, max(lim.max_events - 1, 0)),
+                    "select count(*) as n from rate_limit_events where bucket = %s and key_hash = %s",
+                    (lim.bucket, key_hash),
                 )
-                row = await cur.fetchone()
-                if row is not None or lim.max_events <= 0:
-                    wait = max(1, math.ceil(row["wait"])) if row else int(window.total_seconds())
+                count = (await cur.fetchone())["n"]
+                if count >= lim.max_events:
+                    wait = await _wait_for_room(conn, lim, key_hash, window)
                     if refused is None or wait > refused.retry_after:
                         refused = RateDecision(False, wait, lim.bucket)
+                remaining = min(remaining, lim.max_events - count - 1)
             if refused is not None:
                 return refused
             for lim, key_hash in keyed:
@@ -73,4 +74,30 @@ class RateLimitStore:
                     "insert into rate_limit_events (bucket, key_hash) values (%s, %s)",
                     (lim.bucket, key_hash),
                 )
-        return RateDecision(True)
+        return RateDecision(True, remaining=remaining)
+
+    async def refund(self, limits: list[Limit]) -> None:
+        """Take back one event under each limit (the request turned out not to count, e.g. a
+        sign-in code that was right)."""
+        async with self.db.transaction() as conn:
+            for lim in sorted(limits, key=lambda lim: lim.bucket):
+                await conn.execute(
+                    "delete from rate_limit_events where id = (select id from"
+                    " rate_limit_events where bucket = %s and key_hash = %s"
+                    " order by created_at desc limit 1)",
+                    (lim.bucket, self._key_hash(lim)),
+                )
+
+
+async def _wait_for_room(conn: Any, lim: Limit, key_hash: bytes, window: timedelta) -> int:
+    """Seconds until the max_events-th newest event leaves the window (then there is room)."""
+    if lim.max_events <= 0:
+        return int(window.total_seconds())
+    cur = await conn.execute(
+        "select extract(epoch from (created_at + %s - now()))::float8 as wait"
+        " from rate_limit_events where bucket = %s and key_hash = %s"
+        " order by created_at desc offset %s limit 1",
+        (window, lim.bucket, key_hash, lim.max_events - 1),
+    )
+    row = await cur.fetchone()
+    return max(1, math.ceil(row["wait"])) if row else 1
