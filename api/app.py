@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -73,6 +74,19 @@ class SpaFallback(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+async def _drain(runtime: Any, worker: asyncio.Task[None] | None, grace: float) -> None:
+    """A stop lets turns already running finish (bounded), then the worker finishes its jobs
+    (procrastinate waits ``shutdown_graceful_timeout`` before aborting them)."""
+    try:
+        await asyncio.wait_for(runtime.engine.wait_idle(), timeout=grace)
+    except TimeoutError:
+        log.warning("stopping with turns still running after %.0f s", grace)
+    if worker is not None:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(worker, timeout=grace + 5)
+
+
 def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                run_worker: bool | None = None) -> FastAPI:
     settings = settings or load_settings()
@@ -95,10 +109,7 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
             try:
                 yield
             finally:
-                if worker is not None:
-                    worker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await asyncio.wait_for(worker, timeout=10)
+                await _drain(runtime, worker, settings.shutdown_grace_seconds)
                 await registry.stop_services(runtime)
 
     # The interactive docs load Swagger UI / ReDoc from a public CDN: a third-party script on

@@ -23,7 +23,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, run_worker=not args.no_worker)
     print(f"Ignacio on http://{host}:{port}  (docs: /docs, health: /health)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
+                timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
     return 0
 
 

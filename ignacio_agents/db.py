@@ -53,6 +53,18 @@ def start_embedded_server(pgdata: Path, postgres_version: int = 18) -> Any:
     )
 
 
+def hold_embedded_server(server: Any) -> None:
+    """Count this use of the embedded server (several runtimes in one process share it)."""
+    server.__enter__()
+
+
+def release_embedded_server(server: Any) -> None:
+    """Drop one use; when this process holds no more and no other process is attached, the
+    server stops and its pid entry goes. Done explicitly on every clean stop because uvicorn
+    re-raises SIGTERM after its graceful shutdown, so ``atexit`` hooks never run."""
+    server.__exit__(None, None, None)
+
+
 def conninfo_for_database(server_uri: str, database: str) -> str:
     """Swap the database name in an embedded server URI (``postgresql://postgres:@/postgres?host=..``)."""
     base, _, query = server_uri.partition("?")

@@ -76,6 +76,7 @@ def worker_options(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
         "delete_jobs": "successful",
         "update_heartbeat_interval": 5.0,
         "stalled_worker_timeout": 30.0,
+        "shutdown_graceful_timeout": s.shutdown_grace_seconds,
     }
     opts.update(overrides)
     return opts

@@ -7,6 +7,7 @@ pool, the blob store and the job app. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -18,7 +19,12 @@ from procrastinate import Blueprint
 
 from ignacio_agents.blobs import BlobStore, open_blob_store
 from ignacio_agents.crypto import PhoneCipher
-from ignacio_agents.db import Database, embedded_conninfo
+from ignacio_agents.db import (
+    Database,
+    embedded_conninfo,
+    hold_embedded_server,
+    release_embedded_server,
+)
 from ignacio_agents.jobs import build_job_app
 from ignacio_agents.migrations import migrate
 from ignacio_agents.settings import Settings
@@ -63,6 +69,20 @@ async def open_runtime(
     server = None
     if conninfo is None:
         conninfo, server = resolve_conninfo(settings)
+        if server is not None:
+            hold_embedded_server(server)
+    try:
+        async with _open_services(settings, conninfo, blueprints, apply_migrations) as runtime:
+            yield runtime
+    finally:
+        if server is not None:  # pg_ctl stop blocks for a moment: keep the loop free
+            await asyncio.to_thread(release_embedded_server, server)
+
+
+@asynccontextmanager
+async def _open_services(
+    settings: Settings, conninfo: str, blueprints: Iterable[Blueprint], apply_migrations: bool,
+) -> AsyncIterator[Runtime]:
     if apply_migrations:
         applied = await migrate(conninfo)
         if applied:
@@ -85,4 +105,3 @@ async def open_runtime(
     finally:
         await blobs.close()
         await db.close()
-        _ = server  # the embedded server stops at process exit (last user out)

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     embedded_postgres_version: int = 18
     job_poll_interval_seconds: float = 0.5
     worker_concurrency: int = 8
+    # How long a stop (SIGTERM or Ctrl-C) waits for in-flight turns and jobs before cutting them.
+    shutdown_grace_seconds: float = Field(default=20.0, alias="IGNACIO_SHUTDOWN_GRACE_SECONDS")
 
     # --- storage -----------------------------------------------------------------------
     storage_backend: Literal["local", "supabase"] = "local"
