@@ -117,11 +117,15 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     pydantic_ai_model: str = "gpt-4"
     pydantic_ai_triage_model: str | None = None
+    # Writes the running conversation summaries (default: the triage model, else the main one).
+    pydantic_ai_summary_model: str | None = None
     pydantic_ai_max_tokens: int = 2000
     pydantic_ai_temperature: float = 0.7
     model_timeout_seconds: float = 60.0
     model_attempts: int = 2
     history_token_budget: int = 6000
+    # What a turn is told about the participant from earlier turns and other conversations.
+    memory_token_budget: int = 1200
     transcription_model: str = "gpt-4o-mini-transcribe"
 
     # --- observability -----------------------------------------------------------------
@@ -129,7 +133,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "database_url", "supabase_url", "openai_base_url", "whatsapp_phone_number_id",
-        "pydantic_ai_triage_model", mode="before",
+        "pydantic_ai_triage_model", "pydantic_ai_summary_model", mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:

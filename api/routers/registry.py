@@ -28,6 +28,8 @@ def all_blueprints() -> list[Blueprint]:
     blueprints: list[Blueprint] = []
     from ignacio_agents.file_jobs import files_jobs
     blueprints.append(files_jobs())
+    from ignacio_agents.memory_jobs import memory_jobs
+    blueprints.append(memory_jobs())
     from channels.whatsapp import jobs as whatsapp_jobs
     blueprints.append(whatsapp_jobs.blueprint())
     return blueprints

@@ -12,6 +12,7 @@ from ignacio_agents.db import Database
 from ignacio_agents.store.audit import AuditStore
 from ignacio_agents.store.conversations import ConversationStore
 from ignacio_agents.store.files import FileStore
+from ignacio_agents.store.memory import MemoryStore
 from ignacio_agents.store.messages import MessageStore
 from ignacio_agents.store.otp import OtpStore
 from ignacio_agents.store.profiles import ProfileStore
@@ -30,6 +31,7 @@ class Store:
     messages: MessageStore = field(init=False)
     files: FileStore = field(init=False)
     audit: AuditStore = field(init=False)
+    memory: MemoryStore = field(init=False)
     sessions: SessionStore = field(init=False)
     otp: OtpStore = field(init=False)
     rate_limits: RateLimitStore = field(init=False)
@@ -41,6 +43,7 @@ class Store:
         self.messages = MessageStore(self.db)
         self.files = FileStore(self.db)
         self.audit = AuditStore(self.db)
+        self.memory = MemoryStore(self.db)
         self.sessions = SessionStore(self.db)
         self.otp = OtpStore(self.db, self.cipher)
         self.rate_limits = RateLimitStore(self.db, self.cipher)
