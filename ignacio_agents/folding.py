@@ -23,7 +23,7 @@ from uuid import UUID
 from pydantic_ai import ModelSettings
 from pydantic_ai.models import Model
 
-from ignacio_agents.models import is_offline, model_label, resolve_model
+from ignacio_agents.llm import is_offline, model_label, resolve_model
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.memory import FoldState, MemoryItem, NewItem, TurnText
