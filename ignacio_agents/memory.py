@@ -6,9 +6,9 @@ sees its own earlier tool calls and answers, not a lossy transcript. Two rules k
 
 - binary content (an image sent as model input) is replaced by a short file reference before
   storing: the bytes live in the blob store, not base64 in every later request;
-- before each model request, a ``ProcessHistory`` capability trims the history to the token
-  budget on user-turn boundaries, keeping the newest turns and always the current question.
-  (The trimmed list only shapes the request: stored history is never overwritten with it.)
+- before each model request, ``context_fit`` trims the history to what fits the model's window
+  on user-turn boundaries (``trim_to_budget``), keeping the newest turns and always the current
+  question. (The trimmed list only shapes the request: stored history is never overwritten.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_ai import ModelMessagesTypeAdapter, RunContext
+from pydantic_ai import ModelMessagesTypeAdapter
 from pydantic_ai.messages import (
     BinaryContent,
     ModelMessage,
@@ -31,7 +31,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_core import to_json
 
-from ignacio_agents.tokens import count_tokens
+from ignacio_agents.tokens import ENCODING_NAME, count_tokens
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ DEFAULT_BUDGET = 6000
 # Per-message framing the tokenizer does not see (role markers, separators) and a flat estimate
 # for an image or other non-text input still in the current request.
 MESSAGE_OVERHEAD_TOKENS = 4
+TOOL_CALL_OVERHEAD_TOKENS = 8  # a tool call's id, type and framing
 NON_TEXT_INPUT_TOKENS = 500
 
 
@@ -106,24 +107,26 @@ def load_history(rows: list[Any]) -> list[ModelMessage]:
 
 
 # --- counting and trimming ------------------------------------------------------------------
-def _content_tokens(content: Any) -> int:
+def _content_tokens(content: Any, encoding_name: str) -> int:
     if isinstance(content, str):
-        return count_tokens(content)
+        return count_tokens(content, encoding_name)
     if isinstance(content, list | tuple):
-        return sum(_content_tokens(c) for c in content)
+        return sum(_content_tokens(c, encoding_name) for c in content)
     if isinstance(content, BinaryContent) or hasattr(content, "url"):
         return NON_TEXT_INPUT_TOKENS
-    return count_tokens(to_json(content, fallback=str).decode())
+    return count_tokens(to_json(content, fallback=str).decode(), encoding_name)
 
 
-def message_tokens(message: ModelMessage) -> int:
-    """o200k tokens of what a message puts in a request (text, tool arguments, tool results)."""
+def message_tokens(message: ModelMessage, encoding_name: str = ENCODING_NAME) -> int:
+    """Tokens of what a message puts in a request (text, tool arguments, tool results), with
+    ``o200k_base`` unless the model counts with another encoding."""
     total = MESSAGE_OVERHEAD_TOKENS
     for part in message.parts:
         if isinstance(part, ToolCallPart):
-            total += count_tokens(part.tool_name) + count_tokens(part.args_as_json_str())
+            total += (count_tokens(part.tool_name, encoding_name)
+                      + count_tokens(part.args_as_json_str(), encoding_name) + TOOL_CALL_OVERHEAD_TOKENS)
         elif hasattr(part, "content"):
-            total += _content_tokens(part.content)
+            total += _content_tokens(part.content, encoding_name)
     return total
 
 
@@ -153,12 +156,6 @@ def trim_to_budget(
         log.debug("history trimmed: %d of %d messages kept (%d tokens)",
                   len(messages) - keep_from, len(messages), total)
     return messages[keep_from:]
-
-
-def trim_history(ctx: RunContext[Any], messages: list[ModelMessage]) -> list[ModelMessage]:
-    """The ``ProcessHistory`` function: trims to ``ctx.deps.history_token_budget``."""
-    budget = getattr(ctx.deps, "history_token_budget", None) or DEFAULT_BUDGET
-    return trim_to_budget(messages, budget)
 
 
 def request_tokens(messages: Sequence[ModelMessage]) -> int:

@@ -126,6 +126,17 @@ class Settings(BaseSettings):
     history_token_budget: int = 6000
     # What a turn is told about the participant from earlier turns and other conversations.
     memory_token_budget: int = 1200
+    # The model's context window when neither PydanticAI's profile nor genai-prices knows it
+    # (local servers); the history budget is fitted to it.
+    pydantic_ai_context_window: int | None = None
+    # Images as model input: auto = for models known to take them; on / off = always / never.
+    pydantic_ai_image_input: Literal["auto", "on", "off"] = "auto"
+    # Which kind of server OPENAI_BASE_URL is (its PydanticAI provider and profile); unset =
+    # guessed from the URL.
+    openai_compatible: Literal["openai", "ollama", "vllm"] | None = None
+    # Per-turn caps on one specialist run (a tool loop can never run away).
+    turn_request_limit: int = 8
+    turn_tool_calls_limit: int = 12
     transcription_model: str = "gpt-4o-mini-transcribe"
 
     # --- observability -----------------------------------------------------------------
@@ -133,7 +144,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "database_url", "supabase_url", "openai_base_url", "whatsapp_phone_number_id",
-        "pydantic_ai_triage_model", "pydantic_ai_summary_model", mode="before",
+        "pydantic_ai_triage_model", "pydantic_ai_summary_model", "pydantic_ai_context_window",
+        "openai_compatible", mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:

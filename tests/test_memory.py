@@ -153,7 +153,10 @@ async def test_images_go_to_the_model_but_history_keeps_a_reference(client: Any,
     conversation = await rt.store.conversations.create(user.id)
     attachment = await _image_attachment(rt, user)
     model = scripted(lambda messages, info: answer_for(info))
-    engine = ConversationEngine.from_runtime(rt, model=model, triage_model=route_to(Specialist.marketing))
+    # A scripted model is on no list of models that see images: image input is switched on.
+    settings = rt.settings.model_copy(update={"pydantic_ai_image_input": "on"})
+    engine = ConversationEngine(rt.store, rt.blobs, settings, model=model,
+                                triage_model=route_to(Specialist.marketing))
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
                                                 channel=Channel.web, text="¿Qué tal mi logo?",
                                                 attachments=[attachment]))

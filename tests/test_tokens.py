@@ -60,3 +60,28 @@ def test_a_corrupted_cache_file_is_replaced(tmp_path: Path) -> None:
 def test_spanish_text_counts() -> None:
     n = tokens.count_tokens("¿Cómo le pongo precio a mi producto?")
     assert 5 < n < 20
+
+
+@pytest.mark.parametrize("spec", list(tokens.ENCODINGS.values()), ids=lambda s: s.name)
+def test_every_shipped_encoding_is_the_one_tiktoken_expects(spec: tokens.EncodingFile) -> None:
+    source = Path(importlib.util.find_spec("tiktoken_ext.openai_public").origin or "").read_text()
+    match = re.search(rf"def {spec.name}\(\):.*?\"(https://[^\"]+)\".*?expected_hash=\"([0-9a-f]{{64}})\"",
+                      source, re.S)
+    assert match is not None, f"tiktoken changed how it declares {spec.name}"
+    url, expected = match.groups()
+    assert expected == spec.sha256
+    assert hashlib.sha1(url.encode()).hexdigest() == spec.cache_name  # noqa: S324
+    packed = resources.files("ignacio_agents.assets").joinpath(spec.asset_name).read_bytes()
+    assert hashlib.sha256(gzip.decompress(packed)).hexdigest() == spec.sha256
+
+
+def test_cl100k_loads_without_network_and_counts_like_gpt_4(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(blobpath: str) -> bytes:
+        raise AssertionError(f"tiktoken tried to download {blobpath}")
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    assert tokens.encoding_name_for("gpt-4") == "cl100k_base"
+    assert tokens.encoding_name_for("openai/gpt-4o-mini") == "o200k_base"
+    assert tokens.encoding("cl100k_base").encode("hello world") == [15339, 1917]
+    assert tokens.count_tokens("hello world", "cl100k_base") == 2

@@ -24,7 +24,8 @@ class AdvisorDeps:
     language: str
     channel: Channel
     profile: ProjectProfile
-    history_token_budget: int = 6000
+    history_token_budget: int = 6000  # the ceiling; each request fits the model's window within it
+    context_window: int | None = None  # the model's, in tokens (None: unknown)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """One PydanticAI agent per specialist: its prompt file, its typed answer, the shared tools and
-the history trimmer. The user's name, project profile, channel and language are injected per
+the request fitter (history and tool results within the model's context
+window). The user's name, project profile, channel and language are injected per
 run, so one agent object serves every user."""
 
 from __future__ import annotations
@@ -7,15 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic_ai import Agent, RunContext
-from pydantic_ai.capabilities import ProcessHistory
 from pydantic_ai.output import ToolOutput
 
+from ignacio_agents.agents.answer_order import AnswerAfterTools
 from ignacio_agents.agents.deps import AdvisorDeps
 from ignacio_agents.agents.prompts import load_prompt
 from ignacio_agents.agents.routing import answer_tool_name, language_hint
 from ignacio_agents.agents.tools import advisor_tools
+from ignacio_agents.context_fit import FitToContextWindow
 from ignacio_agents.domain import Channel, Specialist
-from ignacio_agents.memory import trim_history
 from ignacio_agents.responses import RESPONSE_TYPES, AdvisorAnswer
 
 LANGUAGE_NAMES = {"es": "Spanish", "en": "English", "ca": "Catalan", "pt": "Portuguese",
@@ -53,7 +54,7 @@ def build_specialist(specialist: Specialist) -> Agent[AdvisorDeps, AdvisorAnswer
         instructions=load_prompt("common") + "\n\n" + load_prompt(specialist.value),
         toolsets=[advisor_tools],
         retries={"tools": 2, "output": 2},
-        capabilities=[ProcessHistory(trim_history)],
+        capabilities=[FitToContextWindow(), AnswerAfterTools()],
         defer_model_check=True,
     )
     agent.instructions(user_context)

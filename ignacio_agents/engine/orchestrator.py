@@ -28,7 +28,8 @@ from typing import Any
 from uuid import UUID
 
 from opentelemetry import trace
-from pydantic_ai import AgentRunResult
+from pydantic_ai import AgentRunResult, UsageLimits
+from pydantic_ai.exceptions import ModelContextWindowExceededError
 from pydantic_ai.messages import UserContent
 from pydantic_ai.models import Model
 
@@ -52,6 +53,7 @@ from ignacio_agents.engine.usage import answer_usage, fallback_usage
 from ignacio_agents.events import DoneEvent, RetryEvent, RouteEvent, TurnEvent, TurnResult
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import (
+    context_window,
     is_offline,
     model_label,
     model_settings,
@@ -68,6 +70,8 @@ _tracer = trace.get_tracer("ignacio.engine")
 
 Emit = Callable[[TurnEvent], None]
 Turn = InboundMessage | TurnContext
+# After a provider's "context too long", the history ceiling is divided by this for one retry.
+SHRINK_FACTOR = 4
 
 
 def user_hash(user_id: UUID) -> str:
@@ -89,8 +93,11 @@ class ConversationEngine:
             self.triage_model = resolve_model(settings, settings.pydantic_ai_triage_model)
         else:
             self.triage_model = self.model
+        self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
+        self.send_images = supports_image_input(self.model, settings.pydantic_ai_image_input)
         self._tasks: set[asyncio.Task[Any]] = set()
-        tokens.warm_up_in_background()  # about a second of loading, not in the first turn
+        # about a second of loading, not in the first turn
+        tokens.warm_up_in_background(tokens.encoding_name_for(self.model.model_name))
 
     @classmethod
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
@@ -160,11 +167,11 @@ class ConversationEngine:
             emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
 
             prompt = await build_prompt(inbound.text, context.files, self.blobs,
-                                        send_images=supports_image_input(self.model))
+                                        send_images=self.send_images)
             deps = AdvisorDeps(
                 store=store, user=user, conversation_id=conversation.id, message_id=question.id,
                 specialist=route.specialist, language=route.language, channel=inbound.channel,
-                profile=profile, history_token_budget=budget,
+                profile=profile, history_token_budget=budget, context_window=self.context_window,
             )
             result, failure = await self._answer(route, prompt, load_history(rows), deps, emit,
                                                  streaming)
@@ -193,8 +200,13 @@ class ConversationEngine:
         """Run the specialist, up to ``model_attempts`` times; the result or the last failure."""
         agent = SPECIALISTS[route.specialist]
         attempts = max(1, self.settings.model_attempts)
+        limits = UsageLimits(request_limit=self.settings.turn_request_limit,
+                             tool_calls_limit=self.settings.turn_tool_calls_limit)
         failure: BaseException | None = None
-        for attempt in range(1, attempts + 1):
+        shrunk = False
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
             if attempt > 1:
                 emit(RetryEvent(attempt=attempt))
             stream = AnswerStream(route.specialist, emit, offline=self.offline, language=route.language)
@@ -203,10 +215,20 @@ class ConversationEngine:
                     result = await agent.run(
                         prompt, message_history=history, deps=deps, model=self.model,
                         model_settings=model_settings(self.settings),
-                        conversation_id=str(deps.conversation_id),
+                        conversation_id=str(deps.conversation_id), usage_limits=limits,
                         event_stream_handler=stream.handle if streaming else None,
                     )
                 return result, None
+            except ModelContextWindowExceededError as exc:
+                failure = exc
+                if shrunk:
+                    break
+                # Our count and the provider's disagreed: once more with a much smaller history
+                # (an extra attempt, so a conversation can never get stuck on its own length).
+                log.warning("%s: context window exceeded; retrying with a smaller history",
+                            route.specialist.value)
+                deps.history_token_budget = max(1, deps.history_token_budget // SHRINK_FACTOR)
+                shrunk, attempts = True, attempts + 1
             except Exception as exc:
                 failure = exc
                 log.warning("%s attempt %d/%d failed: %s", route.specialist.value, attempt, attempts,

@@ -4,7 +4,13 @@
 Named ``llm`` so it never clashes with the data models of the store and the API.
 """
 
-from ignacio_agents.llm.capabilities import is_offline, model_label, supports_image_input
+from ignacio_agents.llm.capabilities import (
+    context_window,
+    is_offline,
+    known_to_see_images,
+    model_label,
+    supports_image_input,
+)
 from ignacio_agents.llm.request_settings import model_settings
 from ignacio_agents.llm.resolution import (
     LOCAL_SERVER_KEY,
@@ -15,6 +21,7 @@ from ignacio_agents.llm.resolution import (
 )
 
 __all__ = [
-    "LOCAL_SERVER_KEY", "OFFLINE_NAMES", "is_offline", "model_label", "model_settings",
-    "model_string", "resolve_model", "resolve_triage_model", "supports_image_input",
+    "LOCAL_SERVER_KEY", "OFFLINE_NAMES", "context_window", "is_offline", "known_to_see_images",
+    "model_label", "model_settings", "model_string", "resolve_model", "resolve_triage_model",
+    "supports_image_input",
 ]

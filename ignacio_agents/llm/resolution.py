@@ -7,6 +7,8 @@ PydanticAI model, or the offline model when no provider is usable.
 - ``OPENAI_BASE_URL`` sends the OpenAI family to any OpenAI-compatible server (Ollama, vLLM)
   through ``OpenAIChatModel`` (such servers rarely implement the Responses API); only an
   explicit ``openai-responses:`` keeps the Responses API there. A local server needs no real key.
+  The server gets its own PydanticAI provider and profile (``servers``: ``OPENAI_COMPATIBLE``,
+  guessed from the URL).
 - ``test`` / ``offline``, or no key for the chosen provider, select the offline model, so the app
   works end to end without accounts and says so in every answer.
 """
@@ -18,6 +20,7 @@ import logging
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model, parse_model_id
 
+from ignacio_agents.llm.servers import compatible_provider, server_kind, server_profile
 from ignacio_agents.offline import OfflineModel
 from ignacio_agents.settings import Settings
 
@@ -78,10 +81,18 @@ def _openai_model(settings: Settings, provider: str, model_name: str) -> Model:
     base_url = settings.openai_base_url
     if not key and not base_url:
         raise _Unavailable("OPENAI_API_KEY is not set")
-    openai_provider = OpenAIProvider(base_url=base_url, api_key=key or LOCAL_SERVER_KEY)
-    if provider == "openai-responses" or (provider == "openai" and not base_url):
+    if not base_url:
+        openai_provider = OpenAIProvider(api_key=key)
+        if provider == "openai-chat":
+            return OpenAIChatModel(model_name, provider=openai_provider)
         return OpenAIResponsesModel(model_name, provider=openai_provider)
-    return OpenAIChatModel(model_name, provider=openai_provider)
+    kind = settings.openai_compatible or server_kind(base_url)
+    server = compatible_provider(kind, base_url, key or LOCAL_SERVER_KEY)
+    if provider == "openai-responses":
+        return OpenAIResponsesModel(model_name, provider=server)
+    model = OpenAIChatModel(model_name, provider=server)
+    overrides = server_profile(kind, known_window=model.context_window)
+    return OpenAIChatModel(model_name, provider=server, profile=overrides) if overrides else model
 
 
 def _anthropic_model(settings: Settings, model_name: str) -> Model:
