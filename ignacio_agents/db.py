@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import psutil
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
+from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +88,47 @@ def embedded_conninfo(data_dir: Path, postgres_version: int = 18) -> tuple[str, 
     return ensure_database(server.get_uri(), APP_DATABASE), server
 
 
-class Database:
-    """An async psycopg pool. ``prepare_threshold=None`` keeps it safe behind Supabase's poolers."""
+Row = dict[str, Any]
+Conn = AsyncConnection[Row]
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
-    def __init__(self, pool: AsyncConnectionPool, conninfo: str):
+
+def _builder(model: type[BaseModel] | Callable[[Row], T]) -> Callable[[Row], Any]:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model.model_validate
+    return model
+
+
+async def _autocommit(conn: Conn) -> None:
+    """Set on each new connection rather than in the pool's ``kwargs``: procrastinate opens its
+    listener connection with those kwargs plus its own ``autocommit=True``, and a repeated
+    keyword would break it."""
+    await conn.set_autocommit(True)
+
+
+class Database:
+    """An async psycopg pool, the only one in the process (the job queue shares it).
+
+    ``prepare_threshold=None`` keeps it safe behind Supabase's poolers. Every query helper takes
+    an optional ``conn``: without it, a connection is borrowed from the pool for that one
+    statement; with it, the statement runs on the caller's connection, inside the caller's
+    transaction if one is open. That is what lets one use case be one transaction across
+    several store methods (and the job it queues).
+    """
+
+    def __init__(self, pool: AsyncConnectionPool[Conn], conninfo: str):
         self.pool = pool
         self.conninfo = conninfo
 
     @classmethod
     async def open(cls, conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Database:
-        pool = AsyncConnectionPool(
+        pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
-            kwargs={"prepare_threshold": None, "autocommit": True, "row_factory": dict_row},
+            kwargs={"prepare_threshold": None, "row_factory": dict_row},
+            configure=_autocommit,
             open=False,
             name="ignacio",
         )
@@ -110,19 +139,73 @@ class Database:
         await self.pool.close()
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-        async with self.pool.connection() as conn:
+    async def connection(self, conn: Conn | None = None) -> AsyncIterator[Conn]:
+        """The caller's connection when given, else one borrowed from the pool."""
+        if conn is not None:
             yield conn
+            return
+        async with self.pool.connection() as borrowed:
+            yield borrowed
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection[dict[str, Any]]]:
-        async with self.pool.connection() as conn, conn.transaction():
+    async def transaction(self, conn: Conn | None = None) -> AsyncIterator[Conn]:
+        """A unit of work: everything run on the yielded connection commits or rolls back together.
+
+        Inside a transaction the caller already opened, this joins it rather than nesting a
+        savepoint: the outer unit decides the outcome, and an error anywhere rolls back all of it.
+        """
+        if conn is None:
+            async with self.pool.connection() as borrowed, borrowed.transaction():
+                yield borrowed
+        elif conn.info.transaction_status is TransactionStatus.IDLE:
+            async with conn.transaction():
+                yield conn
+        else:
             yield conn
+
+    async def execute(self, sql: str, *args: Any, conn: Conn | None = None) -> int:
+        """Run one statement; return how many rows it touched."""
+        async with self.connection(conn) as c:
+            cur = await c.execute(sql, args)
+            return cur.rowcount
+
+    @overload
+    async def fetch_one(self, model: type[M], sql: str, *args: Any,
+                        conn: Conn | None = None) -> M | None: ...
+    @overload
+    async def fetch_one(self, model: Callable[[Row], T], sql: str, *args: Any,
+                        conn: Conn | None = None) -> T | None: ...
+    async def fetch_one(self, model: Any, sql: str, *args: Any, conn: Conn | None = None) -> Any:
+        """The first row as ``model`` (a pydantic model or a row builder), or None."""
+        async with self.connection(conn) as c:
+            cur = await c.execute(sql, args)
+            row = await cur.fetchone()
+        return _builder(model)(row) if row is not None else None
+
+    @overload
+    async def fetch_all(self, model: type[M], sql: str, *args: Any,
+                        conn: Conn | None = None) -> list[M]: ...
+    @overload
+    async def fetch_all(self, model: Callable[[Row], T], sql: str, *args: Any,
+                        conn: Conn | None = None) -> list[T]: ...
+    async def fetch_all(self, model: Any, sql: str, *args: Any, conn: Conn | None = None) -> Any:
+        """Every row as ``model`` (a pydantic model or a row builder)."""
+        async with self.connection(conn) as c:
+            cur = await c.execute(sql, args)
+            rows = await cur.fetchall()
+        build = _builder(model)
+        return [build(r) for r in rows]
+
+    async def fetch_value(self, sql: str, *args: Any, conn: Conn | None = None) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        async with self.connection(conn) as c:
+            cur = await c.execute(sql, args)
+            row = await cur.fetchone()
+        return next(iter(row.values())) if row else None
 
     async def ping(self) -> bool:
         try:
-            async with self.connection() as conn:
-                await conn.execute("select 1")
+            await self.execute("select 1")
             return True
         except psycopg.Error:
             return False

@@ -3,6 +3,10 @@
 Tasks live on blueprints next to the code they serve (file extraction here, WhatsApp turns in
 ``channels/whatsapp``); ``build_job_app`` assembles them. Tasks reach the running services
 through the worker's ``additional_context["runtime"]``, so nothing holds connections at import.
+
+To queue a job as part of a unit of work, defer it on that unit's connection:
+``app.configure_task(name, ..., connection=tx).defer_async(...)`` inserts the job in the caller's
+transaction, so the job exists exactly when what it works on does.
 """
 
 from __future__ import annotations
@@ -49,12 +53,11 @@ def core_jobs() -> Blueprint:
     return bp
 
 
-def build_job_app(conninfo: str, blueprints: Iterable[Blueprint] = (), *,
-                  pool_max_size: int = 4) -> procrastinate.App:
-    connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo, kwargs={"prepare_threshold": None}, min_size=1, max_size=pool_max_size,
-    )
-    app = procrastinate.App(connector=connector)
+def build_job_app(blueprints: Iterable[Blueprint] = ()) -> procrastinate.App:
+    """The job app, not yet open. It has no pool of its own: ``open_runtime`` opens it on the
+    process's one pool (``App.open_async(pool=db.pool)``), so jobs and requests share
+    connections and a job can be deferred inside the transaction that stores its subject."""
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector())
     app.add_tasks_from(core_jobs(), namespace="core")
     for bp in blueprints:
         app.add_tasks_from(bp, namespace=bp_namespace(bp))

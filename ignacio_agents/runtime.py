@@ -2,7 +2,8 @@
 
 ``open_runtime`` is used by the API lifespan, the ``ignacio worker`` command and tests: it
 resolves the database (``DATABASE_URL`` or the embedded server), applies migrations, opens the
-pool, the blob store and the job app. Nothing here runs at import time.
+pool, the blob store and the job app. The job app runs on the same pool: one pool per process.
+Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -91,9 +92,9 @@ async def _open_services(
         conninfo, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
     )
     blobs = open_blob_store(settings)
-    jobs = build_job_app(conninfo, blueprints)
+    jobs = build_job_app(blueprints)
     try:
-        async with jobs.open_async():
+        async with jobs.open_async(pool=db.pool):
             runtime = Runtime(
                 settings=settings, conninfo=conninfo, db=db,
                 store=Store(db, phone_cipher(settings)), blobs=blobs, jobs=jobs,

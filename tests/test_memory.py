@@ -59,7 +59,7 @@ async def test_second_turn_request_contains_the_first_turn(client: Any, make_use
     assert first.answer.advice in text  # the first answer, as the model gave it (tool call)
     assert "¿Y el precio?" in text
     # stored append-only on the assistant row, and exactly what the first run produced
-    rows = await rt.store.messages.model_history(conversation.id)
+    rows = await rt.store.messages.model_history_within(conversation.id, 10**9)
     history = load_history(rows)
     assert sum(isinstance(m, ModelResponse) for m in history) == 2
     assert all(m.instructions is None for m in history if isinstance(m, ModelRequest))
@@ -167,7 +167,7 @@ async def test_images_go_to_the_model_but_history_keeps_a_reference(client: Any,
     assert turn.user_message.file_id == attachment.file_id
     assert turn.user_message.message_type is MessageType.image
 
-    rows = await rt.store.messages.model_history(conversation.id)
+    rows = await rt.store.messages.model_history_within(conversation.id, 10**9)
     assert str(attachment.file_id) in str(rows) and "binary" not in str(rows)
 
     # next turn: the model sees the reference, not the image again
@@ -186,4 +186,4 @@ async def test_a_model_without_image_input_gets_only_the_reference(client: Any, 
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
                                                 channel=Channel.web, text="", attachments=[attachment]))
     assert not turn.is_fallback
-    assert "logo.png" in str(await rt.store.messages.model_history(conversation.id))
+    assert "logo.png" in str(await rt.store.messages.model_history_within(conversation.id, 10**9))

@@ -195,38 +195,3 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     assert deliveries[0].whatsapp_message_id == "wamid.SENT-BEFORE-CRASH"
     assert await scalar(app, "select count(*) from messages where not is_from_user") == 1
     assert (await store.messages.get(reply.id)).status is DeliveryStatus.sent
-
-
-async def test_answer_stored_but_not_linked_is_adopted_not_recomputed(
-    make_client: Any, make_settings: Any, graph: FakeGraphServer,
-):
-    """A crash between the engine storing its answer and the job linking it to the message."""
-    app = await make_client(make_settings(**whatsapp_settings(graph, run_worker_in_process=False)))
-    store = app.runtime.store
-    user = await store.users.create("+" + WA_USER, "Ana")
-    payload = text_webhook("¿Y el precio?", wa_id=WA_USER)
-    wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
-    await post_webhook(app, payload)
-    inbound = await store.messages.get_by_wamid(wamid)
-    answer = GeneralResponse(message="Empieza por tus costes.", language="es")
-    orphan = await store.messages.add(
-        inbound.conversation_id, user.id, is_from_user=False, content=answer.to_markdown(),
-        channel=Channel.whatsapp, answer=answer.model_dump(mode="json"),
-        status=DeliveryStatus.pending,
-    )
-
-    calls: list[str] = []
-    use_model(app, advisor_model(lambda text: calls.append(text) or "otra respuesta"))
-    async with worker_on(app):
-        [reply] = await graph.wait_for_messages_async(1, timeout=15)
-        await wait_for_idle_queue(app)
-    await wait_until(lambda: _linked(store, orphan.id, inbound.id), what="reply linked")
-
-    assert reply["text"]["body"] == "Empieza por tus costes."
-    assert reply["context"] == {"message_id": wamid}
-    assert calls == []
-
-
-async def _linked(store: Any, reply_id: Any, message_id: Any) -> bool:
-    reply = await store.messages.get(reply_id)
-    return reply.reply_to_id == message_id

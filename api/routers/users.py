@@ -11,15 +11,17 @@ Accounts are created by admins only; an admin may create another admin (the prog
 
 Deactivating a user revokes all their sessions at once (their access tokens stop working on
 the next request). The last active admin cannot be deleted, deactivated or demoted (409
-``last_admin``); the check is repeated after the change, which is undone if a concurrent
-request removed the other admin meanwhile.
+``last_admin``). Each change is one transaction that row-locks the active admins before it
+checks, so two admins removing each other at the same moment are serialised: the second sees
+the first's outcome and is refused.
 
 Deleting a user removes, in the database, the user and everything that is theirs: conversations,
 messages and their WhatsApp delivery rows, files and their extracted text, sessions, the project
-profile and its change history, and any pending sign-in code. Then the stored objects of their
-files are deleted from the blob store (``runtime.blobs``); an object that cannot be deleted is
-logged and left behind rather than failing the deletion. Audit rows that mention the user stay:
-the trail must outlive the people it mentions.
+profile and its change history, and any pending sign-in code, in the same transaction as its
+audit row. Once that has committed, the stored objects of their files are deleted from the blob
+store (``runtime.blobs``); an object that cannot be deleted is logged and left behind rather than
+failing the deletion. Audit rows that mention the user stay: the trail must outlive the people
+it mentions.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
 from api.errors import ApiError, not_found
 from api.routers.auth import phone_or_422
 from api.schemas import ErrorResponse, MeUpdate, User, UserCreate, UserPage, UserUpdate, user_out
+from ignacio_agents.db import Conn
 from ignacio_agents.store import Store
 from ignacio_agents.store.base import decode_cursor
 from ignacio_agents.store.users import PhoneAlreadyEnrolled
@@ -145,8 +148,17 @@ async def create_user(body: UserCreate, admin: AdminUser, runtime: RuntimeDep,
     return await _out(store, user)
 
 
-async def _other_active_admins(store: Store, user_id: UUID) -> bool:
-    return await store.users.count_active_admins(excluding=user_id) > 0
+def _may_remove_an_admin(fields: dict[str, Any]) -> bool:
+    return fields.get("is_admin") is False or fields.get("is_active") is False
+
+
+async def _refuse_last_admin(store: Store, target: StoredUser, tx: Conn) -> None:
+    """409 when ``target`` is the only active admin. The caller holds the active admins' row
+    locks (taken first, in one order, by every change that could remove an admin)."""
+    if target.is_admin and target.is_active:
+        admins = await store.users.lock_active_admins(conn=tx)
+        if admins == [target.id]:
+            raise _last_admin()
 
 
 @router.put("/users/{user_id}", response_model=User, operation_id="update_user",
@@ -154,9 +166,6 @@ async def _other_active_admins(store: Store, user_id: UUID) -> bool:
 async def update_user(user_id: UUID, body: UserUpdate, admin: AdminUser, store: StoreDep,
                       request: Request) -> User:
     """Rename, change language, grant or remove admin rights, deactivate or reactivate."""
-    target = await store.users.get(user_id)
-    if target is None:
-        raise not_found("user")
     fields: dict[str, Any] = {}
     if body.name is not None:
         fields["name"] = _clean_name(body.name)
@@ -166,29 +175,31 @@ async def update_user(user_id: UUID, body: UserUpdate, admin: AdminUser, store: 
         fields["is_admin"] = body.is_admin
     if body.is_active is not None:
         fields["is_active"] = body.is_active
-    stays_admin = fields.get("is_admin", target.is_admin) and fields.get("is_active", target.is_active)
-    removes_admin = target.is_admin and target.is_active and not stays_admin
-    if removes_admin and not await _other_active_admins(store, target.id):
-        raise _last_admin()
-    updated = await store.users.update(target.id, **fields) if fields else target
-    if updated is None:
-        raise not_found("user")
-    if removes_admin and await store.users.count_active_admins() == 0:
-        # Another request demoted the other admin meanwhile: undo ours.
-        await store.users.update(target.id, is_admin=target.is_admin, is_active=target.is_active)
-        raise _last_admin()
-    if target.is_active and not updated.is_active:
-        await store.sessions.revoke_all(target.id, "deactivated")
-    changes = {
-        key: {"from": getattr(target, key), "to": getattr(updated, key)}
-        for key in ("name", "preferred_language", "is_admin", "is_active")
-        if getattr(target, key) != getattr(updated, key)
-    }
-    await store.audit.record(
-        actor_id=admin.id, action="user.role_change" if "is_admin" in changes else "user.update",
-        target_type="user", target_id=target.id, client_ip=client_ip(request),
-        details={"changes": changes},
-    )
+    async with store.db.transaction() as tx:
+        if _may_remove_an_admin(fields):
+            await store.users.lock_active_admins(conn=tx)
+        target = await store.users.get(user_id, for_update=True, conn=tx)
+        if target is None:
+            raise not_found("user")
+        stays_admin = fields.get("is_admin", target.is_admin) and fields.get("is_active",
+                                                                              target.is_active)
+        if not stays_admin:
+            await _refuse_last_admin(store, target, tx)
+        updated = await store.users.update(target.id, conn=tx, **fields) if fields else target
+        if updated is None:
+            raise not_found("user")
+        if target.is_active and not updated.is_active:
+            await store.sessions.revoke_all(target.id, "deactivated", conn=tx)
+        changes = {
+            key: {"from": getattr(target, key), "to": getattr(updated, key)}
+            for key in ("name", "preferred_language", "is_admin", "is_active")
+            if getattr(target, key) != getattr(updated, key)
+        }
+        await store.audit.record(
+            actor_id=admin.id, action="user.role_change" if "is_admin" in changes else "user.update",
+            target_type="user", target_id=target.id, client_ip=client_ip(request),
+            details={"changes": changes}, conn=tx,
+        )
     return await _out(store, updated)
 
 
@@ -198,34 +209,25 @@ async def delete_user(user_id: UUID, admin: AdminUser, runtime: RuntimeDep,
                       request: Request) -> Response:
     """Delete the user and everything that is theirs (see this module's docstring)."""
     store = runtime.store
-    target = await store.users.get(user_id)
-    if target is None:
-        raise not_found("user")
-    if target.is_admin and target.is_active:
-        if not await _other_active_admins(store, target.id):
-            raise _last_admin()
-        # Step down first and check again, so two admins deleting each other at the same
-        # moment cannot both succeed.
-        await store.users.update(target.id, is_admin=False, is_active=False)
-        if await store.users.count_active_admins() == 0:
-            await store.users.update(target.id, is_admin=True, is_active=True)
-            raise _last_admin()
-    keys = await store.files.keys_for_user(target.id)
-    if not await store.users.delete(target.id):
-        raise not_found("user")
-    await store.otp.delete_for_phone(target.phone_number)
-    failed = 0
-    for key in keys:
+    async with store.db.transaction() as tx:
+        await store.users.lock_active_admins(conn=tx)
+        target = await store.users.get(user_id, for_update=True, conn=tx)
+        if target is None:
+            raise not_found("user")
+        await _refuse_last_admin(store, target, tx)
+        keys = await store.files.keys_for_user(target.id, conn=tx)
+        await store.users.delete(target.id, conn=tx)
+        await store.otp.delete_for_phone(target.phone_number, conn=tx)
+        await store.audit.record(
+            actor_id=admin.id, action="user.delete", target_type="user", target_id=target.id,
+            client_ip=client_ip(request),
+            details={"name": target.name, "was_admin": target.is_admin, "files_deleted": len(keys)},
+            conn=tx,
+        )
+    for key in keys:  # after the commit: objects go only once their rows are gone for good
         try:
             await runtime.blobs.delete(key)
         except Exception as exc:
-            failed += 1
             log.warning("could not delete a stored file of deleted user %s: %s",
                         target.id, type(exc).__name__)
-    await store.audit.record(
-        actor_id=admin.id, action="user.delete", target_type="user", target_id=target.id,
-        client_ip=client_ip(request),
-        details={"name": target.name, "was_admin": target.is_admin, "files_deleted": len(keys),
-                 "objects_not_deleted": failed},
-    )
     return Response(status_code=204)

@@ -7,10 +7,12 @@ Everything slow (media downloads, the model, sending) happens in ``channels.what
 Ordering and idempotency:
 
 * items of one sender are handled in payload order; different senders concurrently;
-* the message row is the deduplication point (unique wamid): a replay stores nothing, and
-  re-queues the answer only if no reply exists yet (the first delivery may have stored the
-  message and then failed to queue its job). The job's ``queueing_lock`` and its own
-  idempotency make a surplus job harmless;
+* a message and the job that answers it are written in one transaction, so either both exist
+  or neither does (a failure answers 503 and Meta delivers again);
+* the message row is the deduplication point (unique wamid): a replay stores nothing and queues
+  nothing, because a stored message always has its job;
+* the "not enrolled" reply's rate-limit slot and its job commit together too, so a failed
+  delivery does not use up the day's one reply;
 * a message older than ``whatsapp_max_inbound_age_seconds`` is stored but not answered: after an
   outage Meta replays up to 7 days of messages, and answering them all would bury the user.
 """
@@ -25,8 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from procrastinate.exceptions import AlreadyEnqueued
-
 from channels.whatsapp.identity import Sender, identify, masked, seal
 from channels.whatsapp.payload import (
     InboundWhatsAppMessage,
@@ -34,6 +34,7 @@ from channels.whatsapp.payload import (
     StatusUpdate,
     WebhookItem,
 )
+from ignacio_agents.db import Conn
 from ignacio_agents.domain import Channel, MessageType
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import Message
@@ -158,29 +159,29 @@ class InboundHandler:
             await self._reaction(msg, sender, outcome)
             return
         user = sender.user
-        conversation = await self.store.conversations.latest_or_create(user.id, Channel.whatsapp)
-        stored = await self.store.messages.add(
-            conversation.id, user.id, is_from_user=True, content=stored_content(msg),
-            channel=Channel.whatsapp,
-            message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
-            whatsapp_message_id=msg.wamid,
-        )
-        stale = is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds)
-        if stored is None:
-            outcome.add("replayed")
-            if not stale:
-                await self._requeue(msg, sender)
-            return
-        outcome.add("stored")
         kind = self._kind(msg)
-        if kind == "new_conversation":
-            await self.store.conversations.start_new(user.id, Channel.whatsapp)
+        stale = is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds)
+        async with self.store.db.transaction() as tx:
+            conversation = await self.store.conversations.latest_or_create(
+                user.id, Channel.whatsapp, conn=tx)
+            stored = await self.store.messages.add(
+                conversation.id, user.id, is_from_user=True, content=stored_content(msg),
+                channel=Channel.whatsapp,
+                message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
+                whatsapp_message_id=msg.wamid, conn=tx,
+            )
+            if stored is None:
+                outcome.add("replayed")
+                return
+            if kind == "new_conversation":
+                await self.store.conversations.start_new(user.id, Channel.whatsapp, conn=tx)
+            if not stale:
+                await self._defer_answer(stored, sender, kind, msg, tx)
+        outcome.add("stored")
         if stale:
             outcome.add("stale")
             log.info("whatsapp message %s is older than %ss: stored, not answered",
                      stored.id, self.settings.whatsapp_max_inbound_age_seconds)
-            return
-        await self._defer_answer(stored, msg, sender, kind)
 
     def _kind(self, msg: InboundWhatsAppMessage) -> str:
         if msg.type == "text" and is_new_conversation_command(msg.text):
@@ -191,33 +192,21 @@ class InboundHandler:
             return "text"
         return "unsupported"
 
-    async def _requeue(self, msg: InboundWhatsAppMessage, sender: Sender) -> None:
-        """A replay of a message whose answer may never have been queued (see module doc)."""
-        existing = await self.store.messages.get_by_wamid(msg.wamid)
-        if existing is None or not existing.is_from_user:
-            return
-        if await self.store.messages.reply_for(existing.id) is not None:
-            return
-        await self._defer_answer(existing, msg, sender, self._kind(msg))
-
-    async def _defer_answer(self, stored: Message, msg: InboundWhatsAppMessage,
-                            sender: Sender, kind: str) -> None:
+    async def _defer_answer(self, stored: Message, sender: Sender, kind: str,
+                            msg: InboundWhatsAppMessage, tx: Conn) -> None:
+        """Queue the answer job in the transaction that stores the message: both or neither."""
         media: dict[str, Any] | None = None
         if msg.media is not None:
             media = msg.media.model_dump(include={"kind", "id", "mime_type", "sha256",
                                                   "filename", "voice"})
         assert sender.reply_to is not None
-        deferrer = self.runtime.jobs.configure_task(
+        await self.runtime.jobs.configure_task(
             ANSWER_TASK, lock=f"conv:{stored.conversation_id}",
-            queueing_lock=f"answer:{stored.id}",
+            queueing_lock=f"answer:{stored.id}", connection=tx,
+        ).defer_async(
+            message_id=str(stored.id), to=seal(self.store.cipher, sender.reply_to),
+            kind=kind, media=media,
         )
-        try:
-            await deferrer.defer_async(
-                message_id=str(stored.id), to=seal(self.store.cipher, sender.reply_to),
-                kind=kind, media=media,
-            )
-        except AlreadyEnqueued:
-            log.debug("answer for message %s already queued", stored.id)
 
     async def _not_enrolled(self, msg: InboundWhatsAppMessage, sender: Sender,
                             outcome: Outcome) -> None:
@@ -226,16 +215,18 @@ class InboundHandler:
             return
         if is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds):
             return
-        decision = await self.store.rate_limits.hit(
-            [Limit(NOT_ENROLLED_BUCKET, sender.key, max_events=1)], NOT_ENROLLED_WINDOW
-        )
-        if not decision.allowed:
-            return
+        async with self.store.db.transaction() as tx:
+            decision = await self.store.rate_limits.hit(
+                [Limit(NOT_ENROLLED_BUCKET, sender.key, max_events=1)], NOT_ENROLLED_WINDOW,
+                conn=tx,
+            )
+            if not decision.allowed:
+                return
+            await self.runtime.jobs.configure_task(NOT_ENROLLED_TASK, connection=tx).defer_async(
+                to=seal(self.store.cipher, sender.reply_to),
+            )
         log.info("whatsapp message from a number that is not enrolled (%s): polite reply queued",
                  masked(sender.reply_to))
-        await self.runtime.jobs.configure_task(NOT_ENROLLED_TASK).defer_async(
-            to=seal(self.store.cipher, sender.reply_to),
-        )
 
     async def _reaction(self, msg: InboundWhatsAppMessage, sender: Sender,
                         outcome: Outcome) -> None:

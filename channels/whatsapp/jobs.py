@@ -6,12 +6,11 @@ a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-qu
 
 1. if the assistant reply for this inbound message is already stored, the model is not run
    again: only the parts without a stored outbound wamid are sent (``delivery.deliver``). The
-   reply is found by ``reply_to_id``, which the job sets right after the engine stored it; an
-   answer stored but not yet linked when the worker died is adopted (with one job at a time per
-   conversation, an unlinked WhatsApp answer newer than the message can only be its answer);
+   reply is found by its ``reply_to_id``, written in the same insert as the reply itself, so a
+   stored reply is always findable;
 2. otherwise: mark read + typing, fetch the media (once: a fetched file is on the message),
-   transcribe a voice note when configured, run the engine turn (which stores the reply),
-   link it, then send it.
+   transcribe a voice note when configured, run the engine turn (which stores the reply), then
+   send it.
 
 The only duplicate left is a part Graph accepted just before the worker died, before its wamid
 was stored (see ``channels.whatsapp.delivery``).
@@ -102,8 +101,7 @@ class Answer:
         if inbound is None:
             log.info("whatsapp message %s is gone (deleted); nothing to answer", self.message_id)
             return
-        reply = (await self.store.messages.reply_for(inbound.id)
-                 or await self.store.messages.claim_unlinked_reply(inbound.id))
+        reply = await self.store.messages.reply_for(inbound.id)
         if reply is None:
             async with typing_indicator(self.client, inbound.whatsapp_message_id):
                 reply = await self._compose(inbound)
@@ -145,7 +143,6 @@ class Answer:
             log.info("whatsapp message %s not answered: its user or conversation is gone",
                      inbound.id)
             return None
-        await self.store.messages.link_reply(result.message.id, inbound.id)
         return result.message
 
     async def _media(self, inbound: Message) -> Message | tuple[Any, str | None]:

@@ -10,7 +10,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
@@ -39,19 +39,20 @@ class AuditStore:
     async def record(
         self, *, actor_id: UUID | None, action: str, target_type: str | None = None,
         target_id: str | UUID | None = None, client_ip: str | None = None,
-        details: dict[str, Any] | None = None,
+        details: dict[str, Any] | None = None, conn: Conn | None = None,
     ) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "insert into audit_log (actor_id, action, target_type, target_id, client_ip, details)"
-                " values (%s, %s, %s, %s, %s, %s)",
-                (actor_id, action, target_type, str(target_id) if target_id else None, client_ip,
-                 Jsonb(details or {})),
-            )
+        """Append one row; on the caller's connection, it commits with the action it records."""
+        await self.db.execute(
+            "insert into audit_log (actor_id, action, target_type, target_id, client_ip, details)"
+            " values (%s, %s, %s, %s, %s, %s)",
+            actor_id, action, target_type, str(target_id) if target_id else None, client_ip,
+            Jsonb(details or {}), conn=conn,
+        )
 
     async def list(
         self, *, actor_id: UUID | None = None, action: str | None = None,
         target_id: str | None = None, limit: int | None = None, cursor: str | None = None,
+        conn: Conn | None = None,
     ) -> Page[AuditEntry]:
         where: list[str] = ["true"]
         params: list[Any] = []
@@ -64,8 +65,7 @@ class AuditStore:
         if target_id:
             where.append("a.target_id = %s")
             params.append(target_id)
-        async with self.db.connection() as conn:
-            return await fetch_page(
-                conn, _SELECT, where, params, Keyset("a.created_at", "a.id", "bigint"),
-                limit=limit, cursor=cursor, build=AuditEntry.model_validate,
-            )
+        return await fetch_page(
+            self.db, _SELECT, where, params, Keyset("a.created_at", "a.id", "bigint"),
+            limit=limit, cursor=cursor, build=AuditEntry.model_validate, conn=conn,
+        )

@@ -12,6 +12,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from ignacio_agents.db import Conn, Database
+
 T = TypeVar("T")
 
 MAX_PAGE = 200
@@ -61,8 +63,9 @@ class Keyset:
 
 
 async def fetch_page(
-    conn: Any, select: str, where: list[str], params: list[Any], keyset: Keyset, *,
+    db: Database, select: str, where: list[str], params: list[Any], keyset: Keyset, *,
     limit: int | None, cursor: str | None, build: Callable[[dict[str, Any]], T],
+    conn: Conn | None = None,
 ) -> Page[T]:
     """Run ``select`` (no WHERE/ORDER) as one keyset page: newest first, one extra row fetched
     to know whether another page exists, the cursor made from the last item."""
@@ -73,15 +76,15 @@ async def fetch_page(
         at, id_ = decode_cursor(cursor)
         where.append(f"({keyset.time_col}, {keyset.id_col}) < (%s, %s::{keyset.id_type})")
         params += [at, id_]
-    cur = await conn.execute(
+    items = await db.fetch_all(
+        build,
         f"{select} where {' and '.join(where)}"
         f" order by {keyset.time_col} desc, {keyset.id_col} desc limit %s",
-        (*params, limit + 1),
+        *params, limit + 1, conn=conn,
     )
-    rows = await cur.fetchall()
-    items = [build(r) for r in rows[:limit]]
     nxt = None
-    if len(rows) > limit:
+    if len(items) > limit:
+        items = items[:limit]
         last = items[-1]
         nxt = encode_cursor(getattr(last, keyset.time_attr), last.id)  # type: ignore[attr-defined]
     return Page[T](items=items, next_cursor=nxt)

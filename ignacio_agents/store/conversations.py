@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import Channel
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
@@ -38,133 +38,110 @@ _SUMMARY_SELECT = (
 _RECENT = Keyset("c.updated_at", "c.id")
 
 
+def _lock_key(user_id: UUID, channel: Channel) -> str:
+    return f"conversation:{user_id}:{channel.value}"
+
+
 class ConversationStore:
     def __init__(self, db: Database):
         self.db = db
 
     async def create(self, user_id: UUID, channel: Channel = Channel.web,
-                     title: str | None = None) -> Conversation:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "insert into conversations as c (user_id, channel, title) values (%s, %s, %s)"
-                f" returning {_COLUMNS}",
-                (user_id, channel.value, title),
-            )
-            row = await cur.fetchone()
-        return Conversation.model_validate(row)
+                     title: str | None = None, *, conn: Conn | None = None) -> Conversation:
+        created = await self.db.fetch_one(
+            Conversation,
+            "insert into conversations as c (user_id, channel, title) values (%s, %s, %s)"
+            f" returning {_COLUMNS}",
+            user_id, channel.value, title, conn=conn,
+        )
+        assert created is not None
+        return created
 
-    async def get(self, conversation_id: UUID, *, user_id: UUID | None = None) -> Conversation | None:
+    async def get(self, conversation_id: UUID, *, user_id: UUID | None = None,
+                  conn: Conn | None = None) -> Conversation | None:
         """Fetch one; with ``user_id`` only if it belongs to that user (others' ids look absent)."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from conversations c where c.id = %s"
-                " and (%s::uuid is null or c.user_id = %s::uuid)",
-                (conversation_id, user_id, user_id),
-            )
-            row = await cur.fetchone()
-        return Conversation.model_validate(row) if row else None
+        return await self.db.fetch_one(
+            Conversation,
+            f"select {_COLUMNS} from conversations c where c.id = %s"
+            " and (%s::uuid is null or c.user_id = %s::uuid)",
+            conversation_id, user_id, user_id, conn=conn,
+        )
 
-    async def latest(self, user_id: UUID, channel: Channel) -> Conversation | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from conversations c where c.user_id = %s and c.channel = %s"
-                " order by c.created_at desc, c.id desc limit 1",
-                (user_id, channel.value),
-            )
-            row = await cur.fetchone()
-        return Conversation.model_validate(row) if row else None
+    async def latest(self, user_id: UUID, channel: Channel, *,
+                     conn: Conn | None = None) -> Conversation | None:
+        return await self.db.fetch_one(
+            Conversation,
+            f"select {_COLUMNS} from conversations c where c.user_id = %s and c.channel = %s"
+            " order by c.created_at desc, c.id desc limit 1",
+            user_id, channel.value, conn=conn,
+        )
 
-    async def latest_or_create(self, user_id: UUID, channel: Channel) -> Conversation:
+    async def latest_or_create(self, user_id: UUID, channel: Channel, *,
+                               conn: Conn | None = None) -> Conversation:
         """The user's newest conversation on ``channel``, created when there is none.
 
         WhatsApp delivers webhooks concurrently: the advisory lock makes two first messages
         of a new user land in one conversation instead of two.
         """
-        found = await self.latest(user_id, channel)
+        found = await self.latest(user_id, channel, conn=conn)
         if found is not None:
             return found
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "select pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"conversation:{user_id}:{channel.value}",),
-            )
-            cur = await conn.execute(
-                f"select {_COLUMNS} from conversations c where c.user_id = %s and c.channel = %s"
-                " order by c.created_at desc, c.id desc limit 1",
-                (user_id, channel.value),
-            )
-            row = await cur.fetchone()
-            if row is None:
-                cur = await conn.execute(
-                    "insert into conversations as c (user_id, channel) values (%s, %s)"
-                    f" returning {_COLUMNS}",
-                    (user_id, channel.value),
-                )
-                row = await cur.fetchone()
-        return Conversation.model_validate(row)
+        async with self.db.transaction(conn) as tx:
+            await self.db.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                                  _lock_key(user_id, channel), conn=tx)
+            found = await self.latest(user_id, channel, conn=tx)
+            return found or await self.create(user_id, channel, conn=tx)
 
-    async def start_new(self, user_id: UUID, channel: Channel) -> Conversation:
+    async def start_new(self, user_id: UUID, channel: Channel, *,
+                        conn: Conn | None = None) -> Conversation:
         """A fresh conversation that becomes the user's latest on ``channel`` (serialised with
         ``latest_or_create``, so no concurrent first message slips in between)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "select pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                (f"conversation:{user_id}:{channel.value}",),
-            )
-            cur = await conn.execute(
-                "insert into conversations as c (user_id, channel) values (%s, %s)"
-                f" returning {_COLUMNS}",
-                (user_id, channel.value),
-            )
-            row = await cur.fetchone()
-        return Conversation.model_validate(row)
+        async with self.db.transaction(conn) as tx:
+            await self.db.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                                  _lock_key(user_id, channel), conn=tx)
+            return await self.create(user_id, channel, conn=tx)
 
-    async def rename(self, conversation_id: UUID, user_id: UUID, title: str) -> Conversation | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "update conversations c set title = %s, updated_at = now()"
-                f" where c.id = %s and c.user_id = %s returning {_COLUMNS}",
-                (title, conversation_id, user_id),
-            )
-            row = await cur.fetchone()
-        return Conversation.model_validate(row) if row else None
+    async def rename(self, conversation_id: UUID, user_id: UUID, title: str, *,
+                     conn: Conn | None = None) -> Conversation | None:
+        return await self.db.fetch_one(
+            Conversation,
+            "update conversations c set title = %s, updated_at = now()"
+            f" where c.id = %s and c.user_id = %s returning {_COLUMNS}",
+            title, conversation_id, user_id, conn=conn,
+        )
 
-    async def set_title_if_empty(self, conversation_id: UUID, title: str) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update conversations set title = %s where id = %s and (title is null or title = '')",
-                (title, conversation_id),
-            )
+    async def set_title_if_empty(self, conversation_id: UUID, title: str, *,
+                                 conn: Conn | None = None) -> None:
+        await self.db.execute(
+            "update conversations set title = %s where id = %s and (title is null or title = '')",
+            title, conversation_id, conn=conn,
+        )
 
-    async def touch(self, conversation_id: UUID) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update conversations set updated_at = now() where id = %s", (conversation_id,)
-            )
+    async def touch(self, conversation_id: UUID, *, conn: Conn | None = None) -> None:
+        await self.db.execute("update conversations set updated_at = now() where id = %s",
+                              conversation_id, conn=conn)
 
-    async def delete(self, conversation_id: UUID, user_id: UUID) -> bool:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "delete from conversations where id = %s and user_id = %s",
-                (conversation_id, user_id),
-            )
-            return cur.rowcount == 1
+    async def delete(self, conversation_id: UUID, user_id: UUID, *,
+                     conn: Conn | None = None) -> bool:
+        return await self.db.execute(
+            "delete from conversations where id = %s and user_id = %s",
+            conversation_id, user_id, conn=conn,
+        ) == 1
 
     async def list_for_user(
-        self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None
+        self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None,
+        conn: Conn | None = None,
     ) -> Page[Conversation]:
-        where, params = ["c.user_id = %s"], [user_id]
-        async with self.db.connection() as conn:
-            return await fetch_page(
-                conn, f"select {_COLUMNS} from conversations c", where, params, _RECENT,
-                limit=limit, cursor=cursor, build=Conversation.model_validate,
-            )
+        return await fetch_page(
+            self.db, f"select {_COLUMNS} from conversations c", ["c.user_id = %s"], [user_id],
+            _RECENT, limit=limit, cursor=cursor, build=Conversation.model_validate, conn=conn,
+        )
 
     async def search(
         self, *, user_id: UUID | None = None, channel: Channel | None = None,
         agent: str | None = None, date_from: datetime | None = None,
         date_to: datetime | None = None, q: str | None = None,
-        limit: int | None = None, cursor: str | None = None,
+        limit: int | None = None, cursor: str | None = None, conn: Conn | None = None,
     ) -> Page[ConversationSummary]:
         """All users' conversations for transcript review, filtered; newest activity first."""
         where: list[str] = ["true"]
@@ -192,8 +169,7 @@ class ConversationStore:
                 " and m.content_tsv @@ ignacio_fts_query(%s))"
             )
             params.append(q.strip())
-        async with self.db.connection() as conn:
-            return await fetch_page(
-                conn, _SUMMARY_SELECT, where, params, _RECENT,
-                limit=limit, cursor=cursor, build=ConversationSummary.model_validate,
-            )
+        return await fetch_page(
+            self.db, _SUMMARY_SELECT, where, params, _RECENT,
+            limit=limit, cursor=cursor, build=ConversationSummary.model_validate, conn=conn,
+        )

@@ -9,7 +9,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
@@ -71,6 +71,14 @@ _SELECT = (
 _RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
 
+def _jsonb(value: Any) -> Jsonb | None:
+    return Jsonb(value) if value is not None else None
+
+
+def _model_messages(rows: list[dict[str, Any]]) -> list[Any]:
+    return [m for r in rows for m in r["model_messages"]]
+
+
 class MessageStore:
     def __init__(self, db: Database):
         self.db = db
@@ -84,12 +92,12 @@ class MessageStore:
         answer: dict[str, Any] | None = None, usage: dict[str, Any] | None = None,
         model_messages: list[Any] | None = None, is_fallback: bool = False,
         error_code: str | None = None, reply_to_id: UUID | None = None,
-        created_at: datetime | None = None,
+        created_at: datetime | None = None, conn: Conn | None = None,
     ) -> Message | None:
         """Insert one message and bump the conversation. Returns None when the WhatsApp
         message id was already stored (a replayed webhook is a no-op)."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
+        async with self.db.transaction(conn) as tx:
+            message_id = await self.db.fetch_value(
                 "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
                 " message_type, file_id, file_path, whatsapp_message_id, status, agent, route_reason,"
                 " answer, usage, model_messages, is_fallback, error_code, reply_to_id, created_at)"
@@ -97,247 +105,179 @@ class MessageStore:
                 " coalesce(%s, clock_timestamp()))"
                 " on conflict (whatsapp_message_id) where whatsapp_message_id is not null do nothing"
                 " returning id",
-                (conversation_id, user_id, is_from_user, content, channel.value, message_type.value,
-                 file_id, file_path, whatsapp_message_id, status.value, agent, route_reason,
-                 Jsonb(answer) if answer is not None else None,
-                 Jsonb(usage) if usage is not None else None,
-                 Jsonb(model_messages) if model_messages is not None else None,
-                 is_fallback, error_code, reply_to_id, created_at),
+                conversation_id, user_id, is_from_user, content, channel.value, message_type.value,
+                file_id, file_path, whatsapp_message_id, status.value, agent, route_reason,
+                _jsonb(answer), _jsonb(usage), _jsonb(model_messages),
+                is_fallback, error_code, reply_to_id, created_at, conn=tx,
             )
-            row = await cur.fetchone()
-            if row is None:
+            if message_id is None:
                 return None
-            await conn.execute(
-                "update conversations set updated_at = now() where id = %s", (conversation_id,)
-            )
-        return await self.get(row["id"])
+            await self.db.execute("update conversations set updated_at = now() where id = %s",
+                                  conversation_id, conn=tx)
+            return await self.get(message_id, conn=tx)
 
-    async def get(self, message_id: UUID, *, user_id: UUID | None = None) -> Message | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
-                (message_id, user_id, user_id),
-            )
-            row = await cur.fetchone()
-        return Message.model_validate(row) if row else None
+    async def get(self, message_id: UUID, *, user_id: UUID | None = None,
+                  conn: Conn | None = None) -> Message | None:
+        return await self.db.fetch_one(
+            Message, f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
+            message_id, user_id, user_id, conn=conn,
+        )
 
-    async def get_by_wamid(self, wamid: str) -> Message | None:
+    async def get_by_wamid(self, wamid: str, *, conn: Conn | None = None) -> Message | None:
         """Find a message by an inbound wamid or by the wamid of one of its outbound parts."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"{_SELECT} where m.whatsapp_message_id = %s or m.id = ("
-                " select d.message_id from message_deliveries d where d.whatsapp_message_id = %s)"
-                " limit 1",
-                (wamid, wamid),
-            )
-            row = await cur.fetchone()
-        return Message.model_validate(row) if row else None
+        return await self.db.fetch_one(
+            Message,
+            f"{_SELECT} where m.whatsapp_message_id = %s or m.id = ("
+            " select d.message_id from message_deliveries d where d.whatsapp_message_id = %s)"
+            " limit 1",
+            wamid, wamid, conn=conn,
+        )
 
     async def page(
-        self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None
+        self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None,
+        conn: Conn | None = None,
     ) -> Page[Message]:
         """Newest page first; the cursor walks back in time."""
-        where, params = ["m.conversation_id = %s"], [conversation_id]
-        async with self.db.connection() as conn:
-            return await fetch_page(
-                conn, _SELECT, where, params, Keyset("m.created_at", "m.id"),
-                limit=limit, cursor=cursor, build=Message.model_validate,
-            )
+        return await fetch_page(
+            self.db, _SELECT, ["m.conversation_id = %s"], [conversation_id],
+            Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
+            build=Message.model_validate, conn=conn,
+        )
 
-    async def transcript(self, conversation_id: UUID, limit: int = 2000) -> list[Message]:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"{_SELECT} where m.conversation_id = %s order by m.created_at, m.id limit %s",
-                (conversation_id, limit),
-            )
-            return [Message.model_validate(r) for r in await cur.fetchall()]
-
-    async def model_history(self, conversation_id: UUID, *, max_turns: int = 200) -> list[Any]:
-        """The stored PydanticAI messages of the newest ``max_turns`` turns, oldest first."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select model_messages from ("
-                " select model_messages, created_at, id from messages"
-                " where conversation_id = %s and model_messages is not null"
-                " order by created_at desc, id desc limit %s) t order by created_at, id",
-                (conversation_id, max_turns),
-            )
-            rows = await cur.fetchall()
-        out: list[Any] = []
-        for r in rows:
-            out.extend(r["model_messages"])
-        return out
+    async def transcript(self, conversation_id: UUID, limit: int = 2000, *,
+                         conn: Conn | None = None) -> list[Message]:
+        return await self.db.fetch_all(
+            Message,
+            f"{_SELECT} where m.conversation_id = %s order by m.created_at, m.id limit %s",
+            conversation_id, limit, conn=conn,
+        )
 
     async def model_history_within(self, conversation_id: UUID, token_budget: int, *,
-                                   max_turns: int = 200) -> list[Any]:
-        """Like ``model_history``, but only the newest turns that fit ``token_budget`` by their
-        recorded size (``usage.history_tokens``), plus the one that crosses it, so a long
-        conversation costs no more to load than a short one. Unsized turns count as zero."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select model_messages from ("
-                " select model_messages, created_at, id, coalesce(sum("
-                "   coalesce((usage->>'history_tokens')::int, 0)) over (order by created_at desc,"
-                "   id desc rows between unbounded preceding and 1 preceding), 0) as newer_tokens"
-                " from messages where conversation_id = %s and model_messages is not null"
-                " order by created_at desc, id desc limit %s) t"
-                " where newer_tokens <= %s order by created_at, id",
-                (conversation_id, max_turns, token_budget),
-            )
-            rows = await cur.fetchall()
-        out: list[Any] = []
-        for r in rows:
-            out.extend(r["model_messages"])
-        return out
+                                   max_turns: int = 200, conn: Conn | None = None) -> list[Any]:
+        """The stored PydanticAI messages of the newest turns that fit ``token_budget`` by their
+        recorded size (``usage.history_tokens``), plus the one that crosses it, oldest first, so
+        a long conversation costs no more to load than a short one. Unsized turns count as zero."""
+        rows = await self.db.fetch_all(
+            dict,
+            "select model_messages from ("
+            " select model_messages, created_at, id, coalesce(sum("
+            "   coalesce((usage->>'history_tokens')::int, 0)) over (order by created_at desc,"
+            "   id desc rows between unbounded preceding and 1 preceding), 0) as newer_tokens"
+            " from messages where conversation_id = %s and model_messages is not null"
+            " order by created_at desc, id desc limit %s) t"
+            " where newer_tokens <= %s order by created_at, id",
+            conversation_id, max_turns, token_budget, conn=conn,
+        )
+        return _model_messages(rows)
 
-    async def search_history(self, user_id: UUID, query: str, *, limit: int = 8) -> list[HistoryHit]:
+    async def search_history(self, user_id: UUID, query: str, *, limit: int = 8,
+                             conn: Conn | None = None) -> list[HistoryHit]:
         """Full-text search over one user's messages in all conversations and channels."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select m.id as message_id, m.conversation_id, c.title as conversation_title,"
-                " m.channel, m.is_from_user, m.created_at,"
-                " ts_headline('simple', m.content, ignacio_fts_query(%s),"
-                "   'MaxWords=40, MinWords=15, StartSel=**, StopSel=**') as snippet"
-                " from messages m join conversations c on c.id = m.conversation_id"
-                " where m.user_id = %s and m.content_tsv @@ ignacio_fts_query(%s)"
-                " order by ts_rank(m.content_tsv, ignacio_fts_query(%s)) desc, m.created_at desc"
-                " limit %s",
-                (query, user_id, query, query, limit),
-            )
-            return [HistoryHit.model_validate(r) for r in await cur.fetchall()]
+        return await self.db.fetch_all(
+            HistoryHit,
+            "select m.id as message_id, m.conversation_id, c.title as conversation_title,"
+            " m.channel, m.is_from_user, m.created_at,"
+            " ts_headline('simple', m.content, ignacio_fts_query(%s),"
+            "   'MaxWords=40, MinWords=15, StartSel=**, StopSel=**') as snippet"
+            " from messages m join conversations c on c.id = m.conversation_id"
+            " where m.user_id = %s and m.content_tsv @@ ignacio_fts_query(%s)"
+            " order by ts_rank(m.content_tsv, ignacio_fts_query(%s)) desc, m.created_at desc"
+            " limit %s",
+            query, user_id, query, query, limit, conn=conn,
+        )
 
     async def set_status(self, message_id: UUID, status: DeliveryStatus,
-                         error_code: str | None = None) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update messages set status = %s, error_code = coalesce(%s, error_code)"
-                " where id = %s",
-                (status.value, error_code, message_id),
-            )
+                         error_code: str | None = None, *, conn: Conn | None = None) -> None:
+        await self.db.execute(
+            "update messages set status = %s, error_code = coalesce(%s, error_code) where id = %s",
+            status.value, error_code, message_id, conn=conn,
+        )
 
-    async def set_content(self, message_id: UUID, content: str) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute("update messages set content = %s where id = %s", (content, message_id))
+    async def set_content(self, message_id: UUID, content: str, *,
+                          conn: Conn | None = None) -> None:
+        await self.db.execute("update messages set content = %s where id = %s",
+                              content, message_id, conn=conn)
 
     async def attach_file(self, message_id: UUID, *, file_id: UUID, file_path: str,
-                          message_type: MessageType) -> None:
+                          message_type: MessageType, conn: Conn | None = None) -> None:
         """Record a file fetched after the message was stored (WhatsApp media arrives by id)."""
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update messages set file_id = %s, file_path = %s, message_type = %s where id = %s",
-                (file_id, file_path, message_type.value, message_id),
-            )
+        await self.db.execute(
+            "update messages set file_id = %s, file_path = %s, message_type = %s where id = %s",
+            file_id, file_path, message_type.value, message_id, conn=conn,
+        )
 
-    async def reply_for(self, message_id: UUID) -> Message | None:
+    async def reply_for(self, message_id: UUID, *, conn: Conn | None = None) -> Message | None:
         """The assistant message answering the user message ``message_id``, if stored."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                # Scoped to the conversation so the (conversation, time) index serves it.
-                f"{_SELECT} where m.conversation_id = (select conversation_id from messages"
-                " where id = %s) and m.reply_to_id = %s and not m.is_from_user"
-                " order by m.created_at, m.id limit 1",
-                (message_id, message_id),
-            )
-            row = await cur.fetchone()
-        return Message.model_validate(row) if row else None
-
-    async def link_reply(self, reply_id: UUID, message_id: UUID) -> None:
-        """Mark ``reply_id`` as the answer to the user message ``message_id``."""
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update messages set reply_to_id = %s where id = %s", (message_id, reply_id)
-            )
-
-    async def claim_unlinked_reply(self, message_id: UUID) -> Message | None:
-        """Link and return an assistant reply stored after ``message_id`` but never linked to it.
-
-        For a WhatsApp job resumed after a crash between the engine storing its answer and the
-        job linking it: with one job at a time per conversation, an unlinked WhatsApp answer
-        newer than the message can only be that message's.
-        """
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "update messages set reply_to_id = x.id from messages x"
-                " where x.id = %s and messages.id = ("
-                "  select m.id from messages m where m.conversation_id = x.conversation_id"
-                "  and not m.is_from_user and m.reply_to_id is null and m.channel = x.channel"
-                "  and m.created_at >= x.created_at order by m.created_at, m.id limit 1)"
-                " returning messages.id",
-                (message_id,),
-            )
-            row = await cur.fetchone()
-        return await self.get(row["id"]) if row else None
+        return await self.db.fetch_one(
+            Message,
+            # Scoped to the conversation so the (conversation, time) index serves it.
+            f"{_SELECT} where m.conversation_id = (select conversation_id from messages"
+            " where id = %s) and m.reply_to_id = %s and not m.is_from_user"
+            " order by m.created_at, m.id limit 1",
+            message_id, message_id, conn=conn,
+        )
 
     async def set_feedback(self, message_id: UUID, value: int | None, *,
-                           user_id: UUID | None = None) -> Message | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
+                           user_id: UUID | None = None, conn: Conn | None = None) -> Message | None:
+        async with self.db.connection(conn) as c:
+            found = await self.db.fetch_value(
                 "update messages set feedback = %s where id = %s and not is_from_user"
                 " and (%s::uuid is null or user_id = %s::uuid) returning id",
-                (value, message_id, user_id, user_id),
+                value, message_id, user_id, user_id, conn=c,
             )
-            row = await cur.fetchone()
-        return await self.get(row["id"]) if row else None
+            return await self.get(found, conn=c) if found else None
 
     # --- WhatsApp deliveries -------------------------------------------------------------
     async def add_delivery(self, message_id: UUID, part_index: int, *,
                            whatsapp_message_id: str | None, status: DeliveryStatus,
-                           error_code: str | None = None) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "insert into message_deliveries (message_id, part_index, whatsapp_message_id,"
-                " status, error_code) values (%s, %s, %s, %s, %s)"
-                " on conflict (message_id, part_index) do update set"
-                " whatsapp_message_id = excluded.whatsapp_message_id, status = excluded.status,"
-                " error_code = excluded.error_code, updated_at = now()",
-                (message_id, part_index, whatsapp_message_id, status.value, error_code),
-            )
+                           error_code: str | None = None, conn: Conn | None = None) -> None:
+        await self.db.execute(
+            "insert into message_deliveries (message_id, part_index, whatsapp_message_id,"
+            " status, error_code) values (%s, %s, %s, %s, %s)"
+            " on conflict (message_id, part_index) do update set"
+            " whatsapp_message_id = excluded.whatsapp_message_id, status = excluded.status,"
+            " error_code = excluded.error_code, updated_at = now()",
+            message_id, part_index, whatsapp_message_id, status.value, error_code, conn=conn,
+        )
 
-    async def deliveries(self, message_id: UUID) -> list[Delivery]:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select message_id, part_index, whatsapp_message_id, status, error_code, updated_at"
-                " from message_deliveries where message_id = %s order by part_index",
-                (message_id,),
-            )
-            return [Delivery.model_validate(r) for r in await cur.fetchall()]
+    async def deliveries(self, message_id: UUID, *, conn: Conn | None = None) -> list[Delivery]:
+        return await self.db.fetch_all(
+            Delivery,
+            "select message_id, part_index, whatsapp_message_id, status, error_code, updated_at"
+            " from message_deliveries where message_id = %s order by part_index",
+            message_id, conn=conn,
+        )
 
     async def apply_status(self, wamid: str, status: DeliveryStatus,
-                           error_code: str | None = None) -> UUID | None:
+                           error_code: str | None = None, *,
+                           conn: Conn | None = None) -> UUID | None:
         """Move a sent part forward (never backward: webhooks arrive out of order) and roll the
         message's status up as the least advanced of its parts, or failed if any failed."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "select id, message_id, status from message_deliveries"
-                " where whatsapp_message_id = %s for update",
-                (wamid,),
+        async with self.db.transaction(conn) as tx:
+            part = await self.db.fetch_one(
+                dict, "select id, message_id, status from message_deliveries"
+                " where whatsapp_message_id = %s for update", wamid, conn=tx,
             )
-            row = await cur.fetchone()
-            if row is None:
+            if part is None:
                 return None
+            message_id: UUID = part["message_id"]
             # Serialise the roll-up per message: statuses of two parts arrive concurrently, and
             # each transaction must see the other's part before computing the message's status.
-            await conn.execute("select 1 from messages where id = %s for update",
-                               (row["message_id"],))
-            if _RANK[status.value] > _RANK[row["status"]]:
-                await conn.execute(
+            await self.db.execute("select 1 from messages where id = %s for update",
+                                  message_id, conn=tx)
+            if _RANK[status.value] > _RANK[part["status"]]:
+                await self.db.execute(
                     "update message_deliveries set status = %s, error_code = %s, updated_at = now()"
-                    " where id = %s",
-                    (status.value, error_code, row["id"]),
+                    " where id = %s", status.value, error_code, part["id"], conn=tx,
                 )
-            cur = await conn.execute(
-                "select status, error_code from message_deliveries where message_id = %s",
-                (row["message_id"],),
+            parts = await self.db.fetch_all(
+                dict, "select status, error_code from message_deliveries where message_id = %s",
+                message_id, conn=tx,
             )
-            parts = await cur.fetchall()
             failed = [p for p in parts if p["status"] == "failed"]
             if failed:
                 overall, code = "failed", failed[0]["error_code"]
             else:
                 overall, code = min((p["status"] for p in parts), key=_RANK.__getitem__), None
-            await conn.execute(
-                "update messages set status = %s, error_code = coalesce(%s, error_code)"
-                " where id = %s",
-                (overall, code, row["message_id"]),
-            )
-            return row["message_id"]
+            await self.set_status(message_id, DeliveryStatus(overall), code, conn=tx)
+            return message_id

@@ -18,7 +18,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from ignacio_agents.crypto import PhoneCipher
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 
 
 class OtpStore:
@@ -29,48 +29,48 @@ class OtpStore:
     def _code_hash(self, code_id: UUID, code: str) -> bytes:
         return self.cipher.keyed_hash("otp", f"{code_id}:{code}")
 
-    async def issue(self, phone_e164: str, code: str, ttl: timedelta) -> UUID:
+    async def issue(self, phone_e164: str, code: str, ttl: timedelta, *,
+                    conn: Conn | None = None) -> UUID:
         """Store a new code for the number, invalidating (deleting) its earlier codes."""
         code_id = uuid.uuid4()
         phone_hmac = self.cipher.blind_index(phone_e164)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "delete from otp_codes where phone_hmac = %s or expires_at < now()", (phone_hmac,)
+        async with self.db.transaction(conn) as tx:
+            await self.db.execute(
+                "delete from otp_codes where phone_hmac = %s or expires_at < now()", phone_hmac,
+                conn=tx,
             )
-            await conn.execute(
+            await self.db.execute(
                 "insert into otp_codes (id, phone_hmac, code_hash, expires_at)"
                 " values (%s, %s, %s, now() + %s)",
-                (code_id, phone_hmac, self._code_hash(code_id, code), ttl),
+                code_id, phone_hmac, self._code_hash(code_id, code), ttl, conn=tx,
             )
         return code_id
 
-    async def consume(self, phone_e164: str, code: str, *, max_attempts: int) -> bool:
+    async def consume(self, phone_e164: str, code: str, *, max_attempts: int,
+                      conn: Conn | None = None) -> bool:
         """True once for the right, live code; counts the attempt whatever the outcome."""
         phone_hmac = self.cipher.blind_index(phone_e164)
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
+        async with self.db.transaction(conn) as tx:
+            row = await self.db.fetch_one(
+                dict,
                 "update otp_codes set attempts = attempts + 1"
                 " where id = (select id from otp_codes where phone_hmac = %s and not is_used"
                 "   and expires_at > now() order by created_at desc limit 1 for update)"
                 " and attempts < %s returning id, code_hash",
-                (phone_hmac, max_attempts),
+                phone_hmac, max_attempts, conn=tx,
             )
-            row = await cur.fetchone()
             if row is None:
                 # No live code: spend the same hashing work as a real check.
                 self._code_hash(uuid.uuid4(), code)
                 return False
             if not hmac.compare_digest(self._code_hash(row["id"], code), bytes(row["code_hash"])):
                 return False
-            cur = await conn.execute(
-                "update otp_codes set is_used = true where id = %s and not is_used returning id",
-                (row["id"],),
-            )
-            return await cur.fetchone() is not None
+            return await self.db.execute(
+                "update otp_codes set is_used = true where id = %s and not is_used", row["id"],
+                conn=tx,
+            ) == 1
 
-    async def delete_for_phone(self, phone_e164: str) -> None:
+    async def delete_for_phone(self, phone_e164: str, *, conn: Conn | None = None) -> None:
         """Forget any code of this number (its user was deleted)."""
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "delete from otp_codes where phone_hmac = %s", (self.cipher.blind_index(phone_e164),)
-            )
+        await self.db.execute("delete from otp_codes where phone_hmac = %s",
+                              self.cipher.blind_index(phone_e164), conn=conn)

@@ -9,7 +9,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import ProjectKind
 
 
@@ -36,45 +36,49 @@ class ProfileStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def get(self, user_id: UUID) -> ProjectProfile:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select profile from project_profiles where user_id = %s", (user_id,)
-            )
-            row = await cur.fetchone()
-        return ProjectProfile.model_validate(row["profile"]) if row else ProjectProfile()
+    async def get(self, user_id: UUID, *, conn: Conn | None = None) -> ProjectProfile:
+        found = await self.db.fetch_value(
+            "select profile from project_profiles where user_id = %s", user_id, conn=conn
+        )
+        return ProjectProfile.model_validate(found) if found else ProjectProfile()
 
     async def update(
         self, user_id: UUID, changes: dict[str, Any], *,
         source: Literal["user", "advisor", "admin"], message_id: UUID | None = None,
+        conn: Conn | None = None,
     ) -> ProjectProfile:
-        """Merge ``changes`` into the profile and record them with what caused them."""
-        current = await self.get(user_id)
-        merged = ProjectProfile.model_validate({**current.model_dump(), **changes})
-        diff = {
-            k: v for k, v in merged.model_dump(mode="json").items()
-            if v != current.model_dump(mode="json").get(k)
-        }
-        if not diff:
-            return current
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "insert into project_profiles (user_id, profile) values (%s, %s)"
-                " on conflict (user_id) do update set profile = excluded.profile, updated_at = now()",
-                (user_id, Jsonb(merged.model_dump(mode="json"))),
+        """Merge ``changes`` into the profile and record them with what caused them.
+
+        The stored profile is row-locked while merging, so two concurrent updates of different
+        fields (the advisor's and the participant's) both land."""
+        async with self.db.transaction(conn) as tx:
+            stored = await self.db.fetch_value(
+                "select profile from project_profiles where user_id = %s for update", user_id,
+                conn=tx,
             )
-            await conn.execute(
+            current = ProjectProfile.model_validate(stored or {})
+            merged = ProjectProfile.model_validate({**current.model_dump(), **changes})
+            before = current.model_dump(mode="json")
+            diff = {k: v for k, v in merged.model_dump(mode="json").items() if v != before.get(k)}
+            if not diff:
+                return current
+            await self.db.execute(
+                "insert into project_profiles (user_id, profile) values (%s, %s) on conflict"
+                " (user_id) do update set profile = excluded.profile, updated_at = now()",
+                user_id, Jsonb(merged.model_dump(mode="json")), conn=tx,
+            )
+            await self.db.execute(
                 "insert into project_profile_changes (user_id, message_id, source, changes)"
                 " values (%s, %s, %s, %s)",
-                (user_id, message_id, source, Jsonb(diff)),
+                user_id, message_id, source, Jsonb(diff), conn=tx,
             )
         return merged
 
-    async def history(self, user_id: UUID, limit: int = 50) -> list[ProfileChange]:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select id, message_id, source, changes, created_at from project_profile_changes"
-                " where user_id = %s order by created_at desc, id desc limit %s",
-                (user_id, limit),
-            )
-            return [ProfileChange.model_validate(r) for r in await cur.fetchall()]
+    async def history(self, user_id: UUID, limit: int = 50, *,
+                      conn: Conn | None = None) -> list[ProfileChange]:
+        return await self.db.fetch_all(
+            ProfileChange,
+            "select id, message_id, source, changes, created_at from project_profile_changes"
+            " where user_id = %s order by created_at desc, id desc limit %s",
+            user_id, limit, conn=conn,
+        )

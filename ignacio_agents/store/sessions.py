@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from ignacio_agents.crypto import token_hash
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 
 
 class Session(BaseModel):
@@ -33,63 +33,61 @@ class SessionStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def create(self, user_id: UUID, refresh_token: str, ttl: timedelta) -> Session:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "insert into user_sessions (user_id, session_token, expires_at)"
-                f" values (%s, %s, now() + %s) returning {_COLUMNS}",
-                (user_id, token_hash(refresh_token), ttl),
-            )
-            row = await cur.fetchone()
-        return Session.model_validate(row)
+    async def create(self, user_id: UUID, refresh_token: str, ttl: timedelta, *,
+                     conn: Conn | None = None) -> Session:
+        created = await self.db.fetch_one(
+            Session,
+            "insert into user_sessions (user_id, session_token, expires_at)"
+            f" values (%s, %s, now() + %s) returning {_COLUMNS}",
+            user_id, token_hash(refresh_token), ttl, conn=conn,
+        )
+        assert created is not None
+        return created
 
-    async def get_active(self, session_id: UUID) -> Session | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from user_sessions where id = %s and revoked_at is null"
-                " and expires_at > now()",
-                (session_id,),
-            )
-            row = await cur.fetchone()
-        return Session.model_validate(row) if row else None
+    async def get_active(self, session_id: UUID, *, conn: Conn | None = None) -> Session | None:
+        return await self.db.fetch_one(
+            Session,
+            f"select {_COLUMNS} from user_sessions where id = %s and revoked_at is null"
+            " and expires_at > now()",
+            session_id, conn=conn,
+        )
 
-    async def rotate(self, old_token: str, new_token: str, ttl: timedelta) -> RotationResult:
+    async def rotate(self, old_token: str, new_token: str, ttl: timedelta, *,
+                     conn: Conn | None = None) -> RotationResult:
         """Swap the refresh token; presenting a token that was already rotated revokes the
         whole session (someone else holds a copy of it)."""
         old_hash = token_hash(old_token)
-        async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                f"update user_sessions set session_token = %s,"
+        async with self.db.transaction(conn) as tx:
+            session = await self.db.fetch_one(
+                Session,
+                "update user_sessions set session_token = %s,"
                 " previous_token_hashes = previous_token_hashes || session_token,"
                 " expires_at = now() + %s, last_used_at = now()"
                 " where session_token = %s and revoked_at is null and expires_at > now()"
                 f" returning {_COLUMNS}",
-                (token_hash(new_token), ttl, old_hash),
+                token_hash(new_token), ttl, old_hash, conn=tx,
             )
-            row = await cur.fetchone()
-            if row:
-                return RotationResult(session=Session.model_validate(row))
-            cur = await conn.execute(
+            if session is not None:
+                return RotationResult(session=session)
+            reused = await self.db.execute(
                 "update user_sessions set revoked_at = coalesce(revoked_at, now()),"
                 " revoked_reason = coalesce(revoked_reason, 'refresh_token_reuse')"
-                " where %s = any(previous_token_hashes) returning id",
-                (old_hash,),
-            )
-            reused = await cur.fetchone() is not None
+                " where %s = any(previous_token_hashes)",
+                old_hash, conn=tx,
+            ) > 0
         return RotationResult(session=None, reused=reused)
 
-    async def revoke(self, session_id: UUID, reason: str = "logout") -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update user_sessions set revoked_at = now(), revoked_reason = %s"
-                " where id = %s and revoked_at is null",
-                (reason, session_id),
-            )
+    async def revoke(self, session_id: UUID, reason: str = "logout", *,
+                     conn: Conn | None = None) -> None:
+        await self.db.execute(
+            "update user_sessions set revoked_at = now(), revoked_reason = %s"
+            " where id = %s and revoked_at is null",
+            reason, session_id, conn=conn,
+        )
 
-    async def revoke_all(self, user_id: UUID, reason: str) -> None:
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "update user_sessions set revoked_at = now(), revoked_reason = %s"
-                " where user_id = %s and revoked_at is null",
-                (reason, user_id),
-            )
+    async def revoke_all(self, user_id: UUID, reason: str, *, conn: Conn | None = None) -> None:
+        await self.db.execute(
+            "update user_sessions set revoked_at = now(), revoked_reason = %s"
+            " where user_id = %s and revoked_at is null",
+            reason, user_id, conn=conn,
+        )

@@ -10,7 +10,7 @@ from psycopg.errors import UniqueViolation
 from pydantic import BaseModel
 
 from ignacio_agents.crypto import PhoneCipher
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
@@ -49,80 +49,77 @@ class UserStore:
 
     async def create(
         self, phone_e164: str, name: str | None, *, is_admin: bool = False,
-        preferred_language: str = "es", is_active: bool = True,
+        preferred_language: str = "es", is_active: bool = True, conn: Conn | None = None,
     ) -> User:
         try:
-            async with self.db.connection() as conn:
-                cur = await conn.execute(
-                    f"insert into users (phone_ciphertext, phone_hmac, name, is_admin, is_active,"
-                    f" preferred_language) values (%s, %s, %s, %s, %s, %s) returning {_COLUMNS}",
-                    (self.cipher.encrypt(phone_e164), self.cipher.blind_index(phone_e164), name,
-                     is_admin, is_active, preferred_language),
-                )
-                row = await cur.fetchone()
+            user = await self.db.fetch_one(
+                self._user,
+                "insert into users (phone_ciphertext, phone_hmac, name, is_admin, is_active,"
+                f" preferred_language) values (%s, %s, %s, %s, %s, %s) returning {_COLUMNS}",
+                self.cipher.encrypt(phone_e164), self.cipher.blind_index(phone_e164), name,
+                is_admin, is_active, preferred_language, conn=conn,
+            )
         except UniqueViolation:
             raise PhoneAlreadyEnrolled("a user with this phone number already exists") from None
-        assert row is not None
-        return self._user(row)
+        assert user is not None
+        return user
 
-    async def get(self, user_id: UUID) -> User | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(f"select {_COLUMNS} from users where id = %s", (user_id,))
-            row = await cur.fetchone()
-        return self._user(row) if row else None
+    async def get(self, user_id: UUID, *, for_update: bool = False,
+                  conn: Conn | None = None) -> User | None:
+        """One user; ``for_update`` row-locks it until the caller's transaction ends."""
+        lock = " for update" if for_update else ""
+        return await self.db.fetch_one(
+            self._user, f"select {_COLUMNS} from users where id = %s{lock}", user_id, conn=conn
+        )
 
-    async def get_by_phone(self, phone_e164: str) -> User | None:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from users where phone_hmac = %s",
-                (self.cipher.blind_index(phone_e164),),
-            )
-            row = await cur.fetchone()
-        return self._user(row) if row else None
+    async def get_by_phone(self, phone_e164: str, *, conn: Conn | None = None) -> User | None:
+        return await self.db.fetch_one(
+            self._user, f"select {_COLUMNS} from users where phone_hmac = %s",
+            self.cipher.blind_index(phone_e164), conn=conn,
+        )
 
-    async def get_by_whatsapp_user_id(self, whatsapp_user_id: str) -> User | None:
+    async def get_by_whatsapp_user_id(self, whatsapp_user_id: str, *,
+                                      conn: Conn | None = None) -> User | None:
         """Find a user by their WhatsApp business-scoped user id (BSUID), for senders whose
         phone number Meta withholds (usernames, 2026)."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select {_COLUMNS} from users where whatsapp_user_id = %s", (whatsapp_user_id,)
-            )
-            row = await cur.fetchone()
-        return self._user(row) if row else None
+        return await self.db.fetch_one(
+            self._user, f"select {_COLUMNS} from users where whatsapp_user_id = %s",
+            whatsapp_user_id, conn=conn,
+        )
 
-    async def update(self, user_id: UUID, **fields: Any) -> User | None:
+    async def update(self, user_id: UUID, *, conn: Conn | None = None,
+                     **fields: Any) -> User | None:
         fields = {k: v for k, v in fields.items() if k in _UPDATABLE}
         if not fields:
-            return await self.get(user_id)
+            return await self.get(user_id, conn=conn)
         assignments = ", ".join(f"{k} = %s" for k in fields)
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"update users set {assignments}, updated_at = now() where id = %s"
-                f" returning {_COLUMNS}",
-                (*fields.values(), user_id),
-            )
-            row = await cur.fetchone()
-        return self._user(row) if row else None
+        return await self.db.fetch_one(
+            self._user,
+            f"update users set {assignments}, updated_at = now() where id = %s"
+            f" returning {_COLUMNS}",
+            *fields.values(), user_id, conn=conn,
+        )
 
-    async def delete(self, user_id: UUID) -> bool:
+    async def delete(self, user_id: UUID, *, conn: Conn | None = None) -> bool:
         """Delete the user; conversations, messages, files rows, sessions cascade in the DB."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute("delete from users where id = %s", (user_id,))
-            return cur.rowcount == 1
+        return await self.db.execute("delete from users where id = %s", user_id, conn=conn) == 1
 
-    async def count_active_admins(self, *, excluding: UUID | None = None) -> int:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select count(*) as n from users where is_admin and is_active"
-                " and (%s::uuid is null or id <> %s::uuid)",
-                (excluding, excluding),
-            )
-            row = await cur.fetchone()
-        return int(row["n"]) if row else 0
+    async def lock_active_admins(self, *, conn: Conn) -> list[UUID]:
+        """The active admins' ids, row-locked until the caller's transaction ends.
+
+        Any change that could remove an admin takes these locks first, so two such changes
+        run one after the other and the second sees the first's outcome: the last-admin rule
+        cannot be beaten by two requests at once.
+        """
+        rows = await self.db.fetch_all(
+            dict, "select id from users where is_admin and is_active order by id for update",
+            conn=conn,
+        )
+        return [r["id"] for r in rows]
 
     async def list(
         self, *, search: str | None = None, limit: int | None = None, cursor: str | None = None,
-        phone_region: str | None = None,
+        phone_region: str | None = None, conn: Conn | None = None,
     ) -> Page[User]:
         """Newest first. ``search`` matches the name, or the exact number through the blind index."""
         where, params = ["true"], []
@@ -137,8 +134,7 @@ class UserStore:
             like = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             where.append("(lower(coalesce(name, '')) like %s or phone_hmac = %s)")
             params += [like, phone_hmac]
-        async with self.db.connection() as conn:
-            return await fetch_page(
-                conn, f"select {_COLUMNS} from users", where, params, Keyset("created_at", "id"),
-                limit=limit, cursor=cursor, build=self._user,
-            )
+        return await fetch_page(
+            self.db, f"select {_COLUMNS} from users", where, params, Keyset("created_at", "id"),
+            limit=limit, cursor=cursor, build=self._user, conn=conn,
+        )

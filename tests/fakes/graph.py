@@ -328,7 +328,10 @@ class FakeGraphServer(LoopbackServer):
         """Auth, version, phone id and scripted failures, in Meta's order of checks."""
         script = self._take_script(request.method, request.url.path)
         if script is not None and script.stall_seconds:
+            state = self._state
             await asyncio.sleep(script.stall_seconds)
+            if self._state is not state:  # reset meanwhile: the stalled client has moved on
+                return Response(status_code=504)
             script = None
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
             return self._error(request, body, 190, 401, "Invalid OAuth access token.", file_info)
