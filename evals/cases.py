@@ -32,7 +32,8 @@ class Question(BaseModel):
     """A participant's message plus the turns before it (empty for a fresh conversation).
 
     ``specialist`` sends the message straight to that specialist (the answer suites test one
-    specialist at a time); without it the router decides, as in the app.
+    specialist at a time); without it the router decides, as in the app. ``channel`` is where
+    the participant writes from, which sets how long the answer may be (WhatsApp: short).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -40,6 +41,7 @@ class Question(BaseModel):
     message: str = Field(min_length=1)
     history: list[Turn] = Field(default_factory=list)
     specialist: Specialist | None = None
+    channel: Literal["web", "whatsapp"] = "web"
 
 
 Category = Literal[

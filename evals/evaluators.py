@@ -25,6 +25,7 @@ from evals.rendering import (
     whatsapp_format_problems,
     whatsapp_part_problems,
 )
+from ignacio_agents.agents.validators import routing_talk_problems
 from ignacio_agents.domain import Specialist
 from ignacio_agents.responses import AdvisorAnswer
 
@@ -168,6 +169,41 @@ class AnswerLanguage(Evaluator[Any, Any, Any]):
             reason=f"detected {found or 'undetermined'} (es {scores['es']:.0f} / en "
                    f"{scores['en']:.0f}), expected {meta.language}",
         )
+
+
+@dataclass(repr=False)
+class BriefOnWhatsApp(Evaluator[Any, Any, Any]):
+    """An answer to a WhatsApp message is short: at most ``max_items`` items in each list and
+    one WhatsApp message (``max_parts`` parts). Web answers are not limited here."""
+
+    max_items: int = 3
+    max_parts: int = 1
+
+    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
+        if getattr(ctx.inputs, "channel", "web") != "whatsapp":
+            return EvaluationReason(value=True, reason="web: no length limit")
+        run = ctx.output
+        if not isinstance(run, AnswerRun):
+            return EvaluationReason(value=False, reason="output carries no WhatsApp rendering")
+        answer = run.answer
+        long_lists = [f"{name} has {len(value)} items" for name in type(answer).model_fields
+                      if name not in _CODE_SET and isinstance(value := getattr(answer, name), list)
+                      and len(value) > self.max_items]
+        if len(run.whatsapp_parts) > self.max_parts:
+            long_lists.append(f"{len(run.whatsapp_parts)} WhatsApp messages")
+        return EvaluationReason(value=not long_lists, reason="; ".join(long_lists)
+                                or f"{len(run.whatsapp)} characters, lists within {self.max_items}")
+
+
+@dataclass(repr=False)
+class NoInnerWorkings(Evaluator[Any, Any, Any]):
+    """The answer speaks as Ignacio: no talk of specialists, routing or hand-backs."""
+
+    def evaluate(self, ctx: EvaluatorContext[Any, Any, Any]) -> EvaluationReason:
+        text = "\n".join(t for _, t in content_texts(answer_of(ctx.output)))
+        problems = routing_talk_problems(text)
+        return EvaluationReason(value=not problems,
+                                reason="; ".join(p.message for p in problems) or None)
 
 
 @dataclass(repr=False)
@@ -316,6 +352,7 @@ class AnswerJudge(LLMJudge):
 
 
 CUSTOM_EVALUATORS: tuple[type[Evaluator[Any, Any, Any]], ...] = (
-    NoPlaceholders, ActionsPresent, AnswerKind, AnswerLanguage, RouteLanguage, WhatsAppFits,
+    NoPlaceholders, ActionsPresent, AnswerKind, AnswerLanguage, RouteLanguage, BriefOnWhatsApp,
+    NoInnerWorkings, WhatsAppFits,
     WhatsAppFormatting, WhatsAppCodeIntact, ValidMarkdown, ToolArgumentMentions, AnswerMentions,
 )

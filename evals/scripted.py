@@ -135,7 +135,7 @@ def _clean(snippet: str) -> str:
 
 def _profile_line(instructions: str | None, lang: str) -> str | None:
     """Use the profile the instructions carry, as a model with that context would."""
-    if not instructions or "project profile:" not in instructions:
+    if not instructions or "<project_profile>" not in instructions:
         return None
     fields = dict(re.findall(r"^- (project name|stage|goals): (.+)$", instructions, re.M))
     if not fields:
@@ -461,7 +461,20 @@ def answer_arguments(specialist: Specialist, lang: str, question: str,
     if context:
         main = next(iter(args))
         args[main] = " ".join(context) + "\n\n" + args[main]
-    return args
+    return within_item_limit(args, instructions)
+
+
+_ITEM_LIMIT = re.compile(r"at most (\d+) items in each list")
+
+
+def within_item_limit(args: dict[str, Any], instructions: str | None) -> dict[str, Any]:
+    """Lists cut to the limit the instructions give for this channel, as a model that follows
+    its instructions would (the most important items come first)."""
+    match = _ITEM_LIMIT.search(instructions or "")
+    if match is None:
+        return args
+    limit = int(match.group(1))
+    return {k: v[:limit] if isinstance(v, list) else v for k, v in args.items()}
 
 
 # --- the model ------------------------------------------------------------------------------

@@ -117,15 +117,16 @@ def turn_task(harness: Harness, *, with_project: bool) -> Callable[[Question], A
 
     async def turn(question: Question) -> AnswerRun:
         assert harness.store is not None and harness.blobs is not None
+        channel = Channel(question.channel)
         participant = await new_participant(harness.store, with_project=with_project,
-                                            history=question.history)
+                                            channel=channel, history=question.history)
         forced = question.specialist is not None
         router = forced_router(question.specialist) if question.specialist else harness.router_model()
         engine = ConversationEngine(harness.store, harness.blobs, harness.settings,
                                     model=harness.answer_model(), triage_model=router)
         result = await engine.run_turn(InboundMessage(
             user_id=participant.user.id, conversation_id=participant.conversation_id,
-            channel=Channel.web, text=question.message,
+            channel=channel, text=question.message,
         ))
         stored = result.message
         if stored.is_fallback:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from pydantic_evals.evaluators import EvaluatorContext
 from pydantic_evals.otel import SpanTreeRecordingError
 
 import evals.runner
+import evals.scripted
 import evals.tasks
 from evals.cases import AnswerRun
 from evals.evaluators import NoPlaceholders, WhatsAppCodeIntact, WhatsAppFormatting, placeholder_problems
@@ -141,6 +143,35 @@ def test_a_model_failure_is_a_failure_not_the_engines_polite_fallback(
     assert "fell back" in rendering["raised"][0]["error"]
 
 
+ANSWER_SUITES = ("answer_structure", "tool_use", "channel_rendering")
+
+
+def test_answers_in_english_to_spanish_questions_fail_the_answer_suites(
+    eval_env: list[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model that answers in English whatever the participant wrote: the engine sends its
+    answers back, lets them through on the last attempt (an answer beats an apology), and the
+    suites' own language check fails every Spanish case, and only those."""
+    monkeypatch.setattr(evals.scripted, "language_from_hint", lambda _instructions: "en")
+    never = re.compile(r"(?!)")  # the long templates are written in one language only
+    for long_answer in ("_LONG", "_TABLE", "_SECTIONS"):
+        monkeypatch.setattr(evals.scripted, long_answer, never)
+    args = [a for suite in ANSWER_SUITES for a in ("--dataset", suite)]
+    assert main([*eval_env, *args]) == 1
+
+    report = read_report(eval_env)
+    for suite in ANSWER_SUITES:
+        result = dataset(report, suite)
+        assert result["passed"] is False and result["cases_raised"] == 0
+        language = {c.name: c.metadata.language for c in load_dataset(suite).cases}
+        assert "es" in language.values() and "en" in language.values()
+        for case in result["results"]:
+            check = case["checks"]["AnswerLanguage"]
+            assert check["passed"] is (language[case["case"]] == "en"), (suite, case["case"], check)
+            if language[case["case"]] == "es":
+                assert case["passed"] is False and "detected en" in check["reason"]
+
+
 def test_unknown_dataset_is_a_usage_error(eval_env: list[str]) -> None:
     assert main([*eval_env, "--dataset", "nope"]) == 2
 
@@ -258,7 +289,7 @@ async def test_model_mode_adds_an_llm_judge_per_specialist_whose_verdict_counts(
         harness.judge_model = FunctionModel(judge)
         result = await run_dataset("answer_structure", harness, 0.9, rubrics=rubrics)
 
-    assert len(prompts) == len(result.report.cases) == 10
+    assert len(prompts) == len(result.report.cases) == len(load_dataset("answer_structure").cases)
     assert all("<Rubric>" in p and "<Input>" in p for p in prompts)
     assert not any('"whatsapp_parts"' in p for p in prompts)  # the answer, not its renderings
     assert sorted(result.failed_cases) == ["financial-en-grant-budget", "financial-es-break-even"]

@@ -11,6 +11,31 @@ from ignacio_agents.store.profiles import ProjectProfile
 from ignacio_agents.store.users import User
 
 
+@dataclass(frozen=True)
+class AnswerBudget:
+    """How long an answer may be where it will be read: the core never names a channel for
+    this, the channel (or its traits) decides and the specialists' instructions and output
+    validators read it from here.
+
+    ``max_chars`` bounds the answer's rendered text (the channel's own rendering is never
+    longer than the Markdown one), ``max_items`` each list in it; ``None`` is no limit.
+    """
+
+    brief: bool = False
+    max_items: int | None = None
+    max_chars: int | None = None
+
+
+FULL_ANSWER = AnswerBudget()
+# One WhatsApp text message holds 4,096 characters; a brief answer stays well inside it.
+BRIEF_ANSWER = AnswerBudget(brief=True, max_items=3, max_chars=3500)
+
+
+def default_budget(channel: Channel) -> AnswerBudget:
+    """The budget for a channel that did not hand one over: brief on phones (WhatsApp)."""
+    return BRIEF_ANSWER if channel is Channel.whatsapp else FULL_ANSWER
+
+
 @dataclass
 class AdvisorDeps:
     """Per-turn context. Tools read ``user.id`` from here, never from model-supplied arguments,
@@ -26,6 +51,12 @@ class AdvisorDeps:
     profile: ProjectProfile
     history_token_budget: int = 6000  # the ceiling; each request fits the model's window within it
     context_window: int | None = None  # the model's, in tokens (None: unknown)
+    budget: AnswerBudget | None = None  # None: ``default_budget(channel)``
+    may_hand_back: bool = False  # the engine offers it to the first specialist of a turn only
+
+    @property
+    def answer_budget(self) -> AnswerBudget:
+        return self.budget or default_budget(self.channel)
 
 
 @dataclass
