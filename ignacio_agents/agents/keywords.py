@@ -58,15 +58,51 @@ _KEYWORD_RE = {
 _ORDER = (Specialist.financial, Specialist.marketing, Specialist.technical,
           Specialist.project_management)
 
+# The routing conventions of the triage prompt, for the close calls keyword counts get wrong:
+# the first that matches decides. Labels are "English|Spanish"; patterns run on folded text
+# (lower case, no accents).
+_COST = r"(cost|coste|costo|cuesta|margen|margin|ganar|cubr|cover|rentab)"
+_PRICE = r"(precio|price|pricing|cobr|charge|tarifa|cuota|sell (it )?for)"
+CONVENTIONS: tuple[tuple[Specialist, str, re.Pattern[str]], ...] = tuple(
+    (specialist, label, re.compile(pattern)) for specialist, label, pattern in (
+        # unit economics: acquisition cost, lifetime value, payback -> financial
+        (Specialist.financial, "unit economics|economía unitaria",
+         r"\b(ltv|cac|lifetime value|valor de vida|(coste|costo) (de|por) (adquisicion|captacion)|"
+         r"acquisition cost|payback|pays? (off|back|for itself)|salen? a cuenta|me compensa|"
+         r"(cost|cuesta)s? .{0,40}(to recruit|to acquire|captar|conseguir) (each|cada))"),
+        # a price worked out from costs and margins -> financial
+        (Specialist.financial, "price from costs|precio a partir de costes",
+         rf"\b{_PRICE}.{{0,120}}\b{_COST}|\b{_COST}.{{0,120}}\b{_PRICE}"),
+        # the ask is who does what by when -> project_management
+        (Specialist.project_management, "who does what|quién hace qué",
+         r"\b(who does what|quien hace que|by when|reparti\w* (quien|las tareas|el trabajo)|"
+         r"quien (escribe|hace) (cada|que))"),
+        # the ask is which tool -> technical
+        (Specialist.technical, "which tool|qué herramienta",
+         r"\b(que|which|what) (herramienta|tool|crm|software|plataforma|app)s?\b"),
+        # what to charge, plans, discounts, free tiers: pricing strategy -> marketing
+        (Specialist.marketing, "pricing strategy|estrategia de precio",
+         rf"\b{_PRICE}|\b(free (plan|tier|trial)|trial|plan gratuito|freemium|descuento|"
+         r"discount|mas barat|cheaper|premium)\b"),
+    )
+)
+
+
 def route_by_keywords(text: str, default_language: str = DEFAULT_LANGUAGE) -> Route:
     """The deterministic router: keyword stems per specialist, general when none match."""
     folded = " " + re.sub(r"[^a-z0-9€$ -]+", " ", fold(text)) + " "
+    language = detect_language(text, default_language)
+    for specialist, label, pattern in CONVENTIONS:
+        if pattern.search(folded):
+            english, spanish = label.split("|")
+            reason = (f"Convención: {spanish} (enrutado sin conexión)." if language == "es"
+                      else f"Convention: {english} (offline routing).")
+            return Route(specialist=specialist, reason=reason, language=language)
     scores: dict[Specialist, list[str]] = {}
     for specialist in _ORDER:
         hits = [k for k in KEYWORDS[specialist] if _KEYWORD_RE[k].search(folded)]
         if hits:
             scores[specialist] = hits
-    language = detect_language(text, default_language)
     if not scores:
         reason = ("Sin palabras clave de un área: respuesta general (enrutado sin conexión)."
                   if language == "es" else
