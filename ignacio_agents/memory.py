@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -130,22 +130,43 @@ def message_tokens(message: ModelMessage, encoding_name: str = ENCODING_NAME) ->
     return total
 
 
+@dataclass(repr=False)
+class PinnedPromptPart(UserPromptPart):
+    """Context sent ahead of the history (the participant's memory), not a turn: the trim keeps
+    it in front and counts it. A part type rather than a message mark, because PydanticAI
+    merges consecutive requests (and their marks) before the trim sees them."""
+
+
+def split_pinned(messages: list[ModelMessage]) -> tuple[list[ModelMessage], list[ModelMessage]]:
+    """(the pinned parts as one leading request, the rest of the messages)."""
+    first = messages[0] if messages else None
+    if not isinstance(first, ModelRequest) or not any(
+            isinstance(p, PinnedPromptPart) for p in first.parts):
+        return [], messages
+    pinned = [p for p in first.parts if isinstance(p, PinnedPromptPart)]
+    others = [p for p in first.parts if not isinstance(p, PinnedPromptPart)]
+    rest = [replace(first, parts=others)] if others else []
+    return [replace(first, parts=pinned)], [*rest, *messages[1:]]
+
+
 def starts_turn(message: ModelMessage) -> bool:
     """A safe place to cut: a request carrying what the user said."""
-    return isinstance(message, ModelRequest) and any(isinstance(p, UserPromptPart) for p in message.parts)
+    return isinstance(message, ModelRequest) and any(
+        isinstance(p, UserPromptPart) and not isinstance(p, PinnedPromptPart) for p in message.parts)
 
 
 def trim_to_budget(
     messages: list[ModelMessage], budget: int,
     count: Callable[[ModelMessage], int] = message_tokens,
 ) -> list[ModelMessage]:
-    """Keep the current turn (from the last user prompt on) and as many whole earlier turns,
-    newest first, as fit in ``budget`` tokens."""
+    """Keep pinned leading messages, the current turn (from the last user prompt on) and as
+    many whole earlier turns, newest first, as fit in ``budget`` tokens."""
+    head, messages = split_pinned(messages)
     starts = [i for i, m in enumerate(messages) if starts_turn(m)]
     if not starts:
-        return messages
+        return [*head, *messages]
     keep_from = starts[-1]
-    total = sum(count(m) for m in messages[keep_from:])
+    total = sum(count(m) for m in [*head, *messages[keep_from:]])
     for start in reversed(starts[:-1]):
         turn = sum(count(m) for m in messages[start:keep_from])
         if total + turn > budget:
@@ -155,7 +176,7 @@ def trim_to_budget(
     if keep_from and log.isEnabledFor(logging.DEBUG):
         log.debug("history trimmed: %d of %d messages kept (%d tokens)",
                   len(messages) - keep_from, len(messages), total)
-    return messages[keep_from:]
+    return [*head, *messages[keep_from:]]
 
 
 def request_tokens(messages: Sequence[ModelMessage]) -> int:

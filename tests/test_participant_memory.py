@@ -12,13 +12,13 @@ from pydantic_ai.messages import ModelRequest, UserPromptPart
 
 from ignacio_agents.domain import Channel
 from ignacio_agents.folding import ExtractSummarizer, fold_conversation
+from ignacio_agents.memory import split_pinned
 from ignacio_agents.participant_memory import (
     TurnMemory,
     choose,
     is_memory_message,
     memory_budget,
     recall,
-    split_memory,
 )
 from ignacio_agents.store.memory import MemoryItem
 from ignacio_agents.summaries import fingerprint
@@ -61,7 +61,7 @@ From their other conversations:
     assert isinstance(message, ModelRequest) and is_memory_message(message)
     assert isinstance(message.parts[0], UserPromptPart)  # the user's role, never the system's
     rest = [ModelRequest(parts=[UserPromptPart("hola")])]
-    pinned, tail = split_memory(memory.ahead_of(rest))
+    pinned, tail = split_pinned(memory.ahead_of(rest))
     assert [m.parts[0].content for m in pinned] == [memory.text] and tail == rest
     assert TurnMemory().ahead_of(rest) == rest and TurnMemory().message() is None
 
@@ -116,3 +116,58 @@ async def test_notes_of_turns_that_left_the_window_are_the_summary(client: Any, 
     assert memory.tokens <= 400
     start = await store.memory.window_start(conversation.id, 1500 - 400)
     assert start is not None and all(i.source_at < start for i in memory.earlier)
+
+
+async def test_the_request_sent_has_the_memory_first_whole_newest_turns_and_the_question_last(
+        client: Any, make_user: Any) -> None:
+    from pydantic_ai import capture_run_messages
+    from pydantic_ai.messages import ModelResponse, ToolCallPart, ToolReturnPart
+
+    from ignacio_agents.agents import SPECIALISTS, AdvisorDeps
+    from ignacio_agents.domain import Specialist
+    from ignacio_agents.store.profiles import ProjectProfile
+    from tests.scripted_models import canned_answers, scripted
+    from tests.test_memory_across_channels import _shape
+
+    user = await make_user()
+    history = []
+    for i in range(6):  # every other turn searched the history before answering
+        history.append(ModelRequest(parts=[UserPromptPart(f"question {i} " + "palabra " * 60)]))
+        if i % 2:
+            history += [ModelResponse(parts=[ToolCallPart("search_history", {"query": "pilotos"},
+                                                          tool_call_id=f"s{i}")]),
+                        ModelRequest(parts=[ToolReturnPart("search_history", [],
+                                                           tool_call_id=f"s{i}")])]
+        history += [ModelResponse(parts=[ToolCallPart("marketing_answer", {
+                        "advice": "consejo " * 60, "action_items": [], "resources": []},
+                        tool_call_id=f"a{i}")]),
+                    ModelRequest(parts=[ToolReturnPart("marketing_answer", "Final result processed.",
+                                                       tool_call_id=f"a{i}")])]
+    memory = choose([_item(FACT, "number", 0)], [], budget=200)
+    deps = AdvisorDeps(store=client.runtime.store, user=user, conversation_id=uuid4(),
+                       message_id=None, specialist=Specialist.marketing, language="es",
+                       channel=Channel.whatsapp, profile=ProjectProfile(), history_token_budget=700)
+    model = scripted(canned_answers)
+    with capture_run_messages() as run_messages:
+        result = await SPECIALISTS[Specialist.marketing].run(
+            "the current question", message_history=memory.ahead_of(history), deps=deps, model=model)
+    assert _shape(model.requests[0]) == snapshot([
+        "memory",
+        "user: question 3 palabra palabra pal",
+        "call #1: search_history",
+        "return #1: search_history",
+        "call #2: marketing_answer",
+        "return #2: marketing_answer",
+        "user: question 4 palabra palabra pal",
+        "call #3: marketing_answer",
+        "return #3: marketing_answer",
+        "user: question 5 palabra palabra pal",
+        "call #4: search_history",
+        "return #4: search_history",
+        "call #5: marketing_answer",
+        "return #5: marketing_answer",
+        "user: the current question",
+    ])
+    # The memory is context given to the run, never one of its new (stored) messages.
+    assert is_memory_message(run_messages[0])
+    assert not any(is_memory_message(m) for m in result.new_messages())

@@ -61,6 +61,7 @@ from ignacio_agents.llm import (
     supports_image_input,
 )
 from ignacio_agents.memory import load_history
+from ignacio_agents.participant_memory import TurnMemory, expected_history_budget, recall
 from ignacio_agents.responses import AdvisorAnswer
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
@@ -156,10 +157,11 @@ class ConversationEngine:
                 await store.conversations.set_title_if_empty(conversation.id, title)
 
             budget = self.settings.history_token_budget
-            profile, rows, recent = await asyncio.gather(
+            profile, rows, recent, memory = await asyncio.gather(
                 store.profiles.get(user.id),
                 store.messages.model_history_within(conversation.id, budget),
                 recent_exchange(store, conversation.id, question.id),
+                self._memory(user.id, conversation.id, budget),
             )
             route, triage_usage = await route_turn(inbound, user, recent, model=self.triage_model,
                                                    settings=self.settings)
@@ -173,8 +175,8 @@ class ConversationEngine:
                 specialist=route.specialist, language=route.language, channel=inbound.channel,
                 profile=profile, history_token_budget=budget, context_window=self.context_window,
             )
-            result, failure = await self._answer(route, prompt, load_history(rows), deps, emit,
-                                                 streaming)
+            result, failure = await self._answer(route, prompt, memory.ahead_of(load_history(rows)),
+                                                 deps, emit, streaming)
             answer: AdvisorAnswer
             if result is not None:
                 answer = result.output.model_copy(update={"offline": self.offline,
@@ -192,6 +194,13 @@ class ConversationEngine:
             emit(DoneEvent(user_message=question, message=message))
             return TurnResult(user_message=question, message=message, route=route, answer=answer,
                               whatsapp_text=answer.to_whatsapp())
+
+    async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int) -> TurnMemory:
+        """The participant's memory, led into the history (``participant_memory``)."""
+        expected = expected_history_budget(ceiling, None, self.settings.pydantic_ai_max_tokens)
+        return await recall(self.store, user_id=user_id, conversation_id=conversation_id,
+                            history_budget=expected,
+                            configured_budget=self.settings.memory_token_budget)
 
     async def _answer(
         self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
