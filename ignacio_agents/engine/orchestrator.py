@@ -197,7 +197,8 @@ class ConversationEngine:
 
     async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int) -> TurnMemory:
         """The participant's memory, led into the history (``participant_memory``)."""
-        expected = expected_history_budget(ceiling, None, self.settings.pydantic_ai_max_tokens)
+        expected = expected_history_budget(ceiling, self.context_window,
+                                           self.settings.pydantic_ai_max_tokens)
         return await recall(self.store, user_id=user_id, conversation_id=conversation_id,
                             history_budget=expected,
                             configured_budget=self.settings.memory_token_budget)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from ignacio_agents.db import Database
+from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import Channel, MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
@@ -97,105 +96,99 @@ class MemoryStore:
         self.db = db
 
     # --- reading ------------------------------------------------------------------------
-    async def page(self, user_id: UUID, *, limit: int | None = None,
-                   cursor: str | None = None) -> Page[MemoryItem]:
+    async def page(self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None,
+                   conn: Conn | None = None) -> Page[MemoryItem]:
         """One participant's items, newest first (what the web shows and admins review)."""
-        async with self.db.connection() as conn:
-            return await fetch_page(
-                conn, _ITEM_SELECT, ["i.user_id = %s"], [user_id], Keyset("i.created_at", "i.id"),
-                limit=limit, cursor=cursor, build=MemoryItem.model_validate,
-            )
+        return await fetch_page(
+            self.db, _ITEM_SELECT, ["i.user_id = %s"], [user_id], Keyset("i.created_at", "i.id"),
+            limit=limit, cursor=cursor, build=MemoryItem.model_validate, conn=conn,
+        )
 
-    async def recall(self, user_id: UUID, *, limit: int = RECALL_LIMIT) -> list[MemoryItem]:
+    async def recall(self, user_id: UUID, *, limit: int = RECALL_LIMIT,
+                     conn: Conn | None = None) -> list[MemoryItem]:
         """The participant's newest items across every conversation, for a turn's memory."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"{_ITEM_SELECT} where i.user_id = %s order by i.source_at desc, i.id desc limit %s",
-                (user_id, limit),
-            )
-            return [MemoryItem.model_validate(r) for r in await cur.fetchall()]
+        return await self.db.fetch_all(
+            MemoryItem,
+            f"{_ITEM_SELECT} where i.user_id = %s order by i.source_at desc, i.id desc limit %s",
+            user_id, limit, conn=conn,
+        )
 
-    async def for_conversation(self, conversation_id: UUID, *,
-                               limit: int = RECALL_LIMIT) -> list[MemoryItem]:
+    async def for_conversation(self, conversation_id: UUID, *, limit: int = RECALL_LIMIT,
+                               conn: Conn | None = None) -> list[MemoryItem]:
         """A conversation's running summary: its newest items, oldest first."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                f"select * from ({_ITEM_SELECT} where i.conversation_id = %s"
-                " order by i.source_at desc, i.id desc limit %s) t order by source_at, id",
-                (conversation_id, limit),
-            )
-            return [MemoryItem.model_validate(r) for r in await cur.fetchall()]
+        return await self.db.fetch_all(
+            MemoryItem,
+            f"select * from ({_ITEM_SELECT} where i.conversation_id = %s"
+            " order by i.source_at desc, i.id desc limit %s) t order by source_at, id",
+            conversation_id, limit, conn=conn,
+        )
 
     async def window_start(self, conversation_id: UUID, token_budget: int, *,
-                           max_turns: int = 200) -> datetime | None:
+                           max_turns: int = 200, conn: Conn | None = None) -> datetime | None:
         """When the oldest turn that fits wholly in ``token_budget`` happened (by the turns'
         recorded ``history_tokens``, newest first): turns from then on are replayed verbatim.
         None when not even the newest turn fits (everything is summary)."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select min(created_at) as start from ("
-                " select created_at, sum(coalesce((usage->>'history_tokens')::int, 0)) over ("
-                "   order by created_at desc, id desc rows between unbounded preceding and"
-                "   current row) as through"
-                " from messages where conversation_id = %s and model_messages is not null"
-                " order by created_at desc, id desc limit %s) t where through <= %s",
-                (conversation_id, max_turns, token_budget),
-            )
-            row = await cur.fetchone()
-        return row["start"] if row else None
+        start: datetime | None = await self.db.fetch_value(
+            "select min(created_at) as start from ("
+            " select created_at, sum(coalesce((usage->>'history_tokens')::int, 0)) over ("
+            "   order by created_at desc, id desc rows between unbounded preceding and"
+            "   current row) as through"
+            " from messages where conversation_id = %s and model_messages is not null"
+            " order by created_at desc, id desc limit %s) t where through <= %s",
+            conversation_id, max_turns, token_budget, conn=conn,
+        )
+        return start
 
-    async def forgotten(self, user_id: UUID, *, limit: int = 200) -> list[Forgotten]:
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select fingerprint, text from memory_forgotten where user_id = %s"
-                " order by created_at desc, id desc limit %s",
-                (user_id, limit),
-            )
-            return [Forgotten.model_validate(r) for r in await cur.fetchall()]
+    async def forgotten(self, user_id: UUID, *, limit: int = 200,
+                        conn: Conn | None = None) -> list[Forgotten]:
+        return await self.db.fetch_all(
+            Forgotten,
+            "select fingerprint, text from memory_forgotten where user_id = %s"
+            " order by created_at desc, id desc limit %s",
+            user_id, limit, conn=conn,
+        )
 
     # --- folding ------------------------------------------------------------------------
-    async def fold_state(self, conversation_id: UUID) -> FoldState | None:
+    async def fold_state(self, conversation_id: UUID, *,
+                         conn: Conn | None = None) -> FoldState | None:
         """The conversation's fold cursor and totals (a fresh state if it was never folded);
         None if the conversation does not exist."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select c.id as conversation_id, c.user_id, s.folded_through_at,"
-                " s.folded_through_id, coalesce(s.folded_turns, 0) as folded_turns,"
-                " coalesce(s.input_tokens, 0) as input_tokens,"
-                " coalesce(s.output_tokens, 0) as output_tokens,"
-                " coalesce(s.requests, 0) as requests, s.model"
-                " from conversations c left join conversation_summaries s"
-                " on s.conversation_id = c.id where c.id = %s",
-                (conversation_id,),
-            )
-            row = await cur.fetchone()
-        return FoldState.model_validate(row) if row else None
+        return await self.db.fetch_one(
+            FoldState,
+            "select c.id as conversation_id, c.user_id, s.folded_through_at,"
+            " s.folded_through_id, coalesce(s.folded_turns, 0) as folded_turns,"
+            " coalesce(s.input_tokens, 0) as input_tokens,"
+            " coalesce(s.output_tokens, 0) as output_tokens,"
+            " coalesce(s.requests, 0) as requests, s.model"
+            " from conversations c left join conversation_summaries s"
+            " on s.conversation_id = c.id where c.id = %s",
+            conversation_id, conn=conn,
+        )
 
     async def turns_to_fold(self, conversation_id: UUID, after: tuple[datetime, UUID] | None, *,
-                            limit: int = 50) -> list[TurnText]:
+                            limit: int = 50, conn: Conn | None = None) -> list[TurnText]:
         """Answered turns after the cursor, oldest first."""
         at, id_ = after or _NO_CURSOR
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select a.id as message_id, a.created_at, a.channel, a.content as answer,"
-                " a.is_fallback, q.content as question, q.message_type as question_type,"
-                " f.file_name"
-                " from messages a left join messages q on q.id = a.reply_to_id"
-                " left join user_files f on f.id = q.file_id"
-                " where a.conversation_id = %s and not a.is_from_user"
-                " and (a.created_at, a.id) > (%s::timestamptz, %s::uuid)"
-                " order by a.created_at, a.id limit %s",
-                (conversation_id, at, id_, limit),
-            )
-            return [TurnText.model_validate(r) for r in await cur.fetchall()]
+        return await self.db.fetch_all(
+            TurnText,
+            "select a.id as message_id, a.created_at, a.channel, a.content as answer,"
+            " a.is_fallback, q.content as question, q.message_type as question_type,"
+            " f.file_name"
+            " from messages a left join messages q on q.id = a.reply_to_id"
+            " left join user_files f on f.id = q.file_id"
+            " where a.conversation_id = %s and not a.is_from_user"
+            " and (a.created_at, a.id) > (%s::timestamptz, %s::uuid)"
+            " order by a.created_at, a.id limit %s",
+            conversation_id, at, id_, limit, conn=conn,
+        )
 
     async def apply_fold(
         self, state: FoldState, *, through: TurnText, turns: int, add: list[NewItem],
-        outdated: list[UUID], usage: dict[str, int], model: str,
+        outdated: list[UUID], usage: dict[str, int], model: str, conn: Conn | None = None,
     ) -> bool:
         """Store one fold and move the cursor to ``through``. False (nothing written) when the
         cursor moved since ``state`` was read: another run already folded these turns."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(conn) as conn:
             await conn.execute(
                 "insert into conversation_summaries (conversation_id, user_id) values (%s, %s)"
                 " on conflict (conversation_id) do nothing",
@@ -229,37 +222,36 @@ class MemoryStore:
             )
         return True
 
-    async def mark_seen(self, conversation_id: UUID, activity_at: datetime) -> None:
+    async def mark_seen(self, conversation_id: UUID, activity_at: datetime, *,
+                        conn: Conn | None = None) -> None:
         """Record the conversation activity a fold has caught up with (the sweep's watermark)."""
-        async with self.db.connection() as conn:
-            await conn.execute(
-                "insert into conversation_summaries (conversation_id, user_id, activity_seen_at)"
-                " select id, user_id, %s from conversations where id = %s"
-                " on conflict (conversation_id) do update set activity_seen_at ="
-                " greatest(conversation_summaries.activity_seen_at, excluded.activity_seen_at)",
-                (activity_at, conversation_id),
-            )
+        await self.db.execute(
+            "insert into conversation_summaries (conversation_id, user_id, activity_seen_at)"
+            " select id, user_id, %s from conversations where id = %s"
+            " on conflict (conversation_id) do update set activity_seen_at ="
+            " greatest(conversation_summaries.activity_seen_at, excluded.activity_seen_at)",
+            activity_at, conversation_id, conn=conn,
+        )
 
-    async def conversations_to_fold(self, *, active_within_days: int = 7,
-                                    limit: int = 200) -> list[tuple[UUID, datetime]]:
+    async def conversations_to_fold(self, *, active_within_days: int = 7, limit: int = 200,
+                                    conn: Conn | None = None) -> list[tuple[UUID, datetime]]:
         """Recently active conversations with activity no fold has seen yet (and that activity's
         time), oldest activity first so nobody waits behind a busy conversation."""
-        async with self.db.connection() as conn:
-            cur = await conn.execute(
-                "select c.id, c.updated_at from conversations c left join conversation_summaries s"
-                " on s.conversation_id = c.id"
-                " where c.updated_at > now() - make_interval(days => %s)"
-                " and c.updated_at > coalesce(s.activity_seen_at, '-infinity')"
-                " order by c.updated_at limit %s",
-                (active_within_days, limit),
-            )
-            return [(r["id"], r["updated_at"]) for r in await cur.fetchall()]
+        return await self.db.fetch_all(
+            lambda r: (r["id"], r["updated_at"]),
+            "select c.id, c.updated_at from conversations c left join conversation_summaries s"
+            " on s.conversation_id = c.id"
+            " where c.updated_at > now() - make_interval(days => %s)"
+            " and c.updated_at > coalesce(s.activity_seen_at, '-infinity')"
+            " order by c.updated_at limit %s",
+            active_within_days, limit, conn=conn,
+        )
 
     # --- the participant's control --------------------------------------------------------
-    async def forget(self, item_id: UUID, *, user_id: UUID) -> bool:
+    async def forget(self, item_id: UUID, *, user_id: UUID, conn: Conn | None = None) -> bool:
         """Delete one of the participant's items and remember that it was deleted, so no later
         fold brings it back. False if there is no such item of theirs."""
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(conn) as conn:
             cur = await conn.execute(
                 "delete from memory_items where id = %s and user_id = %s"
                 " returning fingerprint, text",
@@ -281,7 +273,7 @@ class MemoryStore:
         return True
 
 
-async def _insert_item(conn: Any, state: FoldState, item: NewItem) -> None:
+async def _insert_item(conn: Conn, state: FoldState, item: NewItem) -> None:
     """Insert unless it is a tombstoned item or one this conversation already holds."""
     await conn.execute(
         "insert into memory_items (user_id, conversation_id, source_message_id, source_at, channel,"
