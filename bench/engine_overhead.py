@@ -39,6 +39,7 @@ from ignacio_agents.domain import Channel, InboundMessage
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import load_settings
+from ignacio_agents.store.messages import NewMessage
 
 models.ALLOW_MODEL_REQUESTS = False
 
@@ -120,7 +121,9 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
             assert events[-1].type == "done" and not events[-1].message.is_fallback
 
         async def bare_add(i: int) -> Any:
-            return await store.messages.add(scratch.id, user.id, is_from_user=True, content=f"ping {i}")
+            return await store.messages.add(NewMessage(
+                conversation_id=scratch.id, user_id=user.id, is_from_user=True, content=f"ping {i}",
+            ))
 
         # warm up: pool connections, tokenizer, PydanticAI's first-run setup
         for i in range(10):

@@ -32,6 +32,7 @@ from ignacio_agents.memory import to_storable
 from ignacio_agents.migrations import migrate
 from ignacio_agents.store import Store
 from ignacio_agents.store.files import ChunkIn
+from ignacio_agents.store.messages import NewMessage
 from ignacio_agents.store.users import User
 
 PROFILE = {
@@ -145,18 +146,20 @@ async def add_turns(store: Store, user_id: UUID, conversation_id: UUID, turns: l
     for index, turn in enumerate(turns):
         when = start + timedelta(seconds=index)
         if turn.role == "user":
-            await store.messages.add(conversation_id, user_id, is_from_user=True, content=turn.text,
-                                     channel=channel, created_at=when)
+            await store.messages.add(NewMessage(
+                conversation_id=conversation_id, user_id=user_id, is_from_user=True, content=turn.text,
+                channel=channel, created_at=when,
+            ))
             pending_user = turn.text
             continue
         exchange = [ModelResponse(parts=[TextPart(turn.text)])]
         if pending_user is not None:
             exchange.insert(0, ModelRequest(parts=[UserPromptPart(pending_user)]))
-        await store.messages.add(
-            conversation_id, user_id, is_from_user=False, content=turn.text, channel=channel,
-            agent=turn.specialist.value if turn.specialist else None,
+        await store.messages.add(NewMessage(
+            conversation_id=conversation_id, user_id=user_id, is_from_user=False, content=turn.text,
+            channel=channel, agent=turn.specialist.value if turn.specialist else None,
             model_messages=to_storable(exchange), created_at=when,
-        )
+        ))
         pending_user = None
 
 

@@ -19,6 +19,7 @@ from pydantic_ai.models.function import AgentInfo
 from ignacio_agents.agents.summarizer import NOTES_TOOL
 from ignacio_agents.domain import Channel
 from ignacio_agents.memory import prepare_for_storage
+from ignacio_agents.store.messages import NewMessage
 from tests.scripted_models import RecordingModel, scripted
 
 
@@ -27,8 +28,10 @@ async def add_turn(store: Any, conversation: Any, question: str, answer: str = "
     """Store one answered turn (user message, then the assistant message with its model
     messages and their size) and return the assistant message."""
     channel = channel or conversation.channel
-    asked = await store.messages.add(conversation.id, conversation.user_id, is_from_user=True,
-                                     content=question, channel=channel)
+    asked = await store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=conversation.user_id, is_from_user=True, content=question,
+        channel=channel,
+    ))
     call = ToolCallPart("general_answer", {"message": answer, "follow_up_questions": []},
                         tool_call_id=f"c-{asked.id}")
     messages: list[ModelMessage] = [
@@ -37,11 +40,11 @@ async def add_turn(store: Any, conversation: Any, question: str, answer: str = "
                                            tool_call_id=call.tool_call_id)]),
     ]
     stored, tokens = prepare_for_storage(messages)
-    return await store.messages.add(
-        conversation.id, conversation.user_id, is_from_user=False, content=answer, channel=channel,
-        agent="general", answer={"kind": "general", "message": answer},
+    return await store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=conversation.user_id, is_from_user=False, content=answer,
+        channel=channel, agent="general", answer={"kind": "general", "message": answer},
         usage={"history_tokens": tokens}, model_messages=stored, reply_to_id=asked.id,
-    )
+    ))
 
 
 def summarizer_model(notes: Callable[[str], dict[str, Any]]) -> RecordingModel:

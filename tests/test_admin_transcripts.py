@@ -11,6 +11,7 @@ import pytest
 
 from ignacio_agents.blobs import file_key
 from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
+from ignacio_agents.store.messages import NewMessage
 
 MESSAGE_KEYS = {"id", "conversation_id", "role", "content", "message_type", "channel", "agent",
                 "answer", "status", "error_code", "is_fallback", "feedback", "created_at",
@@ -37,21 +38,26 @@ async def world(client, make_user, auth_headers) -> dict[str, Any]:
     await rt.blobs.put(key, _one(b"%PDF tarifas"), "application/pdf")
     await store.files.create(file_id=file_id, user_id=ana.id, file_name="tarifas.pdf", file_path=key,
                              file_type="application/pdf", file_size=12, kind=MessageType.document)
-    q1 = await store.messages.add(web.id, ana.id, is_from_user=True, content="¿Qué precio pongo?",
-                                  message_type=MessageType.document, file_id=file_id, file_path=key,
-                                  created_at=t0)
-    a1 = await store.messages.add(
-        web.id, ana.id, is_from_user=False, content="Empieza por el coste.", agent="financial",
+    q1 = await store.messages.add(NewMessage(
+        conversation_id=web.id, user_id=ana.id, is_from_user=True, content="¿Qué precio pongo?",
+        message_type=MessageType.document, file_id=file_id, file_path=key, created_at=t0,
+    ))
+    a1 = await store.messages.add(NewMessage(
+        conversation_id=web.id, user_id=ana.id, is_from_user=False, content="Empieza por el coste.",
+        agent="financial",
         answer={"kind": "financial", "analysis": "Coste más margen.", "recommendations": [],
                 "key_figures": [], "risks": []},
         created_at=t0 + timedelta(seconds=5),
-    )
+    ))
     wa = await store.conversations.create(bruno.id, Channel.whatsapp, None)
-    q2 = await store.messages.add(wa.id, bruno.id, is_from_user=True, content="¿Cómo consigo clientes?",
-                                  channel=Channel.whatsapp, whatsapp_message_id="wamid.IN1")
-    a2 = await store.messages.add(wa.id, bruno.id, is_from_user=False, content="Habla con 10 al día.",
-                                  channel=Channel.whatsapp, agent="marketing",
-                                  status=DeliveryStatus.pending)
+    q2 = await store.messages.add(NewMessage(
+        conversation_id=wa.id, user_id=bruno.id, is_from_user=True, content="¿Cómo consigo clientes?",
+        channel=Channel.whatsapp, whatsapp_message_id="wamid.IN1",
+    ))
+    a2 = await store.messages.add(NewMessage(
+        conversation_id=wa.id, user_id=bruno.id, is_from_user=False, content="Habla con 10 al día.",
+        channel=Channel.whatsapp, agent="marketing", status=DeliveryStatus.pending,
+    ))
     for part, status in ((0, DeliveryStatus.read), (1, DeliveryStatus.failed)):
         await store.messages.add_delivery(a2.id, part, whatsapp_message_id=f"wamid.OUT{part}",
                                           status=status,

@@ -24,6 +24,7 @@ from ignacio_agents.responses import (
     markdown_to_whatsapp,
 )
 from ignacio_agents.store.files import ChunkIn
+from ignacio_agents.store.messages import NewMessage
 from tests.scripted_models import (
     answer_for,
     calls_tools_then_answers,
@@ -38,8 +39,10 @@ async def _seed_user(rt: Any, make_user: Any, name: str, price: str) -> dict[str
     """A user with an old message, a file and a profile that all mention the same words."""
     user = await make_user(name)
     conversation = await rt.store.conversations.create(user.id, Channel.web, f"Precios de {name}")
-    await rt.store.messages.add(conversation.id, user.id, is_from_user=True,
-                                content=f"El precio de la suscripción de {name} es {price} euros al mes")
+    await rt.store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=user.id, is_from_user=True,
+        content=f"El precio de la suscripción de {name} es {price} euros al mes",
+    ))
     file_id = uuid.uuid4()
     await rt.store.files.create(
         file_id=file_id, user_id=user.id, file_name=f"plan-{name}.pdf",

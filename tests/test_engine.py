@@ -24,6 +24,7 @@ from ignacio_agents.engine import (
     user_hash,
 )
 from ignacio_agents.responses import RESPONSE_TYPES, GeneralResponse, parse_answer
+from ignacio_agents.store.messages import NewMessage
 from tests.scripted_models import (
     CANNED,
     answer_for,
@@ -125,8 +126,10 @@ async def test_a_message_the_channel_already_stored_is_not_stored_twice(client: 
     user = await make_user()
     conversation = await new_conversation(client, user, Channel.whatsapp)
     store = client.runtime.store
-    pre = await store.messages.add(conversation.id, user.id, is_from_user=True, content="hola",
-                                   channel=Channel.whatsapp, whatsapp_message_id="wamid.1")
+    pre = await store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=user.id, is_from_user=True, content="hola",
+        channel=Channel.whatsapp, whatsapp_message_id="wamid.1",
+    ))
     engine = engine_for(client, model=scripted(canned_answers), triage_model=route_to(Specialist.general))
     turn = await engine.run_turn(inbound(user, conversation, "hola", message_id=pre.id,
                                          external_id="wamid.1"))

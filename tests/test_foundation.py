@@ -15,6 +15,7 @@ from ignacio_agents.domain import Channel
 from ignacio_agents.migrations import load_migrations, migrate
 from ignacio_agents.settings import ConfigError, load_settings
 from ignacio_agents.store import Store
+from ignacio_agents.store.messages import NewMessage
 
 
 def _key() -> str:
@@ -118,17 +119,23 @@ async def test_store_crud_pagination_and_cascades(store: Store):
 
     conv = convs[0]
     for i in range(7):
-        await store.messages.add(conv.id, ana.id, is_from_user=i % 2 == 0, content=f"m{i}")
+        await store.messages.add(NewMessage(
+            conversation_id=conv.id, user_id=ana.id, is_from_user=i % 2 == 0, content=f"m{i}",
+        ))
     newest = await store.messages.page(conv.id, limit=3)
     older = await store.messages.page(conv.id, limit=3, cursor=newest.next_cursor)
     assert [m.content for m in newest.items] == ["m6", "m5", "m4"]
     assert [m.content for m in older.items] == ["m3", "m2", "m1"]
 
     # A replayed WhatsApp message id is a no-op.
-    first = await store.messages.add(conv.id, ana.id, is_from_user=True, content="hola",
-                                     whatsapp_message_id="wamid.X")
-    again = await store.messages.add(conv.id, ana.id, is_from_user=True, content="hola",
-                                     whatsapp_message_id="wamid.X")
+    first = await store.messages.add(NewMessage(
+        conversation_id=conv.id, user_id=ana.id, is_from_user=True, content="hola",
+        whatsapp_message_id="wamid.X",
+    ))
+    again = await store.messages.add(NewMessage(
+        conversation_id=conv.id, user_id=ana.id, is_from_user=True, content="hola",
+        whatsapp_message_id="wamid.X",
+    ))
     assert first is not None and again is None
 
     renamed = await store.users.update(ana.id, name="Ana María")
@@ -154,8 +161,12 @@ async def test_history_search_is_per_user_and_bilingual(store: Store):
     bob = await store.users.create("+34600000002", "Bob")
     ca = await store.conversations.create(ana.id, Channel.whatsapp, "Precios")
     cb = await store.conversations.create(bob.id, Channel.web, "Pricing")
-    await store.messages.add(ca.id, ana.id, is_from_user=True, content="¿Cómo fijo los precios?")
-    await store.messages.add(cb.id, bob.id, is_from_user=True, content="Pricing for my precios app")
+    await store.messages.add(NewMessage(
+        conversation_id=ca.id, user_id=ana.id, is_from_user=True, content="¿Cómo fijo los precios?",
+    ))
+    await store.messages.add(NewMessage(
+        conversation_id=cb.id, user_id=bob.id, is_from_user=True, content="Pricing for my precios app",
+    ))
     hits = await store.messages.search_history(ana.id, "precio")
     assert [h.conversation_title for h in hits] == ["Precios"]
     assert (await store.messages.search_history(bob.id, "prices"))[0].conversation_id == cb.id

@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from ignacio_agents.blobs import file_key
 from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.store.messages import NewMessage
 
 # (method, path) pairs that answer without a token. Everything else must say 401.
 PUBLIC = {
@@ -186,9 +187,12 @@ async def _owned_things(rt: Any, user: Any) -> dict[str, str]:
                              file_type="text/plain", file_size=4, kind=MessageType.document,
                              extraction_status="done")
     conv = await store.conversations.create(user.id, Channel.web, "Plan")
-    await store.messages.add(conv.id, user.id, is_from_user=True, content="hola")
-    answer = await store.messages.add(conv.id, user.id, is_from_user=False, content="¡Hola!",
-                                      agent="general")
+    await store.messages.add(NewMessage(
+        conversation_id=conv.id, user_id=user.id, is_from_user=True, content="hola",
+    ))
+    answer = await store.messages.add(NewMessage(
+        conversation_id=conv.id, user_id=user.id, is_from_user=False, content="¡Hola!", agent="general",
+    ))
     return {"conversation_id": str(conv.id), "message_id": str(answer.id), "file_id": str(file_id)}
 
 

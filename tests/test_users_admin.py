@@ -13,6 +13,7 @@ import pytest
 from ignacio_agents.blobs import file_key
 from ignacio_agents.crypto import new_token
 from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
+from ignacio_agents.store.messages import NewMessage
 
 
 async def audit_rows(client: Any) -> list[dict[str, Any]]:
@@ -254,10 +255,14 @@ async def test_delete_removes_everything_of_the_user(client, admin, make_user, a
                              file_path=key, file_type="application/pdf", file_size=13,
                              kind=MessageType.document)
     conv = await store.conversations.create(user.id, Channel.whatsapp, "Plan")
-    msg = await store.messages.add(conv.id, user.id, is_from_user=True, content="hola",
-                                   channel=Channel.whatsapp, file_id=file_id)
-    answer = await store.messages.add(conv.id, user.id, is_from_user=False, content="¡Hola!",
-                                      channel=Channel.whatsapp)
+    msg = await store.messages.add(NewMessage(
+        conversation_id=conv.id, user_id=user.id, is_from_user=True, content="hola",
+        channel=Channel.whatsapp, file_id=file_id,
+    ))
+    answer = await store.messages.add(NewMessage(
+        conversation_id=conv.id, user_id=user.id, is_from_user=False, content="¡Hola!",
+        channel=Channel.whatsapp,
+    ))
     await store.messages.add_delivery(answer.id, 0, whatsapp_message_id="wamid.X",
                                       status=DeliveryStatus.sent)
     keep_conv = await store.conversations.create(keep.id, Channel.web, "Keep")

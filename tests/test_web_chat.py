@@ -218,16 +218,21 @@ async def test_offline_answer_quotes_the_users_words_not_the_attachment_note(cli
 async def test_messages_publish_typed_answers_and_survive_an_outdated_one(client, make_user,
                                                                         auth_headers):
     from ignacio_agents.domain import Channel as Ch
+    from ignacio_agents.store.messages import NewMessage
 
     user = await make_user()
     h = await auth_headers(user)
     conv = await client.runtime.store.conversations.create(user.id, Ch.web)
     store = client.runtime.store.messages
-    await store.add(conv.id, user.id, is_from_user=False, content="old", agent="marketing",
-                    answer={"kind": "marketing", "tips": ["an answer shape we no longer use"]})
-    await store.add(conv.id, user.id, is_from_user=False, content="new", agent="financial",
-                    answer={"kind": "financial", "analysis": "ok", "recommendations": ["a"],
-                            "key_figures": ["b"], "risks": ["c"]})
+    await store.add(NewMessage(
+        conversation_id=conv.id, user_id=user.id, is_from_user=False, content="old",
+        agent="marketing", answer={"kind": "marketing", "tips": ["an answer shape we no longer use"]},
+    ))
+    await store.add(NewMessage(
+        conversation_id=conv.id, user_id=user.id, is_from_user=False, content="new",
+        agent="financial", answer={"kind": "financial", "analysis": "ok", "recommendations": ["a"],
+                                   "key_figures": ["b"], "risks": ["c"]},
+    ))
     resp = await client.get(f"/conversations/{conv.id}/messages", headers=h)
     assert resp.status_code == 200
     newest, oldest = resp.json()["items"]

@@ -23,6 +23,7 @@ from channels.whatsapp.delivery import whatsapp_parts
 from ignacio_agents.domain import Channel, DeliveryStatus
 from ignacio_agents.jobs import worker_options
 from ignacio_agents.responses import GeneralResponse
+from ignacio_agents.store.messages import NewMessage
 from tests.fakes.graph import FakeGraphServer, text_webhook
 from tests.whatsapp_harness import (
     APP_SECRET,
@@ -164,11 +165,11 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     inbound = await store.messages.get_by_wamid(wamid)
     long_text = "\n\n".join(f"Paso {i}: " + "detalle " * 80 for i in range(20))
     answer = GeneralResponse(message=long_text, follow_up_questions=[], language="es")
-    reply = await store.messages.add(
-        inbound.conversation_id, user.id, is_from_user=False, content=answer.to_markdown(),
-        channel=Channel.whatsapp, answer=answer.model_dump(mode="json"),
+    reply = await store.messages.add(NewMessage(
+        conversation_id=inbound.conversation_id, user_id=user.id, is_from_user=False,
+        content=answer.to_markdown(), channel=Channel.whatsapp, answer=answer.model_dump(mode="json"),
         status=DeliveryStatus.pending, reply_to_id=inbound.id,
-    )
+    ))
     parts = whatsapp_parts(reply)
     assert len(parts) >= 3
     await store.messages.add_delivery(reply.id, 0, whatsapp_message_id="wamid.SENT-BEFORE-CRASH",

@@ -16,6 +16,7 @@ from channels.whatsapp.identity import phone_candidates
 from channels.whatsapp.inbound import feedback_value, is_new_conversation_command, is_stale
 from channels.whatsapp.replies import NOT_ENROLLED, reply_text
 from ignacio_agents.domain import Channel, DeliveryStatus
+from ignacio_agents.store.messages import NewMessage
 from tests.fakes.graph import (
     FakeGraphServer,
     audio_webhook,
@@ -161,9 +162,10 @@ async def _sent_reply(app: Any, user: Any, parts: int = 1) -> tuple[Any, list[st
     """An assistant message as the worker leaves it: stored, parts sent with their wamids."""
     store = app.runtime.store
     conversation = await store.conversations.latest_or_create(user.id, Channel.whatsapp)
-    reply = await store.messages.add(conversation.id, user.id, is_from_user=False,
-                                     content="respuesta", channel=Channel.whatsapp,
-                                     status=DeliveryStatus.sent)
+    reply = await store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=user.id, is_from_user=False, content="respuesta",
+        channel=Channel.whatsapp, status=DeliveryStatus.sent,
+    ))
     wamids = [f"wamid.OUT{index}.{reply.id}" for index in range(parts)]
     for index, wamid in enumerate(wamids):
         await store.messages.add_delivery(reply.id, index, whatsapp_message_id=wamid,

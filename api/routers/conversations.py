@@ -18,6 +18,7 @@ from ignacio_agents.domain import Attachment, Channel, InboundMessage
 from ignacio_agents.engine import TurnContext
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import Conversation
+from ignacio_agents.store.messages import NewMessage
 
 router = APIRouter(tags=["conversations"])
 
@@ -168,11 +169,11 @@ async def upload_to_conversation(conversation_id: UUID, request: Request, user: 
     uploaded = await upload_file(request, user, runtime, conversation_id=conversation_id)
     stored = await runtime.store.files.get(uploaded.id, user_id=user.id)
     assert stored is not None
-    message = await runtime.store.messages.add(
-        conversation_id, user.id, is_from_user=True, content=f"📎 {stored.file_name}",
-        channel=Channel.web, message_type=stored.kind, file_id=stored.id,
-        file_path=stored.file_path,
-    )
+    message = await runtime.store.messages.add(NewMessage(
+        conversation_id=conversation_id, user_id=user.id, is_from_user=True,
+        content=f"📎 {stored.file_name}", channel=Channel.web, message_type=stored.kind,
+        file_id=stored.id, file_path=stored.file_path,
+    ))
     assert message is not None
     return ConversationUpload(file=uploaded, message=message_model(message))
 

@@ -37,7 +37,7 @@ from channels.whatsapp.payload import (
 from ignacio_agents.db import Conn
 from ignacio_agents.domain import Channel, MessageType
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import Message, NewMessage
 from ignacio_agents.store.rate_limits import Limit
 
 log = logging.getLogger(__name__)
@@ -164,12 +164,12 @@ class InboundHandler:
         async with self.store.db.transaction() as tx:
             conversation = await self.store.conversations.latest_or_create(
                 user.id, Channel.whatsapp, conn=tx)
-            stored = await self.store.messages.add(
-                conversation.id, user.id, is_from_user=True, content=stored_content(msg),
-                channel=Channel.whatsapp,
+            stored = await self.store.messages.add(NewMessage(
+                conversation_id=conversation.id, user_id=user.id, is_from_user=True,
+                content=stored_content(msg), channel=Channel.whatsapp,
                 message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
-                whatsapp_message_id=msg.wamid, conn=tx,
-            )
+                whatsapp_message_id=msg.wamid,
+            ), conn=tx)
             if stored is None:
                 outcome.add("replayed")
                 return

@@ -39,7 +39,7 @@ from ignacio_agents.engine import TurnRejected
 from ignacio_agents.files import FileTooLarge
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import Message, NewMessage
 
 log = logging.getLogger(__name__)
 
@@ -183,9 +183,10 @@ class Answer:
     async def _fixed(self, inbound: Message, name: ReplyName, **values: str) -> Message:
         user = await self.store.users.get(inbound.user_id)
         text = reply_text(name, user.preferred_language if user else None, **values)
-        stored = await self.store.messages.add(
-            inbound.conversation_id, inbound.user_id, is_from_user=False, content=text,
-            channel=Channel.whatsapp, status=DeliveryStatus.pending, reply_to_id=inbound.id,
-        )
+        stored = await self.store.messages.add(NewMessage(
+            conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=False,
+            content=text, channel=Channel.whatsapp, status=DeliveryStatus.pending,
+            reply_to_id=inbound.id,
+        ))
         assert stored is not None
         return stored

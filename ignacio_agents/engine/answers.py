@@ -17,17 +17,17 @@ from ignacio_agents.domain import Channel, DeliveryStatus, InboundMessage
 from ignacio_agents.memory import prepare_for_storage
 from ignacio_agents.responses import AdvisorAnswer
 from ignacio_agents.store import Store
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import Message, NewMessage
 
 
 async def _add_reply(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
                      answer: AdvisorAnswer, **fields: Any) -> Message:
-    message = await store.messages.add(
-        inbound.conversation_id, inbound.user_id, is_from_user=False,
-        content=answer.to_markdown(), channel=inbound.channel,
-        agent=route.specialist.value, route_reason=route.reason,
-        answer=answer.model_dump(mode="json"), reply_to_id=user_message.id, **fields,
-    )
+    message = await store.messages.add(NewMessage(
+        conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=False,
+        content=answer.to_markdown(), channel=inbound.channel, agent=route.specialist.value,
+        route_reason=route.reason, answer=answer.model_dump(mode="json"),
+        reply_to_id=user_message.id, **fields,
+    ))
     assert message is not None  # only user messages carry a WhatsApp id that can repeat
     return message
 

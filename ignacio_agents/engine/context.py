@@ -14,7 +14,7 @@ from ignacio_agents.domain import InboundMessage, MessageType
 from ignacio_agents.store import Store
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.files import UserFile
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import Message, NewMessage
 from ignacio_agents.store.users import User
 
 
@@ -59,13 +59,12 @@ async def user_message(store: Store, context: TurnContext) -> Message:
         return stored
     first = inbound.attachments[0] if inbound.attachments else None
     meta = next((f for f in context.files if first and f.id == first.file_id), None)
-    message = await store.messages.add(
-        inbound.conversation_id, inbound.user_id, is_from_user=True,
+    message = await store.messages.add(NewMessage(
+        conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=True,
         content=inbound.text or None, channel=inbound.channel,
-        message_type=first.kind if first else MessageType.text,
-        file_id=meta.id if meta else None, file_path=meta.file_path if meta else None,
-        whatsapp_message_id=inbound.external_id,
-    )
+        message_type=first.kind if first else MessageType.text, file_id=meta.id if meta else None,
+        file_path=meta.file_path if meta else None, whatsapp_message_id=inbound.external_id,
+    ))
     if message is None:  # a replayed WhatsApp id: answer against the stored one
         message = await store.messages.get_by_wamid(inbound.external_id or "")
         if message is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -39,6 +40,31 @@ class Message(BaseModel):
     file_name: str | None = None
     file_type: str | None = None
     file_size: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewMessage:
+    """A message to store: what the channel or the engine knows about it before it has an id."""
+
+    conversation_id: UUID
+    user_id: UUID
+    is_from_user: bool
+    content: str | None
+    channel: Channel = Channel.web
+    message_type: MessageType = MessageType.text
+    file_id: UUID | None = None
+    file_path: str | None = None
+    whatsapp_message_id: str | None = None  # unique when set: a replay stores nothing
+    status: DeliveryStatus = DeliveryStatus.sent
+    agent: str | None = None
+    route_reason: str | None = None
+    answer: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+    model_messages: list[Any] | None = None  # the turn's PydanticAI messages, for replay
+    is_fallback: bool = False
+    error_code: str | None = None
+    reply_to_id: UUID | None = None  # on an answer: the user message it answers
+    created_at: datetime | None = None  # None: the database's clock
 
 
 class Delivery(BaseModel):
@@ -83,17 +109,7 @@ class MessageStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def add(
-        self, conversation_id: UUID, user_id: UUID, *, is_from_user: bool, content: str | None,
-        channel: Channel = Channel.web, message_type: MessageType = MessageType.text,
-        file_id: UUID | None = None, file_path: str | None = None,
-        whatsapp_message_id: str | None = None, status: DeliveryStatus = DeliveryStatus.sent,
-        agent: str | None = None, route_reason: str | None = None,
-        answer: dict[str, Any] | None = None, usage: dict[str, Any] | None = None,
-        model_messages: list[Any] | None = None, is_fallback: bool = False,
-        error_code: str | None = None, reply_to_id: UUID | None = None,
-        created_at: datetime | None = None, conn: Conn | None = None,
-    ) -> Message | None:
+    async def add(self, new: NewMessage, *, conn: Conn | None = None) -> Message | None:
         """Insert one message and bump the conversation. Returns None when the WhatsApp
         message id was already stored (a replayed webhook is a no-op)."""
         async with self.db.transaction(conn) as tx:
@@ -105,15 +121,16 @@ class MessageStore:
                 " coalesce(%s, clock_timestamp()))"
                 " on conflict (whatsapp_message_id) where whatsapp_message_id is not null do nothing"
                 " returning id",
-                conversation_id, user_id, is_from_user, content, channel.value, message_type.value,
-                file_id, file_path, whatsapp_message_id, status.value, agent, route_reason,
-                _jsonb(answer), _jsonb(usage), _jsonb(model_messages),
-                is_fallback, error_code, reply_to_id, created_at, conn=tx,
+                new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel.value,
+                new.message_type.value, new.file_id, new.file_path, new.whatsapp_message_id,
+                new.status.value, new.agent, new.route_reason, _jsonb(new.answer),
+                _jsonb(new.usage), _jsonb(new.model_messages), new.is_fallback, new.error_code,
+                new.reply_to_id, new.created_at, conn=tx,
             )
             if message_id is None:
                 return None
             await self.db.execute("update conversations set updated_at = now() where id = %s",
-                                  conversation_id, conn=tx)
+                                  new.conversation_id, conn=tx)
             return await self.get(message_id, conn=tx)
 
     async def get(self, message_id: UUID, *, user_id: UUID | None = None,
