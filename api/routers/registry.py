@@ -19,6 +19,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(files.router)
     from api.routers import conversations
     routers.append(conversations.router)
+    from api.routers import memory
+    routers.append(memory.router)
     from channels.whatsapp import webhook as whatsapp_webhook
     routers.append(whatsapp_webhook.router)
     return routers
