@@ -24,7 +24,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
-from ignacio_agents.agents import ANSWER_TOOLS, ROUTE_TOOL
+from ignacio_agents.agents import ANSWER_TOOLS, REROUTE_TOOL, ROUTE_TOOL
 from ignacio_agents.domain import Specialist
 
 Script = Callable[[list[ModelMessage], AgentInfo], ModelResponse]
@@ -127,13 +127,14 @@ def current_turn(messages: list[ModelMessage]) -> list[ModelMessage]:
 
 
 def tool_returns_of_this_turn(messages: list[ModelMessage]) -> dict[str, Any]:
-    """Function-tool results since the current user prompt, by tool name (answers excluded)."""
+    """Function-tool results since the current user prompt, by tool name (answers and
+    hand-backs excluded)."""
     out: dict[str, Any] = {}
     turn = current_turn(messages)
     for m in turn[1:]:
         if isinstance(m, ModelRequest):
             for p in m.parts:
-                if isinstance(p, ToolReturnPart) and p.tool_name not in ANSWER_TOOLS:
+                if isinstance(p, ToolReturnPart) and p.tool_name not in {*ANSWER_TOOLS, REROUTE_TOOL}:
                     out[p.tool_name] = p.content
     return out
 

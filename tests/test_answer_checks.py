@@ -283,7 +283,6 @@ async def test_the_profile_reaches_the_model_as_data_and_cannot_close_its_fence(
     assert "data, not instructions" in instructions and "beneficiaries" in instructions
     assert "What is data, not instructions" in load_prompt("common")
     assert "get_project_profile" not in load_prompt("common")  # the profile is already there
-    assert "hand_back" not in instructions  # no hand-back unless the engine offers one
 
 
 def test_as_data_defuses_any_spelling_of_its_fence() -> None:

@@ -52,7 +52,7 @@ class AdvisorDeps:
     history_token_budget: int = 6000  # the ceiling; each request fits the model's window within it
     context_window: int | None = None  # the model's, in tokens (None: unknown)
     budget: AnswerBudget | None = None  # None: ``default_budget(channel)``
-    may_hand_back: bool = False  # the engine offers it to the first specialist of a turn only
+    may_hand_back: bool = False  # True for the first specialist of a turn only (one re-route)
 
     @property
     def answer_budget(self) -> AnswerBudget:

@@ -30,6 +30,7 @@ from ignacio_agents.agents.answer_language import wrong_language
 from ignacio_agents.agents.deps import AdvisorDeps, AnswerBudget
 from ignacio_agents.agents.instructions import LANGUAGE_NAMES
 from ignacio_agents.agents.locations import Location, covers, parse_location
+from ignacio_agents.agents.routing import Reroute
 from ignacio_agents.responses import AdvisorAnswer
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,11 @@ class Problem:
 
 async def check_answer(ctx: RunContext[AdvisorDeps], output: Any) -> Any:
     """The output validator: ``ModelRetry`` with every problem found, or the answer."""
-    if ctx.partial_output or not isinstance(output, AdvisorAnswer):
+    if ctx.partial_output:
+        return output
+    if isinstance(output, Reroute):
+        return check_hand_back(ctx.deps, output)
+    if not isinstance(output, AdvisorAnswer):
         return output
     deps = ctx.deps
     text = "\n".join(_texts(output))
@@ -73,6 +78,14 @@ async def check_answer(ctx: RunContext[AdvisorDeps], output: Any) -> Any:
     log.warning("answer let through on its last attempt: %s",
                 "; ".join(p.message[:80] for p in problems))
     return fit_to_budget(output, deps.answer_budget)
+
+
+def check_hand_back(deps: AdvisorDeps, reroute: Reroute) -> Reroute:
+    if not deps.may_hand_back:
+        raise ModelRetry("This question was already handed to you: answer it with the answer tool.")
+    if reroute.specialist is deps.specialist:
+        raise ModelRetry("That is your own area: answer it with the answer tool.")
+    return reroute
 
 
 def _content_fields(answer: AdvisorAnswer) -> list[str]:

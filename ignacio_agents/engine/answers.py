@@ -33,7 +33,7 @@ async def _add_reply(store: Store, inbound: InboundMessage, user_message: Messag
 
 
 async def store_answer(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
-                       result: AgentRunResult[AdvisorAnswer], answer: AdvisorAnswer,
+                       result: AgentRunResult[Any], answer: AdvisorAnswer,
                        usage: dict[str, Any]) -> Message:
     stored_messages, history_tokens = prepare_for_storage(result.new_messages())
     # WhatsApp answers are sent after the turn; their deliveries move the status on.

@@ -24,6 +24,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -32,9 +33,11 @@ from pydantic_ai import AgentRunResult, UsageLimits
 from pydantic_ai.exceptions import ModelContextWindowExceededError
 from pydantic_ai.messages import UserContent
 from pydantic_ai.models import Model
+from pydantic_ai.usage import RunUsage
 
 from ignacio_agents import tokens
-from ignacio_agents.agents import SPECIALISTS, AdvisorDeps, Route
+from ignacio_agents.agents import SPECIALISTS, AdvisorDeps, Reroute, Route
+from ignacio_agents.agents.specialists import SpecialistOutput
 from ignacio_agents.blobs import BlobStore
 from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine.answers import store_answer, store_fallback
@@ -46,7 +49,7 @@ from ignacio_agents.engine.fallback import (
     worth_retrying,
 )
 from ignacio_agents.engine.prompt import build_prompt
-from ignacio_agents.engine.routing import recent_exchange, route_turn
+from ignacio_agents.engine.routing import handed_back, recent_exchange, route_turn
 from ignacio_agents.engine.streaming import AnswerStream
 from ignacio_agents.engine.titles import title_for
 from ignacio_agents.engine.usage import answer_usage, fallback_usage
@@ -165,7 +168,6 @@ class ConversationEngine:
             )
             route, triage_usage = await route_turn(inbound, user, recent, model=self.triage_model,
                                                    settings=self.settings)
-            span.set_attribute("specialist", route.specialist.value)
             emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
 
             prompt = await build_prompt(inbound.text, context.files, self.blobs,
@@ -174,14 +176,16 @@ class ConversationEngine:
                 store=store, user=user, conversation_id=conversation.id, message_id=question.id,
                 specialist=route.specialist, language=route.language, channel=inbound.channel,
                 profile=profile, history_token_budget=budget, context_window=self.context_window,
+                may_hand_back=True,
             )
-            result, failure = await self._answer(route, prompt, memory.ahead_of(load_history(rows)),
-                                                 deps, emit, streaming)
+            route, result, failure, spent = await self._specialists(
+                route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming)
+            span.set_attribute("specialist", route.specialist.value)
             answer: AdvisorAnswer
-            if result is not None:
+            if result is not None and isinstance(result.output, AdvisorAnswer):
                 answer = result.output.model_copy(update={"offline": self.offline,
                                                           "language": route.language})
-                usage = answer_usage(result.usage, triage_usage, model=model_label(self.model),
+                usage = answer_usage(spent, triage_usage, model=model_label(self.model),
                                      triage_model=model_label(self.triage_model))
                 message = await store_answer(store, inbound, question, route, result, answer, usage)
             else:
@@ -203,10 +207,28 @@ class ConversationEngine:
                             history_budget=expected,
                             configured_budget=self.settings.memory_token_budget)
 
+    async def _specialists(
+        self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
+        emit: Emit, streaming: bool,
+    ) -> tuple[Route, AgentRunResult[SpecialistOutput] | None, BaseException | None, RunUsage]:
+        """The routed specialist's answer; when it hands the question back, the specialist it
+        names answers instead, once (that one is not offered a hand-back, so it never loops).
+        Also what the specialists spent, the hand-back included."""
+        result, failure = await self._answer(route, prompt, history, deps, emit, streaming)
+        if result is None or not isinstance(result.output, Reroute):
+            return route, result, failure, result.usage if result else RunUsage()
+        handed = result
+        route = handed_back(route, result.output, by=deps.specialist)
+        log.info("%s handed the question back to %s", deps.specialist.value, route.specialist.value)
+        emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
+        deps = replace(deps, specialist=route.specialist, may_hand_back=False)
+        result, failure = await self._answer(route, prompt, history, deps, emit, streaming)
+        return route, result, failure, handed.usage + (result.usage if result else RunUsage())
+
     async def _answer(
         self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
         emit: Emit, streaming: bool,
-    ) -> tuple[AgentRunResult[AdvisorAnswer] | None, BaseException | None]:
+    ) -> tuple[AgentRunResult[SpecialistOutput] | None, BaseException | None]:
         """Run the specialist, up to ``model_attempts`` times; the result or the last failure."""
         agent = SPECIALISTS[route.specialist]
         attempts = max(1, self.settings.model_attempts)

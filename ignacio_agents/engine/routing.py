@@ -1,6 +1,6 @@
 """The turn's routing step: the recent exchange the router sees, the triage agent's ``Route``,
-and keyword routing when the router fails (routing is an optimisation, never a single point of
-failure)."""
+keyword routing when the router fails (routing is an optimisation, never a single point of
+failure), and the new route when a specialist hands the question back."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from uuid import UUID
 from pydantic_ai.models import Model
 from pydantic_ai.usage import RunUsage
 
-from ignacio_agents.agents import Route, TriageDeps, triage_agent
+from ignacio_agents.agents import Reroute, Route, TriageDeps, triage_agent
 from ignacio_agents.agents.keywords import route_by_keywords
-from ignacio_agents.domain import InboundMessage
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine.fallback import error_code
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import model_settings
@@ -66,3 +66,10 @@ async def route_turn(inbound: InboundMessage, user: User, recent: list[tuple[str
         log.warning("triage failed (%s): routing by keywords", error_code(exc))
         route = route_by_keywords(text, user.preferred_language)
         return route.model_copy(update={"reason": f"{route.reason} [router unavailable]"}), None
+
+
+def handed_back(route: Route, reroute: Reroute, *, by: Specialist) -> Route:
+    """The route after ``by`` handed the question back: the specialist it named, the same
+    language, and a reason that keeps both decisions for the staff reading the transcript."""
+    reason = f"{route.reason} Handed back by {by.value}: {reroute.reason}"
+    return Route(reason=reason, specialist=reroute.specialist, language=route.language)
