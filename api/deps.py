@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import ApiError
-from api.tokens import AccessClaims, InvalidToken, decode_access_token
+from api.tokens import AccessClaims, decode_access_token
+from ignacio_agents.errors import Forbidden, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store import Store
 from ignacio_agents.store.users import User
@@ -28,24 +28,17 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def _unauthorized(message: str = "authentication required") -> ApiError:
-    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
-
-
 async def get_claims(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized()
+        raise Unauthorized()
     runtime: Runtime = request.app.state.runtime
-    try:
-        claims = decode_access_token(runtime.settings, credentials.credentials)
-    except InvalidToken:
-        raise _unauthorized("invalid or expired token") from None
+    claims = decode_access_token(runtime.settings, credentials.credentials)
     # The session is checked on every request so a logout (or theft detection) is immediate.
     if await runtime.store.sessions.get_active(claims.sid) is None:
-        raise _unauthorized("session ended")
+        raise Unauthorized("session ended")
     return claims
 
 
@@ -54,7 +47,7 @@ async def get_current_user(
 ) -> User:
     user = await request.app.state.runtime.store.users.get(claims.sub)
     if user is None or not user.is_active:
-        raise _unauthorized("account inactive")
+        raise Unauthorized("account inactive")
     request.state.user = user
     request.state.session_id = claims.sid
     return user
@@ -62,7 +55,7 @@ async def get_current_user(
 
 async def require_admin(user: Annotated[User, Depends(get_current_user)]) -> User:
     if not user.is_admin:
-        raise ApiError(403, "forbidden", "admins only")
+        raise Forbidden("admins only")
     return user
 
 

@@ -1,4 +1,8 @@
-"""One error shape for every 4xx/5xx: ``{"error": {"code", "message"}}``."""
+"""One error shape for every 4xx/5xx: ``{"error": {"code", "message"}}``.
+
+Routers raise the core's ``IgnacioError`` kinds (or let them rise from the core); this module
+is the only place that turns them, and FastAPI's own errors, into HTTP responses.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ignacio_agents.errors import (
+    Conflict,
+    Forbidden,
+    IgnacioError,
+    InvalidInput,
+    MalformedRequest,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unauthorized,
+    Unavailable,
+    Unsupported,
+)
+
 log = logging.getLogger(__name__)
 
 _DEFAULT_CODES = {
@@ -19,16 +37,36 @@ _DEFAULT_CODES = {
 }
 
 
-class ApiError(Exception):
-    """Raise from routers for a deliberate 4xx with a stable code."""
+# The one place a kind of failure becomes an HTTP status. The most specific class wins (an
+# ``EmptyFile`` is both ``InvalidInput`` and ``Unsupported``, and is a 422).
+STATUS: dict[type, int] = {
+    MalformedRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Unsupported: 415,
+    InvalidInput: 422,
+    RateLimited: 429,
+    Unavailable: 503,
+}
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
-        self.status, self.code, self.message, self.headers = status, code, message, headers
-        super().__init__(message)
+
+def status_for(exc: IgnacioError) -> int:
+    """The status of the nearest kind in the class's MRO; any other ``IgnacioError`` is ours: 500."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
 
 
-def not_found(what: str = "resource") -> ApiError:
-    return ApiError(404, "not_found", f"{what} not found")
+def _headers(exc: IgnacioError) -> dict[str, str] | None:
+    if isinstance(exc, Unauthorized):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -36,9 +74,12 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=exc.headers)
+    @app.exception_handler(IgnacioError)
+    async def _ignacio_error(_: Request, exc: IgnacioError) -> JSONResponse:
+        status = status_for(exc)
+        if status >= 500:
+            return _internal(exc)
+        return JSONResponse(error_body(exc.code, exc.message), status, headers=_headers(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -58,5 +99,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error: %s", type(exc).__name__)
-        return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)
+        return _internal(exc)
+
+
+def _internal(exc: Exception) -> JSONResponse:
+    """A fault of ours (or of a service we depend on): logged with its traceback, and shown to
+    the client without details, which may name keys, paths or SQL."""
+    if isinstance(exc, Unavailable):
+        log.warning("unavailable: %s: %s", type(exc).__name__, exc, exc_info=True)
+        return JSONResponse(error_body(exc.code, exc.message), 503)
+    log.exception("unhandled error: %s", type(exc).__name__)
+    return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)

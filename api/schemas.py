@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from ignacio_agents.domain import Channel, DeliveryStatus, MessageType, ProjectKind, Specialist
 from ignacio_agents.responses import Answer, AnswerAdapter
@@ -40,10 +40,45 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+# --- input rules shared by every request -----------------------------------------------------
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL characters")
+    return text
+
+
+PlainText = Annotated[str, AfterValidator(_no_nul)]
+"""A query parameter's text: PostgreSQL text cannot hold a NUL, so it is refused as input."""
+
+
+class Input(BaseModel):
+    """Base of every request body. A NUL character anywhere in it is refused (422): no
+    PostgreSQL text or jsonb value can hold one, so it would otherwise fail at the database."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
+
+
 # --- sign-in -------------------------------------------------------------------------------------
 
 
-class OtpRequest(BaseModel):
+class OtpRequest(Input):
     phone_number: str = Field(min_length=1, max_length=32)
 
 
@@ -52,12 +87,12 @@ class OtpSent(BaseModel):
     message: str
 
 
-class OtpVerify(BaseModel):
+class OtpVerify(Input):
     phone_number: str = Field(min_length=1, max_length=32)
     code: str = Field(min_length=1, max_length=16)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Input):
     refresh_token: str = Field(min_length=1, max_length=512)
 
 
@@ -74,7 +109,7 @@ class Project(BaseModel):
     goals: str | None = None
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(Input):
     """Only the fields sent change; ``null`` clears one."""
 
     project_name: str | None = Field(default=None, max_length=200)
@@ -104,20 +139,20 @@ class UserPage(BaseModel):
     next_cursor: str | None = None
 
 
-class MeUpdate(BaseModel):
+class MeUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     preferred_language: Language | None = None
     project: ProjectUpdate | None = None
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     phone_number: str = Field(min_length=1, max_length=32)
     name: str | None = Field(default=None, max_length=255)
     is_admin: bool = False
     preferred_language: Language = Language.es
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     is_admin: bool | None = None
     is_active: bool | None = None

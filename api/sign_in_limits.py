@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from api.errors import ApiError
+from ignacio_agents.errors import RateLimited
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.rate_limits import Limit, RateDecision
@@ -38,10 +38,9 @@ def _window(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.otp_rate_limit_window_seconds)
 
 
-def _refused(decision: RateDecision, what: str) -> ApiError:
-    return ApiError(429, "rate_limited",
-                    f"Too many {what}. Try again in {decision.retry_after} seconds.",
-                    headers={"Retry-After": str(decision.retry_after)})
+def _refused(decision: RateDecision, what: str) -> RateLimited:
+    return RateLimited(f"Too many {what}. Try again in {decision.retry_after} seconds.",
+                       retry_after=decision.retry_after)
 
 
 async def allow_code_request(store: Store, settings: Settings, e164: str, ip: str) -> None:

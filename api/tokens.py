@@ -10,6 +10,7 @@ from uuid import UUID
 import jwt
 from pydantic import BaseModel
 
+from ignacio_agents.errors import Unauthorized
 from ignacio_agents.settings import Settings
 
 _ALGORITHM = "HS256"
@@ -24,8 +25,10 @@ class AccessClaims(BaseModel):
     jti: str
 
 
-class InvalidToken(Exception):
-    pass
+class InvalidToken(Unauthorized):
+    """Not a token we issued, or one that has expired."""
+
+    default_message = "invalid or expired token"
 
 
 def issue_access_token(settings: Settings, user_id: UUID, session_id: UUID, is_admin: bool) -> str:
@@ -47,4 +50,4 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         )
         return AccessClaims.model_validate(data)
     except (jwt.PyJWTError, ValueError) as exc:
-        raise InvalidToken("invalid or expired token") from exc
+        raise InvalidToken() from exc

@@ -18,11 +18,22 @@ from uuid import UUID
 
 import httpx
 
+from ignacio_agents.errors import NotFound, Unavailable
+
 CHUNK = 256 * 1024
 
 
-class BlobNotFound(LookupError):
-    pass
+class BlobNotFound(NotFound):
+    """No stored object under ``key`` (kept on the error for logs; the message never names it)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("file not found")
+        self.key = key
+
+
+class StorageUnavailable(Unavailable):
+    code = "storage_unavailable"
+    default_message = "The file storage is unavailable."
 
 
 class BlobStore(Protocol):
@@ -214,8 +225,11 @@ class SupabaseBlobStore:
 
     async def signed_url(self, key: str, expires_in: int = 60) -> str:
         _check_key(key)
-        signed = await self._storage.from_(self.bucket).create_signed_url(key, expires_in)
-        return signed["signedURL"]
+        try:
+            signed = await self._storage.from_(self.bucket).create_signed_url(key, expires_in)
+            return str(signed["signedURL"])
+        except Exception as exc:  # any failure of the outside service: transport, API, shape
+            raise StorageUnavailable() from exc
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -18,15 +18,22 @@ import phonenumbers
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ignacio_agents.errors import IgnacioError, InvalidInput
+
 _PHONE_AAD = b"users.phone"
 
 
-class InvalidPhoneNumber(ValueError):
-    """The text is not a valid phone number."""
+class InvalidPhoneNumber(InvalidInput):
+    """The text is not a valid phone number (the message never repeats it)."""
+
+    code = "invalid_phone_number"
+    default_message = "Not a valid phone number. Include the country code, e.g. +34 612 345 678."
 
 
-class DecryptionError(ValueError):
-    """Ciphertext could not be decrypted with any known key."""
+class DecryptionError(IgnacioError):
+    """Ciphertext could not be decrypted with any known key: a fault of ours, never the user's."""
+
+    code = "decryption_failed"
 
 
 def normalize_phone(raw: str, default_region: str | None = None) -> str:
@@ -36,20 +43,20 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     """
     text = (raw or "").strip()
     if not text or len(text) > 32:
-        raise InvalidPhoneNumber("phone number is empty or too long")
+        raise InvalidPhoneNumber()
     try:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
         if text.isdigit():
             return normalize_phone("+" + text)
-        raise InvalidPhoneNumber("not a phone number") from None
+        raise InvalidPhoneNumber() from None
     if not phonenumbers.is_valid_number(parsed):
         if text.isdigit() and not text.startswith("0"):
             try:
                 return normalize_phone("+" + text)
             except InvalidPhoneNumber:
                 pass
-        raise InvalidPhoneNumber("not a valid phone number")
+        raise InvalidPhoneNumber()
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -34,6 +34,7 @@ from ignacio_agents.blobs import CHUNK, file_key
 from ignacio_agents.documents.filetypes import FileTypeInfo, type_for_mime
 from ignacio_agents.documents.sniff import HEAD_BYTES, UnsupportedFileType, sniff, sniff_file
 from ignacio_agents.domain import MessageType
+from ignacio_agents.errors import TooLarge
 from ignacio_agents.store.files import UserFile
 
 if TYPE_CHECKING:
@@ -55,8 +56,10 @@ __all__ = [
 ]
 
 
-class FileTooLarge(ValueError):
+class FileTooLarge(TooLarge):
     """The upload crossed ``max_upload_bytes``; ``str(exc)`` is a user-facing message."""
+
+    code = "file_too_large"
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes

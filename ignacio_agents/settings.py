@@ -21,9 +21,13 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ignacio_agents.errors import IgnacioError
 
-class ConfigError(RuntimeError):
+
+class ConfigError(IgnacioError):
     """Raised when the configuration cannot run (e.g. a production secret is missing)."""
+
+    code = "config_error"
 
 
 def _new_key() -> str:

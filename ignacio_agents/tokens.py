@@ -25,6 +25,8 @@ from pathlib import Path
 
 import tiktoken
 
+from ignacio_agents.errors import IgnacioError
+
 log = logging.getLogger(__name__)
 
 
@@ -54,8 +56,10 @@ O200K_SHA256, O200K_CACHE_NAME, ASSET_NAME = O200K.sha256, O200K.cache_name, O20
 _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "text-embedding-ada", "text-embedding-3")
 
 
-class EncodingFileError(RuntimeError):
+class EncodingFileError(IgnacioError):
     """A shipped encoding file is missing or does not match tiktoken's expected hash."""
+
+    code = "encoding_file_error"
 
 
 _lock = threading.Lock()

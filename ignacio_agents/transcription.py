@@ -25,6 +25,7 @@ from ignacio_agents.blobs import BlobNotFound
 from ignacio_agents.documents.chunk import chunk_parts
 from ignacio_agents.documents.results import Part
 from ignacio_agents.domain import MessageType
+from ignacio_agents.errors import Unavailable
 from ignacio_agents.settings import Settings
 from ignacio_agents.store.files import ChunkIn, UserFile
 
@@ -43,11 +44,13 @@ NOT_CONFIGURED_MESSAGE = (
 )
 
 
-class TranscriptionError(RuntimeError):
+class TranscriptionError(Unavailable):
     """Transcription did not produce text; ``str(exc)`` is safe to show (never the key).
 
     ``retryable`` is True for what may pass on its own (timeouts, 429, 5xx, network).
     """
+
+    code = "transcription_failed"
 
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
@@ -55,6 +58,8 @@ class TranscriptionError(RuntimeError):
 
 
 class TranscriptionNotConfigured(TranscriptionError):
+    code = "transcription_not_configured"
+
     def __init__(self) -> None:
         super().__init__(NOT_CONFIGURED_MESSAGE)
 

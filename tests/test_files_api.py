@@ -251,7 +251,7 @@ async def test_list_is_newest_first_and_paginated(client: Any, owner: Any) -> No
                                params={"limit": 2, "cursor": first["next_cursor"]})).json()
     assert [f["id"] for f in second["items"]] == [ids[0]] and second["next_cursor"] is None
     bad = await client.get("/files", headers=headers, params={"cursor": "not-a-cursor"})
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_cursor"
 
 
 async def test_rules_list_the_accepted_types(client: Any, owner: Any) -> None:

@@ -235,3 +235,147 @@ async def test_user_a_gets_404_for_user_bs_things(app_client):
     assert len(await store.messages.transcript(uuid.UUID(theirs["conversation_id"]))) == 2
     assert (await store.messages.get(uuid.UUID(theirs["message_id"]))).feedback is None
     assert await store.files.get(uuid.UUID(theirs["file_id"])) is not None
+
+
+# --- malformed input is a 4xx with the error body, never a 5xx ----------------------------------
+
+NUL = "a\x00b"  # valid JSON and a valid URL, but no PostgreSQL text column can hold it
+HUGE = "x" * 100_000  # for bodies
+LONG = "x" * 5_000  # for URLs: longer than any listed limit, shorter than servers' URL limits
+
+
+def _b64(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# Opaque cursors as a client could tamper with them: not base64, not JSON, the wrong shape,
+# a time that is not a time, an id of the wrong type, out-of-range values.
+BAD_CURSORS = [
+    "!!!", "%%%", NUL, LONG, _b64(b"not json"), _b64(b"{}"), _b64(b"[]"), _b64(b"[1, 2, 3]"),
+    _b64(b'["not a time", "x"]'), _b64(b'["2026-01-01T00:00:00+00:00", "not-an-id"]'),
+    _b64(b'["2026-01-01T00:00:00+00:00", "99999999999999999999999"]'),
+    _b64(b'["2026-01-01T00:00:00+00:00", null]'), _b64(b"[null, null]"),
+    _b64(f'["2026-01-01T00:00:00+00:00", "{uuid.uuid4()}\\u0000"]'.encode()),
+]
+BAD_IDS = ["not-a-uuid", "1", "-1", "0" * 100, LONG, "%00", "..%2F..%2Fetc", "' or 1=1 --"]
+
+
+def _options(schema: dict[str, Any], spec: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _resolve(schema, spec)
+    return [_resolve(s, spec) for s in schema.get("anyOf", schema.get("oneOf", [schema]))]
+
+
+def _bad_json_values(schema: dict[str, Any], spec: dict[str, Any]) -> list[Any]:
+    """JSON values of the wrong type for a body field, plus out-of-range and oversized ones."""
+    options = _options(schema, spec)
+    kinds = {o.get("type") for o in options}
+    if kinds & {"string"} or any("enum" in o for o in options):
+        return [12345, True, {"nested": True}, NUL, HUGE]
+    out: list[Any] = ["not-a-number-or-object"]
+    if not kinds & {"object"} and not any("properties" in o for o in options):
+        out += [{"nested": True}]
+    if kinds & {"integer", "number"}:
+        out += [10**40, -(10**40), 1.5e308, True]
+    if "array" in kinds:
+        out += [[{"x": 1}] * 1000, [HUGE] * 20]
+    return out
+
+
+def _bad_query_values(schema: dict[str, Any], spec: dict[str, Any]) -> list[str]:
+    """Query strings a parameter must refuse: not of its type, a NUL, longer than any limit."""
+    options = [o for o in _options(schema, spec) if o.get("type") != "null"]
+    typed = any(o.get("type") != "string" or "format" in o or "enum" in o for o in options)
+    out = [NUL, LONG]
+    if typed:
+        out += ["not-a-valid-value", "1e400", "9" * 40]
+    return out
+
+
+def _body_mutations(spec: dict[str, Any], method: str, path: str) -> list[tuple[str, dict[str, Any]]]:
+    body = spec["paths"][path][method.lower()].get("requestBody")
+    if not body or "application/json" not in body["content"]:
+        return []
+    schema = body["content"]["application/json"]["schema"]
+    base = example(schema, spec)
+    out: list[tuple[str, dict[str, Any]]] = [
+        ("body not json", {"content": b"{not json", "headers": {"content-type": "application/json"}}),
+        ("body array", {"json": [base]}),
+        ("body string", {"json": "x"}),
+    ]
+    props = _resolve(schema, spec).get("properties", {})
+    for name, prop in props.items():
+        for bad in _bad_json_values(prop, spec):
+            out.append((f"body {name}={str(bad)[:20]!r}", {"json": {**(base or {}), name: bad}}))
+    return out
+
+
+def _query_mutations(op: dict[str, Any], spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for param in op.get("parameters", []):
+        if param["in"] != "query":
+            continue
+        name = param["name"]
+        values = BAD_CURSORS if name == "cursor" else _bad_query_values(param["schema"], spec)
+        out += [(f"query {name}={v[:20]!r}", {"params": {name: v}}) for v in values]
+    return out
+
+
+def _path_mutations(path: str, ids: dict[str, str]) -> list[tuple[str, str]]:
+    names = re.findall(r"\{(\w+)\}", path)
+    return [(f"path {name}={bad[:20]!r}", fill(path, {**ids, name: bad}))
+            for name in names for bad in BAD_IDS]
+
+
+def malformed_requests(
+    spec: dict[str, Any], ids: dict[str, str]
+) -> list[tuple[str, str, str, str, dict[str, Any]]]:
+    """(method, template, label, url, request kwargs) for every operation in the schema. Path
+    ids not being mutated are real ones (``ids``), so a bad query or body reaches the handler."""
+    out = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            method = method.upper()
+            base = request_kwargs(spec, method, path)
+            out += [(method, path, label, url, base) for label, url in _path_mutations(path, ids)]
+            out += [(method, path, label, fill(path, ids), {**base, **kw})
+                    for label, kw in _query_mutations(op, spec)]
+            out += [(method, path, label, fill(path, ids), kw)
+                    for label, kw in _body_mutations(spec, method, path)]
+    return out
+
+
+async def test_malformed_ids_cursors_types_and_sizes_are_4xx_on_every_route(app_client):
+    rt = app_client.app.state.runtime
+    from datetime import timedelta
+
+    from api.tokens import issue_access_token
+    from ignacio_agents.crypto import new_token
+
+    admin = await rt.store.users.create("+34612000009", "Admin", is_admin=True)
+    ids = {**await _owned_things(rt, admin), "user_id": str(admin.id)}
+    spec = app_client.app.openapi()
+    requests = malformed_requests(spec, ids)
+    templates = {(m, p) for m, p, *_ in requests}
+    assert {("GET", "/conversations"), ("GET", "/files"), ("PUT", "/users/{user_id}"),
+            ("GET", "/conversations/{conversation_id}/messages")} <= templates
+    assert len(requests) > 300
+    failures = []
+    for method, path, label, url, kwargs in requests:
+        # A fresh session per request: a malformed request must not end the walk (logout).
+        session = await rt.store.sessions.create(admin.id, new_token(), timedelta(hours=1))
+        token = issue_access_token(rt.settings, admin.id, session.id, True)
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        try:
+            resp = await app_client.request(method, url, headers=headers, **kwargs)
+        except Exception as exc:  # the test transport re-raises what the app answered 500 for
+            failures.append((method, path, label, 500, type(exc).__name__))
+            continue
+        body = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+        error = body.get("error") if isinstance(body, dict) else None
+        ok = 400 <= resp.status_code < 500 and isinstance(error, dict) \
+            and isinstance(error.get("code"), str) and isinstance(error.get("message"), str)
+        if not ok:
+            failures.append((method, path, label, resp.status_code, resp.text[:120]))
+    assert failures == [], "\n".join(map(repr, failures))

@@ -16,19 +16,19 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 
 from api.deps import AdminUser, StoreDep, client_ip
-from api.errors import not_found
-from api.routers.users import checked_cursor
 from api.schemas import (
     AdminConversation,
     AdminConversationPage,
     AuditEntry,
     AuditPage,
+    PlainText,
     Transcript,
     UserRef,
     transcript_message,
     user_out,
 )
 from ignacio_agents.domain import Channel, Specialist
+from ignacio_agents.errors import NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import ConversationSummary
@@ -60,7 +60,7 @@ async def list_conversations(
     _admin: AdminUser, store: StoreDep,
     user_id: UUID | None = None, channel: Channel | None = None, agent: Specialist | None = None,
     date_from: datetime | None = None, date_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[PlainText | None, Query(max_length=200)] = None,
     cursor: Cursor = None, limit: Limit = 50,
 ) -> AdminConversationPage:
     """All users' conversations, newest activity first. ``agent``: conversations answered at
@@ -68,7 +68,7 @@ async def list_conversations(
     conversation was active in that range."""
     page = await store.conversations.search(
         user_id=user_id, channel=channel, agent=agent.value if agent else None,
-        date_from=date_from, date_to=date_to, q=q, limit=limit, cursor=checked_cursor(cursor),
+        date_from=date_from, date_to=date_to, q=q, limit=limit, cursor=cursor,
     )
     return _page(page)
 
@@ -87,10 +87,10 @@ async def get_transcript(conversation_id: UUID, admin: AdminUser, store: StoreDe
     answers, the delivery status of every part sent."""
     conversation = await store.conversations.get(conversation_id)
     if conversation is None:
-        raise not_found("conversation")
+        raise NotFound.of("conversation")
     user = await store.users.get(conversation.user_id)
     if user is None:
-        raise not_found("conversation")
+        raise NotFound.of("conversation")
     messages = await store.messages.transcript(conversation.id)
     deliveries = await asyncio.gather(*(_deliveries(store, m) for m in messages))
     await store.audit.record(
@@ -110,21 +110,20 @@ async def get_transcript(conversation_id: UUID, admin: AdminUser, store: StoreDe
 async def user_conversations(user_id: UUID, _admin: AdminUser, store: StoreDep,
                              cursor: Cursor = None, limit: Limit = 50) -> AdminConversationPage:
     if await store.users.get(user_id) is None:
-        raise not_found("user")
-    page = await store.conversations.search(user_id=user_id, limit=limit,
-                                            cursor=checked_cursor(cursor))
+        raise NotFound.of("user")
+    page = await store.conversations.search(user_id=user_id, limit=limit, cursor=cursor)
     return _page(page)
 
 
 @router.get("/audit", response_model=AuditPage, operation_id="admin_audit")
 async def audit_log(
     admin: AdminUser, store: StoreDep, request: Request,
-    actor_id: UUID | None = None, action: Annotated[str | None, Query(max_length=64)] = None,
+    actor_id: UUID | None = None, action: Annotated[PlainText | None, Query(max_length=64)] = None,
     cursor: Cursor = None, limit: Limit = 50,
 ) -> AuditPage:
     """Newest first. Viewing it is itself recorded (after the page is read)."""
     page = await store.audit.list(actor_id=actor_id, action=action or None, limit=limit,
-                                  cursor=checked_cursor(cursor, int))
+                                  cursor=cursor)
     filters = {"actor_id": str(actor_id) if actor_id else None, "action": action or None,
                "cursor": bool(cursor)}
     await store.audit.record(

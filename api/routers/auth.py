@@ -27,11 +27,11 @@ from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
-from api.errors import ApiError
 from api.schemas import ErrorResponse, OtpRequest, OtpSent, OtpVerify, RefreshRequest, TokenPair, user_out
 from api.sign_in_limits import allow_code_request, release_code_check, reserve_code_check
 from api.tokens import issue_access_token
-from ignacio_agents.crypto import InvalidPhoneNumber, mask_phone, new_otp_code, new_token, normalize_phone
+from ignacio_agents.crypto import mask_phone, new_otp_code, new_token, normalize_phone
+from ignacio_agents.errors import Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings
 from ignacio_agents.store.users import User
@@ -44,21 +44,17 @@ OTP_SENT = OtpSent(status="sent", message="If this number is enrolled, a code wa
 _OTP_SENT_BODY = OTP_SENT.model_dump()
 
 
-def _invalid_code() -> ApiError:
-    return ApiError(401, "invalid_code", "The code is not valid. Request a new one and try again.")
+def _invalid_code() -> Unauthorized:
+    return Unauthorized("The code is not valid. Request a new one and try again.", code="invalid_code")
 
 
-def _invalid_refresh() -> ApiError:
-    return ApiError(401, "invalid_refresh_token", "The session has ended. Sign in again.")
+def _invalid_refresh() -> Unauthorized:
+    return Unauthorized("The session has ended. Sign in again.", code="invalid_refresh_token")
 
 
 def phone_or_422(raw: str, settings: Settings) -> str:
-    try:
-        return normalize_phone(raw, settings.default_phone_region)
-    except InvalidPhoneNumber:
-        raise ApiError(422, "invalid_phone_number",
-                       "Not a valid phone number. Include the country code, e.g. +34 612 345 678."
-                       ) from None
+    """The number in E.164; ``InvalidPhoneNumber`` (a 422) when it is not one."""
+    return normalize_phone(raw, settings.default_phone_region)
 
 
 async def _deliver_code(runtime: Runtime, e164: str, code: str) -> None:

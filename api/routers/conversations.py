@@ -10,12 +10,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, RuntimeDep, StoreDep
-from api.errors import ApiError, not_found
 from api.routers.files import FileOut, upload_file
-from api.schemas import Message, message_model, message_out
+from api.schemas import Input, Message, message_model, message_out
 from channels.web.turns import sse_stream
 from ignacio_agents.domain import Attachment, Channel, InboundMessage
 from ignacio_agents.engine import TurnContext
+from ignacio_agents.errors import IgnacioError, InvalidInput, NotFound
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.messages import NewMessage
@@ -23,21 +23,22 @@ from ignacio_agents.store.messages import NewMessage
 router = APIRouter(tags=["conversations"])
 
 
-class ConversationCreate(BaseModel):
+class ConversationCreate(Input):
     title: str | None = Field(default=None, max_length=255)
 
 
-class ConversationRename(BaseModel):
+class ConversationRename(Input):
     title: str = Field(min_length=1, max_length=255)
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(Input):
     content: str = Field(default="", max_length=20_000)
     file_ids: list[UUID] = Field(default_factory=list, max_length=10)
 
 
-class FeedbackIn(BaseModel):
-    value: int = Field(ge=-1, le=1, description="1 = helpful, -1 = not helpful, 0 = clear")
+class FeedbackIn(Input):
+    value: int = Field(ge=-1, le=1, strict=True,  # JSON true is not a vote
+                       description="1 = helpful, -1 = not helpful, 0 = clear")
 
 
 class TurnOut(BaseModel):
@@ -58,7 +59,7 @@ class ConversationUpload(BaseModel):
 async def _own_conversation(store: Any, conversation_id: UUID, user_id: UUID) -> Conversation:
     conv = await store.conversations.get(conversation_id, user_id=user_id)
     if conv is None:
-        raise not_found("conversation")
+        raise NotFound.of("conversation")
     return conv
 
 
@@ -82,7 +83,7 @@ async def rename_conversation(conversation_id: UUID, body: ConversationRename, u
                               store: StoreDep) -> Conversation:
     conv = await store.conversations.rename(conversation_id, user.id, body.title.strip())
     if conv is None:
-        raise not_found("conversation")
+        raise NotFound.of("conversation")
     return conv
 
 
@@ -90,7 +91,7 @@ async def rename_conversation(conversation_id: UUID, body: ConversationRename, u
 async def delete_conversation(conversation_id: UUID, user: CurrentUser, store: StoreDep) -> Response:
     """Deletes the conversation and its messages; the files stay in the user's library."""
     if not await store.conversations.delete(conversation_id, user.id):
-        raise not_found("conversation")
+        raise NotFound.of("conversation")
     return Response(status_code=204)
 
 
@@ -135,10 +136,10 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
     for file_id in body.file_ids:
         f = await store.files.get(file_id, user_id=user.id)
         if f is None:
-            raise not_found("file")
+            raise NotFound.of("file")
         files.append(f)
     if not body.content.strip() and not files:
-        raise ApiError(422, "invalid_request", "a message needs text or a file")
+        raise InvalidInput("a message needs text or a file")
     attachments = [Attachment(file_id=f.id, file_name=f.file_name, content_type=f.file_type,
                               kind=f.kind, size=f.file_size) for f in files]
     inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=Channel.web,
@@ -155,7 +156,7 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
         if event.type == "done":
             return TurnOut(user_message=message_model(event.user_message),
                            message=message_model(event.message))
-    raise ApiError(500, "turn_failed", "The turn could not be completed.")
+    raise IgnacioError("The turn ended without an answer.", code="turn_failed")  # a bug: a 500
 
 
 @router.post("/conversations/{conversation_id}/files", status_code=201,
@@ -184,5 +185,5 @@ async def message_feedback(message_id: UUID, body: FeedbackIn, user: CurrentUser
     """👍 / 👎 on one of Ignacio's answers (0 clears it)."""
     updated = await store.messages.set_feedback(message_id, body.value or None, user_id=user.id)
     if updated is None:
-        raise not_found("message")
+        raise NotFound.of("message")
     return message_model(updated)

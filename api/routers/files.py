@@ -11,7 +11,6 @@ Access: the owner, or an admin; anyone else gets 404 (not 403), so ids reveal no
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -27,17 +26,14 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
 from api.deps import CurrentUser, RuntimeDep
-from api.errors import ApiError, not_found
-from ignacio_agents.blobs import BlobNotFound, safe_name
+from ignacio_agents.blobs import safe_name
 from ignacio_agents.documents.filetypes import SUPPORTED_TYPES
 from ignacio_agents.domain import MessageType
-from ignacio_agents.files import FileTooLarge, UnsupportedFileType, delete_file, ingest
+from ignacio_agents.errors import MalformedRequest, NotFound
+from ignacio_agents.files import FileTooLarge, delete_file, ingest
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.base import InvalidCursor
 from ignacio_agents.store.files import UserFile
 from ignacio_agents.store.users import User
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/files", tags=["files"])
 
@@ -107,28 +103,18 @@ async def upload_file(
     max_bytes = runtime.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + MULTIPART_SLACK:
-        raise _too_large(FileTooLarge(max_bytes))
+        raise FileTooLarge(max_bytes)
     if conversation_id is not None and await runtime.store.conversations.get(
         conversation_id, user_id=user.id
     ) is None:
-        raise not_found("conversation")
+        raise NotFound.of("conversation")
     reader = _MultipartFile(request, FILE_FIELD, max_body=max_bytes + MULTIPART_SLACK)
-    try:
-        filename, content_type = await reader.open()
-        stored = await ingest(
-            runtime, user_id=user.id, filename=filename, stream=reader.body(),
-            declared_type=content_type,
-            source="conversation" if conversation_id else "web", conversation_id=conversation_id,
-        )
-    except FileTooLarge as exc:
-        raise _too_large(exc) from None
-    except UnsupportedFileType as exc:
-        raise _unsupported(exc) from None
-    except (FormParserError, _BadUpload) as exc:
-        raise ApiError(400, "bad_request", str(exc) or "The upload is not valid form data.") \
-            from None
-    except ClientDisconnect:
-        raise ApiError(400, "bad_request", "The upload was interrupted.") from None
+    filename, content_type = await reader.open()
+    stored = await ingest(
+        runtime, user_id=user.id, filename=filename, stream=reader.body(),
+        declared_type=content_type,
+        source="conversation" if conversation_id else "web", conversation_id=conversation_id,
+    )
     return FileOut.of(stored)
 
 
@@ -139,10 +125,7 @@ async def list_files(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> FilePage:
     """The signed-in user's files, newest first; pass ``next_cursor`` back for the next page."""
-    try:
-        page = await runtime.store.files.list_for_user(user.id, limit=limit, cursor=cursor)
-    except InvalidCursor:
-        raise ApiError(422, "invalid_request", "cursor: invalid cursor") from None
+    page = await runtime.store.files.list_for_user(user.id, limit=limit, cursor=cursor)
     return FilePage(items=[FileOut.of(f) for f in page.items], next_cursor=page.next_cursor)
 
 
@@ -173,20 +156,13 @@ async def download_file(
     f = await _visible_file(runtime, user, file_id)
     signed_url = getattr(runtime.blobs, "signed_url", None)
     if runtime.settings.storage_backend == "supabase" and signed_url is not None:
-        try:
-            url = await signed_url(f.file_path, SIGNED_URL_SECONDS)
-        except Exception:
-            log.exception("could not sign a download URL for file %s", f.id)
-            raise ApiError(503, "storage_unavailable", "The file storage is unavailable.") \
-                from None
+        url = await signed_url(f.file_path, SIGNED_URL_SECONDS)
         return RedirectResponse(url, status_code=307, headers={"cache-control": "no-store"})
     chunks = runtime.blobs.get(f.file_path)
     try:
-        first = await anext(chunks)
+        first = await anext(chunks)  # before the headers: a missing object is still a 404
     except StopAsyncIteration:
         first = b""
-    except BlobNotFound:
-        raise not_found("file") from None
     return StreamingResponse(
         _prepend(first, chunks), media_type=f.file_type,
         headers={
@@ -212,7 +188,7 @@ async def remove_file(file_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> 
 async def _visible_file(runtime: Runtime, user: User, file_id: UUID) -> UserFile:
     f = await runtime.store.files.get(file_id, user_id=None if user.is_admin else user.id)
     if f is None:
-        raise not_found("file")
+        raise NotFound.of("file")
     return f
 
 
@@ -229,19 +205,7 @@ async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[by
         yield chunk
 
 
-def _too_large(exc: FileTooLarge) -> ApiError:
-    return ApiError(413, "file_too_large", str(exc))
-
-
-def _unsupported(exc: UnsupportedFileType) -> ApiError:
-    if exc.reason == "empty":
-        return ApiError(422, "empty_file", exc.message)
-    if exc.reason == "damaged":
-        return ApiError(422, "damaged_file", exc.message)
-    return ApiError(415, "unsupported_file_type", exc.message)
-
-
-class _BadUpload(ValueError):
+class BadUpload(MalformedRequest):
     """The request is not a multipart form with a ``file`` part; the message says what to do."""
 
 
@@ -274,7 +238,7 @@ class _MultipartFile:
         ctype, params = parse_options_header(self._request.headers.get("content-type"))
         boundary = params.get(b"boundary")
         if ctype != b"multipart/form-data" or not boundary:
-            raise _BadUpload(f"Send the file as multipart/form-data in a field named "
+            raise BadUpload(f"Send the file as multipart/form-data in a field named "
                              f"'{self._field.decode()}'.")
         self._parser = MultipartParser(boundary, {
             "on_part_begin": self._on_part_begin,
@@ -294,7 +258,7 @@ class _MultipartFile:
                 raw_name = options.get(b"filename", b"")
                 ptype = parse_options_header(self._part_type)[0].decode("latin-1") or None
                 return _decode_name(raw_name), ptype
-        raise _BadUpload(f"The form has no '{self._field.decode()}' field with a file.")
+        raise BadUpload(f"The form has no '{self._field.decode()}' field with a file.")
 
     async def body(self) -> AsyncIterator[bytes]:
         while (event := await self._next_event()) is not None:
@@ -303,7 +267,7 @@ class _MultipartFile:
                 yield data
             elif kind == "end":
                 return
-        raise _BadUpload("The upload ended before the file was complete.")
+        raise BadUpload("The upload ended before the file was complete.")
 
     async def _next_event(self) -> tuple[str, bytes] | None:
         assert self._parser is not None and self._source is not None
@@ -315,11 +279,16 @@ class _MultipartFile:
             except StopAsyncIteration:
                 self._finished = True
                 continue
+            except ClientDisconnect:
+                raise BadUpload("The upload was interrupted.") from None
             self._read += len(chunk)
             if self._read > self._max_body:
                 raise FileTooLarge(self._max_body - MULTIPART_SLACK)
             if chunk:
-                self._parser.write(chunk)
+                try:
+                    self._parser.write(chunk)
+                except FormParserError as exc:
+                    raise BadUpload(str(exc) or "The upload is not valid form data.") from None
         return self._events.popleft()
 
     # python_multipart callbacks (they only record what they saw)

@@ -34,39 +34,17 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
-from api.errors import ApiError, not_found
 from api.routers.auth import phone_or_422
-from api.schemas import ErrorResponse, MeUpdate, User, UserCreate, UserPage, UserUpdate, user_out
+from api.schemas import ErrorResponse, MeUpdate, PlainText, User, UserCreate, UserPage, UserUpdate, user_out
 from ignacio_agents.db import Conn
+from ignacio_agents.errors import InvalidInput, NotFound
 from ignacio_agents.store import Store
-from ignacio_agents.store.base import decode_cursor
-from ignacio_agents.store.users import PhoneAlreadyEnrolled
+from ignacio_agents.store.users import LastAdmin
 from ignacio_agents.store.users import User as StoredUser
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["users"])
-
-
-def _last_admin() -> ApiError:
-    return ApiError(409, "last_admin", "The last active admin cannot be removed, deactivated or "
-                                       "demoted. Make someone else an admin first.")
-
-
-def invalid_cursor() -> ApiError:
-    return ApiError(422, "invalid_cursor", "The cursor is not valid; start from the first page.")
-
-
-def checked_cursor(cursor: str | None, id_type: type = UUID) -> str | None:
-    """Reject a tampered cursor as 422 before it reaches SQL (where it would be a 500)."""
-    if not cursor:
-        return None
-    try:
-        _, id_ = decode_cursor(cursor)
-        id_type(id_)
-    except (ValueError, TypeError):
-        raise invalid_cursor() from None
-    return cursor
 
 
 async def _out(store: Store, user: StoredUser) -> User:
@@ -78,7 +56,7 @@ def _clean_name(name: str | None) -> str | None:
         return None
     name = name.strip()
     if not name:
-        raise ApiError(422, "invalid_request", "name: must not be blank")
+        raise InvalidInput("name: must not be blank")
     return name
 
 
@@ -100,7 +78,7 @@ async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
         fields["preferred_language"] = body.preferred_language.value
     updated = await store.users.update(user.id, **fields) if fields else user
     if updated is None:
-        raise not_found("user")
+        raise NotFound.of("user")
     if body.project is not None:
         changes = body.project.model_dump(mode="json", exclude_unset=True)
         if changes:
@@ -114,13 +92,13 @@ async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
 @router.get("/users", response_model=UserPage, operation_id="list_users")
 async def list_users(
     _admin: AdminUser, runtime: RuntimeDep,
-    search: Annotated[str | None, Query(max_length=200)] = None,
+    search: Annotated[PlainText | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> UserPage:
     """Newest first. ``search`` matches part of a name, or a whole phone number exactly."""
     store = runtime.store
-    page = await store.users.list(search=search, limit=limit, cursor=checked_cursor(cursor),
+    page = await store.users.list(search=search, limit=limit, cursor=cursor,
                                   phone_region=runtime.settings.default_phone_region)
     items = await asyncio.gather(*(_out(store, u) for u in page.items))
     return UserPage(items=list(items), next_cursor=page.next_cursor)
@@ -133,12 +111,8 @@ async def create_user(body: UserCreate, admin: AdminUser, runtime: RuntimeDep,
     store = runtime.store
     e164 = phone_or_422(body.phone_number, runtime.settings)
     name = _clean_name(body.name) if body.name is not None else None
-    try:
-        user = await store.users.create(e164, name, is_admin=body.is_admin,
-                                        preferred_language=body.preferred_language.value)
-    except PhoneAlreadyEnrolled:
-        raise ApiError(409, "phone_already_enrolled",
-                       "A user with this phone number already exists.") from None
+    user = await store.users.create(e164, name, is_admin=body.is_admin,
+                                    preferred_language=body.preferred_language.value)
     await store.audit.record(
         actor_id=admin.id, action="user.create", target_type="user", target_id=user.id,
         client_ip=client_ip(request),
@@ -158,7 +132,7 @@ async def _refuse_last_admin(store: Store, target: StoredUser, tx: Conn) -> None
     if target.is_admin and target.is_active:
         admins = await store.users.lock_active_admins(conn=tx)
         if admins == [target.id]:
-            raise _last_admin()
+            raise LastAdmin()
 
 
 @router.put("/users/{user_id}", response_model=User, operation_id="update_user",
@@ -180,14 +154,14 @@ async def update_user(user_id: UUID, body: UserUpdate, admin: AdminUser, store: 
             await store.users.lock_active_admins(conn=tx)
         target = await store.users.get(user_id, for_update=True, conn=tx)
         if target is None:
-            raise not_found("user")
+            raise NotFound.of("user")
         stays_admin = fields.get("is_admin", target.is_admin) and fields.get("is_active",
                                                                               target.is_active)
         if not stays_admin:
             await _refuse_last_admin(store, target, tx)
         updated = await store.users.update(target.id, conn=tx, **fields) if fields else target
         if updated is None:
-            raise not_found("user")
+            raise NotFound.of("user")
         if target.is_active and not updated.is_active:
             await store.sessions.revoke_all(target.id, "deactivated", conn=tx)
         changes = {
@@ -213,7 +187,7 @@ async def delete_user(user_id: UUID, admin: AdminUser, runtime: RuntimeDep,
         await store.users.lock_active_admins(conn=tx)
         target = await store.users.get(user_id, for_update=True, conn=tx)
         if target is None:
-            raise not_found("user")
+            raise NotFound.of("user")
         await _refuse_last_admin(store, target, tx)
         keys = await store.files.keys_for_user(target.id, conn=tx)
         await store.users.delete(target.id, conn=tx)

@@ -23,6 +23,8 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
+from ignacio_agents.errors import InvalidInput
+
 from .limits import DEFAULT_LIMITS, Limits
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory, 22 bytes
@@ -33,8 +35,10 @@ _READ_BYTES = 64 * 1024
 _INFLATE_STEP = 1024 * 1024  # most output one inflate call may produce
 
 
-class ArchiveError(ValueError):
+class ArchiveError(InvalidInput):
     """The zip container is damaged or beyond the limits; the message is user-facing."""
+
+    code = "damaged_file"
 
 
 def read_zip_directory(

@@ -34,6 +34,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from ignacio_agents.errors import IgnacioError
+
 from .limits import Limits
 from .results import Extraction
 
@@ -43,8 +45,10 @@ _STDERR_TAIL = 400
 _SIGXCPU = int(getattr(signal, "SIGXCPU", 24))
 
 
-class ChildFailed(RuntimeError):
+class ChildFailed(IgnacioError):
     """The child gave no result. ``kind``: timeout | memory | crashed | error."""
+
+    code = "reader_failed"
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")

@@ -31,6 +31,8 @@ from typing import BinaryIO, Literal
 
 import olefile
 
+from ignacio_agents.errors import InvalidInput, Unsupported
+
 from .archive import ArchiveError, read_zip_directory
 from .filetypes import FileTypeInfo, supported_list, type_for_extension
 
@@ -40,18 +42,34 @@ HEAD_BYTES = 8192
 Reason = Literal["empty", "executable", "unsupported", "mismatch", "damaged"]
 
 
-class UnsupportedFileType(ValueError):
+class UnsupportedFileType(Unsupported):
     """The file is not one of the accepted types; ``str(exc)`` is a user-facing message.
 
-    ``reason`` lets callers pick an error code: ``executable``, ``unsupported`` (an unlisted
-    type), ``mismatch`` (the name says one listed type, the content is another), ``empty`` or
-    ``damaged`` (a container whose structure cannot be read).
+    ``reason`` says why: ``executable``, ``unsupported`` (an unlisted type), ``mismatch`` (the
+    name says one listed type, the content is another), ``empty`` or ``damaged`` (a container
+    whose structure cannot be read). The last two are ``EmptyFile`` and ``DamagedFile``: the
+    type may be fine, the bytes are not, so they are invalid input rather than unsupported.
     """
+
+    code = "unsupported_file_type"
 
     def __init__(self, message: str, reason: Reason = "unsupported") -> None:
         super().__init__(message)
-        self.message = message
         self.reason: Reason = reason
+
+
+class EmptyFile(InvalidInput, UnsupportedFileType):
+    code = "empty_file"
+
+    def __init__(self, message: str) -> None:
+        UnsupportedFileType.__init__(self, message, "empty")
+
+
+class DamagedFile(InvalidInput, UnsupportedFileType):
+    code = "damaged_file"
+
+    def __init__(self, message: str) -> None:
+        UnsupportedFileType.__init__(self, message, "damaged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +158,7 @@ def _decide(content: _Content, filename: str) -> FileTypeInfo:
         )
     if not content.candidates:
         if content.label == "":
-            raise UnsupportedFileType(f"'{shown}' is empty.", "empty")
+            raise EmptyFile(f"'{shown}' is empty.")
         if named is not None:
             raise UnsupportedFileType(
                 f"'{shown}' is named like {_article(named.label)} but its content is "
@@ -342,7 +360,7 @@ def _resolve_zip(f: BinaryIO, filename: str) -> _Content:
         names = [info.filename for info in read_zip_directory(f)]
     except ArchiveError as exc:
         shown = _shown(filename)
-        raise UnsupportedFileType(f"'{shown}' can't be opened: {exc}", "damaged") from None
+        raise DamagedFile(f"'{shown}' can't be opened: {exc}") from None
     if "mimetype" in names and not any(n.startswith(tuple(_OOXML_PREFIXES)) for n in names):
         return _Content("an OpenDocument file (save it as .docx, .xlsx or .pptx)")
     kind = _ooxml_kind(names) if "[Content_Types].xml" in names else None
@@ -357,9 +375,8 @@ def _resolve_ole(f: BinaryIO, filename: str) -> _Content:
         with olefile.OleFileIO(f) as ole:
             streams = {"/".join(entry).lower() for entry in ole.listdir(streams=True)}
     except Exception as exc:  # untrusted bytes: any parse error means "damaged"
-        raise UnsupportedFileType(
-            f"'{_shown(filename)}' can't be opened: the file is damaged ({exc}).", "damaged"
-        ) from None
+        raise DamagedFile(f"'{_shown(filename)}' can't be opened: the file is damaged ({exc}).") \
+            from None
     for stream, ext in _OLE_STREAMS.items():
         if stream in streams:
             return _resolved(ext)

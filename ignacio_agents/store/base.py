@@ -13,10 +13,12 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
+from ignacio_agents.errors import InvalidInput
 
 T = TypeVar("T")
 
 MAX_PAGE = 200
+_BIGINT = 2**63
 
 
 class Page(BaseModel, Generic[T]):
@@ -24,8 +26,11 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-class InvalidCursor(ValueError):
-    pass
+class InvalidCursor(InvalidInput):
+    """A cursor that ``encode_cursor`` did not make (tampered, truncated, from another listing)."""
+
+    code = "invalid_cursor"
+    default_message = "The cursor is not valid; start from the first page."
 
 
 def encode_cursor(at: datetime, id_: UUID | int) -> str:
@@ -33,14 +38,22 @@ def encode_cursor(at: datetime, id_: UUID | int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """Parse a cursor made by ``encode_cursor`` (clients only echo it back)."""
+def decode_cursor(cursor: str, id_type: str = "uuid") -> tuple[datetime, str]:
+    """Parse a cursor made by ``encode_cursor`` (clients only echo it back). Everything is
+    checked here, the id against the listing's ``id_type`` too, so a tampered cursor is an
+    ``InvalidCursor`` and never reaches SQL."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, id_ = json.loads(raw)
+        if not isinstance(at, str) or not isinstance(id_, str | int) or isinstance(id_, bool):
+            raise TypeError("not a cursor")
+        if id_type == "bigint" and not -_BIGINT <= int(id_) < _BIGINT:
+            raise ValueError("id out of range")
+        if id_type == "uuid":
+            id_ = UUID(str(id_))
         return datetime.fromisoformat(at), str(id_)
     except (ValueError, TypeError) as exc:
-        raise InvalidCursor("invalid cursor") from exc
+        raise InvalidCursor() from exc
 
 
 def clamp_limit(limit: int | None, default: int = 50) -> int:
@@ -73,7 +86,7 @@ async def fetch_page(
     where = list(where) or ["true"]
     params = list(params)
     if cursor:
-        at, id_ = decode_cursor(cursor)
+        at, id_ = decode_cursor(cursor, keyset.id_type)
         where.append(f"({keyset.time_col}, {keyset.id_col}) < (%s, %s::{keyset.id_type})")
         params += [at, id_]
     items = await db.fetch_all(

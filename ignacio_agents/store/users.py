@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Conn, Database
+from ignacio_agents.errors import Conflict
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
@@ -26,8 +27,17 @@ class User(BaseModel):
     updated_at: datetime
 
 
-class PhoneAlreadyEnrolled(ValueError):
-    pass
+class PhoneAlreadyEnrolled(Conflict):
+    code = "phone_already_enrolled"
+    default_message = "A user with this phone number already exists."
+
+
+class LastAdmin(Conflict):
+    """The change would leave the program without an active admin."""
+
+    code = "last_admin"
+    default_message = ("The last active admin cannot be removed, deactivated or demoted. "
+                       "Make someone else an admin first.")
 
 
 _COLUMNS = (
@@ -60,7 +70,7 @@ class UserStore:
                 is_admin, is_active, preferred_language, conn=conn,
             )
         except UniqueViolation:
-            raise PhoneAlreadyEnrolled("a user with this phone number already exists") from None
+            raise PhoneAlreadyEnrolled() from None
         assert user is not None
         return user
 
