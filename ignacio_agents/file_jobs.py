@@ -21,6 +21,7 @@ from ignacio_agents.blobs import BlobNotFound
 from ignacio_agents.documents.chunk import chunk_parts
 from ignacio_agents.documents.extract import extract_async
 from ignacio_agents.documents.results import Extraction
+from ignacio_agents.embedding_jobs import request_embedding
 from ignacio_agents.files import spool_blob
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.store.files import ChunkIn
@@ -105,6 +106,8 @@ async def run_extraction(runtime: Runtime, file_id: UUID, *,
         )
         return "failed"
     log.info("extracted file %s: %s, %d chunks", file_id, extraction.status.value, len(chunks))
+    if chunks:
+        await request_embedding(runtime)
     return extraction.status.value
 
 

@@ -26,6 +26,7 @@ from ignacio_agents.db import (
     hold_embedded_server,
     release_embedded_server,
 )
+from ignacio_agents.embeddings import Embeddings, open_embeddings
 from ignacio_agents.jobs import build_job_app
 from ignacio_agents.migrations import migrate
 from ignacio_agents.settings import Settings
@@ -43,6 +44,7 @@ class Runtime:
     blobs: BlobStore
     jobs: procrastinate.App
     engine: Any = None  # ignacio_agents.engine.ConversationEngine
+    embeddings: Embeddings | None = None  # set when EMBEDDINGS_MODEL is configured
     services: dict[str, Any] = field(default_factory=dict)  # channel-level services by name
 
 
@@ -93,16 +95,20 @@ async def _open_services(
     )
     blobs = open_blob_store(settings)
     jobs = build_job_app(blueprints)
+    embeddings = open_embeddings(settings)
     try:
         async with jobs.open_async(pool=db.pool):
             runtime = Runtime(
                 settings=settings, conninfo=conninfo, db=db,
                 store=Store(db, phone_cipher(settings)), blobs=blobs, jobs=jobs,
+                embeddings=embeddings,
             )
             from ignacio_agents.engine import ConversationEngine
 
             runtime.engine = ConversationEngine.from_runtime(runtime)
             yield runtime
     finally:
+        if embeddings is not None:
+            await embeddings.aclose()
         await blobs.close()
         await db.close()

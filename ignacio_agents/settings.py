@@ -143,13 +143,23 @@ class Settings(BaseSettings):
     turn_tool_calls_limit: int = 12
     transcription_model: str = "gpt-4o-mini-transcribe"
 
+    # --- recall (embeddings) -----------------------------------------------------------
+    # An OpenAI-compatible embeddings model (e.g. text-embedding-3-small, or an Ollama model
+    # such as nomic-embed-text) makes history and file search hybrid; unset: full text alone.
+    embeddings_model: str | None = None
+    embeddings_base_url: str | None = None  # default: OPENAI_BASE_URL, else OpenAI
+    embeddings_api_key: SecretStr | None = None  # default: OPENAI_API_KEY
+    embeddings_dimensions: int | None = Field(default=None, gt=0)
+    embeddings_min_similarity: float = Field(default=0.2, ge=-1.0, le=1.0)
+
     # --- observability -----------------------------------------------------------------
     logfire_token: SecretStr | None = None
 
     @field_validator(
         "database_url", "supabase_url", "openai_base_url", "whatsapp_phone_number_id",
         "pydantic_ai_triage_model", "pydantic_ai_summary_model", "pydantic_ai_context_window",
-        "openai_compatible", mode="before",
+        "openai_compatible", "embeddings_model", "embeddings_base_url", "embeddings_dimensions",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:

@@ -104,7 +104,9 @@ async def test_tools_reach_only_the_current_users_history_files_and_profile(clie
     assert [f["file_name"] for f in files] == ["plan-Ana.pdf"]
     passages = json.loads(as_text["search_files"])
     assert passages and all(p["file_name"] == "plan-Ana.pdf" for p in passages)
-    assert passages[0]["location"] == "page 3"
+    # a two-chunk file is small: it comes whole, in reading order
+    assert [p["location"] for p in passages] == ["page 1", "page 3"]
+    assert "9 euros" in passages[1]["text"]
     read = json.loads(as_text["read_file"])  # the last read_file: Beto's id
     assert read == "There is no file with that id among this user's files."
     assert json.loads(as_text["get_project_profile"])["project_name"] == "Proyecto Ana"

@@ -101,7 +101,8 @@ async def test_search_finds_a_pdf_page_and_a_spreadsheet_cell(client: Any, owner
     hits = await files.search(user.id, "12500")
     assert [(h.file_id, h.file_name) for h in hits] == [(xlsx, "budget.xlsx")]
     assert hits[0].part == "sheet:Budget" and hits[0].location.startswith("Budget!")
-    assert "B7: **12500**" in hits[0].snippet  # the value with its cell reference
+    assert "B7: 12500" in hits[0].snippet  # the value with its cell reference
+    assert "**" not in hits[0].snippet  # no highlight marks to leak into answers
 
     rent = await files.search(user.id, "office rent")
     assert rent and rent[0].file_id == xlsx and "A7: " in rent[0].snippet

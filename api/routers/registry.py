@@ -32,6 +32,8 @@ def all_blueprints() -> list[Blueprint]:
     blueprints.append(files_jobs())
     from ignacio_agents.memory_jobs import memory_jobs
     blueprints.append(memory_jobs())
+    from ignacio_agents.embedding_jobs import embeddings_jobs
+    blueprints.append(embeddings_jobs())
     from channels.whatsapp import jobs as whatsapp_jobs
     blueprints.append(whatsapp_jobs.blueprint())
     return blueprints

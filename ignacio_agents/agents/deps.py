@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ignacio_agents.domain import Channel, Specialist
+from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.store import Store
 from ignacio_agents.store.profiles import ProjectProfile
 from ignacio_agents.store.users import User
@@ -53,6 +54,7 @@ class AdvisorDeps:
     context_window: int | None = None  # the model's, in tokens (None: unknown)
     budget: AnswerBudget | None = None  # None: ``default_budget(channel)``
     may_hand_back: bool = False  # True for the first specialist of a turn only (one re-route)
+    embeddings: Embeddings | None = None  # makes search_history / search_files hybrid
 
     @property
     def answer_budget(self) -> AnswerBudget:

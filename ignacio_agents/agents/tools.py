@@ -16,6 +16,7 @@ from pydantic_ai.toolsets import FunctionToolset
 
 from ignacio_agents.agents.deps import AdvisorDeps
 from ignacio_agents.domain import ProjectKind
+from ignacio_agents.recall import Recall
 from ignacio_agents.store.profiles import ProjectProfile
 
 advisor_tools: FunctionToolset[AdvisorDeps] = FunctionToolset()
@@ -59,22 +60,28 @@ def _when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M")
 
 
+def _recall(ctx: RunContext[AdvisorDeps]) -> Recall:
+    return Recall(ctx.deps.store, ctx.deps.embeddings)
+
+
 @advisor_tools.tool
 async def search_history(ctx: RunContext[AdvisorDeps], query: str) -> list[HistoryResult]:
     """Search the user's earlier messages with Ignacio, in all conversations and channels.
+    Finds messages with any of the words (best matches first), in Spanish or English.
 
     Args:
-        query: Keywords to look for, e.g. "precio suscripción" or "pitch deck".
+        query: A few words to look for, e.g. "precio suscripción" or "pitch deck".
     """
     if not query.strip():
         raise ModelRetry("Give a few keywords to search for.")
-    hits = await ctx.deps.store.messages.search_history(ctx.deps.user.id, query, limit=9)
+    hits = await _recall(ctx).history(ctx.deps.user.id, query, limit=8,
+                                      exclude_id=ctx.deps.message_id)  # not the question itself
     return [
         HistoryResult(date=_when(h.created_at), conversation_title=h.conversation_title,
                       channel=h.channel.value, author="user" if h.is_from_user else "ignacio",
                       snippet=h.snippet)
-        for h in hits if h.message_id != ctx.deps.message_id  # not the question being answered
-    ][:8]
+        for h in hits
+    ]
 
 
 @advisor_tools.tool
@@ -92,15 +99,17 @@ async def list_files(ctx: RunContext[AdvisorDeps]) -> list[FileSummary]:
 @advisor_tools.tool
 async def search_files(ctx: RunContext[AdvisorDeps], query: str) -> list[FilePassage]:
     """Search the text of the user's files; each passage says where it is (page, slide, cell).
+    Finds passages with any of the words (best matches first), in Spanish or English; a short
+    file comes whole.
 
     Args:
-        query: Keywords to look for, e.g. "margen bruto" or "target customer".
+        query: A few words to look for, e.g. "margen bruto" or "target customer".
     """
     if not query.strip():
         raise ModelRetry("Give a few keywords to search for.")
-    hits = await ctx.deps.store.files.search(ctx.deps.user.id, query, limit=6)
-    return [FilePassage(file_id=str(h.file_id), file_name=h.file_name, part=h.part,
-                        location=h.location, text=h.snippet) for h in hits]
+    passages = await _recall(ctx).files(ctx.deps.user.id, query, limit=6)
+    return [FilePassage(file_id=str(p.file_id), file_name=p.file_name, part=p.part,
+                        location=p.location, text=p.text) for p in passages]
 
 
 @advisor_tools.tool

@@ -11,6 +11,7 @@ from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
 from ignacio_agents.store.audit import AuditStore
 from ignacio_agents.store.conversations import ConversationStore
+from ignacio_agents.store.embeddings import EmbeddingStore
 from ignacio_agents.store.files import FileStore
 from ignacio_agents.store.memory import MemoryStore
 from ignacio_agents.store.messages import MessageStore
@@ -35,6 +36,7 @@ class Store:
     sessions: SessionStore = field(init=False)
     otp: OtpStore = field(init=False)
     rate_limits: RateLimitStore = field(init=False)
+    embeddings: EmbeddingStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -47,6 +49,7 @@ class Store:
         self.sessions = SessionStore(self.db)
         self.otp = OtpStore(self.db, self.cipher)
         self.rate_limits = RateLimitStore(self.db, self.cipher)
+        self.embeddings = EmbeddingStore(self.db)
 
 
 __all__ = ["Store"]

@@ -12,6 +12,14 @@ from pydantic import BaseModel
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
+from ignacio_agents.store.search import (
+    CHUNKS,
+    QueryVector,
+    opening,
+    ranked_ids_sql,
+    search_params,
+    snippet_sql,
+)
 
 
 class UserFile(BaseModel):
@@ -41,12 +49,15 @@ class ChunkIn(BaseModel):
 
 
 class FileHit(BaseModel):
+    chunk_id: int
     file_id: UUID
     file_name: str
     part: str
     location: str
-    snippet: str
-    rank: float
+    ordinal: int
+    snippet: str  # the chunk whole when short, else its best fragments; never any markup
+    rank: float  # fused reciprocal-rank score: only the order means something
+    file_chars: int  # length of the whole file's text, to read a small file whole
 
 
 class FilePart(BaseModel):
@@ -167,18 +178,27 @@ class FileStore:
         )
 
     async def search(self, user_id: UUID, query: str, *, limit: int = 6,
+                     vector: QueryVector | None = None,
                      conn: Conn | None = None) -> list[FileHit]:
-        return await self.db.fetch_all(
-            FileHit,
-            "select c.file_id, f.file_name, c.part, c.location,"
-            " ts_headline('simple', c.content, ignacio_fts_query(%s),"
-            "   'MaxWords=60, MinWords=20, StartSel=**, StopSel=**') as snippet,"
-            " ts_rank(c.tsv, ignacio_fts_query(%s)) as rank"
-            " from file_chunks c join user_files f on f.id = c.file_id"
-            " where c.user_id = %s and c.tsv @@ ignacio_fts_query(%s)"
-            " order by rank desc, c.file_id, c.ordinal limit %s",
-            query, query, user_id, query, limit, conn=conn,
+        """The chunks of one user's files that best match ``query`` (any of its words, ranked;
+        see ``store.search``), fused with the nearest chunks by ``vector`` when given."""
+        sql = (
+            ranked_ids_sql(CHUNKS)
+            + " select c.id as chunk_id, c.file_id, f.file_name, c.part, c.location, c.ordinal,"
+            " c.content, ranked.score as rank,"
+            " (select sum(length(x.content)) from file_chunks x where x.file_id = c.file_id)"
+            "   as file_chars,"
+            f" {snippet_sql('c.content')} as snippet"
+            " from ranked join file_chunks c on c.id = ranked.id"
+            " join user_files f on f.id = c.file_id"
+            " order by ranked.score desc, c.file_id, c.ordinal"
         )
+        params = search_params(user_id, query, limit=limit, vector=vector)
+        async with self.db.connection(conn) as c:
+            cur = await c.execute(sql, params)
+            rows = await cur.fetchall()
+        return [FileHit.model_validate({**r, "snippet": r["snippet"] or opening(r["content"])})
+                for r in rows]
 
     async def read_part(self, user_id: UUID, file_id: UUID, part: str | None, *,
                         max_chars: int = 8000, conn: Conn | None = None) -> list[FilePart]:

@@ -13,6 +13,14 @@ from pydantic import BaseModel
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
+from ignacio_agents.store.search import (
+    MESSAGES,
+    QueryVector,
+    opening,
+    ranked_ids_sql,
+    search_params,
+    snippet_sql,
+)
 
 
 class Message(BaseModel):
@@ -83,7 +91,8 @@ class HistoryHit(BaseModel):
     channel: Channel
     is_from_user: bool
     created_at: datetime
-    snippet: str
+    snippet: str  # the message whole when short, else its best fragments; never any markup
+    score: float  # fused reciprocal-rank score: only the order means something
 
 
 _SELECT = (
@@ -187,21 +196,28 @@ class MessageStore:
         )
         return _model_messages(rows)
 
-    async def search_history(self, user_id: UUID, query: str, *, limit: int = 8,
-                             conn: Conn | None = None) -> list[HistoryHit]:
-        """Full-text search over one user's messages in all conversations and channels."""
-        return await self.db.fetch_all(
-            HistoryHit,
-            "select m.id as message_id, m.conversation_id, c.title as conversation_title,"
-            " m.channel, m.is_from_user, m.created_at,"
-            " ts_headline('simple', m.content, ignacio_fts_query(%s),"
-            "   'MaxWords=40, MinWords=15, StartSel=**, StopSel=**') as snippet"
-            " from messages m join conversations c on c.id = m.conversation_id"
-            " where m.user_id = %s and m.content_tsv @@ ignacio_fts_query(%s)"
-            " order by ts_rank(m.content_tsv, ignacio_fts_query(%s)) desc, m.created_at desc"
-            " limit %s",
-            query, user_id, query, query, limit, conn=conn,
+    async def search_history(
+        self, user_id: UUID, query: str, *, limit: int = 8, exclude_id: UUID | None = None,
+        vector: QueryVector | None = None, conn: Conn | None = None,
+    ) -> list[HistoryHit]:
+        """One user's messages in all conversations and channels that best match ``query``:
+        any of its words, ranked (see ``store.search``), fused with the nearest messages by
+        ``vector`` when given. ``exclude_id`` leaves out the question being answered."""
+        sql = (
+            ranked_ids_sql(MESSAGES)
+            + " select m.id as message_id, m.conversation_id, c.title as conversation_title,"
+            " m.channel, m.is_from_user, m.created_at, m.content, ranked.score,"
+            f" {snippet_sql('m.content')} as snippet"
+            " from ranked join messages m on m.id = ranked.id"
+            " join conversations c on c.id = m.conversation_id"
+            " order by ranked.score desc, m.created_at desc"
         )
+        params = search_params(user_id, query, limit=limit, exclude=exclude_id, vector=vector)
+        async with self.db.connection(conn) as c:
+            cur = await c.execute(sql, params)
+            rows = await cur.fetchall()
+        return [HistoryHit.model_validate({**r, "snippet": r["snippet"] or opening(r["content"])})
+                for r in rows]
 
     async def set_status(self, message_id: UUID, status: DeliveryStatus,
                          error_code: str | None = None, *, conn: Conn | None = None) -> None:

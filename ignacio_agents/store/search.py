@@ -1,0 +1,150 @@
+"""Ranked retrieval SQL shared by history and file search: full text, vectors, fused by rank.
+
+Full text matches **any** of the words of a search, each word searched in English and Spanish
+(``ignacio_fts_terms``: stop words of either language dropped), and ranks by the summed inverse
+document frequency of the words a text contains (``ignacio_fts_score``, BM25's idf over the
+participant's own texts), then by cover density (``ts_rank_cd``). So "subvención ayuntamiento
+plazo" still finds the message about the council grant that never says "plazo", and a message
+with the rare words of a search outranks one with a common word many times.
+
+When the search comes with a query embedding, the participant's nearest texts by cosine
+similarity (pgvector, exact) form a second ranking, and the two are fused by reciprocal rank
+(``1 / (RRF_K + rank)`` summed over both lists, as in Cormack et al. 2009): no score
+calibration between the two, and a text found by both rises to the top. Without an embedding
+the vector list is empty and the result is the full-text ranking alone.
+
+The SQL is written once here for both corpora (messages and file chunks), parametrised only by
+table and column names that are constants in this module, never by input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+RRF_K = 60
+"""Reciprocal-rank constant: large enough that rank 1 vs 2 in one list does not outweigh
+being found by both lists."""
+
+POOL = 30
+"""Candidates taken from each ranking before fusing."""
+
+WHOLE_TEXT_CHARS = 700
+"""A text up to this long is handed over whole; a longer one as headline fragments."""
+
+HEADLINE_OPTIONS = (
+    'MaxFragments=2, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="",'
+    ' FragmentDelimiter=" … "'
+)
+"""ts_headline options: no selection marks (they would leak into answers as literal ``**``),
+up to two fragments so an any-word match shows each place it matched."""
+
+
+@dataclass(frozen=True)
+class QueryVector:
+    """A search's embedding and the model that made it (only that model's rows compare)."""
+
+    model: str
+    values: list[float]
+    min_similarity: float = 0.0
+
+    def literal(self) -> str:
+        return "[" + ",".join(repr(float(v)) for v in self.values) + "]"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Where one kind of searchable text lives."""
+
+    table: str  # e.g. "messages"
+    tsv: str  # its tsvector column
+    text: str  # its text column
+    embeddings: str  # the embeddings table
+    embedding_key: str  # the embeddings table's column pointing at ``table.id``
+    countable: str  # condition for a row to count as a searchable document
+    recency: str  # breaks full-text ties: newer first
+
+
+MESSAGES = Corpus("messages", "content_tsv", "content", "message_embeddings", "message_id",
+                  "content is not null", "created_at")
+CHUNKS = Corpus("file_chunks", "tsv", "content", "chunk_embeddings", "chunk_id", "true", "id")
+
+
+def ranked_ids_sql(corpus: Corpus) -> str:
+    """``with ... ranked(id, score)``: the user's best ``%(limit)s`` rows for the search.
+
+    Parameters: ``q`` (search text), ``user``, ``exclude`` (an id to leave out, or null),
+    ``vec`` / ``model`` / ``min_sim`` (the query embedding as a pgvector literal, or nulls),
+    ``limit``.
+    """
+    t = corpus
+    return f"""
+    with stats as (
+        select ignacio_fts_terms(%(q)s) as terms, ignacio_fts_any(%(q)s) as query,
+               (select count(*) from {t.table} where user_id = %(user)s and {t.countable}) as total
+    ),
+    matched as (
+        select d.id, d.{t.tsv} as tsv, d.{t.recency} as recency from {t.table} d
+        where d.user_id = %(user)s and d.{t.tsv} @@ ignacio_fts_any(%(q)s)
+          and d.id is distinct from %(exclude)s
+    ),
+    df as (
+        select array(
+            select (select count(*) from matched where matched.tsv @@ x.term)
+            from stats, unnest(stats.terms) with ordinality as x(term, n) order by x.n
+        ) as df
+    ),
+    text_ranked as (
+        select matched.id, row_number() over (order by
+            ignacio_fts_score(matched.tsv, stats.terms, df.df, stats.total) desc,
+            ts_rank_cd(matched.tsv, stats.query, 1) desc, matched.recency desc) as r
+        from matched, stats, df
+        order by r limit {POOL}
+    ),
+    vector_ranked as (
+        select e.{t.embedding_key} as id,
+               row_number() over (order by e.embedding <=> %(vec)s::vector, e.{t.embedding_key}) as r
+        from {t.embeddings} e
+        where %(vec)s::vector is not null and e.user_id = %(user)s and e.model = %(model)s
+          and e.embedding is not null and e.{t.embedding_key} is distinct from %(exclude)s
+          and 1 - (e.embedding <=> %(vec)s::vector) >= %(min_sim)s
+        order by r limit {POOL}
+    ),
+    ranked as (
+        select id, sum(1.0 / ({RRF_K} + r)) as score
+        from (select id, r from text_ranked union all select id, r from vector_ranked) both_lists
+        group by id order by score desc limit %(limit)s
+    )"""
+
+
+def snippet_sql(text: str) -> str:
+    """The text whole when short, else its best fragments in the language that matches better
+    (``%(q)s`` is the search). Null when a long text has no matching word (a vector-only hit):
+    the caller then cuts its beginning."""
+    query = "ignacio_fts_any(%(q)s)"
+    config = (f"(case when ts_rank(to_tsvector('spanish', {text}), {query})"
+              f" >= ts_rank(to_tsvector('english', {text}), {query})"
+              " then 'spanish' else 'english' end)::regconfig")
+    return (f"case when length({text}) <= {WHOLE_TEXT_CHARS} then {text}"
+            f" when {query} is null then null"
+            f" else ts_headline({config}, {text}, {query}, '{HEADLINE_OPTIONS}') end")
+
+
+def search_params(user_id: UUID, query: str, *, limit: int, exclude: UUID | int | None = None,
+                  vector: QueryVector | None = None) -> dict[str, Any]:
+    return {
+        "q": query, "user": user_id, "exclude": exclude, "limit": limit,
+        "vec": vector.literal() if vector else None,
+        "model": vector.model if vector else None,
+        "min_sim": vector.min_similarity if vector else 0.0,
+    }
+
+
+def opening(text: str, max_chars: int = WHOLE_TEXT_CHARS) -> str:
+    """The beginning of ``text``, cut at a word boundary, for a hit with no matching word."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip() + " …"
