@@ -17,6 +17,7 @@ from ignacio_agents.domain import Channel, MessageType
 from ignacio_agents.recall import SMALL_FILE_TOKENS, Recall
 from ignacio_agents.store import Store
 from ignacio_agents.store.files import ChunkIn
+from ignacio_agents.store.messages import NewMessage
 
 
 def _key() -> str:
@@ -36,8 +37,8 @@ async def _chat(store: Store, user_id: UUID, title: str, *texts: str) -> list[UU
     conversation = await store.conversations.create(user_id, Channel.web, title)
     ids = []
     for i, text in enumerate(texts):
-        message = await store.messages.add(conversation.id, user_id, is_from_user=i % 2 == 0,
-                                           content=text)
+        message = await store.messages.add(NewMessage(conversation_id=conversation.id, user_id=user_id,
+                                                      is_from_user=i % 2 == 0, content=text))
         assert message is not None
         ids.append(message.id)
     return ids
