@@ -19,9 +19,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from api.deps import AdminUser, CurrentUser, StoreDep, client_ip
-from api.errors import not_found
-from api.routers.users import checked_cursor
 from ignacio_agents.domain import Channel
+from ignacio_agents.errors import NotFound
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.memory import MemoryItem
 from ignacio_agents.summaries import MemoryKind
@@ -64,14 +63,14 @@ def _page(page: Page[MemoryItem]) -> MemoryPage:
 async def my_memory(user: CurrentUser, store: StoreDep, cursor: Cursor = None,
                     limit: Limit = 50) -> MemoryPage:
     """What Ignacio remembers about you, newest first, from all your conversations."""
-    return _page(await store.memory.page(user.id, limit=limit, cursor=checked_cursor(cursor)))
+    return _page(await store.memory.page(user.id, limit=limit, cursor=cursor))
 
 
 @router.delete("/users/me/memory/{note_id}", status_code=204, operation_id="forget_my_note")
 async def forget_note(note_id: UUID, user: CurrentUser, store: StoreDep) -> Response:
     """Make Ignacio forget one note: gone from the next answer on, and never noted again."""
     if not await store.memory.forget(note_id, user_id=user.id):
-        raise not_found("note")
+        raise NotFound.of("note")
     return Response(status_code=204)
 
 
@@ -81,8 +80,8 @@ async def user_memory(user_id: UUID, admin: AdminUser, store: StoreDep, request:
                       cursor: Cursor = None, limit: Limit = 50) -> MemoryPage:
     """A participant's notes, as they see them (the read is audited)."""
     if await store.users.get(user_id) is None:
-        raise not_found("user")
-    page = await store.memory.page(user_id, limit=limit, cursor=checked_cursor(cursor))
+        raise NotFound.of("user")
+    page = await store.memory.page(user_id, limit=limit, cursor=cursor)
     await store.audit.record(
         actor_id=admin.id, action="memory.view", target_type="user", target_id=user_id,
         client_ip=client_ip(request), details={"notes": len(page.items), "cursor": bool(cursor)},
