@@ -27,6 +27,7 @@ from ignacio_agents.agents.keywords import route_by_keywords
 from ignacio_agents.agents.routing import ANSWER_TOOLS, ROUTE_TOOL, language_from_hint
 from ignacio_agents.domain import ATTACHMENT_NOTE_PREFIX, Specialist
 from ignacio_agents.language import DEFAULT_LANGUAGE, detect_language
+from ignacio_agents.memory import PinnedPromptPart
 
 
 # --- templated answers --------------------------------------------------------------------
@@ -149,14 +150,14 @@ def template_answer(specialist: Specialist, language: str, question: str) -> dic
 # --- the model ----------------------------------------------------------------------------
 
 def latest_user_text(messages: list[ModelMessage]) -> str:
-    """The participant's own words in the newest request (not the engine's attachment notes,
-    which are meant for the model and must not be quoted back)."""
+    """The participant's own words in the newest request (not the engine's attachment notes nor
+    the participant's memory, which are meant for the model and must not be quoted back)."""
     for message in reversed(messages):
         if not isinstance(message, ModelRequest):
             continue
         texts: list[str] = []
         for part in message.parts:
-            if isinstance(part, UserPromptPart):
+            if isinstance(part, UserPromptPart) and not isinstance(part, PinnedPromptPart):
                 content = part.content
                 if isinstance(content, str):
                     texts.append(content)

@@ -171,3 +171,21 @@ async def test_the_request_sent_has_the_memory_first_whole_newest_turns_and_the_
     # The memory is context given to the run, never one of its new (stored) messages.
     assert is_memory_message(run_messages[0])
     assert not any(is_memory_message(m) for m in result.new_messages())
+
+
+async def test_the_offline_model_quotes_the_question_not_the_memory(client: Any, make_user: Any) -> None:
+    from ignacio_agents.domain import InboundMessage
+    from ignacio_agents.engine import ConversationEngine
+
+    store = client.runtime.store
+    user = await make_user()
+    whatsapp = await store.conversations.create(user.id, Channel.whatsapp)
+    await add_turn(store, whatsapp, FACT)
+    await fold_conversation(store, ExtractSummarizer(), whatsapp.id)
+    web = await store.conversations.create(user.id, Channel.web)
+    engine = ConversationEngine.from_runtime(client.runtime)  # no key: the offline model
+    turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=web.id,
+                                                channel=Channel.web, text="¿Cómo le pongo precio?"))
+    assert turn.answer.offline
+    markdown = turn.answer.to_markdown()
+    assert "¿Cómo le pongo precio?" in markdown and "Memory" not in markdown

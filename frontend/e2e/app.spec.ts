@@ -96,6 +96,23 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   await expect(row).toContainText(/Listo|En cola|Leyendo/);
   await snap(page.locator('section.panel').filter({ has: page.getByTestId('file-list') }), 'profile-files');
 
+  // What Ignacio remembers from their WhatsApp conversation, and forgetting one note of it.
+  const memory = page.getByTestId('my-memory');
+  const pilots = memory.getByTestId('memory-note').filter({ hasText: 'Tenemos 3 pilotos de pago en Valencia.' });
+  await expect(pilots).toBeVisible();
+  await expect(pilots).toContainText('WhatsApp');
+  await expect(pilots).toContainText('Cifra');
+  await expect(memory.getByTestId('memory-note').filter({ hasText: 'Hemos decidido cobrar 12 euros' })).toBeVisible();
+  await snap(memory, 'profile-memory');
+  await pilots.getByTestId('memory-forget').click();
+  const forgetting = page.waitForResponse((r) => /\/users\/me\/memory\/[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'DELETE');
+  await page.getByTestId('confirm-dialog').getByTestId('confirm-button').click();
+  expect((await forgetting).status()).toBe(204);
+  await expect(pilots).toHaveCount(0);
+  await page.reload();
+  await expect(memory.getByTestId('memory-note')).toHaveCount(1);
+  await expect(pilots).toHaveCount(0);
+
   // No admin area: no link, a deep link sends them back to the chat, and the API says 403.
   await expect(page.getByTestId('admin-link')).toHaveCount(0);
   await page.goto('/admin/users');
@@ -173,6 +190,9 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await transcript.getByTestId('message-attachment').getByRole('button', { name: /cronograma\.pdf/ }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toBe('cronograma.pdf');
+  // What Ignacio remembers about them, beside the transcript: read only when opened (audited).
+  await page.getByTestId('admin-memory').locator('summary').click();
+  await expect(page.getByTestId('admin-memory')).toContainText(/Todavía no recuerda nada|Nothing remembered/);
   await snap(page, 'admin-transcript', { fullPage: true });
   await page.setViewportSize({ width: 375, height: 812 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -187,5 +207,6 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await expect(viewed).toHaveCount(1);
   await expect(viewed).toContainText(admin.name);
   await expect(page.getByTestId('audit-row').filter({ hasText: 'user.create' })).toHaveCount(1);
+  await expect(page.getByTestId('audit-row').filter({ hasText: 'memory.view' })).toHaveCount(1);
   await snap(page, 'admin-audit');
 });

@@ -31,6 +31,7 @@ from ignacio_agents.agents.deps import AdvisorDeps, AnswerBudget
 from ignacio_agents.agents.instructions import LANGUAGE_NAMES
 from ignacio_agents.agents.locations import Location, covers, parse_location
 from ignacio_agents.agents.routing import Reroute
+from ignacio_agents.memory import PinnedPromptPart
 from ignacio_agents.responses import AdvisorAnswer
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ def turn_evidence(messages: list[Any]) -> tuple[str, dict[str, list[Location]]]:
         if not isinstance(message, ModelRequest):
             continue
         for part in message.parts:
-            if isinstance(part, UserPromptPart):
+            if isinstance(part, UserPromptPart) and not isinstance(part, PinnedPromptPart):
                 pieces.append(part.content if isinstance(part.content, str) else " ".join(
                     c for c in part.content if isinstance(c, str)))
             elif isinstance(part, ToolReturnPart) and part.outcome == "success":  # not a retry

@@ -57,13 +57,27 @@ def control_app(graph: FakeGraphServer) -> Starlette:
     return Starlette(routes=[Route("/otp", otp), Route("/users", users)])
 
 
+# What the participant told Ignacio on WhatsApp before the browser tests (already folded into
+# their memory, which the web profile shows).
+WHATSAPP_EARLIER = ("Tenemos 3 pilotos de pago en Valencia.",
+                    "Hemos decidido cobrar 12 euros al mes por escuela.")
+
+
 async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
+    from ignacio_agents.domain import Channel
+    from ignacio_agents.folding import ExtractSummarizer, fold_conversation
     from ignacio_agents.runtime import open_runtime
+    from tests.memory_helpers import add_turn
 
     async with open_runtime(settings) as rt:
         for (phone, name), admin in ((ADMIN, True), (PARTICIPANT, False)):
             if await rt.store.users.get_by_phone(phone) is None:
-                await rt.store.users.create(phone, name, is_admin=admin)
+                user = await rt.store.users.create(phone, name, is_admin=admin)
+                if not admin:
+                    chat = await rt.store.conversations.create(user.id, Channel.whatsapp)
+                    for text in WHATSAPP_EARLIER:
+                        await add_turn(rt.store, chat, text, "¡Anotado!")
+                    await fold_conversation(rt.store, ExtractSummarizer(), chat.id)
 
 
 def main() -> int:

@@ -59,6 +59,10 @@ export type TranscriptMessage = Message & { deliveries: Delivery[] };
 export type Transcript = Omit<Schemas['Transcript'], 'messages'> & { messages: TranscriptMessage[] };
 export type AuditEntry = Schemas['AuditEntry'];
 
+/** One thing Ignacio remembers about a participant, from any conversation or channel. */
+export type MemoryNote = Schemas['MemoryNote'];
+export type MemoryKind = MemoryNote['kind'];
+
 /** A keyset page; `next_cursor` is absent or null on the last one. */
 export interface Page<T> {
   items: T[];

@@ -10,7 +10,7 @@ import { usePaged } from '../../hooks/usePaged';
 import { useI18n, type MessageKey } from '../../i18n';
 
 /** The actions the API records, each with a sentence; an unknown one shows as its code. */
-const ACTIONS = ['transcript.view', 'audit.view', 'user.create', 'user.update', 'user.role_change', 'user.delete', 'user.bootstrap_admin'] as const;
+const ACTIONS = ['transcript.view', 'memory.view', 'audit.view', 'user.create', 'user.update', 'user.role_change', 'user.delete', 'user.bootstrap_admin'] as const;
 const TARGETS = ['conversation', 'user', 'audit_log'] as const;
 
 function isKnown<T extends string>(list: readonly T[], value: string | null): value is T {

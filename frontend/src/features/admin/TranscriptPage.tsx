@@ -8,6 +8,7 @@ import { Alert, Badge, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { MessageItem } from '../chat/MessageItem';
+import { UserMemoryPanel } from '../memory/UserMemoryPanel';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
 
 export function TranscriptPage() {
@@ -90,6 +91,7 @@ export function TranscriptPage() {
           )}
         </dl>
       </header>
+      <UserMemoryPanel userId={user.id} />
       <ol className="messages__list transcript__messages" aria-label={t('admin.transcript')}>
         {messages.map((message) => (
           <MessageItem key={message.id} message={message} variant="admin" deliveries={message.deliveries} />

@@ -7,6 +7,7 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useAuth, useUser } from '../auth/AuthContext';
 import { FileLibrary } from '../files/FileLibrary';
+import { MyMemory } from '../memory/MyMemory';
 
 const KINDS: ProjectKind[] = ['startup', 'ngo', 'spin_off', 'intrapreneurship'];
 const STAGES_ES = ['Idea', 'Validación', 'MVP', 'Primeros clientes', 'Crecimiento'];
@@ -187,6 +188,8 @@ export function ProfilePage() {
           </button>
         </div>
       </form>
+
+      <MyMemory />
 
       <FileLibrary />
     </main>
