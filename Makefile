@@ -21,6 +21,7 @@ test: setup web-deps chromium lint test-python evals test-web test-browser
 
 setup: $(STAMP)
 
+# The lock pins the dev and evals extras too (pytest, ruff, pydantic-evals).
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,7 +55,7 @@ test-python: setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 evals: setup
-	$(BIN)/ignacio eval --offline --report reports/evals.json
+	$(BIN)/python -m evals --offline --report reports/evals.json
 
 test-web: web-deps
 	cd frontend && npm run lint && npm run typecheck && npm test && npm run check:api

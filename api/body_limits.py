@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ignacio_agents.errors import TooLarge
+
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -41,8 +43,12 @@ class BodyLimits:
         return self.json
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(TooLarge):
     """Raised into the app from ``receive`` once the body crosses its ceiling."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than {limit} bytes.")
+        self.limit = limit
 
 
 def _too_large_body(limit: int) -> bytes:

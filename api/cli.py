@@ -1,4 +1,7 @@
-"""The ``ignacio`` command: serve, worker, migrate, create-admin, openapi, eval."""
+"""The ``ignacio`` command: serve, worker, migrate, create-admin, openapi.
+
+The quality suites are not part of the server: they run from a checkout with ``python -m evals``.
+"""
 
 from __future__ import annotations
 
@@ -120,12 +123,6 @@ def _cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from evals.runner import main as eval_main
-
-    return eval_main(args.rest)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ignacio", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,17 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("openapi", help="print the OpenAPI schema (used to type the web client)")
     p.add_argument("--out", default=None)
     p.set_defaults(func=_cmd_openapi)
-
-    p = sub.add_parser("eval", help="run the quality suites (see evals/README)", add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_cmd_eval)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["eval"]:  # argparse's REMAINDER rejects leading options: pass them on as-is
-        return _cmd_eval(argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -1,4 +1,4 @@
-"""``python -m evals``: the same as ``ignacio eval``."""
+"""``python -m evals``: run the quality suites (see ``evals/README.md``)."""
 
 from evals.runner import main
 

@@ -1,4 +1,4 @@
-"""``ignacio eval``: run the quality suites, print a table per dataset, write a JSON report.
+"""``python -m evals``: run the quality suites, print a table per dataset, write a JSON report.
 
 Offline by default (CI): the offline keyword router and a scripted model, fully deterministic.
 With ``--model`` (or ``PYDANTIC_AI_MODEL`` plus its key) the same datasets run against that
@@ -309,7 +309,7 @@ def add_judges(dataset: Dataset[Question, Any, CaseInfo], rubrics: dict[str, str
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ignacio eval", description="Run Ignacio's quality suites (see evals/README.md).")
+        prog="python -m evals", description="Run Ignacio's quality suites (see evals/README.md).")
     parser.add_argument("--model", help="run against this model (any PydanticAI model string, "
                         "e.g. openai:gpt-5.2); default: PYDANTIC_AI_MODEL if it has a key, else offline")
     parser.add_argument("--triage-model", help="router model (default: PYDANTIC_AI_TRIAGE_MODEL or --model)")

@@ -28,6 +28,7 @@ from ignacio_agents.agents.routing import language_from_hint
 from ignacio_agents.blobs import BlobStore
 from ignacio_agents.domain import Channel, InboundMessage, Specialist
 from ignacio_agents.engine import RECENT_MESSAGES, ConversationEngine
+from ignacio_agents.errors import IgnacioError
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import model_settings
 from ignacio_agents.offline import OfflineModel, latest_user_text
@@ -40,8 +41,10 @@ PARTICIPANT_NAME = "Lucía"
 PREFERRED_LANGUAGE = "es"  # the users table's default
 
 
-class TurnFailed(RuntimeError):
+class TurnFailed(IgnacioError):
     """The engine had to fall back: in an eval that is a failure, never a score."""
+
+    code = "eval_turn_failed"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ignacio_agents.domain import InboundMessage, MessageType
+from ignacio_agents.errors import NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.files import UserFile
@@ -18,8 +19,10 @@ from ignacio_agents.store.messages import Message, NewMessage
 from ignacio_agents.store.users import User
 
 
-class TurnRejected(LookupError):
+class TurnRejected(NotFound):
     """The turn cannot start: unknown or inactive user, or a conversation that is not theirs."""
+
+    code = "turn_rejected"
 
 
 @dataclass(frozen=True)

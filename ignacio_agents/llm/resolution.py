@@ -20,6 +20,7 @@ import logging
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model, parse_model_id
 
+from ignacio_agents.errors import Unavailable
 from ignacio_agents.llm.servers import compatible_provider, server_kind, server_profile
 from ignacio_agents.offline import OfflineModel
 from ignacio_agents.settings import Settings
@@ -69,8 +70,10 @@ def resolve_triage_model(settings: Settings, main: Model | None = None) -> Model
     return main if main is not None else resolve_model(settings)
 
 
-class _Unavailable(Exception):
-    pass
+class _Unavailable(Unavailable):
+    """The configured model cannot be reached from here (no key, no package): use offline."""
+
+    code = "model_unavailable"
 
 
 def _openai_model(settings: Settings, provider: str, model_name: str) -> Model:
