@@ -1,6 +1,6 @@
 """A thin async client for the WhatsApp Cloud (Graph) API, on httpx.
 
-Ours rather than pywa's (see ``shared/reference/whatsapp.md`` §8): the base URL and version come
+Ours rather than pywa's (see ``docs/reference/whatsapp-cloud-api.md`` §8): the base URL and version come
 from settings so tests can point it at a fake Graph server on loopback, and every failure is one
 :class:`GraphError` whose ``retryable`` flag drives :func:`send_with_retry`.
 

@@ -11,7 +11,7 @@ token, and lets tests wait until the replies they expect have arrived::
         ...
         [reply] = graph.wait_for_messages(1)
 
-The webhook builders produce the shapes of ``shared/reference/whatsapp.md`` §1.
+The webhook builders produce the shapes of ``docs/reference/whatsapp-cloud-api.md`` §1.
 """
 
 from __future__ import annotations
