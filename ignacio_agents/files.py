@@ -38,6 +38,7 @@ from ignacio_agents.errors import TooLarge
 from ignacio_agents.store.files import UserFile
 
 if TYPE_CHECKING:
+    from ignacio_agents.db import Conn
     from ignacio_agents.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -261,35 +262,37 @@ async def _create_row(
         task = TRANSCRIBE_TASK
     elif not info.has_text:
         status = "not_applicable"
-    row = await files.create(
-        file_id=file_id, user_id=user_id, file_name=name, file_path=key, file_type=info.mime,
-        file_size=spooled.size, kind=info.kind, source=source, conversation_id=conversation_id,
-        content_sha256=spooled.sha256, extraction_status=status,
-    )
-    if twin is not None:
-        await files.copy_chunks(twin.id, file_id)
-        await files.set_extraction(
-            file_id, twin.extraction_status, error=twin.extraction_error,
-            part_count=twin.part_count, part_label=twin.part_label,
+    async with runtime.db.transaction() as tx:  # the row with its chunks or its job, or nothing
+        row = await files.create(
+            file_id=file_id, user_id=user_id, file_name=name, file_path=key, file_type=info.mime,
+            file_size=spooled.size, kind=info.kind, source=source,
+            conversation_id=conversation_id, content_sha256=spooled.sha256,
+            extraction_status=status, conn=tx,
         )
-        log.info("file %s reuses the extraction of identical file %s", file_id, twin.id)
-        refreshed = await files.get(file_id)
-        assert refreshed is not None
-        return refreshed
-    if task is not None:
-        await _defer(runtime, task, file_id)
+        if twin is not None:
+            await files.copy_chunks(twin.id, file_id, conn=tx)
+            await files.set_extraction(
+                file_id, twin.extraction_status, error=twin.extraction_error,
+                part_count=twin.part_count, part_label=twin.part_label, conn=tx,
+            )
+            log.info("file %s reuses the extraction of identical file %s", file_id, twin.id)
+            refreshed = await files.get(file_id, conn=tx)
+            assert refreshed is not None
+            return refreshed
+        if task is not None:
+            await _defer(runtime, task, file_id, tx)
     return row
 
 
-async def _defer(runtime: Runtime, task_name: str, file_id: UUID) -> None:
-    task = runtime.jobs.tasks.get(task_name)
-    if task is None:
+async def _defer(runtime: Runtime, task_name: str, file_id: UUID, tx: Conn) -> None:
+    if task_name not in runtime.jobs.tasks:
         raise RuntimeError(f"the job task {task_name!r} is not registered (files blueprint missing)")
-    await task.defer_async(file_id=str(file_id))
+    await runtime.jobs.configure_task(task_name, connection=tx).defer_async(file_id=str(file_id))
 
 
 async def _forget(runtime: Runtime, file_id: UUID, key: str) -> None:
-    """Undo a half-made upload: the row (if any) and the object. Never raises."""
+    """Undo a failed upload: the object, and the row in case the failure came after its commit
+    (a cancellation). Never raises."""
     with contextlib.suppress(Exception):
         await runtime.store.files.delete(file_id)
     with contextlib.suppress(Exception):

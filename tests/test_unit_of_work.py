@@ -10,10 +10,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from procrastinate.exceptions import ConnectorException
 from psycopg_pool import AsyncConnectionPool
 
 from ignacio_agents.domain import Channel
 from tests.fakes.graph import FakeGraphServer, text_webhook
+from tests.filegen import make_pdf
+from tests.uploads import blob_files, upload
 from tests.whatsapp_harness import (
     WA_USER,
     fetch_all,
@@ -126,6 +129,28 @@ async def test_not_enrolled_reply_keeps_its_daily_slot_when_its_job_fails(no_wor
     assert await scalar(app, "select count(*) from rate_limit_events") == 1
     assert await scalar(app, "select count(*) from procrastinate_jobs"
                              " where task_name = 'whatsapp:send_not_enrolled'") == 1
+
+
+# --- files: the row and its extraction job, both or neither ---------------------------------
+
+
+async def test_an_upload_whose_extraction_job_fails_leaves_no_row_and_no_object(
+    client: Any, make_user: Any, auth_headers: Any,
+) -> None:
+    headers = await auth_headers(await make_user())
+    await _refuse_jobs(client, "files:extract_file")
+    with pytest.raises(ConnectorException) as refused:  # a server error (500)
+        await upload(client, headers, "plan.pdf", make_pdf(), "application/pdf")
+    assert "job insert refused" in str(refused.value.__cause__)
+    assert await scalar(client, "select count(*) from user_files") == 0
+    assert blob_files(client.runtime.settings) == []
+
+    await _allow_jobs(client)
+    resp = await upload(client, headers, "plan.pdf", make_pdf(), "application/pdf")
+    assert resp.status_code == 201
+    assert resp.json()["extraction_status"] == "pending"
+    assert await scalar(client, "select count(*) from procrastinate_jobs"
+                                " where task_name = 'files:extract_file'") == 1
 
 
 # --- the last-admin rule under concurrency ----------------------------------------------------
