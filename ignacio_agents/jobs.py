@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import procrastinate
 from procrastinate import Blueprint, JobContext
@@ -27,7 +27,7 @@ STALLED_AFTER_SECONDS = 60
 
 
 def runtime_of(context: JobContext) -> Runtime:
-    return context.additional_context["runtime"]
+    return cast("Runtime", context.additional_context["runtime"])
 
 
 async def reap_stalled(app: procrastinate.App, seconds: float = STALLED_AFTER_SECONDS) -> int:
