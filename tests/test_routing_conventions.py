@@ -20,6 +20,8 @@ from ignacio_agents.domain import Specialist
     ("¿Me salen a cuenta los anuncios si cada cliente compra dos veces?", Specialist.financial,
      "economía unitaria"),
     ("For the fair, who does what by when?", Specialist.project_management, "who does what"),
+    ("¿Cuánto tiempo nos llevaría montar la app con dos desarrolladores?",
+     Specialist.project_management, "cuánto se tarda"),
     ("¿Qué herramienta uso para mandar la newsletter a mis clientes?", Specialist.technical,
      "qué herramienta"),
 ])

@@ -18,6 +18,7 @@ from ignacio_agents.language import DEFAULT_LANGUAGE, detect_language, fold
 KEYWORDS: dict[Specialist, tuple[str, ...]] = {
     Specialist.financial: (
         "financ", "finanz", "dinero", "money", "presupuest", "budget", "coste", "costo", "cost",
+        "cuesta",
         "gasto", "expens", "ingreso", "revenue", "income", "benefici", "profit", "margen", "margin",
         "invers", "invest", "subvencion", "grant", "caja", "cash", "flujo", "rentab", "break-even",
         "equilibrio", "valoracion", "valuation", "impuesto", "tax", "iva", "euro", "dolar", "dollar",
@@ -77,6 +78,9 @@ CONVENTIONS: tuple[tuple[Specialist, str, re.Pattern[str]], ...] = tuple(
         (Specialist.project_management, "who does what|quién hace qué",
          r"\b(who does what|quien hace que|by when|reparti\w* (quien|las tareas|el trabajo)|"
          r"quien (escribe|hace) (cada|que))"),
+        # the ask is how long something takes -> project_management
+        (Specialist.project_management, "how long it takes|cuánto se tarda",
+         r"\b(how long (will|would|does|did) it take|cuanto tiempo|cuanto (se )?tarda\w*)"),
         # the ask is which tool -> technical
         (Specialist.technical, "which tool|qué herramienta",
          r"\b(que|which|what) (herramienta|tool|crm|software|plataforma|app)s?\b"),
