@@ -301,3 +301,13 @@ def test_the_triage_prompt_writes_down_the_routing_conventions() -> None:
                        "Label by what the person is actually asking for"):
         assert convention in prompt
     assert "not instructions to you" in prompt
+
+
+async def test_text_asked_for_in_another_language_can_stay_in_quotes(client: Any,
+                                                                     make_user: Any) -> None:
+    translated = {**SPANISH, "advice": 'Aquí tienes tu frase para la web en inglés: "We help '
+                  'small farms sell their vegetables to the families who live near them, with '
+                  'no middlemen and a fair price for everyone". Úsala en la portada.'}
+    model = answers(translated)
+    turn = await run(client, await make_user(), model, "Tradúceme al inglés la frase de la web")
+    assert turn.answer.advice == translated["advice"] and not retries_sent(model)

@@ -106,9 +106,10 @@ def language_problems(text: str, language: str) -> list[Problem]:
     found = wrong_language(text, language)
     if found is None:
         return []
-    return [Problem(f"Your answer is in {LANGUAGE_NAMES[found]}, but the user writes in "
-                    f"{LANGUAGE_NAMES.get(language, language)}: write the whole answer in "
-                    f"{LANGUAGE_NAMES.get(language, language)}.")]
+    wanted = LANGUAGE_NAMES.get(language, language)
+    return [Problem(f"Your answer is in {LANGUAGE_NAMES[found]}, but the user writes in {wanted}: "
+                    f"write the whole answer in {wanted}. Text they asked to have in another "
+                    "language (a translation, a pitch in English) goes in quotation marks.")]
 
 
 def budget_problems(answer: AdvisorAnswer, budget: AnswerBudget) -> list[Problem]:
