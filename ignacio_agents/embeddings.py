@@ -120,8 +120,11 @@ def prepare(text: str | None) -> str:
 
 
 def _reason(exc: ModelAPIError) -> str:
-    status = getattr(exc, "status_code", None)
-    return f"HTTP {status}: {exc.message}"[:300] if status else str(exc.message)[:300]
+    """Status and the provider's own message, short (never the request or the key)."""
+    if isinstance(exc, ModelHTTPError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        return f"HTTP {exc.status_code}: {body.get('message') or exc.message}"[:300]
+    return str(exc.message)[:300]
 
 
 def model_key(settings: Settings) -> str | None:

@@ -40,6 +40,7 @@ from ignacio_agents.agents import SPECIALISTS, AdvisorDeps, Reroute, Route
 from ignacio_agents.agents.specialists import SpecialistOutput
 from ignacio_agents.blobs import BlobStore
 from ignacio_agents.domain import InboundMessage
+from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.engine.answers import store_answer, store_fallback
 from ignacio_agents.engine.context import TurnContext, TurnRejected, resolve_context, user_message
 from ignacio_agents.engine.fallback import (
@@ -85,8 +86,10 @@ def user_hash(user_id: UUID) -> str:
 
 class ConversationEngine:
     def __init__(self, store: Store, blobs: BlobStore, settings: Settings, *,
-                 model: Model | None = None, triage_model: Model | None = None):
+                 model: Model | None = None, triage_model: Model | None = None,
+                 embeddings: Embeddings | None = None):
         self.store = store
+        self.embeddings = embeddings  # makes the specialists' searches hybrid
         self.blobs = blobs
         self.settings = settings
         tokens.configure(settings.data_dir)
@@ -105,7 +108,8 @@ class ConversationEngine:
 
     @classmethod
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
-        return cls(runtime.store, runtime.blobs, runtime.settings, **models)
+        return cls(runtime.store, runtime.blobs, runtime.settings,
+                   embeddings=runtime.embeddings, **models)
 
     @property
     def offline(self) -> bool:
@@ -176,7 +180,7 @@ class ConversationEngine:
                 store=store, user=user, conversation_id=conversation.id, message_id=question.id,
                 specialist=route.specialist, language=route.language, channel=inbound.channel,
                 profile=profile, history_token_budget=budget, context_window=self.context_window,
-                may_hand_back=True,
+                may_hand_back=True, embeddings=self.embeddings,
             )
             route, result, failure, spent = await self._specialists(
                 route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming)
