@@ -35,3 +35,16 @@ def test_messages_without_a_close_call_still_route_by_keywords() -> None:
     route = route_by_keywords("¿Cómo hago una previsión de tesorería con el flujo de caja?")
     assert route.specialist is Specialist.financial and route.reason.startswith("Palabras clave")
     assert route_by_keywords("Hola, buenos días").specialist is Specialist.general
+
+
+def test_the_triage_prompt_teaches_with_its_own_examples_not_the_eval_cases() -> None:
+    """The prompt's examples illustrate the conventions; copying an eval case into it would
+    score the router on what it was shown."""
+    from evals.runner import load_dataset
+    from ignacio_agents.agents.prompts import load_prompt
+    from ignacio_agents.language import fold
+
+    prompt = " ".join(fold(load_prompt("triage")).split())
+    for case in load_dataset("routing").cases:
+        message = " ".join(fold(case.inputs.message).split())
+        assert message[:40] not in prompt, case.name
