@@ -76,13 +76,13 @@ async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
         fields["name"] = _clean_name(body.name)
     if body.preferred_language is not None:
         fields["preferred_language"] = body.preferred_language.value
-    updated = await store.users.update(user.id, **fields) if fields else user
-    if updated is None:
-        raise NotFound.of("user")
-    if body.project is not None:
-        changes = body.project.model_dump(mode="json", exclude_unset=True)
+    changes = body.project.model_dump(mode="json", exclude_unset=True) if body.project else {}
+    async with store.db.transaction() as tx:  # all of it or none of it
+        updated = await store.users.update(user.id, conn=tx, **fields) if fields else user
+        if updated is None:
+            raise NotFound.of("user")
         if changes:
-            await store.profiles.update(user.id, changes, source="user")
+            await store.profiles.update(user.id, changes, source="user", conn=tx)
     return await _out(store, updated)
 
 
@@ -111,14 +111,16 @@ async def create_user(body: UserCreate, admin: AdminUser, runtime: RuntimeDep,
     store = runtime.store
     e164 = phone_or_422(body.phone_number, runtime.settings)
     name = _clean_name(body.name) if body.name is not None else None
-    user = await store.users.create(e164, name, is_admin=body.is_admin,
-                                    preferred_language=body.preferred_language.value)
-    await store.audit.record(
-        actor_id=admin.id, action="user.create", target_type="user", target_id=user.id,
-        client_ip=client_ip(request),
-        details={"name": user.name, "is_admin": user.is_admin,
-                 "preferred_language": user.preferred_language},
-    )
+    async with store.db.transaction() as tx:  # the account and its audit row commit together
+        user = await store.users.create(e164, name, is_admin=body.is_admin,
+                                        preferred_language=body.preferred_language.value, conn=tx)
+        await store.audit.record(
+            actor_id=admin.id, action="user.create", target_type="user", target_id=user.id,
+            client_ip=client_ip(request),
+            details={"name": user.name, "is_admin": user.is_admin,
+                     "preferred_language": user.preferred_language},
+            conn=tx,
+        )
     return await _out(store, user)
 
 
