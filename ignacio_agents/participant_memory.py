@@ -34,11 +34,13 @@ from pydantic_ai.messages import ModelMessage, ModelRequest
 from ignacio_agents.memory import PinnedPromptPart
 from ignacio_agents.store import Store
 from ignacio_agents.store.memory import MemoryItem
+from ignacio_agents.store.profiles import ProjectProfile
 from ignacio_agents.summaries import KIND_PRIORITY, MemoryKind, resembles
-from ignacio_agents.tokens import count_tokens
+from ignacio_agents.tokens import ENCODING_NAME, count_tokens
 
 MEMORY_SHARE = 3  # memory takes at most 1/3 of the history budget
-# A specialist's instructions and tool definitions, generously (a test measures the real ones).
+# A specialist's instructions and tool definitions with an empty project profile, generously
+# (a test measures the real ones).
 FIXED_TOKENS_ESTIMATE = 2200
 HEADER = (
     "Memory: notes Ignacio kept from its earlier turns with this participant (they can read\n"
@@ -60,14 +62,23 @@ def memory_budget(history_budget: int, configured: int) -> int:
     return max(0, min(configured, history_budget // MEMORY_SHARE))
 
 
-def expected_history_budget(ceiling: int, window: int | None, max_tokens: int) -> int:
+def profile_tokens(profile: ProjectProfile, encoding_name: str = ENCODING_NAME) -> int:
+    """What the project profile adds to a specialist's instructions."""
+    return sum(count_tokens(f"- {k}: {v}", encoding_name) for k, v in
+               profile.model_dump(mode="json", exclude_none=True).items())
+
+
+def expected_history_budget(ceiling: int, window: int | None, max_tokens: int,
+                            profile: int = 0) -> int:
     """What a specialist request will have for history, estimated before the run (the exact
     figure is worked out per request, from its real instructions and tools): the memory is
-    sized from it, so a small window is not filled with notes."""
+    sized from it, so a small window is not filled with notes. ``profile``: the project
+    profile's tokens, which the instructions carry on top of ``FIXED_TOKENS_ESTIMATE``."""
     if window is None:
         return ceiling
     reserved = min(max_tokens, max(512, window // 4))
-    return max(0, min(ceiling, window - reserved - FIXED_TOKENS_ESTIMATE - window // 20))
+    fixed = FIXED_TOKENS_ESTIMATE + profile
+    return max(0, min(ceiling, window - reserved - fixed - window // 20))
 
 
 @dataclass

@@ -189,3 +189,32 @@ async def test_the_offline_model_quotes_the_question_not_the_memory(client: Any,
     assert turn.answer.offline
     markdown = turn.answer.to_markdown()
     assert "¿Cómo le pongo precio?" in markdown and "Memory" not in markdown
+
+
+async def test_the_fixed_part_estimate_covers_every_specialists_instructions_and_tools(
+        client: Any, make_user: Any) -> None:
+    """The memory is sized before the run from ``expected_history_budget``; its estimate of a
+    request's instructions and tool definitions must not be below the real ones (gpt-4's
+    tokenizer), or the memory would take room the history does not have."""
+    from ignacio_agents.agents import SPECIALISTS, AdvisorDeps
+    from ignacio_agents.context_fit import fixed_tokens
+    from ignacio_agents.domain import Specialist
+    from ignacio_agents.participant_memory import FIXED_TOKENS_ESTIMATE, profile_tokens
+    from ignacio_agents.store.profiles import ProjectProfile
+    from ignacio_agents.tokens import count_tokens
+    from tests.scripted_models import canned_answers, scripted
+
+    user = await make_user()
+    profile = ProjectProfile(project_name="Escuelas de música", stage="MVP",
+                             description="Clases de música " * 200, goals="Llegar a 40 escuelas " * 150)
+    for specialist, agent in SPECIALISTS.items():
+        model = scripted(canned_answers)
+        deps = AdvisorDeps(store=client.runtime.store, user=user, conversation_id=uuid4(),
+                           message_id=None, specialist=specialist, language="es",
+                           channel=Channel.web, profile=profile)
+        await agent.run("hola", deps=deps, model=model)
+        fixed = fixed_tokens(model.infos[0].model_request_parameters,
+                             lambda text: count_tokens(text, "cl100k_base"))
+        assert fixed <= FIXED_TOKENS_ESTIMATE + profile_tokens(profile, "cl100k_base"), (
+            specialist, fixed)
+    assert Specialist.general in SPECIALISTS

@@ -48,7 +48,8 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   await expect(card.getByTestId('offline-badge')).toBeVisible();
   await expect(card.getByTestId('checklist').getByRole('checkbox')).toHaveCount(3);
   await expect(card).toContainText('Lean Canvas');
-  await expect(page.getByTestId('conversation-item')).toHaveCount(1);
+  // This chat and the WhatsApp conversation they had before (tests/e2e/serve.py seeds it).
+  await expect(page.getByTestId('conversation-item')).toHaveCount(2);
 
   // The answer grew on screen while it arrived: several different texts, each longer than the last.
   const frames = (await streamedFrames(page)).filter((text) => text.includes('Sobre «'));

@@ -65,10 +65,16 @@ from ignacio_agents.llm import (
     supports_image_input,
 )
 from ignacio_agents.memory import load_history
-from ignacio_agents.participant_memory import TurnMemory, expected_history_budget, recall
+from ignacio_agents.participant_memory import (
+    TurnMemory,
+    expected_history_budget,
+    profile_tokens,
+    recall,
+)
 from ignacio_agents.responses import AdvisorAnswer
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
+from ignacio_agents.store.profiles import ProjectProfile
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("ignacio.engine")
@@ -103,8 +109,9 @@ class ConversationEngine:
         self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
         self.send_images = supports_image_input(self.model, settings.pydantic_ai_image_input)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.encoding_name = tokens.encoding_name_for(self.model.model_name)
         # about a second of loading, not in the first turn
-        tokens.warm_up_in_background(tokens.encoding_name_for(self.model.model_name))
+        tokens.warm_up_in_background(self.encoding_name)
 
     @classmethod
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
@@ -164,14 +171,15 @@ class ConversationEngine:
                 await store.conversations.set_title_if_empty(conversation.id, title)
 
             budget = self.settings.history_token_budget
-            profile, rows, recent, memory = await asyncio.gather(
+            profile, rows, recent = await asyncio.gather(
                 store.profiles.get(user.id),
                 store.messages.model_history_within(conversation.id, budget),
                 recent_exchange(store, conversation.id, question.id),
-                self._memory(user.id, conversation.id, budget),
             )
-            route, triage_usage = await route_turn(inbound, user, recent, model=self.triage_model,
-                                                   settings=self.settings)
+            (route, triage_usage), memory = await asyncio.gather(  # memory while the router thinks
+                route_turn(inbound, user, recent, model=self.triage_model, settings=self.settings),
+                self._memory(user.id, conversation.id, budget, profile),
+            )
             emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
 
             prompt = await build_prompt(inbound.text, context.files, self.blobs,
@@ -203,10 +211,12 @@ class ConversationEngine:
             return TurnResult(user_message=question, message=message, route=route, answer=answer,
                               whatsapp_text=answer.to_whatsapp())
 
-    async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int) -> TurnMemory:
+    async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int,
+                      profile: ProjectProfile) -> TurnMemory:
         """The participant's memory, led into the history (``participant_memory``)."""
         expected = expected_history_budget(ceiling, self.context_window,
-                                           self.settings.pydantic_ai_max_tokens)
+                                           self.settings.pydantic_ai_max_tokens,
+                                           profile_tokens(profile, self.encoding_name))
         return await recall(self.store, user_id=user_id, conversation_id=conversation_id,
                             history_budget=expected,
                             configured_budget=self.settings.memory_token_budget)
