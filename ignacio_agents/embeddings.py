@@ -20,6 +20,7 @@ from pydantic_ai.embeddings.openai import OpenAIEmbeddingModel
 from pydantic_ai.exceptions import ModelAPIError, ModelHTTPError
 from pydantic_ai.providers.openai import OpenAIProvider
 
+from ignacio_agents.errors import InvalidInput, Unavailable
 from ignacio_agents.settings import Settings
 from ignacio_agents.store.search import QueryVector
 
@@ -39,8 +40,10 @@ REJECTED = frozenset({400, 413, 422})
 """Statuses that mean "this input will never be accepted" rather than "try again later"."""
 
 
-class EmbeddingsUnavailable(RuntimeError):
+class EmbeddingsUnavailable(Unavailable):
     """The provider could not embed now (network, 429, 5xx, bad key): try again later."""
+
+    code = "embeddings_unavailable"
 
 
 @dataclass
@@ -110,8 +113,10 @@ class Embeddings:
         await self.client.close()
 
 
-class _Rejected(Exception):
-    pass
+class _Rejected(InvalidInput):
+    """The provider refused this text itself (too long, filtered): retrying will not help."""
+
+    code = "embedding_rejected"
 
 
 def prepare(text: str | None) -> str:
