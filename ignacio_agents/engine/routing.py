@@ -25,6 +25,9 @@ from ignacio_agents.store.users import User
 log = logging.getLogger(__name__)
 
 RECENT_MESSAGES = 6  # what the router sees of the conversation
+# Each recent message is cut to this many characters: enough to follow the thread, and six
+# full answers would not fit a small model's window next to the router's instructions.
+RECENT_CHARS = 300
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
@@ -39,7 +42,8 @@ async def recent_exchange(store: Store, conversation_id: UUID,
         speaker = "user" if m.is_from_user else f"ignacio ({m.agent or 'general'})"
         text = m.content or (f"[{m.message_type.value}: {m.file_name}]" if m.file_name else "")
         if text:
-            recent.append((speaker, text))
+            recent.append((speaker, text if len(text) <= RECENT_CHARS
+                           else text[:RECENT_CHARS].rstrip() + "…"))
     return recent[-RECENT_MESSAGES:]
 
 
