@@ -79,11 +79,13 @@ def fixed_tokens(params: ModelRequestParameters, count: Callable[[str], int]) ->
 
 
 def _cut(text: str, limit: int, encoding_name: str) -> str:
-    ids = encoding(encoding_name).encode(text, disallowed_special=())
+    enc = encoding(encoding_name)
+    ids = enc.encode(text, disallowed_special=())
     if len(ids) <= limit:
         return text
-    kept = encoding(encoding_name).decode(ids[:limit])
-    return kept + TRUNCATION_NOTE.format(dropped=len(ids) - limit)
+    note_tokens = len(enc.encode(TRUNCATION_NOTE.format(dropped=len(ids)), disallowed_special=()))
+    keep = max(0, limit - note_tokens)
+    return enc.decode(ids[:keep]) + TRUNCATION_NOTE.format(dropped=len(ids) - keep)
 
 
 def _as_text(content: Any) -> str:

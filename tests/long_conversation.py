@@ -91,9 +91,9 @@ class ConversationRun:
 
 
 async def run_conversation(engine: ConversationEngine, server: FakeOpenAIServer, user_id: Any,
-                           conversation_id: Any, turns: int) -> ConversationRun:
+                           conversation_id: Any, turns: int, *, first: int = 1) -> ConversationRun:
     run = ConversationRun()
-    for n in range(1, turns + 1):
+    for n in range(first, first + turns):
         before = len(server.requests)
         result = await engine.run_turn(InboundMessage(
             user_id=user_id, conversation_id=conversation_id, channel=Channel.web, text=question(n)))

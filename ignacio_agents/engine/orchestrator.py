@@ -81,7 +81,8 @@ _tracer = trace.get_tracer("ignacio.engine")
 
 Emit = Callable[[TurnEvent], None]
 Turn = InboundMessage | TurnContext
-# After a provider's "context too long", the history ceiling is divided by this for one retry.
+# After a provider's "context too long", the history ceiling is divided by this (and the
+# window believed in by 2) for one retry.
 SHRINK_FACTOR = 4
 
 
@@ -255,7 +256,8 @@ class ConversationEngine:
             attempt += 1
             if attempt > 1:
                 emit(RetryEvent(attempt=attempt))
-            stream = AnswerStream(route.specialist, emit, offline=self.offline, language=route.language)
+            stream = AnswerStream(route.specialist, emit, offline=self.offline, language=route.language,
+                                  attempt=attempt)
             try:
                 async with asyncio.timeout(self.settings.model_timeout_seconds):
                     result = await agent.run(
@@ -269,11 +271,14 @@ class ConversationEngine:
                 failure = exc
                 if shrunk:
                     break
-                # Our count and the provider's disagreed: once more with a much smaller history
+                # The provider's window is smaller than we were told (or counts differently):
+                # once more as if it were half as large, with a quarter of the history ceiling
                 # (an extra attempt, so a conversation can never get stuck on its own length).
                 log.warning("%s: context window exceeded; retrying with a smaller history",
                             route.specialist.value)
                 deps.history_token_budget = max(1, deps.history_token_budget // SHRINK_FACTOR)
+                if deps.context_window:
+                    deps.context_window //= 2
                 shrunk, attempts = True, attempts + 1
             except Exception as exc:
                 failure = exc

@@ -16,7 +16,7 @@ from pydantic_core import from_json, to_json
 
 from ignacio_agents.agents import answer_tool_name
 from ignacio_agents.domain import Specialist
-from ignacio_agents.events import DeltaEvent, PartialEvent, ToolEvent, TurnEvent
+from ignacio_agents.events import DeltaEvent, PartialEvent, RetryEvent, ToolEvent, TurnEvent
 from ignacio_agents.responses import partial_answer
 
 Emit = Callable[[TurnEvent], None]
@@ -25,8 +25,10 @@ Emit = Callable[[TurnEvent], None]
 class AnswerStream:
     """Follows one attempt of one specialist (a retry starts a new one)."""
 
-    def __init__(self, specialist: Specialist, emit: Emit, *, offline: bool, language: str):
+    def __init__(self, specialist: Specialist, emit: Emit, *, offline: bool, language: str,
+                 attempt: int = 1):
         self.specialist = specialist
+        self.attempt = attempt
         self.tool_name = answer_tool_name(specialist)
         self.emit = emit
         self.offline = offline
@@ -45,6 +47,9 @@ class AnswerStream:
             self.emit(ToolEvent(name=event.part.tool_name))
         elif isinstance(event, PartStartEvent) and isinstance(event.part, ToolCallPart):
             if event.part.tool_name == self.tool_name:
+                if self.sent:  # an answer dropped for coming with a tool call: start over
+                    self.emit(RetryEvent(attempt=self.attempt))
+                    self.sent = ""
                 self.index = event.index
                 args = event.part.args
                 self.args = args if isinstance(args, str) else to_json(args).decode() if args else ""
