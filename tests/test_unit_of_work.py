@@ -220,7 +220,8 @@ async def test_one_connection_pool_per_process_shared_with_the_job_worker(
 
     await wait_until(answered, timeout=15, what="the worker answered on the shared pool")
     gc.collect()
-    open_pools = [p for p in gc.get_objects()
-                  if isinstance(p, AsyncConnectionPool) and not p.closed]
+    open_pools = [p for p in gc.get_objects()  # on this test's database, open
+                  if isinstance(p, AsyncConnectionPool) and not p.closed
+                  and p.conninfo == runtime.conninfo]
     assert open_pools == [runtime.db.pool]
     assert runtime.jobs.connector.pool is runtime.db.pool
