@@ -37,10 +37,11 @@ from rich.table import Table
 
 from evals.cases import CaseInfo, Question
 from evals.evaluators import CUSTOM_EVALUATORS, AnswerJudge
+from evals.recall import load_recall_dataset, recall_task
 from evals.tasks import Harness, Mode, task_for
 
 DATASETS_DIR = Path(__file__).parent / "datasets"
-SUITES = ("routing", "answer_structure", "tool_use", "channel_rendering", "language")
+SUITES = ("routing", "answer_structure", "tool_use", "channel_rendering", "language", "recall")
 NEEDS_STORE = frozenset(SUITES) - {"routing"}
 JUDGED = frozenset({"answer_structure"})  # with a model: an LLM judge per specialist
 DEFAULT_REPORT = Path("reports/evals.json")
@@ -81,6 +82,7 @@ class DatasetResult:
     seconds: float
     passed_cases: list[str] = field(default_factory=list)
     failed_cases: dict[str, list[str]] = field(default_factory=dict)  # name -> failed checks
+    hybrid: bool = False  # recall ran with embeddings (pgvector + full text)
 
     @classmethod
     def build(cls, name: str, mode: Mode, threshold: float, report: EvaluationReport[Any, Any, Any],
@@ -129,7 +131,7 @@ class DatasetResult:
             "score": round(self.score, 4),
             "threshold": self.threshold,
             "passed": self.ok,
-            "score_label": score_label(self.name, self.mode),
+            "score_label": score_label(self.name, self.mode, hybrid=self.hybrid),
             "cases": self.total,
             "cases_passed": len(self.passed_cases),
             "cases_failed": len(self.failed_cases),
@@ -149,6 +151,7 @@ class DatasetResult:
                     "checks": {k: {"passed": a.value is True, "reason": a.reason}
                                for k, a in c.assertions.items()},
                     "metrics": c.metrics,
+                    "scores": {k: s.value for k, s in c.scores.items()},
                 }
                 for c in self.report.cases
             ],
@@ -162,7 +165,9 @@ def _default_reason(key: str, case: Any) -> str:
     return "failed"
 
 
-def score_label(name: str, mode: Mode) -> str:
+def score_label(name: str, mode: Mode, *, hybrid: bool = False) -> str:
+    if name == "recall":
+        return "recall@5, hybrid" if hybrid else "recall@5, full text only"
     if name == "routing":
         if mode == "offline":
             return "offline floor (keyword router, not model quality)"
@@ -203,7 +208,8 @@ def print_dataset(console: Console, result: DatasetResult) -> None:
     status = "[green]PASS[/green]" if result.ok else "[bold red]FAIL[/bold red]"
     console.print(
         f"{result.name}: {len(result.passed_cases)}/{result.total} = {result.score:.1%} "
-        f"({score_label(result.name, result.mode)}), mark {result.threshold:.0%}, "
+        f"({score_label(result.name, result.mode, hybrid=result.hybrid)}), "
+        f"mark {result.threshold:.0%}, "
         f"{len(result.errors)} raised  {status}\n"
     )
 
@@ -285,17 +291,27 @@ def _instrument() -> None:
 
 async def run_dataset(name: str, harness: Harness, threshold: float, *,
                       rubrics: dict[str, str], directory: Path = DATASETS_DIR) -> DatasetResult:
-    dataset = load_dataset(name, directory)
+    if name == "recall":
+        assert harness.store is not None
+        dataset: Dataset[Any, Any, Any] = load_recall_dataset(directory)
+        task: Callable[[Any], Awaitable[Any]] = recall_task(
+            harness.store, harness.embeddings, directory / "recall_corpus.yaml")
+    else:
+        dataset = load_dataset(name, directory)
+        task = task_for(name, harness)
     if harness.mode == "model" and name in JUDGED:
         add_judges(dataset, rubrics, harness)
     progress = Progress(name, len(dataset.cases))
     progress.start()
     started = time.perf_counter()
     report = await dataset.evaluate(
-        progress.wrap(task_for(name, harness)), name=f"{name}-{harness.mode}",
+        progress.wrap(task), name=f"{name}-{harness.mode}",
         max_concurrency=8 if harness.mode == "offline" else 4, progress=False,
     )
-    return DatasetResult.build(name, harness.mode, threshold, report, time.perf_counter() - started)
+    result = DatasetResult.build(name, harness.mode, threshold, report,
+                                 time.perf_counter() - started)
+    result.hybrid = name == "recall" and harness.embeddings is not None
+    return result
 
 
 def add_judges(dataset: Dataset[Question, Any, CaseInfo], rubrics: dict[str, str],
@@ -399,6 +415,10 @@ async def run(args: argparse.Namespace) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not args.offline:  # recall is hybrid when an embeddings model is configured
+        from ignacio_agents.embeddings import open_embeddings
+
+        harness.embeddings = open_embeddings(settings)
     model_name = model_label(harness.model) if harness.model is not None else ""
     thresholds = load_thresholds()
     rubrics = load_rubrics()
@@ -411,11 +431,14 @@ async def run(args: argparse.Namespace) -> int:
     results: list[DatasetResult] = []
     async with run_session(suites, args.pgdata or settings.data_dir / "evals-pgdata", harness=harness):
         for name in suites:
-            threshold = float(thresholds.get(name, {}).get(harness.mode, 1.0))
+            mark = "hybrid" if name == "recall" and harness.embeddings else harness.mode
+            threshold = float(thresholds.get(name, {}).get(mark, 1.0))
             result = await run_dataset(name, harness, threshold, rubrics=rubrics)
             results.append(result)
             print_dataset(console, result)
 
+    if harness.embeddings is not None:
+        await harness.embeddings.aclose()
     print_summary(console, results, harness.mode, model_name)
     ok = all(r.ok for r in results)
     write_report(args.report, results, harness.mode, model_name, time.perf_counter() - started, ok)

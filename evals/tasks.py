@@ -27,6 +27,7 @@ from ignacio_agents.agents import ROUTE_TOOL, TriageDeps, triage_agent
 from ignacio_agents.agents.routing import language_from_hint
 from ignacio_agents.blobs import BlobStore
 from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.engine import RECENT_MESSAGES, ConversationEngine
 from ignacio_agents.errors import IgnacioError
 from ignacio_agents.language import detect_language
@@ -59,6 +60,7 @@ class Harness:
     store: Store | None = None
     blobs: BlobStore | None = None
     answer_model_factory: Callable[[], Model] | None = None  # offline default: scripted_advisor
+    embeddings: Embeddings | None = None  # recall suite: hybrid when set
 
     def router_model(self) -> Model:
         if self.mode == "model":
