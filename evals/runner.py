@@ -48,7 +48,9 @@ DEFAULT_REPORT = Path("reports/evals.json")
 
 
 # --- loading ------------------------------------------------------------------------------
-def load_dataset(name: str, directory: Path = DATASETS_DIR) -> Dataset[Question, Any, CaseInfo]:
+def load_dataset(name: str, directory: Path = DATASETS_DIR) -> Dataset[Any, Any, Any]:
+    if name == "recall":  # searches, not messages: its own case shape
+        return load_recall_dataset(directory)
     return Dataset[Question, Any, CaseInfo].from_file(
         directory / f"{name}.yaml", custom_evaluator_types=CUSTOM_EVALUATORS
     )
@@ -291,13 +293,12 @@ def _instrument() -> None:
 
 async def run_dataset(name: str, harness: Harness, threshold: float, *,
                       rubrics: dict[str, str], directory: Path = DATASETS_DIR) -> DatasetResult:
+    dataset = load_dataset(name, directory)
+    task: Callable[[Any], Awaitable[Any]]
     if name == "recall":
         assert harness.store is not None
-        dataset: Dataset[Any, Any, Any] = load_recall_dataset(directory)
-        task: Callable[[Any], Awaitable[Any]] = recall_task(
-            harness.store, harness.embeddings, directory / "recall_corpus.yaml")
+        task = recall_task(harness.store, harness.embeddings, directory / "recall_corpus.yaml")
     else:
-        dataset = load_dataset(name, directory)
         task = task_for(name, harness)
     if harness.mode == "model" and name in JUDGED:
         add_judges(dataset, rubrics, harness)
