@@ -84,3 +84,27 @@ async def test_admins_read_a_participants_memory_and_the_read_is_audited(
     missing = await client.get("/admin/users/00000000-0000-0000-0000-000000000000/memory",
                                headers=headers)
     assert missing.status_code == 404
+
+
+async def test_deleting_a_conversation_or_the_participant_takes_their_memory_with_it(
+        client: Any, make_user: Any, auth_headers: Any) -> None:
+    store = client.runtime.store
+    admin = await make_user("Admin", is_admin=True)
+    ana = await make_user("Ana")
+    first = await _remembering(client, ana)
+    web = await store.conversations.create(ana.id, Channel.web)
+    await add_turn(store, web, "Somos una cooperativa de cuatro profesoras de música.")
+    await fold_conversation(store, ExtractSummarizer(), web.id)
+    note = next(i for i in await store.memory.recall(ana.id) if i.conversation_id == first.id)
+    assert await store.memory.forget(note.id, user_id=ana.id)
+
+    gone = await client.delete(f"/conversations/{first.id}", headers=await auth_headers(ana))
+    assert gone.status_code == 204
+    assert [i.conversation_id for i in await store.memory.recall(ana.id)] == [web.id]
+
+    assert (await client.delete(f"/users/{ana.id}",
+                                headers=await auth_headers(admin))).status_code == 204
+    for table in ("memory_items", "conversation_summaries", "memory_forgotten"):
+        count = await client.runtime.db.fetch_value(
+            f"select count(*) from {table} where user_id = %s", ana.id)
+        assert count == 0, table

@@ -17,7 +17,8 @@ the first's outcome and is refused.
 
 Deleting a user removes, in the database, the user and everything that is theirs: conversations,
 messages and their WhatsApp delivery rows, files and their extracted text, sessions, the project
-profile and its change history, and any pending sign-in code, in the same transaction as its
+profile and its change history, what Ignacio remembers about them (notes, summaries and the
+record of forgotten notes), and any pending sign-in code, in the same transaction as its
 audit row. Once that has committed, the stored objects of their files are deleted from the blob
 store (``runtime.blobs``); an object that cannot be deleted is logged and left behind rather than
 failing the deletion. Audit rows that mention the user stay: the trail must outlive the people
