@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     pydantic_ai_temperature: float = 0.7
     model_timeout_seconds: float = 60.0
     model_attempts: int = 2
+    # A turn's total time across the router and every attempt; then the polite fallback.
+    turn_deadline_seconds: float = 45.0
+    # After this many provider failures in a row, turns get the fallback at once for a while.
+    model_circuit_failures: int = 3
+    model_circuit_cooldown_seconds: float = 30.0
     history_token_budget: int = 6000
     # What a turn is told about the participant from earlier turns and other conversations.
     memory_token_budget: int = 1200

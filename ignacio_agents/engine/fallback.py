@@ -10,6 +10,7 @@ from pydantic_ai.exceptions import (
     UnexpectedModelBehavior,
 )
 
+from ignacio_agents.engine.limits import ModelCircuitOpen
 from ignacio_agents.responses import GeneralResponse, label_language
 
 FALLBACK_MESSAGES = {
@@ -24,6 +25,8 @@ def error_code(exc: BaseException) -> str:
     """A short code for a failed model call (stored on the reply, safe to log)."""
     if isinstance(exc, TimeoutError):
         return "model_timeout"
+    if isinstance(exc, ModelCircuitOpen):
+        return "model_unavailable"
     if isinstance(exc, UnexpectedModelBehavior):
         return "model_invalid_output"
     if isinstance(exc, ModelHTTPError):
@@ -35,12 +38,18 @@ def error_code(exc: BaseException) -> str:
 
 def worth_retrying(exc: BaseException) -> bool:
     """A bad key, an unknown model or a rejected request will fail the same way again."""
-    return not isinstance(exc, ModelRequestRejectedError)
+    return not isinstance(exc, ModelRequestRejectedError | ModelCircuitOpen)
 
 
 def expected_failure(exc: BaseException) -> bool:
     """Failures of the provider itself (logged without a traceback: it says nothing new)."""
-    return isinstance(exc, TimeoutError | ModelAPIError)
+    return isinstance(exc, TimeoutError | ModelAPIError | ModelCircuitOpen)
+
+
+def provider_failure(exc: BaseException) -> bool:
+    """Failures that say the provider is unwell (they count towards opening the circuit); a
+    rejected request or an invalid answer says nothing about the provider's health."""
+    return isinstance(exc, TimeoutError | ModelAPIError) and not isinstance(exc, ModelRequestRejectedError)
 
 
 def fallback_answer(language: str) -> GeneralResponse:

@@ -47,8 +47,10 @@ from ignacio_agents.engine.fallback import (
     error_code,
     expected_failure,
     fallback_answer,
+    provider_failure,
     worth_retrying,
 )
+from ignacio_agents.engine.limits import ROUTER_SHARE, ModelCircuit, ModelCircuitOpen, TurnDeadline
 from ignacio_agents.engine.prompt import build_prompt
 from ignacio_agents.engine.routing import handed_back, recent_exchange, route_turn
 from ignacio_agents.engine.streaming import AnswerStream
@@ -110,6 +112,8 @@ class ConversationEngine:
         self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
         self.send_images = supports_image_input(self.model, settings.pydantic_ai_image_input)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.circuit = ModelCircuit(settings.model_circuit_failures,
+                                    settings.model_circuit_cooldown_seconds)
         self.encoding_name = tokens.encoding_name_for(self.model.model_name)
         # about a second of loading, not in the first turn
         tokens.warm_up_in_background(self.encoding_name)
@@ -164,6 +168,7 @@ class ConversationEngine:
         attributes = {"conversation_id": str(inbound.conversation_id),
                       "user_hash": user_hash(inbound.user_id), "channel": inbound.channel.value}
         with _tracer.start_as_current_span("ignacio turn", attributes=attributes) as span:
+            deadline = TurnDeadline(self.settings.turn_deadline_seconds)
             store = self.store
             context = turn if isinstance(turn, TurnContext) else await resolve_context(store, turn)
             user, conversation = context.user, context.conversation
@@ -178,7 +183,8 @@ class ConversationEngine:
                 recent_exchange(store, conversation.id, question.id),
             )
             (route, triage_usage), memory = await asyncio.gather(  # memory while the router thinks
-                route_turn(inbound, user, recent, model=self.triage_model, settings=self.settings),
+                route_turn(inbound, user, recent, model=self.triage_model, settings=self.settings,
+                           time_limit=self._router_timeout(deadline)),
                 self._memory(user.id, conversation.id, budget, profile),
             )
             emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
@@ -192,7 +198,7 @@ class ConversationEngine:
                 may_hand_back=True, embeddings=self.embeddings,
             )
             route, result, failure, spent = await self._specialists(
-                route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming)
+                route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming, deadline)
             span.set_attribute("specialist", route.specialist.value)
             answer: AdvisorAnswer
             if result is not None and isinstance(result.output, AdvisorAnswer):
@@ -224,14 +230,20 @@ class ConversationEngine:
                             history_budget=expected,
                             configured_budget=self.settings.memory_token_budget)
 
+    def _router_timeout(self, deadline: TurnDeadline) -> float:
+        """No router call while the circuit is open (keywords route at once)."""
+        if self.circuit.opened_at is not None and not self.circuit.allow():
+            return 0.0
+        return deadline.cap(self.settings.model_timeout_seconds, ROUTER_SHARE)
+
     async def _specialists(
         self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
-        emit: Emit, streaming: bool,
+        emit: Emit, streaming: bool, deadline: TurnDeadline,
     ) -> tuple[Route, AgentRunResult[SpecialistOutput] | None, BaseException | None, RunUsage]:
         """The routed specialist's answer; when it hands the question back, the specialist it
         names answers instead, once (that one is not offered a hand-back, so it never loops).
         Also what the specialists spent, the hand-back included."""
-        result, failure = await self._answer(route, prompt, history, deps, emit, streaming)
+        result, failure = await self._answer(route, prompt, history, deps, emit, streaming, deadline)
         if result is None or not isinstance(result.output, Reroute):
             return route, result, failure, result.usage if result else RunUsage()
         handed = result
@@ -239,14 +251,15 @@ class ConversationEngine:
         log.info("%s handed the question back to %s", deps.specialist.value, route.specialist.value)
         emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
         deps = replace(deps, specialist=route.specialist, may_hand_back=False)
-        result, failure = await self._answer(route, prompt, history, deps, emit, streaming)
+        result, failure = await self._answer(route, prompt, history, deps, emit, streaming, deadline)
         return route, result, failure, handed.usage + (result.usage if result else RunUsage())
 
     async def _answer(
         self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
-        emit: Emit, streaming: bool,
+        emit: Emit, streaming: bool, deadline: TurnDeadline,
     ) -> tuple[AgentRunResult[SpecialistOutput] | None, BaseException | None]:
-        """Run the specialist, up to ``model_attempts`` times; the result or the last failure."""
+        """Run the specialist, up to ``model_attempts`` times within the turn's deadline and
+        while the circuit lets calls through; the result or the last failure."""
         agent = SPECIALISTS[route.specialist]
         attempts = max(1, self.settings.model_attempts)
         limits = UsageLimits(request_limit=self.settings.turn_request_limit,
@@ -256,18 +269,26 @@ class ConversationEngine:
         attempt = 0
         while attempt < attempts:
             attempt += 1
+            timeout = deadline.cap(self.settings.model_timeout_seconds)
+            if not self.circuit.allow():
+                failure = ModelCircuitOpen()
+                break
+            if timeout <= 0:
+                failure = failure or TimeoutError()
+                break
             if attempt > 1:
                 emit(RetryEvent(attempt=attempt))
             stream = AnswerStream(route.specialist, emit, offline=self.offline, language=route.language,
                                   attempt=attempt)
             try:
-                async with asyncio.timeout(self.settings.model_timeout_seconds):
+                async with asyncio.timeout(timeout):
                     result = await agent.run(
                         prompt, message_history=history, deps=deps, model=self.model,
                         model_settings=model_settings(self.settings),
                         conversation_id=str(deps.conversation_id), usage_limits=limits,
                         event_stream_handler=stream.handle if streaming else None,
                     )
+                self.circuit.succeeded()
                 return result, None
             except ModelContextWindowExceededError as exc:
                 failure = exc
@@ -284,6 +305,8 @@ class ConversationEngine:
                 shrunk, attempts = True, attempts + 1
             except Exception as exc:
                 failure = exc
+                if provider_failure(exc):
+                    self.circuit.failed()
                 log.warning("%s attempt %d/%d failed: %s", route.specialist.value, attempt, attempts,
                             error_code(exc), exc_info=not expected_failure(exc))
                 if not worth_retrying(exc):

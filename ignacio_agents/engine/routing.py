@@ -53,12 +53,14 @@ def routing_text(inbound: InboundMessage) -> str:
 
 
 async def route_turn(inbound: InboundMessage, user: User, recent: list[tuple[str, str]], *,
-                     model: Model, settings: Settings) -> tuple[Route, RunUsage | None]:
-    """The triage agent's route (its usage too), or a keyword route if the router fails."""
+                     model: Model, settings: Settings,
+                     time_limit: float | None = None) -> tuple[Route, RunUsage | None]:
+    """The triage agent's route (its usage too), or a keyword route if the router fails or
+    has no time (``time_limit`` 0: the provider is known to be down)."""
     text = routing_text(inbound)
     deps = TriageDeps(user_name=user.name, preferred_language=user.preferred_language, recent=recent)
     try:
-        async with asyncio.timeout(settings.model_timeout_seconds):
+        async with asyncio.timeout(settings.model_timeout_seconds if time_limit is None else time_limit):
             result = await triage_agent.run(
                 text, deps=deps, model=model, model_settings=model_settings(settings, triage=True),
             )
