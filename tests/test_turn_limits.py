@@ -35,7 +35,7 @@ async def test_a_hanging_model_gets_the_fallback_within_the_turn_deadline(
     conversation = await new_conversation(client, user)
     model = scripted(hanging)
     # Each call may take a minute and three are allowed: only the deadline can end it early.
-    settings = {"model_attempts": 3, "model_timeout_seconds": 60.0, "turn_deadline_seconds": 1.0}
+    settings = {"model_attempts": 3, "model_timeout_seconds": 60.0, "turn_deadline_seconds": 4.0}
     engine = engine_for(client, model=model, triage_model=route_to(Specialist.financial),
                         settings=settings)
 
@@ -55,7 +55,7 @@ async def test_a_hanging_router_leaves_the_specialist_time_to_answer(
     user = await make_user("Ana")
     conversation = await new_conversation(client, user)
     model = scripted(lambda messages, info: answer_for(info))
-    settings = {"model_timeout_seconds": 60.0, "turn_deadline_seconds": 3.0}
+    settings = {"model_timeout_seconds": 60.0, "turn_deadline_seconds": 6.0}
     engine = engine_for(client, model=model, triage_model=scripted(hanging), settings=settings)
 
     turn = await engine.run_turn(inbound(user, conversation, "¿Cuánto debo cobrar por mi producto?"))
