@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from api.body_limits import BodyLimitMiddleware, BodyLimits
 from api.errors import install_error_handlers
 from api.observability import configure_logging, instrument, redact_server_logs
 from api.security_headers import SecurityHeadersMiddleware
+from ignacio_agents.channel import Channel
 from ignacio_agents.jobs import worker_options
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import Settings, load_settings
@@ -88,19 +89,24 @@ async def _drain(runtime: Any, worker: asyncio.Task[None] | None, grace: float) 
 
 
 def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
-               run_worker: bool | None = None) -> FastAPI:
+               run_worker: bool | None = None,
+               channels: Sequence[Channel] | None = None) -> FastAPI:
+    """The app for ``settings``; ``channels`` default to the installed ones this deployment
+    uses (``channels/installed.py``, configured from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings)
+    if channels is None:
+        from channels.installed import installed_channels
+
+        channels = installed_channels(settings)
     in_process_worker = settings.run_worker_in_process if run_worker is None else run_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redact_server_logs()  # after uvicorn configured its loggers
-        async with open_runtime(settings, blueprints=_blueprints(), conninfo=conninfo) as runtime:
+        async with open_runtime(settings, blueprints=_blueprints(), conninfo=conninfo,
+                                channels=channels) as runtime:
             app.state.runtime = runtime
-            from api.routers import registry
-
-            await registry.start_services(runtime)
             worker = None
             if in_process_worker:
                 worker = asyncio.create_task(
@@ -110,7 +116,6 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                 yield
             finally:
                 await _drain(runtime, worker, settings.shutdown_grace_seconds)
-                await registry.stop_services(runtime)
 
     # The interactive docs load Swagger UI / ReDoc from a public CDN: a third-party script on
     # the origin that holds admin sessions. Production serves neither page (the schema itself,

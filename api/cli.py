@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -33,23 +34,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 async def _run_worker() -> None:
     from api.routers import registry
+    from channels.installed import installed_channels
     from ignacio_agents.jobs import worker_options
     from ignacio_agents.runtime import open_runtime
 
     settings = load_settings()
-    async with open_runtime(settings, blueprints=registry.all_blueprints()) as runtime:
-        await registry.start_services(runtime)
+    async with open_runtime(settings, blueprints=registry.all_blueprints(),
+                            channels=installed_channels(settings)) as runtime:
         task = asyncio.create_task(runtime.jobs.run_worker_async(**worker_options(runtime)))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
         print("Ignacio worker running (Ctrl+C to stop)", flush=True)
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass
-        finally:
-            await registry.stop_services(runtime)
 
 
 def _cmd_worker(_: argparse.Namespace) -> int:

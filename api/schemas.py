@@ -17,7 +17,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from ignacio_agents.domain import Channel, DeliveryStatus, MessageType, ProjectKind, Specialist
+from ignacio_agents.domain import ChannelName, DeliveryStatus, MessageType, ProjectKind, Specialist
 from ignacio_agents.responses import Answer, AnswerAdapter
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.messages import Delivery as StoredDelivery
@@ -194,7 +194,7 @@ class Message(BaseModel):
     role: Literal["user", "assistant"]
     content: str
     message_type: MessageType
-    channel: Channel
+    channel: ChannelName
     agent: Specialist | None
     answer: Answer | None  # the typed answer; its ``kind`` names the card to draw
     status: DeliveryStatus
@@ -255,7 +255,7 @@ class UserRef(BaseModel):
 class AdminConversation(BaseModel):
     id: UUID
     title: str | None
-    channel: Channel
+    channel: ChannelName
     created_at: datetime
     updated_at: datetime
     user: UserRef

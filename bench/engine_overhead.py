@@ -35,7 +35,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
 from ignacio_agents.db import ensure_database, start_embedded_server
-from ignacio_agents.domain import Channel, InboundMessage
+from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import load_settings
@@ -104,7 +104,7 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
         def turn_in(conversation_id: Any) -> Callable[[int], Awaitable[Any]]:
             async def step(i: int) -> Any:
                 turn = await engine.run_turn(InboundMessage(
-                    user_id=user.id, conversation_id=conversation_id, channel=Channel.web,
+                    user_id=user.id, conversation_id=conversation_id, channel="web",
                     text=f"¿Cómo le pongo precio a mi producto? (pregunta {i})"))
                 assert not turn.is_fallback, "a fallback turn would measure the wrong path"
             return step
@@ -116,7 +116,7 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
 
         async def stream_step(i: int) -> Any:
             events = [e async for e in engine.stream_turn(InboundMessage(
-                user_id=user.id, conversation_id=streamed.id, channel=Channel.web,
+                user_id=user.id, conversation_id=streamed.id, channel="web",
                 text=f"¿Y el margen? (pregunta {i})"))]
             assert events[-1].type == "done" and not events[-1].message.is_fallback
 

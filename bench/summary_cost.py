@@ -44,7 +44,6 @@ from pydantic_ai.usage import RequestUsage
 
 from ignacio_agents.agents.summarizer import NOTES_TOOL
 from ignacio_agents.db import ensure_database, start_embedded_server
-from ignacio_agents.domain import Channel
 from ignacio_agents.folding import ModelSummarizer, fold_conversation
 from ignacio_agents.memory import prepare_for_storage
 from ignacio_agents.runtime import open_runtime
@@ -99,7 +98,7 @@ def _turns_in(text: str) -> list[Any]:
     for line in text.splitlines():
         if line.startswith("Participant: "):
             out.append(TurnText(message_id=uuid.uuid4(), created_at=datetime.now(UTC),
-                                channel=Channel.whatsapp, question=line[13:], question_type=None,
+                                channel="whatsapp", question=line[13:], question_type=None,
                                 file_name=None, answer=None, is_fallback=False))
     return out
 
@@ -128,7 +127,7 @@ async def run(turns: int, fold_every: int, pgdata: Path, data_dir: Path) -> None
     async with open_runtime(settings, conninfo=conninfo) as rt:
         store = rt.store
         user = await store.users.create(f"+3460{uuid.uuid4().int % 10**7:07d}", "Bench")
-        conversation = await store.conversations.create(user.id, Channel.whatsapp)
+        conversation = await store.conversations.create(user.id, "whatsapp")
         summarizer = ModelSummarizer(summarizer_model(), settings)
         replayed = folded = calls = tokens_in = tokens_out = 0
         for i in range(turns):

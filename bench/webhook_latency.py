@@ -72,7 +72,7 @@ def _settings(data_dir: Path, conninfo: str) -> Any:
     return load_settings(
         data_dir=data_dir, database_url=conninfo, ignacio_env="development",
         pydantic_ai_model="test", openai_api_key=None, run_worker_in_process=False,
-        whatsapp_app_secret=APP_SECRET, log_level="WARNING",
+        log_level="WARNING",
     )
 
 
@@ -88,7 +88,13 @@ def serve(data_dir: Path, conninfo: str, port: int) -> None:
             await runtime.store.users.create("+" + WA_ID, "Bench Participant")
 
     asyncio.run(seed())
-    uvicorn.run(create_app(settings, run_worker=False), host="127.0.0.1", port=port,
+    from channels.web.channel import WebChannel
+    from channels.whatsapp.channel import WhatsAppChannel
+    from channels.whatsapp.settings import WhatsAppSettings
+
+    channels = [WebChannel(), WhatsAppChannel(WhatsAppSettings(_env_file=None,  # type: ignore[call-arg]
+                                                               app_secret=APP_SECRET))]
+    uvicorn.run(create_app(settings, run_worker=False, channels=channels), host="127.0.0.1", port=port,
                 log_level="warning", access_log=False)
 
 

@@ -27,7 +27,7 @@ from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserProm
 from evals.cases import Turn
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database, conninfo_for_database, start_embedded_server
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import MessageType
 from ignacio_agents.memory import to_storable
 from ignacio_agents.migrations import migrate
 from ignacio_agents.store import Store
@@ -122,7 +122,7 @@ class Participant:
     conversation_id: UUID
 
 
-async def new_participant(store: Store, *, with_project: bool, channel: Channel = Channel.web,
+async def new_participant(store: Store, *, with_project: bool, channel: str = "web",
                           history: list[Turn] | None = None) -> Participant:
     """A participant with a conversation holding ``history``; ``with_project`` adds the
     Huerta Viva profile, files and earlier conversations the tool-use suite asks about."""
@@ -138,7 +138,7 @@ async def new_participant(store: Store, *, with_project: bool, channel: Channel 
 
 
 async def add_turns(store: Store, user_id: UUID, conversation_id: UUID, turns: list[Turn],
-                    channel: Channel = Channel.web, *, at: datetime | None = None) -> None:
+                    channel: str = "web", *, at: datetime | None = None) -> None:
     """Store turns as the engine would have: each user message, then the assistant message
     carrying the PydanticAI messages of that exchange (which later turns replay)."""
     start = at or datetime.now(UTC) - timedelta(minutes=10)
@@ -181,7 +181,7 @@ async def _add_files(store: Store, user_id: UUID) -> None:
 
 async def _add_history(store: Store, user_id: UUID) -> None:
     for title, days_ago, messages in HISTORY:
-        conversation = await store.conversations.create(user_id, Channel.web, title=title)
+        conversation = await store.conversations.create(user_id, "web", title=title)
         turns = [Turn(role="user" if from_user else "assistant", text=text,
                       specialist=agent) for from_user, text, agent in messages]  # type: ignore[arg-type]
         await add_turns(store, user_id, conversation.id, turns,

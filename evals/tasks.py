@@ -19,14 +19,18 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models import Model
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from channels.whatsapp.delivery import whatsapp_parts
+from channels.web.channel import WebChannel
+from channels.whatsapp.channel import WhatsAppChannel
+from channels.whatsapp.render import answer_text, whatsapp_parts
+from channels.whatsapp.settings import WhatsAppSettings
 from evals.cases import AnswerRun, Question, Turn
 from evals.scripted import scripted_advisor
 from evals.seed import new_participant
 from ignacio_agents.agents import ROUTE_TOOL, TriageDeps, triage_agent
 from ignacio_agents.agents.routing import language_from_hint
 from ignacio_agents.blobs import BlobStore
-from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.channel import ChannelRegistry
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.engine import RECENT_MESSAGES, ConversationEngine
 from ignacio_agents.errors import IgnacioError
@@ -115,6 +119,12 @@ def forced_router(specialist: Specialist) -> FunctionModel:
     return FunctionModel(respond, model_name=f"forced-{specialist.value}")
 
 
+def eval_channels() -> ChannelRegistry:
+    """The app's channels with their traits (WhatsApp unconfigured: nothing is sent)."""
+    settings = WhatsAppSettings(_env_file=None)  # type: ignore[call-arg]
+    return ChannelRegistry([WebChannel(), WhatsAppChannel(settings)])
+
+
 def turn_task(harness: Harness, *, with_project: bool) -> Callable[[Question], Awaitable[AnswerRun]]:
     """One whole engine turn for a fresh participant (with the Huerta Viva project, files and
     earlier chats when ``with_project``), rendered for the web and WhatsApp from the stored
@@ -122,13 +132,14 @@ def turn_task(harness: Harness, *, with_project: bool) -> Callable[[Question], A
 
     async def turn(question: Question) -> AnswerRun:
         assert harness.store is not None and harness.blobs is not None
-        channel = Channel(question.channel)
+        channel = question.channel
         participant = await new_participant(harness.store, with_project=with_project,
                                             channel=channel, history=question.history)
         forced = question.specialist is not None
         router = forced_router(question.specialist) if question.specialist else harness.router_model()
         engine = ConversationEngine(harness.store, harness.blobs, harness.settings,
-                                    model=harness.answer_model(), triage_model=router)
+                                    model=harness.answer_model(), triage_model=router,
+                                    channels=eval_channels())
         result = await engine.run_turn(InboundMessage(
             user_id=participant.user.id, conversation_id=participant.conversation_id,
             channel=channel, text=question.message,
@@ -143,7 +154,7 @@ def turn_task(harness: Harness, *, with_project: bool) -> Callable[[Question], A
         answer = parse_answer(stored.answer)
         return AnswerRun(
             specialist=result.route.specialist, answer=answer, route=result.route,
-            markdown=stored.content or "", whatsapp=answer.to_whatsapp(),
+            markdown=stored.content or "", whatsapp=answer_text(answer),
             whatsapp_parts=whatsapp_parts(stored),
         )
 

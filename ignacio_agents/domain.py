@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 # How the engine marks its note to the model about an attached file (a prompt line starting
 # with this); the offline model skips such lines when it quotes the participant's words.
 ATTACHMENT_NOTE_PREFIX = "[Attached "
 
 
-class Channel(StrEnum):
-    web = "web"
-    whatsapp = "whatsapp"
+# A registered channel's name, as stored on conversations and messages. Channels register
+# themselves (``ignacio_agents.channel``), so the core keeps no list of them; the web is the
+# one it starts conversations on by default.
+ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,15}$")]
+WEB_CHANNEL = "web"
 
 
 class Specialist(StrEnum):
@@ -67,10 +70,10 @@ class InboundMessage(BaseModel):
 
     user_id: UUID
     conversation_id: UUID
-    channel: Channel
+    channel: ChannelName
     text: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
-    external_id: str | None = None  # e.g. the WhatsApp message id (wamid)
-    # Set when the channel already stored the user message (WhatsApp stores before queueing).
+    external_id: str | None = None  # the channel's id for the message, e.g. a WhatsApp wamid
+    # Set when the channel already stored the user message (channels that defer delivery store
+    # it before queueing the answer).
     message_id: UUID | None = None
-    reply_to_external_id: str | None = None

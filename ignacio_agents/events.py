@@ -61,13 +61,13 @@ TurnEvent = RouteEvent | ToolEvent | PartialEvent | DeltaEvent | RetryEvent | Do
 
 
 class TurnResult(BaseModel):
-    """A finished turn: both stored messages, the route, the typed answer and its WhatsApp text."""
+    """A finished turn: both stored messages, the route and the typed answer (channels render
+    it their own way)."""
 
     user_message: Message
     message: Message
     route: Route
     answer: Answer
-    whatsapp_text: str
 
     @property
     def is_fallback(self) -> bool:

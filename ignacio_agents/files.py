@@ -1,4 +1,5 @@
-"""The one way a file enters Ignacio: web uploads, conversation attachments and WhatsApp media.
+"""The one way a file enters Ignacio: web uploads, conversation attachments and channel media
+(e.g. WhatsApp).
 
 ``ingest`` spools the incoming bytes to a private temp file while hashing and counting them
 (stopping the moment the size limit is crossed), decides the type from the content, stores the
@@ -27,7 +28,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from ignacio_agents.blobs import CHUNK, file_key
@@ -43,7 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Source = Literal["web", "conversation", "whatsapp"]
+# Where a file came from: the web library ("web"), a web conversation ("conversation"), or the
+# name of the channel it arrived on.
+Source = str
 
 EXTRACT_TASK = "files:extract_file"
 TRANSCRIBE_TASK = "files:transcribe_file"

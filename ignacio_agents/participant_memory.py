@@ -113,7 +113,7 @@ class TurnMemory:
 
 def _line(item: MemoryItem, *, where: bool) -> str:
     kind = MemoryKind(item.kind).value.replace("_", " ")
-    origin = f"{item.source_at:%Y-%m-%d}, {item.channel.value}" if where else f"{item.source_at:%Y-%m-%d}"
+    origin = f"{item.source_at:%Y-%m-%d}, {item.channel}" if where else f"{item.source_at:%Y-%m-%d}"
     return f"- [{origin}] {kind}: {item.text}"
 
 

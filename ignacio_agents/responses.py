@@ -1,4 +1,4 @@
-"""Ignacio's typed answers, one per specialist, and their renderings for each channel.
+"""Ignacio's typed answers, one per specialist: pure data, plus the Markdown the web shows.
 
 The first three keep the original spec's fields exactly; ``FinancialResponse`` (named, not
 defined, by the spec) and ``GeneralResponse`` (greetings, thanks, out-of-scope, clarifying
@@ -8,18 +8,20 @@ Every answer serialises with ``kind`` (the ``Specialist`` value, which the web c
 pick a card) and ``offline`` (a template answer from the offline model). Both, and the
 ``language`` used for section labels, are set by code, not by the model: they are left out of
 the JSON schema the model sees, and kept in the serialisation schema the API publishes.
+
+Channels render answers their own way from :meth:`AdvisorAnswer.blocks` (e.g.
+``channels/whatsapp/render.py``); Markdown is the stored ``content`` and the web's rendering.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from ignacio_agents.domain import Specialist
-from ignacio_agents.whatsapp_markup import inline_to_whatsapp, to_whatsapp
 
 _CODE_SET_FIELDS = ("kind", "offline", "language")
 
@@ -40,6 +42,15 @@ _LABELS: dict[str, dict[str, str]] = {
     "risks": {"es": "Riesgos", "en": "Risks"},
     "follow_up_questions": {"es": "Para ayudarte mejor", "en": "To help you better"},
 }
+
+
+class Block(NamedTuple):
+    """One section of an answer in reading order: the main text (``label`` None, ``body`` a
+    string), or a labelled list (``numbered`` lists read as steps)."""
+
+    label: str | None
+    body: str | list[str]
+    numbered: bool
 
 
 def label_language(language: str | None) -> str:
@@ -77,52 +88,37 @@ class AdvisorAnswer(BaseModel):
     def _content_fields(self) -> list[str]:
         return [n for n in type(self).model_fields if n not in _CODE_SET_FIELDS]
 
-    def _blocks(self, language: str | None) -> list[tuple[str | None, str | list[str], bool]]:
+    def notice(self, language: str | None = None) -> str | None:
+        """The offline-mode notice to show above the answer, if it is a template answer."""
+        return OFFLINE_NOTICE[label_language(language or self.language)] if self.offline else None
+
+    def blocks(self, language: str | None = None) -> list[Block]:
+        """The answer's non-empty sections, labels in ``language`` (default: the answer's)."""
         lang = label_language(language or self.language)
-        blocks: list[tuple[str | None, str | list[str], bool]] = []
+        blocks: list[Block] = []
         for name in self._content_fields():
             value = getattr(self, name, None)
             if isinstance(value, str):
                 if value.strip():
-                    blocks.append((None, value.strip(), False))
+                    blocks.append(Block(None, value.strip(), False))
             elif isinstance(value, list):
                 items = [str(v).strip() for v in value if str(v).strip()]
                 if items:
                     label = _LABELS.get(name, {}).get(lang, name.replace("_", " ").capitalize())
-                    blocks.append((label, items, name in self._numbered))
+                    blocks.append(Block(label, items, name in self._numbered))
         return blocks
 
     def to_markdown(self, language: str | None = None) -> str:
         """Markdown for the web (and the stored ``content`` that transcripts and search use)."""
-        lang = label_language(language or self.language)
         out: list[str] = []
-        if self.offline:
-            out.append(f"_{OFFLINE_NOTICE[lang]}_")
-        for label, body, numbered in self._blocks(lang):
+        if notice := self.notice(language):
+            out.append(f"_{notice}_")
+        for label, body, numbered in self.blocks(language):
             if isinstance(body, str):
                 out.append(body)
                 continue
             lines = [f"**{label}**"]
             lines += [f"{i}. {item}" if numbered else f"- {item}" for i, item in enumerate(body, 1)]
-            out.append("\n".join(lines))
-        return "\n\n".join(out)
-
-    def to_whatsapp(self, language: str | None = None) -> str:
-        """WhatsApp text: ``*bold*`` labels, ``_italic_`` notice, plain ``-`` / ``1.`` lists; no
-        headings or tables (WhatsApp would show the marks literally)."""
-        lang = label_language(language or self.language)
-        out: list[str] = []
-        if self.offline:
-            out.append(f"_{OFFLINE_NOTICE[lang]}_")
-        for label, body, numbered in self._blocks(lang):
-            if isinstance(body, str):
-                out.append(markdown_to_whatsapp(body))
-                continue
-            lines = [f"*{label}*"]
-            lines += [
-                f"{i}. {_inline(item)}" if numbered else f"- {_inline(item)}"
-                for i, item in enumerate(body, 1)
-            ]
             out.append("\n".join(lines))
         return "\n\n".join(out)
 
@@ -205,9 +201,3 @@ def partial_answer(specialist: Specialist, data: dict[str, Any]) -> AdvisorAnswe
         else:
             values[name] = value if isinstance(value, str) else ""
     return cls.model_construct(**values)
-
-
-# Markdown -> WhatsApp for the free text a model writes inside the fields: one converter for
-# the whole app, fenced code left untouched.
-markdown_to_whatsapp = to_whatsapp
-_inline = inline_to_whatsapp

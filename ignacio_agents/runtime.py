@@ -2,7 +2,8 @@
 
 ``open_runtime`` is used by the API lifespan, the ``ignacio worker`` command and tests: it
 resolves the database (``DATABASE_URL`` or the embedded server), applies migrations, opens the
-pool, the blob store and the job app. The job app runs on the same pool: one pool per process.
+pool, the blob store, the job app (with every channel's jobs) and the channels' own services. The
+job app runs on the same pool: one pool per process.
 Nothing here runs at import time.
 """
 
@@ -19,6 +20,7 @@ import procrastinate
 from procrastinate import Blueprint
 
 from ignacio_agents.blobs import BlobStore, open_blob_store
+from ignacio_agents.channel import Channel, ChannelRegistry
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import (
     Database,
@@ -45,7 +47,8 @@ class Runtime:
     jobs: procrastinate.App
     engine: Any = None  # ignacio_agents.engine.ConversationEngine
     embeddings: Embeddings | None = None  # set when EMBEDDINGS_MODEL is configured
-    services: dict[str, Any] = field(default_factory=dict)  # channel-level services by name
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    services: dict[str, Any] = field(default_factory=dict)  # other shared services (summarizer)
 
 
 def resolve_conninfo(settings: Settings) -> tuple[str, Any]:
@@ -67,7 +70,7 @@ def phone_cipher(settings: Settings) -> PhoneCipher:
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, blueprints: Iterable[Blueprint] = (), apply_migrations: bool = True,
-    conninfo: str | None = None,
+    conninfo: str | None = None, channels: Iterable[Channel] = (),
 ) -> AsyncIterator[Runtime]:
     server = None
     if conninfo is None:
@@ -75,7 +78,8 @@ async def open_runtime(
         if server is not None:
             hold_embedded_server(server)
     try:
-        async with _open_services(settings, conninfo, blueprints, apply_migrations) as runtime:
+        async with _open_services(settings, conninfo, blueprints, apply_migrations,
+                                  ChannelRegistry(channels)) as runtime:
             yield runtime
     finally:
         if server is not None:  # pg_ctl stop blocks for a moment: keep the loop free
@@ -85,6 +89,7 @@ async def open_runtime(
 @asynccontextmanager
 async def _open_services(
     settings: Settings, conninfo: str, blueprints: Iterable[Blueprint], apply_migrations: bool,
+    registry: ChannelRegistry,
 ) -> AsyncIterator[Runtime]:
     if apply_migrations:
         applied = await migrate(conninfo)
@@ -94,7 +99,7 @@ async def _open_services(
         conninfo, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
     )
     blobs = open_blob_store(settings)
-    jobs = build_job_app(blueprints)
+    jobs = build_job_app([*blueprints, *registry.blueprints()])
     embeddings = open_embeddings(settings)
     try:
         async with jobs.open_async(pool=db.pool):
@@ -102,11 +107,16 @@ async def _open_services(
                 settings=settings, conninfo=conninfo, db=db,
                 store=Store(db, phone_cipher(settings)), blobs=blobs, jobs=jobs,
                 embeddings=embeddings,
+                channels=registry,
             )
             from ignacio_agents.engine import ConversationEngine
 
             runtime.engine = ConversationEngine.from_runtime(runtime)
-            yield runtime
+            try:
+                await registry.start(runtime)
+                yield runtime
+            finally:
+                await registry.aclose()
     finally:
         if embeddings is not None:
             await embeddings.aclose()

@@ -1,8 +1,12 @@
 """Ignacio's configuration: the only place the environment is read.
 
-Names from the original spec (``SUPABASE_URL``, ``WHATSAPP_ACCESS_TOKEN``, ``JWT_SECRET_KEY``,
-``OPENAI_API_KEY``, ``PYDANTIC_AI_MODEL`` ...) keep their meaning. Everything else a real
-deployment needs is added with an ``IGNACIO_``-free, self-explanatory name.
+Names from the original spec (``SUPABASE_URL``, ``JWT_SECRET_KEY``, ``OPENAI_API_KEY``,
+``PYDANTIC_AI_MODEL`` ...) keep their meaning. Everything else a real deployment needs is added
+with an ``IGNACIO_``-free, self-explanatory name.
+
+Each channel brings its own settings class (a :class:`ChannelSettings` with its own env prefix,
+e.g. ``WHATSAPP_``) and its own production requirements, so a deployment that does not use a
+channel never has to configure it.
 
 ``load_settings()`` is the entry point: it reads env/.env, then in development fills missing
 local secrets from ``<data_dir>/secrets.json`` (generated once) so restarts keep sessions and
@@ -16,7 +20,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,8 +43,6 @@ _GENERATED_SECRETS: dict[str, object] = {
     "jwt_secret_key": lambda: secrets.token_urlsafe(48),
     "phone_encryption_key": _new_key,
     "phone_index_key": _new_key,
-    "whatsapp_app_secret": lambda: secrets.token_hex(16),
-    "whatsapp_verify_token": lambda: secrets.token_urlsafe(16),
 }
 
 
@@ -102,19 +104,6 @@ class Settings(BaseSettings):
     phone_encryption_old_keys: SecretStr | None = None
     phone_index_key: SecretStr | None = None
 
-    # --- WhatsApp Cloud API ------------------------------------------------------------
-    whatsapp_access_token: SecretStr | None = None
-    whatsapp_phone_number_id: str | None = None
-    whatsapp_verify_token: SecretStr | None = None
-    whatsapp_app_secret: SecretStr | None = None
-    whatsapp_graph_base_url: str = "https://graph.facebook.com"
-    whatsapp_graph_api_version: str = "v24.0"
-    whatsapp_otp_template_name: str = "ignacio_login_code"
-    whatsapp_otp_template_language: str = "es"
-    whatsapp_max_inbound_age_seconds: int = 30 * 60
-    whatsapp_send_max_attempts: int = 4
-    whatsapp_max_media_bytes: int = 25 * 1024 * 1024
-
     # --- models ------------------------------------------------------------------------
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -161,7 +150,7 @@ class Settings(BaseSettings):
     logfire_token: SecretStr | None = None
 
     @field_validator(
-        "database_url", "supabase_url", "openai_base_url", "whatsapp_phone_number_id",
+        "database_url", "supabase_url", "openai_base_url",
         "pydantic_ai_triage_model", "pydantic_ai_summary_model", "pydantic_ai_context_window",
         "openai_compatible", "embeddings_model", "embeddings_base_url", "embeddings_dimensions",
         mode="before",
@@ -181,14 +170,6 @@ class Settings(BaseSettings):
         return hosts or ["*"]
 
     @property
-    def whatsapp_configured(self) -> bool:
-        return bool(self.whatsapp_access_token and self.whatsapp_phone_number_id)
-
-    @property
-    def graph_api_url(self) -> str:
-        return f"{self.whatsapp_graph_base_url.rstrip('/')}/{self.whatsapp_graph_api_version}"
-
-    @property
     def transcription_configured(self) -> bool:
         return self.openai_api_key is not None
 
@@ -203,8 +184,7 @@ class Settings(BaseSettings):
 def _production_missing(s: Settings) -> list[str]:
     required = [
         "jwt_secret_key", "phone_encryption_key", "phone_index_key", "database_url",
-        "whatsapp_access_token", "whatsapp_phone_number_id", "whatsapp_verify_token",
-        "whatsapp_app_secret", "allowed_hosts",
+        "allowed_hosts",
     ]
     if s.storage_backend == "supabase":
         required += ["supabase_url", "supabase_service_key"]
@@ -212,40 +192,111 @@ def _production_missing(s: Settings) -> list[str]:
             for name in required if getattr(s, name) in (None, "")]
 
 
-def _fill_dev_secrets(s: Settings) -> Settings:
-    """Generate missing local secrets once and keep them in the data directory."""
-    missing = [k for k in _GENERATED_SECRETS if getattr(s, k) is None]
-    if not missing:
-        return s
-    path = s.data_dir / "secrets.json"
-    stored: dict[str, str] = {}
-    if path.exists():
-        stored = json.loads(path.read_text())
-    changed = False
-    for key in missing:
-        if key not in stored:
-            stored[key] = _GENERATED_SECRETS[key]()  # type: ignore[operator]
-            changed = True
-    if changed:
-        s.data_dir.mkdir(parents=True, exist_ok=True)
+def _stored_dev_secrets(data_dir: Path, names: dict[str, Any]) -> dict[str, str]:
+    """Generate the named local secrets once and keep them in ``<data_dir>/secrets.json``
+    (shared by the core and every channel, each under its own env-style key)."""
+    path = data_dir / "secrets.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    new = {key: make() for key, make in names.items() if key not in stored}
+    if new:
+        stored.update(new)
+        data_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(stored, fh, indent=2)
         tmp.replace(path)
-    return s.model_copy(update={k: SecretStr(stored[k]) for k in missing})
+    return {key: stored[key] for key in names}
+
+
+def _fill_dev_secrets(s: Settings) -> Settings:
+    """Generate missing local secrets once and keep them in the data directory."""
+    missing = {k: make for k, make in _GENERATED_SECRETS.items() if getattr(s, k) is None}
+    if not missing:
+        return s
+    values = _stored_dev_secrets(s.data_dir, missing)
+    return s.model_copy(update={k: SecretStr(v) for k, v in values.items()})
+
+
+def _check_overrides(cls: type[BaseSettings], overrides: dict[str, object]) -> None:
+    known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+    known |= {"_env_file"}
+    unknown = sorted(k for k in overrides if k not in known)
+    if unknown:
+        raise TypeError(f"unknown {cls.__name__} field(s): {', '.join(unknown)}")
+
+
+def _missing_error(missing: list[str]) -> ConfigError:
+    return ConfigError(
+        "Missing required production settings: " + ", ".join(missing)
+        + ". Set them in the environment or .env (see .env.example)."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the configuration and make it runnable, or fail naming what is missing."""
+    """Read the configuration and make it runnable, or fail naming what is missing.
+
+    ``overrides`` must name core settings: a channel's (e.g. ``whatsapp_app_secret``) belong
+    to its own settings class, and silently ignoring them would hide the mistake."""
+    _check_overrides(Settings, overrides)
     s = Settings(**overrides)  # type: ignore[arg-type]
     s = s.model_copy(update={"data_dir": s.data_dir.expanduser().resolve()})
     if s.is_production:
         missing = _production_missing(s)
         if missing:
-            raise ConfigError(
-                "Missing required production settings: " + ", ".join(missing)
-                + ". Set them in the environment or .env (see .env.example)."
-            )
+            raise _missing_error(missing)
         return s
     return _fill_dev_secrets(s)
+
+
+class ChannelSettings(BaseSettings):
+    """Base of a channel's own settings: one class per channel, read from the same env/.env
+    under the channel's prefix (``model_config = SettingsConfigDict(env_prefix=...)``).
+
+    A channel decides when it is in use (:meth:`enabled`) and what it then needs in production
+    (:meth:`production_required`); in development the secrets named by :meth:`dev_secrets` are
+    generated once, like the core's, so a fresh checkout runs without configuring anything.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False,
+    )
+
+    def enabled(self, core: Settings) -> bool:
+        """Whether this deployment uses the channel (development always may)."""
+        return True
+
+    def production_required(self) -> list[str]:
+        """Field names that must be set when the channel is enabled in production."""
+        return []
+
+    @classmethod
+    def dev_secrets(cls) -> dict[str, Any]:
+        """Field name -> generator for secrets a development install may make for itself."""
+        return {}
+
+    def env_name(self, field: str) -> str:
+        return (str(self.model_config.get("env_prefix", "")) + field).upper()
+
+
+C = TypeVar("C", bound=ChannelSettings)
+
+
+def load_channel_settings(cls: type[C], core: Settings, **overrides: object) -> C:
+    """A channel's settings from env/.env (plus ``overrides``), made runnable like the core's:
+    in production an enabled channel missing a required value stops start-up, naming it."""
+    _check_overrides(cls, overrides)
+    s = cls(**overrides)  # type: ignore[arg-type]
+    if core.is_production:
+        if s.enabled(core):
+            missing = [s.env_name(n) for n in s.production_required()
+                       if getattr(s, n) in (None, "")]
+            if missing:
+                raise _missing_error(missing)
+        return s
+    missing = {n: make for n, make in cls.dev_secrets().items() if getattr(s, n) is None}
+    if not missing:
+        return s
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    values = _stored_dev_secrets(core.data_dir, {prefix + n: make for n, make in missing.items()})
+    return s.model_copy(update={n: SecretStr(values[prefix + n]) for n in missing})

@@ -111,7 +111,7 @@ def is_forgotten(text: str, forgotten: Iterable[str]) -> bool:
 
 
 def turn_label(turn: TurnText) -> str:
-    return f"{turn.created_at:%Y-%m-%d}, {turn.channel.value}"
+    return f"{turn.created_at:%Y-%m-%d}, {turn.channel}"
 
 
 def question_text(turn: TurnText) -> str:

@@ -75,8 +75,6 @@ def make_settings(conninfo: str, tmp_path: Path) -> Callable[..., Settings]:
             "job_poll_interval_seconds": 0.1,
             "openai_api_key": None,
             "pydantic_ai_model": "test",
-            "whatsapp_access_token": None,
-            "whatsapp_phone_number_id": None,
         }
         base.update(overrides)
         return load_settings(**base)
@@ -124,7 +122,10 @@ async def make_client(conninfo: str) -> AsyncIterator[Callable[..., Any]]:
 
     stack = AsyncExitStack()
 
-    async def factory(settings: Settings, **kwargs: Any) -> AppClient:
+    async def factory(settings: Settings, *, whatsapp: dict[str, Any] | None = None,
+                      **kwargs: Any) -> AppClient:
+        if "channels" not in kwargs:
+            kwargs["channels"] = test_channels(settings, whatsapp)
         app = create_app(settings, **kwargs)
         await stack.enter_async_context(app.router.lifespan_context(app))
         client = AppClient(
@@ -137,6 +138,19 @@ async def make_client(conninfo: str) -> AsyncIterator[Callable[..., Any]]:
 
     yield factory
     await stack.aclose()
+
+
+def test_channels(settings: Settings, whatsapp: dict[str, Any] | None = None) -> list[Any]:
+    """The installed channels, with WhatsApp configured by ``whatsapp`` (its settings' field
+    names, e.g. ``app_secret``) and never by the environment: no test sends to Meta."""
+    from channels.web.channel import WebChannel
+    from channels.whatsapp.channel import WhatsAppChannel
+    from channels.whatsapp.settings import WhatsAppSettings
+    from ignacio_agents.settings import load_channel_settings
+
+    values: dict[str, Any] = {"access_token": None, "phone_number_id": None, **(whatsapp or {})}
+    return [WebChannel(), WhatsAppChannel(load_channel_settings(WhatsAppSettings, settings,
+                                                                **values))]
 
 
 @pytest.fixture

@@ -17,14 +17,13 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo
 
 from ignacio_agents.agents.summarizer import NOTES_TOOL
-from ignacio_agents.domain import Channel
 from ignacio_agents.memory import prepare_for_storage
 from ignacio_agents.store.messages import NewMessage
 from tests.scripted_models import RecordingModel, scripted
 
 
 async def add_turn(store: Any, conversation: Any, question: str, answer: str = "Entendido.",
-                   *, channel: Channel | None = None) -> Any:
+                   *, channel: str | None = None) -> Any:
     """Store one answered turn (user message, then the assistant message with its model
     messages and their size) and return the assistant message."""
     channel = channel or conversation.channel

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ignacio_agents.blobs import file_key
-from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
+from ignacio_agents.domain import DeliveryStatus, MessageType
 from ignacio_agents.store.messages import NewMessage
 
 MESSAGE_KEYS = {"id", "conversation_id", "role", "content", "message_type", "channel", "agent",
@@ -32,7 +32,7 @@ async def world(client, make_user, auth_headers) -> dict[str, Any]:
     bruno = await make_user("Bruno")
     t0 = datetime.now(UTC) - timedelta(days=10)
 
-    web = await store.conversations.create(ana.id, Channel.web, "Precios")
+    web = await store.conversations.create(ana.id, "web", "Precios")
     file_id = uuid.uuid4()
     key = file_key(ana.id, file_id, "tarifas.pdf")
     await rt.blobs.put(key, _one(b"%PDF tarifas"), "application/pdf")
@@ -49,14 +49,14 @@ async def world(client, make_user, auth_headers) -> dict[str, Any]:
                 "key_figures": [], "risks": []},
         created_at=t0 + timedelta(seconds=5),
     ))
-    wa = await store.conversations.create(bruno.id, Channel.whatsapp, None)
+    wa = await store.conversations.create(bruno.id, "whatsapp", None)
     q2 = await store.messages.add(NewMessage(
         conversation_id=wa.id, user_id=bruno.id, is_from_user=True, content="¿Cómo consigo clientes?",
-        channel=Channel.whatsapp, whatsapp_message_id="wamid.IN1",
+        channel="whatsapp", whatsapp_message_id="wamid.IN1",
     ))
     a2 = await store.messages.add(NewMessage(
         conversation_id=wa.id, user_id=bruno.id, is_from_user=False, content="Habla con 10 al día.",
-        channel=Channel.whatsapp, agent="marketing", status=DeliveryStatus.pending,
+        channel="whatsapp", agent="marketing", status=DeliveryStatus.pending,
     ))
     for part, status in ((0, DeliveryStatus.read), (1, DeliveryStatus.failed)):
         await store.messages.add_delivery(a2.id, part, whatsapp_message_id=f"wamid.OUT{part}",

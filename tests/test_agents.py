@@ -12,16 +12,17 @@ from pydantic_ai.messages import ModelMessage, ModelResponse
 from pydantic_ai.models.function import AgentInfo
 from pydantic_core import to_json
 
+from channels.whatsapp.markup import to_whatsapp
+from channels.whatsapp.render import answer_text
 from ignacio_agents.agents import ROUTE_TOOL, SPECIALISTS, Route, answer_tool_name, triage_agent
 from ignacio_agents.agents.prompts import load_prompt
-from ignacio_agents.domain import Channel, InboundMessage, MessageType, Specialist
+from ignacio_agents.domain import InboundMessage, MessageType, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.responses import (
     RESPONSE_TYPES,
     FinancialResponse,
     MarketingResponse,
     TechnicalResponse,
-    markdown_to_whatsapp,
 )
 from ignacio_agents.store.files import ChunkIn
 from ignacio_agents.store.messages import NewMessage
@@ -38,7 +39,7 @@ from tests.scripted_models import (
 async def _seed_user(rt: Any, make_user: Any, name: str, price: str) -> dict[str, Any]:
     """A user with an old message, a file and a profile that all mention the same words."""
     user = await make_user(name)
-    conversation = await rt.store.conversations.create(user.id, Channel.web, f"Precios de {name}")
+    conversation = await rt.store.conversations.create(user.id, "web", f"Precios de {name}")
     await rt.store.messages.add(NewMessage(
         conversation_id=conversation.id, user_id=user.id, is_from_user=True,
         content=f"El precio de la suscripción de {name} es {price} euros al mes",
@@ -85,7 +86,7 @@ async def test_tools_reach_only_the_current_users_history_files_and_profile(clie
     engine = ConversationEngine.from_runtime(rt, model=scripted(script),
                                              triage_model=route_to(Specialist.financial))
     turn = await engine.run_turn(InboundMessage(
-        user_id=ana["user"].id, conversation_id=conversation.id, channel=Channel.web,
+        user_id=ana["user"].id, conversation_id=conversation.id, channel="web",
         text="¿Qué precio de suscripción puse?"))
     assert not turn.is_fallback
 
@@ -137,7 +138,7 @@ async def test_read_file_returns_the_requested_part_with_its_location(client: An
     engine = ConversationEngine.from_runtime(rt, model=scripted(script),
                                              triage_model=route_to(Specialist.financial))
     await engine.run_turn(InboundMessage(user_id=ana["user"].id, conversation_id=conversation.id,
-                                         channel=Channel.web, text="Lee la página 3"))
+                                         channel="web", text="Lee la página 3"))
     read = json.loads(to_json(seen["read_file"]))
     assert read["file_name"] == "plan-Ana.pdf"
     assert [(p["location"], p["text"]) for p in read["passages"]] == [
@@ -151,12 +152,12 @@ async def test_specialist_instructions_carry_prompt_user_profile_channel_and_lan
     user = await make_user("Lucía")
     await rt.store.profiles.update(user.id, {"project_name": "Huerto Urbano", "stage": "idea"},
                                    source="user")
-    conversation = await rt.store.conversations.create(user.id, Channel.whatsapp)
+    conversation = await rt.store.conversations.create(user.id, "whatsapp")
     model = scripted(canned_answers)
     engine = ConversationEngine.from_runtime(rt, model=model,
                                              triage_model=route_to(Specialist.marketing, "en"))
     await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                         channel=Channel.whatsapp, text="How do I find customers?"))
+                                         channel="whatsapp", text="How do I find customers?"))
     instructions = model.infos[0].instructions or ""
     assert load_prompt("marketing") in instructions and load_prompt("common") in instructions
     assert "Lucía" in instructions and "Huerto Urbano" in instructions and "idea" in instructions
@@ -175,7 +176,7 @@ async def test_triage_sees_the_recent_conversation_for_follow_ups(client: Any, m
     engine = ConversationEngine.from_runtime(rt, model=scripted(canned_answers), triage_model=triage)
     for text in ("Quiero vender mis camisetas online", "¿y cómo le pongo precio?"):
         await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                             channel=Channel.web, text=text))
+                                             channel="web", text=text))
     first, second = (info.instructions or "" for info in triage.infos)
     assert "first message of the conversation" in first
     assert "user: Quiero vender mis camisetas online" in second
@@ -235,16 +236,16 @@ def test_renderings_for_web_and_whatsapp() -> None:
     markdown = answer.to_markdown()
     assert "**Implementation steps**\n1. Create the project\n2. Add **auth**" in markdown
     assert "**Considerations**\n- Cost" in markdown
-    whatsapp = answer.to_whatsapp()
+    whatsapp = answer_text(answer)
     assert "*Implementation steps*\n1. Create the project\n2. Add *auth*" in whatsapp
     assert "*Plan*" in whatsapp and "*Supabase*" in whatsapp and "_keep it simple_" in whatsapp
     assert "##" not in whatsapp and "**" not in whatsapp and "|" not in whatsapp
     assert "1 · 2" in whatsapp and "- docs (https://supabase.com/docs)" in whatsapp
     spanish = answer.model_copy(update={"language": "es", "offline": True})
-    assert "*Pasos de implementación*" in spanish.to_whatsapp()
-    assert spanish.to_whatsapp().startswith("_⚠️ Modo sin conexión")
+    assert "*Pasos de implementación*" in answer_text(spanish)
+    assert answer_text(spanish).startswith("_⚠️ Modo sin conexión")
     assert spanish.to_markdown().startswith("_⚠️ Modo sin conexión")
 
 
 def test_markdown_to_whatsapp_keeps_plain_text() -> None:
-    assert markdown_to_whatsapp("Hola, ¿qué tal?\n\n- uno\n- dos") == "Hola, ¿qué tal?\n\n- uno\n- dos"
+    assert to_whatsapp("Hola, ¿qué tal?\n\n- uno\n- dos") == "Hola, ¿qué tal?\n\n- uno\n- dos"

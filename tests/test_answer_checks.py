@@ -27,7 +27,7 @@ from ignacio_agents.agents.locations import covers, parse_location
 from ignacio_agents.agents.prompts import as_data, load_prompt
 from ignacio_agents.agents.routing import Route
 from ignacio_agents.agents.validators import routing_talk_problems
-from ignacio_agents.domain import Channel, InboundMessage, MessageType, ProjectKind, Specialist
+from ignacio_agents.domain import InboundMessage, MessageType, ProjectKind, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.store.files import ChunkIn
 from ignacio_agents.store.profiles import ProjectProfile
@@ -72,7 +72,7 @@ def answers(*attempts: dict[str, Any]) -> Any:
     return scripted(script)
 
 
-async def run(client: Any, user: Any, model: Any, text: str, *, channel: Channel = Channel.web,
+async def run(client: Any, user: Any, model: Any, text: str, *, channel: str = "web",
               specialist: Specialist = Specialist.marketing, language: str = "es") -> Any:
     conversation = await client.runtime.store.conversations.create(user.id, channel)
     engine = ConversationEngine.from_runtime(client.runtime, model=model,
@@ -120,7 +120,7 @@ async def test_whatsapp_answers_keep_to_three_items_and_web_answers_may_be_fulle
 ) -> None:
     user = await make_user()
     phone = answers(FIVE_ITEMS)
-    turn = await run(client, user, phone, "¿Cómo consigo clientes?", channel=Channel.whatsapp)
+    turn = await run(client, user, phone, "¿Cómo consigo clientes?", channel="whatsapp")
     assert not turn.is_fallback
     assert turn.answer.action_items == FIVE_ITEMS["action_items"][:3]  # cut on the last attempt
     assert all("at most 3" in r and "`action_items` has 5 items" in r for r in retries_sent(phone))
@@ -135,7 +135,7 @@ async def test_whatsapp_answers_keep_to_three_items_and_web_answers_may_be_fulle
 async def test_a_whatsapp_answer_over_its_length_is_sent_back(client: Any, make_user: Any) -> None:
     long = {**SPANISH, "advice": SPANISH["advice"] + (" Y además " + "mucho más texto " * 20) * 12}
     model = answers(long, SPANISH)
-    turn = await run(client, await make_user(), model, "¿Clientes?", channel=Channel.whatsapp)
+    turn = await run(client, await make_user(), model, "¿Clientes?", channel="whatsapp")
     assert turn.answer.advice == SPANISH["advice"]
     [retry] = retries_sent(model)
     assert f"must stay under {BRIEF_ANSWER.max_chars}" in retry

@@ -27,7 +27,7 @@ OTP_SENT = b'{"status":"sent","message":"If this number is enrolled, a code was 
 async def wa_client(make_client: Callable[..., Any], make_settings: Callable[..., Any],
                     graph: FakeGraphServer) -> Any:
     """The real app with WhatsApp configured against the fake Graph server."""
-    return await make_client(make_settings(**graph.settings_overrides()))
+    return await make_client(make_settings(), whatsapp=graph.settings_overrides())
 
 
 async def add_user(client: Any, phone: str = PHONE, name: str = "Ana", *, is_admin: bool = False,
@@ -81,8 +81,8 @@ async def test_sign_in_flow_sends_the_authentication_template(wa_client, graph):
     [send] = await graph.wait_for_messages_async(1, to=PHONE)
     settings = wa_client.runtime.settings
     assert send["to"] == PHONE and send["type"] == "template"
-    assert send["template"]["name"] == settings.whatsapp_otp_template_name
-    assert send["template"]["language"] == {"code": settings.whatsapp_otp_template_language}
+    assert send["template"]["name"] == "ignacio_login_code"
+    assert send["template"]["language"] == {"code": "es"}
     code = template_code(send)
     assert re.fullmatch(r"\d{6}", code)
     [button] = [c for c in send["template"]["components"] if c["type"] == "button"]
@@ -227,7 +227,8 @@ async def test_fourth_code_in_the_window_is_429_with_retry_after(wa_client):
 
 
 async def test_per_ip_limit(make_client, make_settings, graph):
-    client = await make_client(make_settings(otp_rate_limit_per_ip=2, **graph.settings_overrides()))
+    client = await make_client(make_settings(otp_rate_limit_per_ip=2),
+                                whatsapp=graph.settings_overrides())
     for i in range(2):
         resp = await client.post("/auth/request-otp", json={"phone_number": f"+3461200001{i}"})
         assert resp.status_code == 202
@@ -236,7 +237,8 @@ async def test_per_ip_limit(make_client, make_settings, graph):
 
 
 async def test_a_refused_request_does_not_use_up_the_other_limit(make_client, make_settings, graph):
-    client = await make_client(make_settings(otp_rate_limit_per_ip=3, **graph.settings_overrides()))
+    client = await make_client(make_settings(otp_rate_limit_per_ip=3),
+                                whatsapp=graph.settings_overrides())
     for _ in range(3):
         assert (await client.post("/auth/request-otp",
                                   json={"phone_number": PHONE})).status_code == 202
@@ -340,7 +342,7 @@ async def test_access_token_signed_with_another_key_is_refused(wa_client, graph)
 async def test_without_whatsapp_the_code_goes_to_the_console_only(client, capsys, caplog):
     caplog.set_level("DEBUG")
     await add_user(client)
-    assert client.runtime.settings.whatsapp_configured is False
+    assert client.runtime.channels.code_sender() is None
     capsys.readouterr()
     resp = await client.post("/auth/request-otp", json={"phone_number": PHONE})
     assert resp.content == OTP_SENT
@@ -380,7 +382,7 @@ async def test_create_admin_cli_then_sign_in(conninfo, tmp_path, monkeypatch, ma
             ("Root", True, True)
         ]
 
-    client = await make_client(make_settings(**graph.settings_overrides()))
+    client = await make_client(make_settings(), whatsapp=graph.settings_overrides())
     pair = await sign_in(client, graph, "+34600000001")
     assert pair["user"]["is_admin"] is True and pair["user"]["name"] == "Root"
     users = await client.get("/users", headers=bearer(pair))

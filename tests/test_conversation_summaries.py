@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from ignacio_agents.domain import Channel
 from ignacio_agents.folding import (
     ExtractSummarizer,
     ModelSummarizer,
@@ -28,7 +27,7 @@ def _turn(question: str) -> TurnText:
     from datetime import UTC, datetime
     from uuid import uuid4
 
-    return TurnText(message_id=uuid4(), created_at=datetime.now(UTC), channel=Channel.whatsapp,
+    return TurnText(message_id=uuid4(), created_at=datetime.now(UTC), channel="whatsapp",
                     question=question, question_type=None, file_name=None, answer="ok",
                     is_fallback=False)
 
@@ -69,7 +68,7 @@ def test_resemblance_needs_the_same_numbers() -> None:
 async def test_a_fold_stores_notes_and_moves_the_cursor_once(client: Any, make_user: Any) -> None:
     store = client.runtime.store
     user = await make_user()
-    conversation = await store.conversations.create(user.id, Channel.whatsapp)
+    conversation = await store.conversations.create(user.id, "whatsapp")
     await add_turn(store, conversation, "Hola")
     last = await add_turn(store, conversation, FACT)
     summarizer = ExtractSummarizer()
@@ -78,7 +77,7 @@ async def test_a_fold_stores_notes_and_moves_the_cursor_once(client: Any, make_u
     assert (report.turns, report.added) == (2, 1)
     items = await store.memory.for_conversation(conversation.id)
     assert [(i.kind, i.text, i.channel, i.source_message_id) for i in items] == [
-        ("number", FACT, Channel.whatsapp, last.id)]
+        ("number", FACT, "whatsapp", last.id)]
     state = await store.memory.fold_state(conversation.id)
     assert state is not None and state.cursor == (last.created_at, last.id)
     assert state.folded_turns == 2 and state.model == "extract"
@@ -156,8 +155,8 @@ async def test_a_deleted_note_never_comes_back(client: Any, make_user: Any,
                                               auth_headers: Any) -> None:
     store = client.runtime.store
     user = await make_user()
-    whatsapp = await store.conversations.create(user.id, Channel.whatsapp)
-    web = await store.conversations.create(user.id, Channel.web)
+    whatsapp = await store.conversations.create(user.id, "whatsapp")
+    web = await store.conversations.create(user.id, "web")
     await add_turn(store, whatsapp, FACT)
     await add_turn(store, web, FACT)
     for conversation in (whatsapp, web):
@@ -182,7 +181,7 @@ async def test_the_sweep_queues_one_fold_per_active_conversation(client: Any, ma
     runtime = client.runtime
     store = runtime.store
     user = await make_user()
-    conversation = await store.conversations.create(user.id, Channel.whatsapp)
+    conversation = await store.conversations.create(user.id, "whatsapp")
     await add_turn(store, conversation, FACT)
     assert isinstance(summarizer_of(runtime), ExtractSummarizer)  # no model configured
 

@@ -10,7 +10,8 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
-from ignacio_agents.domain import Channel, DeliveryStatus, InboundMessage, Specialist
+from channels.whatsapp.render import answer_text
+from ignacio_agents.domain import DeliveryStatus, InboundMessage, Specialist
 from ignacio_agents.engine import (
     FALLBACK_MESSAGES,
     ConversationEngine,
@@ -40,10 +41,10 @@ def engine_for(client: Any, **kwargs: Any) -> ConversationEngine:
     settings_overrides = kwargs.pop("settings", {})
     rt = client.runtime
     settings = rt.settings.model_copy(update=settings_overrides)
-    return ConversationEngine(rt.store, rt.blobs, settings, **kwargs)
+    return ConversationEngine(rt.store, rt.blobs, settings, channels=rt.channels, **kwargs)
 
 
-async def new_conversation(client: Any, user: Any, channel: Channel = Channel.web) -> Any:
+async def new_conversation(client: Any, user: Any, channel: str = "web") -> Any:
     return await client.runtime.store.conversations.create(user.id, channel)
 
 
@@ -124,11 +125,11 @@ async def test_first_message_titles_the_conversation_once(client: Any, make_user
 
 async def test_a_message_the_channel_already_stored_is_not_stored_twice(client: Any, make_user: Any) -> None:
     user = await make_user()
-    conversation = await new_conversation(client, user, Channel.whatsapp)
+    conversation = await new_conversation(client, user, "whatsapp")
     store = client.runtime.store
     pre = await store.messages.add(NewMessage(
         conversation_id=conversation.id, user_id=user.id, is_from_user=True, content="hola",
-        channel=Channel.whatsapp, whatsapp_message_id="wamid.1",
+        channel="whatsapp", whatsapp_message_id="wamid.1",
     ))
     engine = engine_for(client, model=scripted(canned_answers), triage_model=route_to(Specialist.general))
     turn = await engine.run_turn(inbound(user, conversation, "hola", message_id=pre.id,
@@ -137,7 +138,7 @@ async def test_a_message_the_channel_already_stored_is_not_stored_twice(client: 
     transcript = await store.messages.transcript(conversation.id)
     assert [m.is_from_user for m in transcript] == [True, False]
     assert turn.message.status is DeliveryStatus.pending  # WhatsApp delivers it after the turn
-    assert "*Para ayudarte mejor*\n- ¿Tu proyecto?" in turn.whatsapp_text  # WhatsApp formatting
+    assert "*Para ayudarte mejor*\n- ¿Tu proyecto?" in answer_text(turn.answer)  # rendered for WhatsApp
 
 
 async def test_another_users_conversation_is_rejected_before_anything_is_stored(client: Any,
@@ -147,7 +148,7 @@ async def test_another_users_conversation_is_rejected_before_anything_is_stored(
     engine = engine_for(client, model=scripted(canned_answers), triage_model=route_to(Specialist.general))
     with pytest.raises(TurnRejected):
         await engine.run_turn(InboundMessage(user_id=intruder.id, conversation_id=conversation.id,
-                                             channel=Channel.web, text="hola"))
+                                             channel="web", text="hola"))
     assert await client.runtime.store.messages.transcript(conversation.id) == []
 
 

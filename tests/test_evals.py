@@ -18,6 +18,7 @@ from pydantic_evals.otel import SpanTreeRecordingError
 import evals.runner
 import evals.scripted
 import evals.tasks
+from channels.whatsapp.render import answer_text
 from evals.cases import AnswerRun
 from evals.evaluators import NoPlaceholders, WhatsAppCodeIntact, WhatsAppFormatting, placeholder_problems
 from evals.language import detect_language
@@ -243,7 +244,7 @@ def test_code_blocks_must_reach_whatsapp_unchanged() -> None:
     answer = TechnicalResponse(solution="Build it:\n\n```bash\ndocker build .\n```",
                                implementation_steps=["Run the build."], considerations=[])
     run = AnswerRun(specialist=Specialist.technical, answer=answer, markdown=answer.to_markdown(),
-                    whatsapp=answer.to_whatsapp(), whatsapp_parts=[answer.to_whatsapp()])
+                    whatsapp=answer_text(answer), whatsapp_parts=[answer_text(answer)])
     assert WhatsAppCodeIntact().evaluate(_ctx(run)).value is True
     assert WhatsAppFormatting().evaluate(_ctx(run)).value is True
     broken = run.model_copy(update={"whatsapp": run.whatsapp.replace("docker build .", "*docker*")})

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo
 
-from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.file_jobs import run_extraction
 from tests.filegen import PDF_PHRASE, XLSX_VALUE, make_pdf, make_xlsx
@@ -49,9 +49,9 @@ async def test_specialist_turn_cites_a_pdf_page_and_a_spreadsheet_cell(client, m
 
     engine = ConversationEngine.from_runtime(
         client.runtime, model=scripted(cite), triage_model=route_to(Specialist.financial))
-    conv = await client.runtime.store.conversations.create(user.id, Channel.web)
+    conv = await client.runtime.store.conversations.create(user.id, "web")
     turn = await engine.run_turn(InboundMessage(
-        user_id=user.id, conversation_id=conv.id, channel=Channel.web,
+        user_id=user.id, conversation_id=conv.id, channel="web",
         text="¿Cuántos miembros esperamos y cuánto es el presupuesto?"))
     figures: list[str] = turn.answer.key_figures  # type: ignore[union-attr]
     assert any(f.startswith("deck.pdf, page 3") for f in figures), figures

@@ -11,7 +11,6 @@ import pytest
 
 from ignacio_agents.crypto import DecryptionError, PhoneCipher, normalize_phone
 from ignacio_agents.db import Database
-from ignacio_agents.domain import Channel
 from ignacio_agents.migrations import load_migrations, migrate
 from ignacio_agents.settings import ConfigError, load_settings
 from ignacio_agents.store import Store
@@ -107,7 +106,7 @@ async def test_user_lookup_by_blind_index_and_wrong_key(store: Store, conninfo: 
 async def test_store_crud_pagination_and_cascades(store: Store):
     ana = await store.users.create("+34600000001", "Ana")
     bob = await store.users.create("+34600000002", "Bob")
-    convs = [await store.conversations.create(ana.id, Channel.web, f"c{i}") for i in range(5)]
+    convs = [await store.conversations.create(ana.id, "web", f"c{i}") for i in range(5)]
     for conv in convs:
         await store.conversations.touch(conv.id)
     page1 = await store.conversations.list_for_user(ana.id, limit=2)
@@ -159,8 +158,8 @@ async def test_users_list_search_by_name_and_exact_phone(store: Store):
 async def test_history_search_is_per_user_and_bilingual(store: Store):
     ana = await store.users.create("+34600000001", "Ana")
     bob = await store.users.create("+34600000002", "Bob")
-    ca = await store.conversations.create(ana.id, Channel.whatsapp, "Precios")
-    cb = await store.conversations.create(bob.id, Channel.web, "Pricing")
+    ca = await store.conversations.create(ana.id, "whatsapp", "Precios")
+    cb = await store.conversations.create(bob.id, "web", "Pricing")
     await store.messages.add(NewMessage(
         conversation_id=ca.id, user_id=ana.id, is_from_user=True, content="¿Cómo fijo los precios?",
     ))
@@ -180,8 +179,7 @@ def test_production_settings_refuse_to_start_naming_the_missing_secret(tmp_path:
     with pytest.raises(ConfigError) as err:
         load_settings(
             ignacio_env="production", data_dir=tmp_path, database_url="postgresql://x/y",
-            phone_encryption_key=_key(), whatsapp_access_token="t",
-            whatsapp_phone_number_id="1", whatsapp_verify_token="v", whatsapp_app_secret="s",
+            phone_encryption_key=_key(),
         )
     assert "JWT_SECRET_KEY" in str(err.value) and "PHONE_INDEX_KEY" in str(err.value)
     assert "DATABASE_URL" not in str(err.value)

@@ -9,7 +9,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
 from ignacio_agents.agents import ANSWER_TOOLS, REROUTE_TOOL
-from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine, RouteEvent
 from tests.scripted_models import CANNED, route_to, scripted
 
@@ -31,11 +31,11 @@ def hands_back_unless(answering: Specialist, to: Specialist = Specialist.financi
 
 
 async def _turn(client: Any, user: Any, model: Any, *, stream: bool = False) -> Any:
-    conversation = await client.runtime.store.conversations.create(user.id, Channel.web)
+    conversation = await client.runtime.store.conversations.create(user.id, "web")
     engine = ConversationEngine.from_runtime(client.runtime, model=model,
                                              triage_model=route_to(Specialist.marketing))
     inbound = InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                             channel=Channel.web, text=QUESTION)
+                             channel="web", text=QUESTION)
     if not stream:
         return await engine.run_turn(inbound), []
     events = [e async for e in engine.stream_turn(inbound)]

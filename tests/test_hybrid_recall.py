@@ -18,7 +18,7 @@ from pydantic_ai import models
 
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import MessageType
 from ignacio_agents.embedding_jobs import TASK, embed_round, request_embedding
 from ignacio_agents.embeddings import Embeddings, EmbeddingsUnavailable, open_embeddings
 from ignacio_agents.recall import Recall
@@ -66,7 +66,7 @@ async def embeddings(fake: FakeEmbeddingsServer, make_settings: Any) -> Any:
 
 async def _message(store: Store, user_id: UUID, text: str, *, title: str = "Chat",
                    from_user: bool = True) -> UUID:
-    conversation = await store.conversations.create(user_id, Channel.web, title)
+    conversation = await store.conversations.create(user_id, "web", title)
     message = await store.messages.add(NewMessage(
         conversation_id=conversation.id, user_id=user_id, is_from_user=from_user, content=text))
     assert message is not None
@@ -297,7 +297,7 @@ async def test_a_turn_with_embeddings_configured_searches_hybrid(
                                              triage_model=route_to(Specialist.financial))
     conversation = await rt.store.conversations.create(ana.id)
     turn = await engine.run_turn(InboundMessage(
-        user_id=ana.id, conversation_id=conversation.id, channel=Channel.web,
+        user_id=ana.id, conversation_id=conversation.id, channel="web",
         text="¿Cuánto costaba la furgoneta?"))
     assert not turn.is_fallback
     assert "18,000 euros" in to_json(seen["search_history"]).decode()

@@ -19,7 +19,7 @@ from pydantic_ai.messages import (
 )
 
 from ignacio_agents.blobs import file_key, iter_bytes
-from ignacio_agents.domain import Attachment, Channel, InboundMessage, MessageType, Specialist
+from ignacio_agents.domain import Attachment, InboundMessage, MessageType, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.memory import load_history, request_tokens, strip_binary, to_storable, trim_to_budget
 from ignacio_agents.offline import OfflineModel
@@ -50,9 +50,9 @@ async def test_second_turn_request_contains_the_first_turn(client: Any, make_use
     model = scripted(canned_answers)
     engine = ConversationEngine.from_runtime(rt, model=model, triage_model=route_to(Specialist.marketing))
     first = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                                 channel=Channel.web, text="Vendo camisetas"))
+                                                 channel="web", text="Vendo camisetas"))
     await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                         channel=Channel.web, text="¿Y el precio?"))
+                                         channel="web", text="¿Y el precio?"))
     second_request = model.requests[1]
     text = request_text(second_request)
     assert "Vendo camisetas" in text  # the first question
@@ -90,7 +90,7 @@ async def test_a_300_turn_conversation_stays_under_budget_with_newest_turns_and_
     engine = ConversationEngine(rt.store, rt.blobs, settings, model=model,
                                 triage_model=route_to(Specialist.marketing))
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                                channel=Channel.web, text="the current question"))
+                                                channel="web", text="the current question"))
     assert not turn.is_fallback
     sent = model.requests[0]
     assert request_tokens(sent) <= budget
@@ -158,7 +158,7 @@ async def test_images_go_to_the_model_but_history_keeps_a_reference(client: Any,
     engine = ConversationEngine(rt.store, rt.blobs, settings, model=model,
                                 triage_model=route_to(Specialist.marketing))
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                                channel=Channel.web, text="¿Qué tal mi logo?",
+                                                channel="web", text="¿Qué tal mi logo?",
                                                 attachments=[attachment]))
     prompt = model.requests[0][-1].parts[-1].content  # type: ignore[union-attr]
     images = [c for c in prompt if isinstance(c, BinaryContent)]
@@ -172,7 +172,7 @@ async def test_images_go_to_the_model_but_history_keeps_a_reference(client: Any,
 
     # next turn: the model sees the reference, not the image again
     await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                         channel=Channel.web, text="¿Y los colores?"))
+                                         channel="web", text="¿Y los colores?"))
     again = request_text(model.requests[1])
     assert str(attachment.file_id) in again and "binary" not in again
 
@@ -184,6 +184,6 @@ async def test_a_model_without_image_input_gets_only_the_reference(client: Any, 
     attachment = await _image_attachment(rt, user)
     engine = ConversationEngine.from_runtime(rt, model=OfflineModel())
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                                channel=Channel.web, text="", attachments=[attachment]))
+                                                channel="web", text="", attachments=[attachment]))
     assert not turn.is_fallback
     assert "logo.png" in str(await rt.store.messages.model_history_within(conversation.id, 10**9))

@@ -21,7 +21,7 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.models.function import AgentInfo
 
-from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.memory_jobs import run_fold
 from ignacio_agents.participant_memory import is_memory_message
@@ -80,7 +80,7 @@ async def test_a_fact_from_turn_5_reaches_turn_400_and_a_new_web_chat(client: An
     store = runtime.store
     runtime.settings = settings = runtime.settings.model_copy(update={"history_token_budget": 1500})
     user = await make_user()
-    whatsapp = await store.conversations.create(user.id, Channel.whatsapp)
+    whatsapp = await store.conversations.create(user.id, "whatsapp")
     model = scripted(_advisor)
     engine = ConversationEngine(store, runtime.blobs, settings, model=model,
                                 triage_model=route_to(Specialist.marketing))
@@ -133,7 +133,7 @@ async def test_a_fact_from_turn_5_reaches_turn_400_and_a_new_web_chat(client: An
 
     # A new web conversation, days later: its very first request already knows.
     await run_fold(runtime, whatsapp.id)
-    web = await store.conversations.create(user.id, Channel.web)
+    web = await store.conversations.create(user.id, "web")
     await engine_turn("Hola, ¿por dónde seguimos?", web)
     first = model.requests[-1]
     assert _shape(first) == snapshot(["memory", "user: Hola, ¿por dónde seguimos?"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ignacio_agents.domain import Channel
 from ignacio_agents.folding import ExtractSummarizer, fold_conversation
 from ignacio_agents.participant_memory import recall
 from tests.memory_helpers import add_turn
@@ -15,7 +14,7 @@ DECISION = "Hemos decidido cobrar 12 euros al mes."
 
 async def _remembering(client: Any, user: Any) -> Any:
     store = client.runtime.store
-    conversation = await store.conversations.create(user.id, Channel.whatsapp, title="Pilotos")
+    conversation = await store.conversations.create(user.id, "whatsapp", title="Pilotos")
     await add_turn(store, conversation, FACT)
     await add_turn(store, conversation, DECISION)
     await fold_conversation(store, ExtractSummarizer(), conversation.id)
@@ -56,7 +55,7 @@ async def test_a_participant_reads_and_deletes_what_ignacio_remembers(
     left = (await client.get("/users/me/memory", headers=headers)).json()["items"]
     assert [n["text"] for n in left] == [DECISION]
     # The next turn, anywhere, is no longer told.
-    web = await client.runtime.store.conversations.create(ana.id, Channel.web)
+    web = await client.runtime.store.conversations.create(ana.id, "web")
     memory = await recall(client.runtime.store, user_id=ana.id, conversation_id=web.id,
                           history_budget=6000, configured_budget=1200)
     assert "pilotos" not in memory.text and DECISION in memory.text

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from channels.whatsapp.render import answer_text
 from ignacio_agents.agents.keywords import route_by_keywords
-from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine, DeltaEvent, DoneEvent, PartialEvent, RouteEvent
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import is_offline
@@ -17,7 +18,7 @@ from ignacio_agents.offline import OfflineModel
 from ignacio_agents.responses import OFFLINE_NOTICE, GeneralResponse
 
 
-async def _turn(client: Any, user: Any, text: str, channel: Channel = Channel.web) -> Any:
+async def _turn(client: Any, user: Any, text: str, channel: str = "web") -> Any:
     rt = client.runtime
     conversation = await rt.store.conversations.create(user.id, channel)
     engine: ConversationEngine = rt.engine
@@ -40,7 +41,7 @@ async def test_price_question_goes_to_a_specialist_with_the_offline_label(client
     assert turn.answer.kind == turn.route.specialist.value
     assert turn.answer.offline is True and turn.message.answer["offline"] is True
     assert OFFLINE_NOTICE["en"] in turn.message.content
-    assert OFFLINE_NOTICE["en"] in turn.whatsapp_text
+    assert OFFLINE_NOTICE["en"] in answer_text(turn.answer)
     assert "price my product" in turn.message.content  # the template quotes the question
     assert turn.message.usage["model"] == "offline"
     assert not turn.is_fallback
@@ -49,11 +50,11 @@ async def test_price_question_goes_to_a_specialist_with_the_offline_label(client
 async def test_hola_is_answered_by_general_in_spanish_with_the_offline_label(client: Any,
                                                                              make_user: Any) -> None:
     user = await make_user("Ana")
-    turn = await _turn(client, user, "hola", Channel.whatsapp)
+    turn = await _turn(client, user, "hola", "whatsapp")
     assert turn.route.specialist is Specialist.general
     assert isinstance(turn.answer, GeneralResponse)
     assert turn.route.language == "es" and turn.answer.language == "es"
-    assert turn.whatsapp_text.startswith(f"_{OFFLINE_NOTICE['es']}_")
+    assert answer_text(turn.answer).startswith(f"_{OFFLINE_NOTICE['es']}_")
     assert OFFLINE_NOTICE["es"] in turn.message.content
 
 
@@ -62,7 +63,7 @@ async def test_offline_model_streams_route_partials_deltas_and_done(client: Any,
     rt = client.runtime
     conversation = await rt.store.conversations.create(user.id)
     events = [e async for e in rt.engine.stream_turn(InboundMessage(
-        user_id=user.id, conversation_id=conversation.id, channel=Channel.web,
+        user_id=user.id, conversation_id=conversation.id, channel="web",
         text="¿Cuánto presupuesto necesito para empezar?"))]
     assert isinstance(events[0], RouteEvent) and events[0].specialist is Specialist.financial
     partials = [e for e in events if isinstance(e, PartialEvent)]

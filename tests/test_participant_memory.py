@@ -10,7 +10,6 @@ from uuid import uuid4
 from inline_snapshot import snapshot
 from pydantic_ai.messages import ModelRequest, UserPromptPart
 
-from ignacio_agents.domain import Channel
 from ignacio_agents.folding import ExtractSummarizer, fold_conversation
 from ignacio_agents.memory import split_pinned
 from ignacio_agents.participant_memory import (
@@ -29,7 +28,7 @@ T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def _item(text: str, kind: str, minutes: int, *, conversation: Any = None,
-          channel: Channel = Channel.whatsapp) -> MemoryItem:
+          channel: str = "whatsapp") -> MemoryItem:
     return MemoryItem(id=uuid4(), user_id=uuid4(), conversation_id=conversation or uuid4(),
                       source_message_id=None, source_at=T0 + timedelta(minutes=minutes),
                       channel=channel, kind=kind, text=text, fingerprint=fingerprint(text),
@@ -40,9 +39,9 @@ def test_the_memory_message_reads_as_data_in_the_order_things_happened() -> None
     here = uuid4()
     memory = choose(
         [_item("Hemos decidido empezar por Valencia.", "decision", 5, conversation=here)],
-        [_item(FACT, "number", 1, channel=Channel.whatsapp),
+        [_item(FACT, "number", 1, channel="whatsapp"),
          _item("Todavía no sabemos si constituir una cooperativa.", "open_question", 0,
-               channel=Channel.web)],
+               channel="web")],
         budget=500,
     )
     assert memory.text == snapshot("""\
@@ -82,10 +81,10 @@ def test_a_tight_budget_keeps_decisions_before_open_questions_and_one_copy_of_a_
 async def test_a_new_web_chat_is_told_what_was_said_on_whatsapp(client: Any, make_user: Any) -> None:
     store = client.runtime.store
     user = await make_user()
-    whatsapp = await store.conversations.create(user.id, Channel.whatsapp)
+    whatsapp = await store.conversations.create(user.id, "whatsapp")
     await add_turn(store, whatsapp, FACT)
     await fold_conversation(store, ExtractSummarizer(), whatsapp.id)
-    web = await store.conversations.create(user.id, Channel.web)
+    web = await store.conversations.create(user.id, "web")
 
     memory = await recall(store, user_id=user.id, conversation_id=web.id, history_budget=6000,
                           configured_budget=1200)
@@ -102,7 +101,7 @@ async def test_a_new_web_chat_is_told_what_was_said_on_whatsapp(client: Any, mak
 async def test_notes_of_turns_that_left_the_window_are_the_summary(client: Any, make_user: Any) -> None:
     store = client.runtime.store
     user = await make_user()
-    conversation = await store.conversations.create(user.id, Channel.whatsapp)
+    conversation = await store.conversations.create(user.id, "whatsapp")
     await add_turn(store, conversation, FACT)
     for i in range(30):
         await add_turn(store, conversation, f"Hemos decidido probar el canal número {i}.",
@@ -146,7 +145,7 @@ async def test_the_request_sent_has_the_memory_first_whole_newest_turns_and_the_
     memory = choose([_item(FACT, "number", 0)], [], budget=200)
     deps = AdvisorDeps(store=client.runtime.store, user=user, conversation_id=uuid4(),
                        message_id=None, specialist=Specialist.marketing, language="es",
-                       channel=Channel.whatsapp, profile=ProjectProfile(), history_token_budget=700)
+                       channel="whatsapp", profile=ProjectProfile(), history_token_budget=700)
     model = scripted(canned_answers)
     with capture_run_messages() as run_messages:
         result = await SPECIALISTS[Specialist.marketing].run(
@@ -179,13 +178,13 @@ async def test_the_offline_model_quotes_the_question_not_the_memory(client: Any,
 
     store = client.runtime.store
     user = await make_user()
-    whatsapp = await store.conversations.create(user.id, Channel.whatsapp)
+    whatsapp = await store.conversations.create(user.id, "whatsapp")
     await add_turn(store, whatsapp, FACT)
     await fold_conversation(store, ExtractSummarizer(), whatsapp.id)
-    web = await store.conversations.create(user.id, Channel.web)
+    web = await store.conversations.create(user.id, "web")
     engine = ConversationEngine.from_runtime(client.runtime)  # no key: the offline model
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=web.id,
-                                                channel=Channel.web, text="¿Cómo le pongo precio?"))
+                                                channel="web", text="¿Cómo le pongo precio?"))
     assert turn.answer.offline
     markdown = turn.answer.to_markdown()
     assert "¿Cómo le pongo precio?" in markdown and "Memory" not in markdown

@@ -13,7 +13,7 @@ import pytest
 
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import MessageType
 from ignacio_agents.recall import SMALL_FILE_TOKENS, Recall
 from ignacio_agents.store import Store
 from ignacio_agents.store.files import ChunkIn
@@ -34,7 +34,7 @@ async def store(conninfo: str) -> Any:
 
 
 async def _chat(store: Store, user_id: UUID, title: str, *texts: str) -> list[UUID]:
-    conversation = await store.conversations.create(user_id, Channel.web, title)
+    conversation = await store.conversations.create(user_id, "web", title)
     ids = []
     for i, text in enumerate(texts):
         message = await store.messages.add(NewMessage(conversation_id=conversation.id, user_id=user_id,

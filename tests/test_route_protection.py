@@ -18,7 +18,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from ignacio_agents.blobs import file_key
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import MessageType
 from ignacio_agents.store.messages import NewMessage
 
 # (method, path) pairs that answer without a token. Everything else must say 401.
@@ -186,7 +186,7 @@ async def _owned_things(rt: Any, user: Any) -> dict[str, str]:
     await store.files.create(file_id=file_id, user_id=user.id, file_name="plan.txt", file_path=key,
                              file_type="text/plain", file_size=4, kind=MessageType.document,
                              extraction_status="done")
-    conv = await store.conversations.create(user.id, Channel.web, "Plan")
+    conv = await store.conversations.create(user.id, "web", "Plan")
     await store.messages.add(NewMessage(
         conversation_id=conv.id, user_id=user.id, is_from_user=True, content="hola",
     ))

@@ -112,7 +112,5 @@ def test_production_requires_the_allowed_hosts(tmp_path, monkeypatch):
         load_settings(
             ignacio_env="production", data_dir=tmp_path, database_url="postgresql://x/y",
             jwt_secret_key="k" * 40, phone_encryption_key=key, phone_index_key=key,
-            whatsapp_access_token="t", whatsapp_phone_number_id="1", whatsapp_verify_token="v",
-            whatsapp_app_secret="s",
         )
     assert str(err.value).startswith("Missing required production settings: IGNACIO_ALLOWED_HOSTS.")

@@ -48,8 +48,8 @@ async def test_sixty_wrong_codes_over_three_numbers_are_stopped_early(wa_client,
 
 
 async def test_right_codes_do_not_use_up_the_client_limit(make_client, make_settings, graph):
-    client = await make_client(make_settings(otp_verify_failures_per_ip=2,
-                                             **graph.settings_overrides()))
+    client = await make_client(make_settings(otp_verify_failures_per_ip=2),
+                               whatsapp=graph.settings_overrides())
     # A classroom behind one address: many people sign in, few get a code wrong.
     for i in range(4):
         phone = f"+3461200020{i}"
@@ -62,8 +62,8 @@ async def test_right_codes_do_not_use_up_the_client_limit(make_client, make_sett
 
 
 async def test_global_failure_limit(make_client, make_settings, graph):
-    client = await make_client(make_settings(otp_verify_failures_global=3,
-                                             **graph.settings_overrides()))
+    client = await make_client(make_settings(otp_verify_failures_global=3),
+                               whatsapp=graph.settings_overrides())
     for i, ip in enumerate(("198.51.100.1", "198.51.100.2", "198.51.100.3")):
         async with other_client(client.app, ip) as c:
             assert (await verify(c, f"{i:06d}")).status_code == 401
@@ -90,8 +90,8 @@ async def test_a_third_party_cannot_lock_the_owner_out(wa_client, graph):
 
 async def test_the_per_number_ceiling_bounds_messages_to_one_number(make_client, make_settings,
                                                                      graph):
-    client = await make_client(make_settings(otp_rate_limit_per_phone_total=4,
-                                             **graph.settings_overrides()))
+    client = await make_client(make_settings(otp_rate_limit_per_phone_total=4),
+                               whatsapp=graph.settings_overrides())
     answers = []
     for i in range(6):
         async with other_client(client.app, f"198.51.100.{10 + i}") as c:

@@ -13,7 +13,6 @@ import pytest
 from procrastinate.exceptions import ConnectorException
 from psycopg_pool import AsyncConnectionPool
 
-from ignacio_agents.domain import Channel
 from tests.fakes.graph import FakeGraphServer, text_webhook
 from tests.filegen import make_pdf
 from tests.uploads import blob_files, upload
@@ -69,13 +68,13 @@ async def test_store_methods_on_one_transaction_commit_or_roll_back_together(cli
 
     async with store.db.transaction() as tx:
         user = await store.users.create("+34611000001", "Ana", conn=tx)
-        conversation = await store.conversations.latest_or_create(user.id, Channel.web, conn=tx)
+        conversation = await store.conversations.latest_or_create(user.id, "web", conn=tx)
         # Joined, not nested: the inner store transaction is the caller's.
         async with store.db.transaction(tx) as inner:
             assert inner is tx
         # Other connections do not see the unit's writes before it commits.
         assert await store.users.get(user.id) is None
-    assert (await store.conversations.latest(user.id, Channel.web)).id == conversation.id
+    assert (await store.conversations.latest(user.id, "web")).id == conversation.id
 
 
 async def test_fetch_helpers_build_models_and_values(client: Any) -> None:

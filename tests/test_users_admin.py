@@ -12,7 +12,7 @@ import pytest
 
 from ignacio_agents.blobs import file_key
 from ignacio_agents.crypto import new_token
-from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
+from ignacio_agents.domain import DeliveryStatus, MessageType
 from ignacio_agents.store.messages import NewMessage
 
 
@@ -254,18 +254,18 @@ async def test_delete_removes_everything_of_the_user(client, admin, make_user, a
     await store.files.create(file_id=file_id, user_id=user.id, file_name="plan.pdf",
                              file_path=key, file_type="application/pdf", file_size=13,
                              kind=MessageType.document)
-    conv = await store.conversations.create(user.id, Channel.whatsapp, "Plan")
+    conv = await store.conversations.create(user.id, "whatsapp", "Plan")
     msg = await store.messages.add(NewMessage(
         conversation_id=conv.id, user_id=user.id, is_from_user=True, content="hola",
-        channel=Channel.whatsapp, file_id=file_id,
+        channel="whatsapp", file_id=file_id,
     ))
     answer = await store.messages.add(NewMessage(
         conversation_id=conv.id, user_id=user.id, is_from_user=False, content="¡Hola!",
-        channel=Channel.whatsapp,
+        channel="whatsapp",
     ))
     await store.messages.add_delivery(answer.id, 0, whatsapp_message_id="wamid.X",
                                       status=DeliveryStatus.sent)
-    keep_conv = await store.conversations.create(keep.id, Channel.web, "Keep")
+    keep_conv = await store.conversations.create(keep.id, "web", "Keep")
     assert msg is not None and await rt.blobs.exists(key)
 
     resp = await client.delete(f"/users/{user.id}", headers=headers)
@@ -309,7 +309,7 @@ async def test_each_admin_action_writes_exactly_one_audit_row(client, admin, mak
     _, headers = admin
     store = client.runtime.store
     target = await make_user("Ana")
-    conv = await store.conversations.create(target.id, Channel.web, "Idea")
+    conv = await store.conversations.create(target.id, "web", "Idea")
 
     async def create() -> Any:
         return await client.post("/users", headers=headers, json={"phone_number": "+34612112233"})

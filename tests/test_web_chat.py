@@ -217,12 +217,11 @@ async def test_offline_answer_quotes_the_users_words_not_the_attachment_note(cli
 
 async def test_messages_publish_typed_answers_and_survive_an_outdated_one(client, make_user,
                                                                         auth_headers):
-    from ignacio_agents.domain import Channel as Ch
     from ignacio_agents.store.messages import NewMessage
 
     user = await make_user()
     h = await auth_headers(user)
-    conv = await client.runtime.store.conversations.create(user.id, Ch.web)
+    conv = await client.runtime.store.conversations.create(user.id, "web")
     store = client.runtime.store.messages
     await store.add(NewMessage(
         conversation_id=conv.id, user_id=user.id, is_from_user=False, content="old",

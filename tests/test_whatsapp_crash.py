@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from procrastinate.exceptions import AlreadyEnqueued
 
-from channels.whatsapp.delivery import whatsapp_parts
-from ignacio_agents.domain import Channel, DeliveryStatus
+from channels.whatsapp.render import whatsapp_parts
+from ignacio_agents.domain import DeliveryStatus
 from ignacio_agents.jobs import worker_options
 from ignacio_agents.responses import GeneralResponse
 from ignacio_agents.store.messages import NewMessage
@@ -99,7 +99,7 @@ def _worker_env(settings: Any, graph: FakeGraphServer, model_url: str) -> dict[s
         "OPENAI_BASE_URL": model_url,
         "MODEL_ATTEMPTS": "1",
         "PYTHONPATH": str(ROOT),
-        **{k.upper(): v for k, v in graph.settings_overrides().items()},
+        **{"WHATSAPP_" + k.upper(): v for k, v in graph.settings_overrides().items()},
     })
     return env
 
@@ -111,14 +111,14 @@ async def _waiting_on_model(model: StallingServer, worker: subprocess.Popen[byte
 async def test_worker_killed_mid_turn_then_the_next_worker_replies_once(
     make_client: Any, make_settings: Any, graph: FakeGraphServer, tmp_path: Path,
 ):
-    settings = make_settings(**whatsapp_settings(graph, run_worker_in_process=False))
+    settings = make_settings(job_poll_interval_seconds=0.1)
     model = StallingServer()
     log = (tmp_path / "worker.log").open("wb")
     # Started first: the worker process boots while the app under test starts.
     worker = subprocess.Popen(WORKER_COMMAND, cwd=tmp_path, stdout=log, stderr=log,
                               env=_worker_env(settings, graph, model.base_url))
     try:
-        app = await make_client(settings)
+        app = await make_client(settings, whatsapp=whatsapp_settings(graph))
         await app.runtime.store.users.create("+" + WA_USER, "Ana")
         payload = text_webhook("¿Cómo calculo mi punto de equilibrio?", wa_id=WA_USER)
         wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
@@ -156,7 +156,8 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
 ):
     """The state a worker leaves when it dies after storing the answer and sending part 1."""
-    app = await make_client(make_settings(**whatsapp_settings(graph, run_worker_in_process=False)))
+    app = await make_client(make_settings(job_poll_interval_seconds=0.1),
+                            whatsapp=whatsapp_settings(graph))
     store = app.runtime.store
     user = await store.users.create("+" + WA_USER, "Ana")
     payload = text_webhook("Hazme un plan completo", wa_id=WA_USER)
@@ -167,7 +168,7 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     answer = GeneralResponse(message=long_text, follow_up_questions=[], language="es")
     reply = await store.messages.add(NewMessage(
         conversation_id=inbound.conversation_id, user_id=user.id, is_from_user=False,
-        content=answer.to_markdown(), channel=Channel.whatsapp, answer=answer.model_dump(mode="json"),
+        content=answer.to_markdown(), channel="whatsapp", answer=answer.model_dump(mode="json"),
         status=DeliveryStatus.pending, reply_to_id=inbound.id,
     ))
     parts = whatsapp_parts(reply)

@@ -15,7 +15,7 @@ import pytest
 from channels.whatsapp.identity import phone_candidates
 from channels.whatsapp.inbound import feedback_value, is_new_conversation_command, is_stale
 from channels.whatsapp.replies import NOT_ENROLLED, reply_text
-from ignacio_agents.domain import Channel, DeliveryStatus
+from ignacio_agents.domain import DeliveryStatus
 from ignacio_agents.store.messages import NewMessage
 from tests.fakes.graph import (
     FakeGraphServer,
@@ -38,6 +38,7 @@ from tests.whatsapp_harness import (
     WA_USER,
     WA_USER_2,
     WEBHOOK,
+    WORKER,
     TurnLog,
     advisor_model,
     fetch_all,
@@ -53,13 +54,14 @@ from tests.whatsapp_harness import (
 
 @pytest.fixture
 async def wa_app(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
-    return await make_client(make_settings(**whatsapp_settings(graph)))
+    return await make_client(make_settings(**WORKER), whatsapp=whatsapp_settings(graph))
 
 
 @pytest.fixture
 async def no_worker_app(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
     """The app without a worker: what the webhook alone stores and queues."""
-    return await make_client(make_settings(**whatsapp_settings(graph, run_worker_in_process=False)))
+    return await make_client(make_settings(**{**WORKER, "run_worker_in_process": False}),
+                             whatsapp=whatsapp_settings(graph))
 
 
 async def enroll(app: Any, wa_id: str = WA_USER, name: str = "Ana", **kw: Any) -> Any:
@@ -142,10 +144,10 @@ async def test_new_starts_a_fresh_conversation(no_worker_app: Any):
     user = await enroll(no_worker_app)
     store = no_worker_app.runtime.store
     await post_webhook(no_worker_app, text_webhook("primera idea", wa_id=WA_USER))
-    first = await store.conversations.latest(user.id, Channel.whatsapp)
+    first = await store.conversations.latest(user.id, "whatsapp")
     await post_webhook(no_worker_app, text_webhook("Nuevo", wa_id=WA_USER))
     await post_webhook(no_worker_app, text_webhook("otra idea", wa_id=WA_USER))
-    second = await store.conversations.latest(user.id, Channel.whatsapp)
+    second = await store.conversations.latest(user.id, "whatsapp")
     assert first is not None and second is not None and first.id != second.id
     assert [m.content for m in await store.messages.transcript(first.id)] == [
         "primera idea", "Nuevo"]
@@ -161,10 +163,10 @@ async def test_new_starts_a_fresh_conversation(no_worker_app: Any):
 async def _sent_reply(app: Any, user: Any, parts: int = 1) -> tuple[Any, list[str]]:
     """An assistant message as the worker leaves it: stored, parts sent with their wamids."""
     store = app.runtime.store
-    conversation = await store.conversations.latest_or_create(user.id, Channel.whatsapp)
+    conversation = await store.conversations.latest_or_create(user.id, "whatsapp")
     reply = await store.messages.add(NewMessage(
         conversation_id=conversation.id, user_id=user.id, is_from_user=False, content="respuesta",
-        channel=Channel.whatsapp, status=DeliveryStatus.sent,
+        channel="whatsapp", status=DeliveryStatus.sent,
     ))
     wamids = [f"wamid.OUT{index}.{reply.id}" for index in range(parts)]
     for index, wamid in enumerate(wamids):
@@ -293,7 +295,7 @@ async def test_text_message_gets_exactly_one_reply_with_context_then_statuses(
     await post_webhook(wa_app, status_webhook(sent_wamid, "read"))
     assert (await store.messages.get(answer["id"])).status is DeliveryStatus.read
     conversations = await store.conversations.list_for_user(user.id)
-    assert [c.channel for c in conversations.items] == [Channel.whatsapp]  # visible on the web
+    assert [c.channel for c in conversations.items] == ["whatsapp"]  # visible on the web
 
 
 async def test_long_answer_arrives_as_ordered_parts(wa_app: Any, graph: FakeGraphServer):
@@ -429,8 +431,8 @@ async def test_voice_note_is_transcribed_when_configured(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
 ):
     with FakeTranscriptionServer(text="Quiero validar mi idea de negocio") as transcriber:
-        app = await make_client(make_settings(**whatsapp_settings(
-            graph, **transcriber.settings_overrides())))
+        app = await make_client(make_settings(**WORKER, **transcriber.settings_overrides()),
+                                whatsapp=whatsapp_settings(graph))
         await enroll(app)
         use_model(app, advisor_model(lambda text: f"Te escuché: {text}"))
         ogg = make_ogg()
@@ -448,7 +450,8 @@ async def test_voice_note_is_transcribed_when_configured(
 async def test_oversized_and_unsupported_media_get_a_polite_reply(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
 ):
-    app = await make_client(make_settings(**whatsapp_settings(graph, whatsapp_max_media_bytes=4096)))
+    app = await make_client(make_settings(**WORKER),
+                             whatsapp=whatsapp_settings(graph, max_media_bytes=4096))
     await enroll(app)
     graph.add_media("3001", make_png(200, 200) + b"\0" * 8192, "image/png")
     graph.add_media("3002", b"MZ" + b"\0" * 200, "application/pdf")  # a program posing as a PDF

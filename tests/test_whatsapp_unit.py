@@ -36,9 +36,9 @@ from channels.whatsapp.payload import (
     StatusUpdate,
     parse_webhook_items,
 )
+from channels.whatsapp.settings import WhatsAppSettings
 from channels.whatsapp.signature import SIGNATURE_HEADER, compute_signature, verify_signature
 from ignacio_agents.domain import DeliveryStatus
-from ignacio_agents.settings import Settings
 from tests.fakes.graph import (
     FakeGraphServer,
     audio_item,
@@ -472,7 +472,7 @@ async def test_send_with_retry_gives_up_after_attempts_and_respects_pair_limit(
 async def test_client_from_settings_and_logs_without_secrets(
     graph: FakeGraphServer, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    settings = Settings(**graph.settings_overrides())
+    settings = WhatsAppSettings(_env_file=None, **graph.settings_overrides())
     caplog.set_level(logging.DEBUG)
     async with WhatsAppClient.from_settings(settings) as wa:
         await wa.send_text("+34600111222", "hola")

@@ -22,15 +22,17 @@ WEBHOOK = "/webhooks/whatsapp"
 
 
 def whatsapp_settings(graph: FakeGraphServer, **overrides: Any) -> dict[str, Any]:
-    """Settings overrides for an app talking to ``graph`` with a known secret and a worker."""
+    """WhatsApp channel settings for an app talking to ``graph`` with a known secret."""
     return {
         **graph.settings_overrides(),
-        "whatsapp_app_secret": APP_SECRET,
-        "whatsapp_verify_token": VERIFY_TOKEN,
-        "run_worker_in_process": True,
-        "job_poll_interval_seconds": 0.1,
+        "app_secret": APP_SECRET,
+        "verify_token": VERIFY_TOKEN,
         **overrides,
     }
+
+
+# Core settings for the WhatsApp end-to-end apps: a worker in the process, polling often.
+WORKER = {"run_worker_in_process": True, "job_poll_interval_seconds": 0.1}
 
 
 async def post_webhook(client: Any, payload: dict[str, Any], secret: str = APP_SECRET) -> Any:

@@ -27,7 +27,7 @@ from api.schemas import (
     transcript_message,
     user_out,
 )
-from ignacio_agents.domain import Channel, Specialist
+from ignacio_agents.domain import ChannelName, Specialist
 from ignacio_agents.errors import NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.base import Page
@@ -58,7 +58,7 @@ def _page(page: Page[ConversationSummary]) -> AdminConversationPage:
             operation_id="admin_list_conversations")
 async def list_conversations(
     _admin: AdminUser, store: StoreDep,
-    user_id: UUID | None = None, channel: Channel | None = None, agent: Specialist | None = None,
+    user_id: UUID | None = None, channel: ChannelName | None = None, agent: Specialist | None = None,
     date_from: datetime | None = None, date_to: datetime | None = None,
     q: Annotated[PlainText | None, Query(max_length=200)] = None,
     cursor: Cursor = None, limit: Limit = 50,
@@ -74,7 +74,9 @@ async def list_conversations(
 
 
 async def _deliveries(store: Store, message: Message) -> list[Delivery]:
-    if message.is_from_user or message.channel != Channel.whatsapp:
+    """The parts sent for an answer by a channel that delivers after the turn (none for the
+    web, which shows the answer in the response)."""
+    if message.is_from_user:
         return []
     return await store.messages.deliveries(message.id)
 
@@ -83,8 +85,8 @@ async def _deliveries(store: Store, message: Message) -> list[Delivery]:
             operation_id="admin_get_transcript")
 async def get_transcript(conversation_id: UUID, admin: AdminUser, store: StoreDep,
                          request: Request) -> Transcript:
-    """One conversation with all its messages (oldest first), attachments and, for WhatsApp
-    answers, the delivery status of every part sent."""
+    """One conversation with all its messages (oldest first), attachments and, for answers a
+    channel sent after the turn (WhatsApp), the delivery status of every part sent."""
     conversation = await store.conversations.get(conversation_id)
     if conversation is None:
         raise NotFound.of("conversation")

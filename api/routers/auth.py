@@ -30,6 +30,7 @@ from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
 from api.schemas import ErrorResponse, OtpRequest, OtpSent, OtpVerify, RefreshRequest, TokenPair, user_out
 from api.sign_in_limits import allow_code_request, release_code_check, reserve_code_check
 from api.tokens import issue_access_token
+from ignacio_agents.channel import SendFailed
 from ignacio_agents.crypto import mask_phone, new_otp_code, new_token, normalize_phone
 from ignacio_agents.errors import Unauthorized
 from ignacio_agents.runtime import Runtime
@@ -58,28 +59,22 @@ def phone_or_422(raw: str, settings: Settings) -> str:
 
 
 async def _deliver_code(runtime: Runtime, e164: str, code: str) -> None:
-    """Send the code as the WhatsApp authentication template (after the response)."""
-    from channels.whatsapp.client import GraphError, send_with_retry
-
+    """Send the code through the channel that delivers sign-in codes (WhatsApp's
+    authentication template), after the response."""
     settings = runtime.settings
-    client = runtime.services.get("whatsapp")
-    if client is None:
+    sender = runtime.channels.code_sender()
+    if sender is None:
         if settings.is_production:
-            log.error("WhatsApp is not configured: no sign-in code sent to %s", mask_phone(e164))
+            log.error("no channel can send sign-in codes: no code sent to %s", mask_phone(e164))
             return
         # Development only: the console stands in for the phone. Not logging, on purpose.
         print(f"[ignacio] sign-in code for {mask_phone(e164)}: {code}  (WhatsApp not configured)",
               file=sys.stderr, flush=True)
         return
     try:
-        await send_with_retry(
-            lambda: client.send_otp_template(e164, code, settings.whatsapp_otp_template_name,
-                                             settings.whatsapp_otp_template_language),
-            attempts=3, base_delay=0.5, max_delay=4.0,
-        )
-    except GraphError as exc:
-        log.warning("sign-in code to %s not sent: Graph error %s (HTTP %s)",
-                    mask_phone(e164), exc.code, exc.http_status)
+        await sender.send_sign_in_code(e164, code)
+    except SendFailed as exc:
+        log.warning("sign-in code to %s not sent: error %s", mask_phone(e164), exc.code)
     except Exception as exc:
         log.warning("sign-in code to %s not sent: %s", mask_phone(e164), type(exc).__name__)
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentUser, RuntimeDep, StoreDep
 from api.routers.files import FileOut, upload_file
 from api.schemas import Input, Message, message_model, message_out
-from channels.web.turns import sse_stream
-from ignacio_agents.domain import Attachment, Channel, InboundMessage
+from api.sse import sse_stream
+from ignacio_agents.domain import WEB_CHANNEL, Attachment, InboundMessage
 from ignacio_agents.engine import TurnContext
 from ignacio_agents.errors import IgnacioError, InvalidInput, NotFound
 from ignacio_agents.store.base import Page
@@ -75,7 +75,7 @@ async def list_conversations(
 async def create_conversation(body: ConversationCreate, user: CurrentUser,
                               store: StoreDep) -> Conversation:
     title = body.title.strip() if body.title and body.title.strip() else None
-    return await store.conversations.create(user.id, Channel.web, title)
+    return await store.conversations.create(user.id, WEB_CHANNEL, title)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=Conversation)
@@ -142,7 +142,7 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
         raise InvalidInput("a message needs text or a file")
     attachments = [Attachment(file_id=f.id, file_name=f.file_name, content_type=f.file_type,
                               kind=f.kind, size=f.file_size) for f in files]
-    inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=Channel.web,
+    inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=WEB_CHANNEL,
                              text=body.content.strip(), attachments=attachments)
     # Everything the turn refers to is checked here, so the engine fetches none of it again.
     context = TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files))
@@ -172,7 +172,7 @@ async def upload_to_conversation(conversation_id: UUID, request: Request, user: 
     assert stored is not None
     message = await runtime.store.messages.add(NewMessage(
         conversation_id=conversation_id, user_id=user.id, is_from_user=True,
-        content=f"📎 {stored.file_name}", channel=Channel.web, message_type=stored.kind,
+        content=f"📎 {stored.file_name}", channel=WEB_CHANNEL, message_type=stored.kind,
         file_id=stored.id, file_path=stored.file_path,
     ))
     assert message is not None

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from api.deps import AdminUser, CurrentUser, StoreDep, client_ip
-from ignacio_agents.domain import Channel
+from ignacio_agents.domain import ChannelName
 from ignacio_agents.errors import NotFound
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.memory import MemoryItem
@@ -37,7 +37,7 @@ class MemoryNote(BaseModel):
     id: UUID
     kind: MemoryKind
     text: str
-    channel: Channel
+    channel: ChannelName
     conversation_id: UUID
     conversation_title: str | None
     said_at: datetime  # when the turn it comes from happened

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from channels.whatsapp.settings import WhatsAppSettings
 from ignacio_agents.crypto import mask_phone
-from ignacio_agents.settings import ConfigError, Settings
+from ignacio_agents.settings import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -139,17 +140,19 @@ class WhatsAppClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, http: httpx.AsyncClient | None = None
+        cls, settings: WhatsAppSettings, http: httpx.AsyncClient | None = None
     ) -> WhatsAppClient:
-        if not settings.whatsapp_phone_number_id:
+        if not settings.phone_number_id:
             raise ConfigError("WHATSAPP_PHONE_NUMBER_ID is not set")
+        if settings.access_token is None:
+            raise ConfigError("WHATSAPP_ACCESS_TOKEN is not set")
         return cls(
-            settings.whatsapp_graph_base_url,
-            settings.whatsapp_graph_api_version,
-            settings.whatsapp_phone_number_id,
-            settings.secret("whatsapp_access_token"),
+            settings.graph_base_url,
+            settings.graph_api_version,
+            settings.phone_number_id,
+            settings.access_token.get_secret_value(),
             http=http,
-            max_media_bytes=settings.whatsapp_max_media_bytes,
+            max_media_bytes=settings.max_media_bytes,
         )
 
     def __repr__(self) -> str:

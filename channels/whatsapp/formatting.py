@@ -1,5 +1,4 @@
-"""Cut WhatsApp text into sendable parts (the Markdown conversion lives in the core:
-``ignacio_agents.whatsapp_markup``).
+"""Cut WhatsApp text into sendable parts (the Markdown conversion is ``markup.py``).
 
 Text messages hold at most 4096 characters; :func:`split_message` cuts on the most natural
 boundary that fits (paragraph, then line / list item, then sentence, then word) and never drops
@@ -10,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ignacio_agents.whatsapp_markup import to_whatsapp
+from channels.whatsapp.markup import to_whatsapp
 
 __all__ = ["WHATSAPP_TEXT_LIMIT", "message_length", "render_whatsapp", "split_message", "to_whatsapp"]
 

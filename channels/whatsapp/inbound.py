@@ -13,7 +13,7 @@ Ordering and idempotency:
   nothing, because a stored message always has its job;
 * the "not enrolled" reply's rate-limit slot and its job commit together too, so a failed
   delivery does not use up the day's one reply;
-* a message older than ``whatsapp_max_inbound_age_seconds`` is stored but not answered: after an
+* a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is stored but not answered: after an
   outage Meta replays up to 7 days of messages, and answering them all would bury the user.
 """
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from channels.whatsapp.channel import NAME, whatsapp_of
 from channels.whatsapp.identity import Sender, identify, masked, seal
 from channels.whatsapp.payload import (
     InboundWhatsAppMessage,
@@ -35,7 +36,7 @@ from channels.whatsapp.payload import (
     WebhookItem,
 )
 from ignacio_agents.db import Conn
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import MessageType
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import Message, NewMessage
 from ignacio_agents.store.rate_limits import Limit
@@ -114,7 +115,7 @@ class InboundHandler:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.store = runtime.store
-        self.settings = runtime.settings
+        self.settings = whatsapp_of(runtime).settings
 
     async def handle(self, items: list[WebhookItem]) -> Outcome:
         outcome = Outcome()
@@ -160,13 +161,13 @@ class InboundHandler:
             return
         user = sender.user
         kind = self._kind(msg)
-        stale = is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds)
+        stale = is_stale(msg, self.settings.max_inbound_age_seconds)
         async with self.store.db.transaction() as tx:
             conversation = await self.store.conversations.latest_or_create(
-                user.id, Channel.whatsapp, conn=tx)
+                user.id, NAME, conn=tx)
             stored = await self.store.messages.add(NewMessage(
                 conversation_id=conversation.id, user_id=user.id, is_from_user=True,
-                content=stored_content(msg), channel=Channel.whatsapp,
+                content=stored_content(msg), channel=NAME,
                 message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
                 whatsapp_message_id=msg.wamid,
             ), conn=tx)
@@ -174,14 +175,14 @@ class InboundHandler:
                 outcome.add("replayed")
                 return
             if kind == "new_conversation":
-                await self.store.conversations.start_new(user.id, Channel.whatsapp, conn=tx)
+                await self.store.conversations.start_new(user.id, NAME, conn=tx)
             if not stale:
                 await self._defer_answer(stored, sender, kind, msg, tx)
         outcome.add("stored")
         if stale:
             outcome.add("stale")
             log.info("whatsapp message %s is older than %ss: stored, not answered",
-                     stored.id, self.settings.whatsapp_max_inbound_age_seconds)
+                     stored.id, self.settings.max_inbound_age_seconds)
 
     def _kind(self, msg: InboundWhatsAppMessage) -> str:
         if msg.type == "text" and is_new_conversation_command(msg.text):
@@ -213,7 +214,7 @@ class InboundHandler:
         outcome.add("not_enrolled")
         if msg.type == "reaction" or sender.reply_to is None or sender.key is None:
             return
-        if is_stale(msg, self.settings.whatsapp_max_inbound_age_seconds):
+        if is_stale(msg, self.settings.max_inbound_age_seconds):
             return
         async with self.store.db.transaction() as tx:
             decision = await self.store.rate_limits.hit(

@@ -5,7 +5,7 @@ are answered in order while other users' run in parallel. It is idempotent, whic
 a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-queues it:
 
 1. if the assistant reply for this inbound message is already stored, the model is not run
-   again: only the parts without a stored outbound wamid are sent (``delivery.deliver``). The
+   again: only the parts without a stored outbound wamid are sent (``ignacio_agents.delivery.deliver``). The
    reply is found by its ``reply_to_id``, written in the same insert as the reply itself, so a
    stored reply is always findable;
 2. otherwise: mark read + typing, fetch the media (once: a fetched file is on the message),
@@ -13,7 +13,7 @@ a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-qu
    send it.
 
 The only duplicate left is a part Graph accepted just before the worker died, before its wamid
-was stored (see ``channels.whatsapp.delivery``).
+was stored (see ``ignacio_agents.delivery``).
 
 ``blueprint()`` builds a fresh Blueprint per job app: procrastinate prefixes task names in place
 when a blueprint is added to an app, so sharing one Blueprint object between two apps in one
@@ -28,13 +28,14 @@ from uuid import UUID
 
 from procrastinate import Blueprint, JobContext, RetryStrategy
 
+from channels.whatsapp.channel import NAME, WhatsAppChannel, whatsapp_of
 from channels.whatsapp.client import GraphError, MediaTooLargeError, WhatsAppClient, send_with_retry
-from channels.whatsapp.delivery import deliver, typing_indicator
 from channels.whatsapp.identity import masked, unseal
 from channels.whatsapp.media import MediaUnavailable, fetch_media
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
+from ignacio_agents.delivery import deliver, typing_indicator
 from ignacio_agents.documents.sniff import UnsupportedFileType
-from ignacio_agents.domain import Attachment, Channel, DeliveryStatus, InboundMessage, MessageType
+from ignacio_agents.domain import Attachment, DeliveryStatus, InboundMessage, MessageType
 from ignacio_agents.engine import TurnRejected
 from ignacio_agents.files import FileTooLarge
 from ignacio_agents.jobs import runtime_of
@@ -57,24 +58,18 @@ def blueprint() -> Blueprint:
     return bp
 
 
-def _client(runtime: Runtime) -> WhatsAppClient:
-    client = runtime.services.get("whatsapp")
-    if client is None:
-        raise RuntimeError("WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, "
-                           "WHATSAPP_PHONE_NUMBER_ID): cannot send")
-    return client
-
-
 async def answer_message(context: JobContext, message_id: str, to: str, kind: str = "text",
                          media: dict[str, Any] | None = None) -> None:
     runtime = runtime_of(context)
-    await Answer(runtime, _client(runtime), UUID(message_id), unseal(runtime.store.cipher, to),
+    channel = whatsapp_of(runtime)
+    channel.require_client()
+    await Answer(runtime, channel, UUID(message_id), unseal(runtime.store.cipher, to),
                  kind, media).run()
 
 
 async def send_not_enrolled(context: JobContext, to: str) -> None:
     runtime = runtime_of(context)
-    client = _client(runtime)
+    client = whatsapp_of(runtime).require_client()
     recipient = unseal(runtime.store.cipher, to)
     try:
         await send_with_retry(lambda: client.send_text(recipient, NOT_ENROLLED), attempts=3,
@@ -86,11 +81,12 @@ async def send_not_enrolled(context: JobContext, to: str) -> None:
 class Answer:
     """One run of ``answer_message``."""
 
-    def __init__(self, runtime: Runtime, client: WhatsAppClient, message_id: UUID, to: str,
+    def __init__(self, runtime: Runtime, channel: WhatsAppChannel, message_id: UUID, to: str,
                  kind: str, media: dict[str, Any] | None) -> None:
         self.runtime = runtime
         self.store = runtime.store
-        self.client = client
+        self.channel = channel
+        self.client: WhatsAppClient = channel.require_client()
         self.message_id = message_id
         self.to = to
         self.kind = kind
@@ -103,11 +99,11 @@ class Answer:
             return
         reply = await self.store.messages.reply_for(inbound.id)
         if reply is None:
-            async with typing_indicator(self.client, inbound.whatsapp_message_id):
+            async with typing_indicator(self.channel, inbound.whatsapp_message_id):
                 reply = await self._compose(inbound)
         if reply is None:
             return
-        report = await deliver(self.runtime, self.client, reply, self.to,
+        report = await deliver(self.store.messages, self.channel, reply, self.to,
                                inbound.whatsapp_message_id)
         log.info("whatsapp reply %s: %d part(s), %d sent now%s", reply.id, report.parts,
                  report.sent_now, f", failed {report.failed_code}" if report.failed_code else "")
@@ -134,7 +130,7 @@ class Answer:
                 ))
         turn = InboundMessage(
             user_id=inbound.user_id, conversation_id=inbound.conversation_id,
-            channel=Channel.whatsapp, text=text, attachments=attachments,
+            channel=NAME, text=text, attachments=attachments,
             external_id=inbound.whatsapp_message_id, message_id=inbound.id,
         )
         try:
@@ -154,9 +150,9 @@ class Answer:
         file = await self.store.files.get(inbound.file_id) if inbound.file_id else None
         if file is None:
             try:
-                file = await fetch_media(self.runtime, self.client, inbound, self.media)
+                file = await fetch_media(self.runtime, self.channel, inbound, self.media)
             except (MediaTooLargeError, FileTooLarge):
-                limit = min(self.runtime.settings.whatsapp_max_media_bytes,
+                limit = min(self.channel.settings.max_media_bytes,
                             self.runtime.settings.max_upload_bytes)
                 return await self._fixed(inbound, "media_too_large", limit=megabytes(limit))
             except UnsupportedFileType:
@@ -185,7 +181,7 @@ class Answer:
         text = reply_text(name, user.preferred_language if user else None, **values)
         stored = await self.store.messages.add(NewMessage(
             conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=False,
-            content=text, channel=Channel.whatsapp, status=DeliveryStatus.pending,
+            content=text, channel=NAME, status=DeliveryStatus.pending,
             reply_to_id=inbound.id,
         ))
         assert stored is not None

@@ -13,7 +13,8 @@ import contextlib
 import logging
 from typing import Any
 
-from channels.whatsapp.client import GraphError, MediaTooLargeError, UntrustedMediaURL, WhatsAppClient
+from channels.whatsapp.channel import WhatsAppChannel
+from channels.whatsapp.client import GraphError, MediaTooLargeError, UntrustedMediaURL
 from ignacio_agents.files import ingest
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.files import UserFile
@@ -41,14 +42,15 @@ def media_filename(media: dict[str, Any], message: Message) -> str:
     return f"whatsapp-{kind}-{message.created_at:%Y%m%d-%H%M%S}"
 
 
-async def fetch_media(runtime: Runtime, client: WhatsAppClient, message: Message,
+async def fetch_media(runtime: Runtime, channel: WhatsAppChannel, message: Message,
                       media: dict[str, Any]) -> UserFile:
     """Download the media of ``message`` into the user's files and attach it to the message.
 
     Raises ``MediaTooLargeError`` / ``files.FileTooLarge`` (over the limit),
     ``UnsupportedFileType`` (a type we do not accept) or ``MediaUnavailable``.
     """
-    limit = min(runtime.settings.whatsapp_max_media_bytes, runtime.settings.max_upload_bytes)
+    limit = min(channel.settings.max_media_bytes, runtime.settings.max_upload_bytes)
+    client = channel.require_client()
     last: GraphError | None = None
     for attempt in range(1, FETCH_ATTEMPTS + 1):
         try:

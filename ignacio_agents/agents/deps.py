@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from ignacio_agents.domain import Channel, Specialist
+from ignacio_agents.channel import WEB_TRAITS, ChannelTraits
+from ignacio_agents.domain import ChannelName, Specialist
 from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.store import Store
 from ignacio_agents.store.profiles import ProjectProfile
@@ -32,9 +33,10 @@ FULL_ANSWER = AnswerBudget()
 BRIEF_ANSWER = AnswerBudget(brief=True, max_items=3, max_chars=3500)
 
 
-def default_budget(channel: Channel) -> AnswerBudget:
-    """The budget for a channel that did not hand one over: brief on phones (WhatsApp)."""
-    return BRIEF_ANSWER if channel is Channel.whatsapp else FULL_ANSWER
+def default_budget(traits: ChannelTraits) -> AnswerBudget:
+    """The budget for a channel that did not hand one over: brief where answers are read on a
+    phone (the channel's ``short_answers`` trait, e.g. WhatsApp)."""
+    return BRIEF_ANSWER if traits.short_answers else FULL_ANSWER
 
 
 @dataclass
@@ -48,17 +50,18 @@ class AdvisorDeps:
     message_id: UUID | None  # the user message that caused this turn (recorded on profile changes)
     specialist: Specialist
     language: str
-    channel: Channel
+    channel: ChannelName
     profile: ProjectProfile
     history_token_budget: int = 6000  # the ceiling; each request fits the model's window within it
     context_window: int | None = None  # the model's, in tokens (None: unknown)
-    budget: AnswerBudget | None = None  # None: ``default_budget(channel)``
+    budget: AnswerBudget | None = None  # None: ``default_budget(channel_traits)``
     may_hand_back: bool = False  # True for the first specialist of a turn only (one re-route)
     embeddings: Embeddings | None = None  # makes search_history / search_files hybrid
+    channel_traits: ChannelTraits = WEB_TRAITS
 
     @property
     def answer_budget(self) -> AnswerBudget:
-        return self.budget or default_budget(self.channel)
+        return self.budget or default_budget(self.channel_traits)
 
 
 @dataclass

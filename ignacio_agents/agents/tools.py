@@ -78,7 +78,7 @@ async def search_history(ctx: RunContext[AdvisorDeps], query: str) -> list[Histo
                                       exclude_id=ctx.deps.message_id)  # not the question itself
     return [
         HistoryResult(date=_when(h.created_at), conversation_title=h.conversation_title,
-                      channel=h.channel.value, author="user" if h.is_from_user else "ignacio",
+                      channel=h.channel, author="user" if h.is_from_user else "ignacio",
                       snippet=h.snippet)
         for h in hits
     ]

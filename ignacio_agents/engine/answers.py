@@ -13,7 +13,7 @@ from pydantic_ai import AgentRunResult
 from pydantic_ai.messages import ModelRequest, UserContent, UserPromptPart
 
 from ignacio_agents.agents import Route
-from ignacio_agents.domain import Channel, DeliveryStatus, InboundMessage
+from ignacio_agents.domain import DeliveryStatus, InboundMessage
 from ignacio_agents.memory import prepare_for_storage
 from ignacio_agents.responses import AdvisorAnswer
 from ignacio_agents.store import Store
@@ -28,16 +28,17 @@ async def _add_reply(store: Store, inbound: InboundMessage, user_message: Messag
         route_reason=route.reason, answer=answer.model_dump(mode="json"),
         reply_to_id=user_message.id, **fields,
     ))
-    assert message is not None  # only user messages carry a WhatsApp id that can repeat
+    assert message is not None  # only user messages carry a channel id that can repeat
     return message
 
 
 async def store_answer(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
                        result: AgentRunResult[Any], answer: AdvisorAnswer,
-                       usage: dict[str, Any]) -> Message:
+                       usage: dict[str, Any], *, deferred: bool = False) -> Message:
+    """``deferred``: the channel sends the answer after the turn (its trait), so the answer
+    starts ``pending`` and its deliveries move the status on."""
     stored_messages, history_tokens = prepare_for_storage(result.new_messages())
-    # WhatsApp answers are sent after the turn; their deliveries move the status on.
-    status = DeliveryStatus.pending if inbound.channel is Channel.whatsapp else DeliveryStatus.sent
+    status = DeliveryStatus.pending if deferred else DeliveryStatus.sent
     return await _add_reply(store, inbound, user_message, route, answer,
                             usage={**usage, "history_tokens": history_tokens},
                             model_messages=stored_messages, status=status)

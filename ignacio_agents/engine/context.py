@@ -68,7 +68,7 @@ async def user_message(store: Store, context: TurnContext) -> Message:
         message_type=first.kind if first else MessageType.text, file_id=meta.id if meta else None,
         file_path=meta.file_path if meta else None, whatsapp_message_id=inbound.external_id,
     ))
-    if message is None:  # a replayed WhatsApp id: answer against the stored one
+    if message is None:  # a replayed channel message id: answer against the stored one
         message = await store.messages.get_by_wamid(inbound.external_id or "")
         if message is None:
             raise TurnRejected("duplicate message id")

@@ -39,6 +39,7 @@ from ignacio_agents import tokens
 from ignacio_agents.agents import SPECIALISTS, AdvisorDeps, Reroute, Route
 from ignacio_agents.agents.specialists import SpecialistOutput
 from ignacio_agents.blobs import BlobStore
+from ignacio_agents.channel import ChannelRegistry
 from ignacio_agents.domain import InboundMessage
 from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.engine.answers import store_answer, store_fallback
@@ -96,11 +97,13 @@ def user_hash(user_id: UUID) -> str:
 class ConversationEngine:
     def __init__(self, store: Store, blobs: BlobStore, settings: Settings, *,
                  model: Model | None = None, triage_model: Model | None = None,
-                 embeddings: Embeddings | None = None):
+                 embeddings: Embeddings | None = None,
+                 channels: ChannelRegistry | None = None):
         self.store = store
         self.embeddings = embeddings  # makes the specialists' searches hybrid
         self.blobs = blobs
         self.settings = settings
+        self.channels = channels or ChannelRegistry()
         tokens.configure(settings.data_dir)
         self.model = model or resolve_model(settings)
         if triage_model is not None:
@@ -121,7 +124,7 @@ class ConversationEngine:
     @classmethod
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
         return cls(runtime.store, runtime.blobs, runtime.settings,
-                   embeddings=runtime.embeddings, **models)
+                   embeddings=runtime.embeddings, channels=runtime.channels, **models)
 
     @property
     def offline(self) -> bool:
@@ -129,7 +132,7 @@ class ConversationEngine:
 
     # --- public API ------------------------------------------------------------------------
     async def run_turn(self, turn: Turn) -> TurnResult:
-        """Run one turn to the end (WhatsApp, jobs, JSON clients)."""
+        """Run one turn to the end (answer jobs, JSON clients)."""
         return await self._turn(turn, None)
 
     async def stream_turn(self, turn: Turn) -> AsyncIterator[TurnEvent]:
@@ -166,7 +169,7 @@ class ConversationEngine:
         emit = emit or (lambda _event: None)
         inbound = turn.inbound if isinstance(turn, TurnContext) else turn
         attributes = {"conversation_id": str(inbound.conversation_id),
-                      "user_hash": user_hash(inbound.user_id), "channel": inbound.channel.value}
+                      "user_hash": user_hash(inbound.user_id), "channel": inbound.channel}
         with _tracer.start_as_current_span("ignacio turn", attributes=attributes) as span:
             deadline = TurnDeadline(self.settings.turn_deadline_seconds)
             store = self.store
@@ -189,13 +192,14 @@ class ConversationEngine:
             )
             emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
 
+            traits = self.channels.traits(inbound.channel)
             prompt = await build_prompt(inbound.text, context.files, self.blobs,
                                         send_images=self.send_images)
             deps = AdvisorDeps(
                 store=store, user=user, conversation_id=conversation.id, message_id=question.id,
                 specialist=route.specialist, language=route.language, channel=inbound.channel,
-                profile=profile, history_token_budget=budget, context_window=self.context_window,
-                may_hand_back=True, embeddings=self.embeddings,
+                channel_traits=traits, profile=profile, history_token_budget=budget,
+                context_window=self.context_window, may_hand_back=True, embeddings=self.embeddings,
             )
             route, result, failure, spent = await self._specialists(
                 route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming, deadline)
@@ -206,7 +210,8 @@ class ConversationEngine:
                                                           "language": route.language})
                 usage = answer_usage(spent, triage_usage, model=model_label(self.model),
                                      triage_model=model_label(self.triage_model))
-                message = await store_answer(store, inbound, question, route, result, answer, usage)
+                message = await store_answer(store, inbound, question, route, result, answer, usage,
+                                             deferred=traits.defers_delivery)
             else:
                 span.set_attribute("fallback", True)
                 code = error_code(failure) if failure else "model_error"
@@ -215,8 +220,7 @@ class ConversationEngine:
                 message = await store_fallback(store, inbound, question, route, prompt, answer,
                                                usage, code)
             emit(DoneEvent(user_message=question, message=message))
-            return TurnResult(user_message=question, message=message, route=route, answer=answer,
-                              whatsapp_text=answer.to_whatsapp())
+            return TurnResult(user_message=question, message=message, route=route, answer=answer)
 
     async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int,
                       profile: ProjectProfile) -> TurnMemory:

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
-from ignacio_agents.domain import Channel
+from ignacio_agents.domain import WEB_CHANNEL, ChannelName
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
@@ -17,7 +17,7 @@ class Conversation(BaseModel):
     id: UUID
     user_id: UUID
     title: str | None
-    channel: Channel
+    channel: ChannelName
     created_at: datetime
     updated_at: datetime
 
@@ -38,21 +38,21 @@ _SUMMARY_SELECT = (
 _RECENT = Keyset("c.updated_at", "c.id")
 
 
-def _lock_key(user_id: UUID, channel: Channel) -> str:
-    return f"conversation:{user_id}:{channel.value}"
+def _lock_key(user_id: UUID, channel: ChannelName) -> str:
+    return f"conversation:{user_id}:{channel}"
 
 
 class ConversationStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def create(self, user_id: UUID, channel: Channel = Channel.web,
+    async def create(self, user_id: UUID, channel: ChannelName = WEB_CHANNEL,
                      title: str | None = None, *, conn: Conn | None = None) -> Conversation:
         created = await self.db.fetch_one(
             Conversation,
             "insert into conversations as c (user_id, channel, title) values (%s, %s, %s)"
             f" returning {_COLUMNS}",
-            user_id, channel.value, title, conn=conn,
+            user_id, channel, title, conn=conn,
         )
         assert created is not None
         return created
@@ -67,16 +67,16 @@ class ConversationStore:
             conversation_id, user_id, user_id, conn=conn,
         )
 
-    async def latest(self, user_id: UUID, channel: Channel, *,
+    async def latest(self, user_id: UUID, channel: ChannelName, *,
                      conn: Conn | None = None) -> Conversation | None:
         return await self.db.fetch_one(
             Conversation,
             f"select {_COLUMNS} from conversations c where c.user_id = %s and c.channel = %s"
             " order by c.created_at desc, c.id desc limit 1",
-            user_id, channel.value, conn=conn,
+            user_id, channel, conn=conn,
         )
 
-    async def latest_or_create(self, user_id: UUID, channel: Channel, *,
+    async def latest_or_create(self, user_id: UUID, channel: ChannelName, *,
                                conn: Conn | None = None) -> Conversation:
         """The user's newest conversation on ``channel``, created when there is none.
 
@@ -92,7 +92,7 @@ class ConversationStore:
             found = await self.latest(user_id, channel, conn=tx)
             return found or await self.create(user_id, channel, conn=tx)
 
-    async def start_new(self, user_id: UUID, channel: Channel, *,
+    async def start_new(self, user_id: UUID, channel: ChannelName, *,
                         conn: Conn | None = None) -> Conversation:
         """A fresh conversation that becomes the user's latest on ``channel`` (serialised with
         ``latest_or_create``, so no concurrent first message slips in between)."""
@@ -138,7 +138,7 @@ class ConversationStore:
         )
 
     async def search(
-        self, *, user_id: UUID | None = None, channel: Channel | None = None,
+        self, *, user_id: UUID | None = None, channel: ChannelName | None = None,
         agent: str | None = None, date_from: datetime | None = None,
         date_to: datetime | None = None, q: str | None = None,
         limit: int | None = None, cursor: str | None = None, conn: Conn | None = None,
@@ -151,7 +151,7 @@ class ConversationStore:
             params.append(user_id)
         if channel:
             where.append("c.channel = %s")
-            params.append(channel.value)
+            params.append(channel)
         if date_from:
             where.append("c.updated_at >= %s")
             params.append(date_from)

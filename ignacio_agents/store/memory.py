@@ -16,7 +16,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import ChannelName, MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 # Enough for the replayed memory and the summarizer's view; older items stay stored and listed.
@@ -30,7 +30,7 @@ class MemoryItem(BaseModel):
     conversation_title: str | None = None
     source_message_id: UUID | None
     source_at: datetime
-    channel: Channel
+    channel: ChannelName
     kind: str
     text: str
     fingerprint: bytes
@@ -60,7 +60,7 @@ class TurnText(BaseModel):
 
     message_id: UUID  # the assistant message
     created_at: datetime
-    channel: Channel
+    channel: ChannelName
     question: str | None
     question_type: MessageType | None
     file_name: str | None
@@ -80,7 +80,7 @@ class NewItem:
     fingerprint: bytes
     source_message_id: UUID
     source_at: datetime
-    channel: Channel
+    channel: ChannelName
 
 
 _ITEM_SELECT = (
@@ -282,6 +282,6 @@ async def _insert_item(conn: Conn, state: FoldState, item: NewItem) -> None:
         " and not exists (select 1 from memory_items where conversation_id = %s"
         "   and fingerprint = %s)",
         (state.user_id, state.conversation_id, item.source_message_id, item.source_at,
-         item.channel.value, item.kind, item.text[:500], item.fingerprint,
+         item.channel, item.kind, item.text[:500], item.fingerprint,
          state.user_id, item.fingerprint, state.conversation_id, item.fingerprint),
     )

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
-from ignacio_agents.domain import Channel, DeliveryStatus, MessageType
+from ignacio_agents.domain import WEB_CHANNEL, ChannelName, DeliveryStatus, MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 from ignacio_agents.store.search import (
     MESSAGES,
@@ -34,7 +34,7 @@ class Message(BaseModel):
     is_from_user: bool
     whatsapp_message_id: str | None
     created_at: datetime
-    channel: Channel
+    channel: ChannelName
     agent: str | None
     route_reason: str | None
     answer: dict[str, Any] | None
@@ -58,7 +58,7 @@ class NewMessage:
     user_id: UUID
     is_from_user: bool
     content: str | None
-    channel: Channel = Channel.web
+    channel: ChannelName = WEB_CHANNEL
     message_type: MessageType = MessageType.text
     file_id: UUID | None = None
     file_path: str | None = None
@@ -88,7 +88,7 @@ class HistoryHit(BaseModel):
     message_id: UUID
     conversation_id: UUID
     conversation_title: str | None
-    channel: Channel
+    channel: ChannelName
     is_from_user: bool
     created_at: datetime
     snippet: str  # the message whole when short, else its best fragments; never any markup
@@ -130,7 +130,7 @@ class MessageStore:
                 " coalesce(%s, clock_timestamp()))"
                 " on conflict (whatsapp_message_id) where whatsapp_message_id is not null do nothing"
                 " returning id",
-                new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel.value,
+                new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
                 new.message_type.value, new.file_id, new.file_path, new.whatsapp_message_id,
                 new.status.value, new.agent, new.route_reason, _jsonb(new.answer),
                 _jsonb(new.usage), _jsonb(new.model_messages), new.is_fallback, new.error_code,

@@ -64,7 +64,6 @@ WHATSAPP_EARLIER = ("Tenemos 3 pilotos de pago en Valencia.",
 
 
 async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
-    from ignacio_agents.domain import Channel
     from ignacio_agents.folding import ExtractSummarizer, fold_conversation
     from ignacio_agents.runtime import open_runtime
     from tests.memory_helpers import add_turn
@@ -74,7 +73,7 @@ async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
             if await rt.store.users.get_by_phone(phone) is None:
                 user = await rt.store.users.create(phone, name, is_admin=admin)
                 if not admin:
-                    chat = await rt.store.conversations.create(user.id, Channel.whatsapp)
+                    chat = await rt.store.conversations.create(user.id, "whatsapp")
                     for text in WHATSAPP_EARLIER:
                         await add_turn(rt.store, chat, text, "¡Anotado!")
                     await fold_conversation(rt.store, ExtractSummarizer(), chat.id)
@@ -87,7 +86,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from api.app import create_app
-    from ignacio_agents.settings import load_settings
+    from channels.web.channel import WebChannel
+    from channels.whatsapp.channel import WhatsAppChannel
+    from channels.whatsapp.settings import WhatsAppSettings
+    from ignacio_agents.settings import load_channel_settings, load_settings
 
     data_dir = Path(tempfile.mkdtemp(prefix="ignacio-e2e-"))
     # Registered before the embedded server starts, so it runs after the server's own
@@ -97,14 +99,16 @@ def main() -> int:
     settings = load_settings(
         data_dir=data_dir, database_url=None, ignacio_env="development",
         pydantic_ai_model="test", openai_api_key=None, run_worker_in_process=True,
-        job_poll_interval_seconds=0.2, **graph.settings_overrides(),
+        job_poll_interval_seconds=0.2,
     )
     asyncio.run(_seed(settings))
 
     control = uvicorn.Server(uvicorn.Config(control_app(graph), host="127.0.0.1",
                                             port=args.control_port, log_level="warning"))
     threading.Thread(target=control.run, daemon=True).start()
-    app_server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1",
+    app_server = uvicorn.Server(uvicorn.Config(create_app(settings, channels=[
+        WebChannel(), WhatsAppChannel(load_channel_settings(
+            WhatsAppSettings, settings, **graph.settings_overrides()))]), host="127.0.0.1",
                                                port=args.port, log_level="warning"))
 
     def announce() -> None:

@@ -119,12 +119,12 @@ class FakeGraphServer(LoopbackServer):
         ])
 
     def settings_overrides(self) -> dict[str, str]:
-        """Keyword overrides for ``load_settings``/``Settings`` that point the app here."""
+        """``WhatsAppSettings`` fields that point the WhatsApp channel here."""
         return {
-            "whatsapp_graph_base_url": self.base_url,
-            "whatsapp_graph_api_version": self.version,
-            "whatsapp_phone_number_id": self.phone_number_id,
-            "whatsapp_access_token": self.access_token,
+            "graph_base_url": self.base_url,
+            "graph_api_version": self.version,
+            "phone_number_id": self.phone_number_id,
+            "access_token": self.access_token,
         }
 
     def reset(self) -> None:

@@ -55,8 +55,8 @@ export interface paths {
         };
         /**
          * Get Transcript
-         * @description One conversation with all its messages (oldest first), attachments and, for WhatsApp
-         *     answers, the delivery status of every part sent.
+         * @description One conversation with all its messages (oldest first), attachments and, for answers a
+         *     channel sent after the turn (WhatsApp), the delivery status of every part sent.
          */
         get: operations["admin_get_transcript"];
         put?: never;
@@ -184,6 +184,23 @@ export interface paths {
          * @description Trade a live code for an access token and a refresh token.
          */
         post: operations["verify_otp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Channels */
+        get: operations["list_channels_channels_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -549,7 +566,8 @@ export interface components {
     schemas: {
         /** AdminConversation */
         AdminConversation: {
-            channel: components["schemas"]["Channel"];
+            /** Channel */
+            channel: string;
             /**
              * Created At
              * Format: date-time
@@ -627,14 +645,23 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
-        /**
-         * Channel
-         * @enum {string}
-         */
-        Channel: "web" | "whatsapp";
+        /** ChannelInfo */
+        ChannelInfo: {
+            /** Defers Delivery */
+            defers_delivery: boolean;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Read Only On Web */
+            read_only_on_web: boolean;
+            /** Short Answers */
+            short_answers: boolean;
+        };
         /** Conversation */
         Conversation: {
-            channel: components["schemas"]["Channel"];
+            /** Channel */
+            channel: string;
             /**
              * Created At
              * Format: date-time
@@ -934,7 +961,8 @@ export interface components {
             answer: (components["schemas"]["MarketingResponse"] | components["schemas"]["TechnicalResponse"] | components["schemas"]["ProjectManagementResponse"] | components["schemas"]["FinancialResponse"] | components["schemas"]["GeneralResponse"]) | null;
             /** Attachments */
             attachments: components["schemas"]["Attachment"][];
-            channel: components["schemas"]["Channel"];
+            /** Channel */
+            channel: string;
             /** Content */
             content: string;
             /**
@@ -1151,7 +1179,8 @@ export interface components {
             answer: (components["schemas"]["MarketingResponse"] | components["schemas"]["TechnicalResponse"] | components["schemas"]["ProjectManagementResponse"] | components["schemas"]["FinancialResponse"] | components["schemas"]["GeneralResponse"]) | null;
             /** Attachments */
             attachments: components["schemas"]["Attachment"][];
-            channel: components["schemas"]["Channel"];
+            /** Channel */
+            channel: string;
             /** Content */
             content: string;
             /**
@@ -1319,7 +1348,7 @@ export interface operations {
         parameters: {
             query?: {
                 user_id?: string | null;
-                channel?: components["schemas"]["Channel"] | null;
+                channel?: string | null;
                 agent?: components["schemas"]["Specialist"] | null;
                 date_from?: string | null;
                 date_to?: string | null;
@@ -1605,6 +1634,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_channels_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelInfo"][];
                 };
             };
         };

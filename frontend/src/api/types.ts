@@ -18,7 +18,9 @@ export type UserCreate = Schemas['UserCreate'];
 export type UserUpdate = Schemas['UserUpdate'];
 export type TokenPair = Schemas['TokenPair'];
 
-export type Channel = Schemas['Channel'];
+/** A channel's registered name (`web`, `whatsapp`, …); its traits come from `/channels`. */
+export type Channel = string;
+export type ChannelInfo = Schemas['ChannelInfo'];
 export type Agent = Schemas['Specialist'];
 export type Conversation = Schemas['Conversation'];
 export type Attachment = Schemas['Attachment'];

@@ -109,7 +109,7 @@ export const en: Dictionary = {
   'chat.feedback': 'Rate this answer',
   'chat.helpful': 'Helpful',
   'chat.notHelpful': 'Not helpful',
-  'chat.whatsappNotice': 'This conversation happened on WhatsApp. To continue it, message Ignacio on WhatsApp or start a new conversation here.',
+  'chat.readOnlyNotice': 'This conversation happened on {channel}. To continue it, message Ignacio on {channel} or start a new conversation here.',
   'chat.conversationNotFound': 'This conversation does not exist or is no longer available.',
   'chat.messageFailed': 'Not sent',
   'chat.offline': 'Offline model',

@@ -107,7 +107,7 @@ export const es = {
   'chat.feedback': 'Valorar esta respuesta',
   'chat.helpful': 'Útil',
   'chat.notHelpful': 'No útil',
-  'chat.whatsappNotice': 'Esta conversación ocurrió en WhatsApp. Para seguirla, escribe a Ignacio por WhatsApp o empieza una conversación nueva aquí.',
+  'chat.readOnlyNotice': 'Esta conversación ocurrió en {channel}. Para seguirla, escribe a Ignacio por {channel} o empieza una conversación nueva aquí.',
   'chat.conversationNotFound': 'Esta conversación no existe o ya no está disponible.',
   'chat.messageFailed': 'No se pudo enviar',
   'chat.offline': 'Modelo sin conexión',

@@ -20,6 +20,10 @@ export function translate(lang: Lang, key: MessageKey, vars?: Vars): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
+export function isMessageKey(key: string): key is MessageKey {
+  return key in es;
+}
+
 export function isLang(value: unknown): value is Lang {
   return value === 'es' || value === 'en';
 }

@@ -2,14 +2,15 @@
 import { useEffect, useId, useState, type SyntheticEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { adminListConversations, type ConversationFilters } from '../../api/admin';
-import type { Agent, Channel, User } from '../../api/types';
+import type { Agent, User } from '../../api/types';
 import { listUsers } from '../../api/users';
 import { Icon } from '../../components/Icon';
-import { Alert, Badge, EmptyState, Spinner } from '../../components/ui';
+import { Alert, EmptyState, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
+import { ChannelBadge, useChannelLabel, useChannels } from '../chat/channels';
 
 const FILTER_KEYS = ['user_id', 'channel', 'agent', 'date_from', 'date_to', 'q'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -25,7 +26,7 @@ function toApiFilters(form: FilterForm): ConversationFilters {
   const dayEnd = (d: string) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefined);
   return {
     user_id: form.user_id || undefined,
-    channel: (form.channel || undefined) as Channel | undefined,
+    channel: form.channel || undefined,
     agent: (form.agent || undefined) as Agent | undefined,
     date_from: dayStart(form.date_from),
     date_to: dayEnd(form.date_to),
@@ -50,6 +51,8 @@ function useUserOptions(): User[] {
 
 export function ConversationsPage() {
   const { t, formatDate } = useI18n();
+  const channels = useChannels();
+  const channelLabel = useChannelLabel();
   const errorText = useErrorText();
   const id = useId();
   const [params, setParams] = useSearchParams();
@@ -109,8 +112,11 @@ export function ConversationsPage() {
           <label htmlFor={field('channel')}>{t('admin.channel')}</label>
           <select id={field('channel')} value={form.channel} onChange={(e) => set('channel')(e.target.value)}>
             <option value="">{t('admin.allChannels')}</option>
-            <option value="web">{t('channel.web')}</option>
-            <option value="whatsapp">{t('channel.whatsapp')}</option>
+            {Object.keys(channels ?? { web: null, whatsapp: null }).map((name) => (
+              <option key={name} value={name}>
+                {channelLabel(name, channels)}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
@@ -181,9 +187,7 @@ export function ConversationsPage() {
                     </Link>
                   </td>
                   <td data-label={t('admin.channel')}>
-                    <Badge tone={c.channel === 'whatsapp' ? 'whatsapp' : 'neutral'} icon={c.channel === 'whatsapp' ? 'phone' : 'globe'}>
-                      {t(`channel.${c.channel}`)}
-                    </Badge>
+                    <ChannelBadge channel={c.channel} />
                   </td>
                   <td data-label={t('admin.messages')}>{c.message_count}</td>
                   <td data-label={t('admin.updated')}>{formatDate(c.updated_at, 'long')}</td>

@@ -4,12 +4,13 @@ import { Link, useParams } from 'react-router';
 import { adminTranscript } from '../../api/admin';
 import type { Transcript } from '../../api/types';
 import { Icon } from '../../components/Icon';
-import { Alert, Badge, PageLoader } from '../../components/ui';
+import { Alert, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { MessageItem } from '../chat/MessageItem';
 import { UserMemoryPanel } from '../memory/UserMemoryPanel';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
+import { ChannelBadge } from '../chat/channels';
 
 export function TranscriptPage() {
   const { conversationId = '' } = useParams();
@@ -71,9 +72,7 @@ export function TranscriptPage() {
           <div>
             <dt>{t('admin.channel')}</dt>
             <dd>
-              <Badge tone={conversation.channel === 'whatsapp' ? 'whatsapp' : 'neutral'} icon={conversation.channel === 'whatsapp' ? 'phone' : 'globe'}>
-                {t(`channel.${conversation.channel}`)}
-              </Badge>
+              <ChannelBadge channel={conversation.channel} />
             </dd>
           </div>
           {agents.length > 0 && (

@@ -5,12 +5,13 @@ import { createConversation } from '../../api/conversations';
 import { ApiError } from '../../api/errors';
 import type { Attachment, Message } from '../../api/types';
 import { Icon } from '../../components/Icon';
-import { Alert, Badge, PageLoader } from '../../components/ui';
+import { Alert, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { useUser } from '../auth/AuthContext';
 import { useChatContext } from './ChatLayout';
 import { Attachments } from './Attachments';
+import { ChannelBadge, isReadOnly, useChannelLabel, useChannels } from './channels';
 import { chatStore, useConversation } from './chatStore';
 import { Composer } from './Composer';
 import { MessageItem } from './MessageItem';
@@ -40,6 +41,8 @@ function turnToRetry(messages: Message[]): Message | null {
 export function ConversationView() {
   const { conversationId } = useParams();
   const { t } = useI18n();
+  const channels = useChannels();
+  const channelLabel = useChannelLabel();
   const user = useUser();
   const navigate = useNavigate();
   const errorText = useErrorText();
@@ -96,7 +99,7 @@ export function ConversationView() {
   const notFound = state.status === 'error' && state.error instanceof ApiError && (state.error.status === 404 || state.error.status === 422);
   // A deep link to a conversation beyond the list's first page: its messages tell the channel.
   const channel = conversation?.channel ?? state.messages[0]?.channel;
-  const readOnly = channel === 'whatsapp';
+  const readOnly = isReadOnly(channels, channel);
   const title = conversationId ? conversation?.title?.trim() || t('chat.untitled') : t('chat.new');
 
   let body;
@@ -171,11 +174,7 @@ export function ConversationView() {
         <h1 className="conversation__title" data-testid="conversation-title">
           {title}
         </h1>
-        {readOnly && (
-          <Badge tone="whatsapp" icon="phone">
-            {t('channel.whatsapp')}
-          </Badge>
-        )}
+        {readOnly && channel && <ChannelBadge channel={channel} />}
       </header>
 
       <div className="conversation__body">{body}</div>
@@ -202,7 +201,7 @@ export function ConversationView() {
         {readOnly ? (
           <div className="conversation__readonly">
             <Icon name="info" />
-            <p>{t('chat.whatsappNotice')}</p>
+            <p>{t('chat.readOnlyNotice', { channel: channel ? channelLabel(channel, channels) : '' })}</p>
           </div>
         ) : (
           !notFound && <Composer busy={Boolean(pending) || creating} onSend={(content, attachments) => void send(content, attachments)} />

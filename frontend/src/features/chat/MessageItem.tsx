@@ -8,6 +8,7 @@ import { AnswerCard, SpecialistHeader } from './AnswerCard';
 import { Attachments } from './Attachments';
 import { Feedback } from './Feedback';
 import { specialistLook } from './specialists';
+import { ChannelBadge } from './channels';
 
 interface MessageItemProps {
   message: Message;
@@ -44,11 +45,7 @@ function Meta({ message, variant }: { message: Message; variant: 'chat' | 'admin
   return (
     <div className="msg__meta">
       <time dateTime={message.created_at}>{formatDate(message.created_at, admin ? 'long' : 'time')}</time>
-      {(admin || message.channel === 'whatsapp') && (
-        <Badge tone={message.channel === 'whatsapp' ? 'whatsapp' : 'neutral'} icon={message.channel === 'whatsapp' ? 'phone' : 'globe'}>
-          {t(`channel.${message.channel}`)}
-        </Badge>
-      )}
+      {(admin || message.channel !== 'web') && <ChannelBadge channel={message.channel} />}
       {(admin || message.status === 'failed') && (
         <span data-testid="delivery-status">
           <Badge tone={STATUS_TONE[message.status]} title={t('admin.delivery')}>

@@ -3,8 +3,8 @@
 WhatsApp knows ``*bold*``, ``_italic_``, ``~strike~``, ```` ```mono``` ````, `` `code` ``,
 ``- `` lists, numbered lists and ``> `` quotes; it shows anything else literally. So headings
 become bold lines, tables become one plain line per row and links show their URL in brackets.
-Fenced code is left untouched. Lives in the core because typed answers render themselves for
-WhatsApp; the WhatsApp channel adds the splitting into sendable parts.
+Fenced code is left untouched. ``render.py`` applies it to typed answers and ``formatting.py``
+splits the result into sendable parts.
 """
 
 from __future__ import annotations

@@ -1,0 +1,135 @@
+"""The WhatsApp channel as the core sees it: its traits, its jobs, and a :class:`Sender`.
+
+The Graph client is opened with the runtime when the channel can send (a token and a business
+number id are configured); without them the webhook still stores what arrives, and the answer
+jobs fail loudly instead of pretending to send.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from procrastinate import Blueprint
+
+from channels.whatsapp.client import GraphError, WhatsAppClient, send_with_retry
+from channels.whatsapp.formatting import WHATSAPP_TEXT_LIMIT
+from channels.whatsapp.render import whatsapp_parts
+from channels.whatsapp.settings import WhatsAppSettings
+from ignacio_agents.channel import ChannelTraits, SendFailed
+from ignacio_agents.runtime import Runtime
+from ignacio_agents.settings import Settings, load_channel_settings
+from ignacio_agents.store.messages import Message
+
+log = logging.getLogger(__name__)
+
+NAME = "whatsapp"
+SEND_BASE_DELAY = 0.5  # seconds; doubles per attempt (with jitter), capped below
+SEND_MAX_DELAY = 4.0
+CODE_SEND_ATTEMPTS = 3
+
+TRAITS = ChannelTraits(
+    label="WhatsApp", defers_delivery=True, short_answers=True, read_only_on_web=True,
+    text_limit=WHATSAPP_TEXT_LIMIT,
+)
+
+
+def error_code_of(exc: GraphError) -> str:
+    """Meta's error code, or what failed when there is none (stored on failed deliveries)."""
+    if exc.code is not None:
+        return str(exc.code)
+    return f"http_{exc.http_status}" if exc.http_status is not None else "timeout"
+
+
+def send_failed(exc: GraphError) -> SendFailed:
+    failed = SendFailed(error_code_of(exc), exc.retryable, str(exc))
+    failed.__cause__ = exc
+    return failed
+
+
+class WhatsAppChannel:
+    """One WhatsApp business number, registered as the ``whatsapp`` channel."""
+
+    name = NAME
+    traits = TRAITS
+    settings_class = WhatsAppSettings
+
+    def __init__(self, settings: WhatsAppSettings, *, http: httpx.AsyncClient | None = None):
+        self.settings = settings
+        self._http = http
+        self.client: WhatsAppClient | None = None
+
+    @classmethod
+    def from_settings(cls, core: Settings) -> WhatsAppChannel | None:
+        """The channel configured from ``WHATSAPP_*``, or None when this deployment does not
+        use WhatsApp (production with none of its credentials set)."""
+        settings = load_channel_settings(WhatsAppSettings, core)
+        return cls(settings) if settings.enabled(core) else None
+
+    def blueprints(self) -> list[Blueprint]:
+        from channels.whatsapp.jobs import blueprint
+
+        return [blueprint()]
+
+    async def start(self, runtime: Runtime) -> None:
+        if self.settings.configured and self.client is None:
+            self.client = WhatsAppClient.from_settings(self.settings, http=self._http)
+
+    async def aclose(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    def require_client(self) -> WhatsAppClient:
+        if self.client is None:
+            raise RuntimeError("WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, "
+                               "WHATSAPP_PHONE_NUMBER_ID): cannot send")
+        return self.client
+
+    # --- Sender ----------------------------------------------------------------------------
+
+    def render(self, reply: Message) -> list[str]:
+        return whatsapp_parts(reply)
+
+    async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:
+        client = self.require_client()
+        try:
+            return await send_with_retry(
+                lambda: client.send_text(to, text, reply_to=reply_to),
+                attempts=max(1, self.settings.send_max_attempts),
+                base_delay=SEND_BASE_DELAY, max_delay=SEND_MAX_DELAY,
+            )
+        except GraphError as exc:
+            raise send_failed(exc) from exc
+
+    async def mark_read(self, external_id: str, *, typing: bool) -> None:
+        try:
+            await self.require_client().mark_read(external_id, typing=typing)
+        except GraphError as exc:
+            raise send_failed(exc) from exc
+
+    # --- CodeSender ------------------------------------------------------------------------
+
+    @property
+    def can_send_codes(self) -> bool:
+        return self.client is not None
+
+    async def send_sign_in_code(self, e164: str, code: str) -> None:
+        """The code as the approved authentication template (copy-code button)."""
+        client = self.require_client()
+        try:
+            await send_with_retry(
+                lambda: client.send_otp_template(e164, code, self.settings.otp_template_name,
+                                                 self.settings.otp_template_language),
+                attempts=CODE_SEND_ATTEMPTS, base_delay=SEND_BASE_DELAY, max_delay=SEND_MAX_DELAY,
+            )
+        except GraphError as exc:
+            raise send_failed(exc) from exc
+
+
+def whatsapp_of(runtime: Runtime) -> WhatsAppChannel:
+    """This process's WhatsApp channel (registered whenever WhatsApp traffic can arrive)."""
+    channel = runtime.channels.get(WhatsAppChannel)
+    if channel is None:
+        raise RuntimeError("the WhatsApp channel is not enabled in this deployment")
+    return channel

@@ -1,0 +1,62 @@
+"""The WhatsApp channel's configuration: every ``WHATSAPP_*`` variable, and nothing else.
+
+The names are the original spec's (``WHATSAPP_ACCESS_TOKEN``, ``WHATSAPP_PHONE_NUMBER_ID``,
+``WHATSAPP_VERIFY_TOKEN``) plus what a real deployment needs. The channel is in use in
+production as soon as any of its credentials is set, and then needs all four; a web-only
+deployment sets none and starts without them. In development the webhook secrets are generated
+once (``<data_dir>/secrets.json``) and sending stays off until a token and number id are set.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from ignacio_agents.settings import ChannelSettings, Settings
+
+_CREDENTIALS = ("access_token", "phone_number_id", "verify_token", "app_secret")
+
+
+class WhatsAppSettings(ChannelSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WHATSAPP_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        case_sensitive=False,
+    )
+
+    access_token: SecretStr | None = None
+    phone_number_id: str | None = None
+    verify_token: SecretStr | None = None
+    app_secret: SecretStr | None = None
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v24.0"
+    otp_template_name: str = "ignacio_login_code"
+    otp_template_language: str = "es"
+    max_inbound_age_seconds: int = 30 * 60
+    send_max_attempts: int = 4
+    max_media_bytes: int = 25 * 1024 * 1024
+
+    @field_validator("phone_number_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @property
+    def configured(self) -> bool:
+        """Whether messages can be sent (a token and a business number id are set)."""
+        return bool(self.access_token and self.phone_number_id)
+
+    def enabled(self, core: Settings) -> bool:
+        return not core.is_production or any(getattr(self, n) for n in _CREDENTIALS)
+
+    def production_required(self) -> list[str]:
+        return list(_CREDENTIALS)
+
+    @classmethod
+    def dev_secrets(cls) -> dict[str, Any]:
+        return {
+            "app_secret": lambda: secrets.token_hex(16),
+            "verify_token": lambda: secrets.token_urlsafe(16),
+        }
