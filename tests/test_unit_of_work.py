@@ -18,6 +18,7 @@ from tests.filegen import make_pdf
 from tests.uploads import blob_files, upload
 from tests.whatsapp_harness import (
     WA_USER,
+    WORKER,
     fetch_all,
     post_webhook,
     scalar,
@@ -50,7 +51,8 @@ async def _allow_jobs(client: Any) -> None:
 
 @pytest.fixture
 async def no_worker_app(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
-    return await make_client(make_settings(**whatsapp_settings(graph, run_worker_in_process=False)))
+    return await make_client(make_settings(job_poll_interval_seconds=0.1),
+                             whatsapp=whatsapp_settings(graph))
 
 
 # --- the database's unit of work ----------------------------------------------------------------
@@ -209,7 +211,8 @@ async def test_two_admins_removing_each_other_at_once_leave_one(
 async def test_one_connection_pool_per_process_shared_with_the_job_worker(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
 ) -> None:
-    app = await make_client(make_settings(**whatsapp_settings(graph)))  # worker in process
+    app = await make_client(make_settings(**WORKER),  # worker in process
+                            whatsapp=whatsapp_settings(graph))
     runtime = app.runtime
     await runtime.store.users.create("+" + WA_USER, "Ana")
     assert (await post_webhook(app, text_webhook("hola", wa_id=WA_USER))).status_code == 200

@@ -920,7 +920,8 @@ export interface components {
          * @description One thing Ignacio remembers, with where and when it was said.
          */
         MemoryNote: {
-            channel: components["schemas"]["Channel"];
+            /** Channel */
+            channel: string;
             /**
              * Conversation Id
              * Format: uuid

@@ -8,6 +8,7 @@ import { Alert, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import type { Paged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
+import { isReadOnly, useChannelLabel, useChannels } from './channels';
 
 interface SidebarProps {
   conversations: Paged<Conversation>;
@@ -20,6 +21,8 @@ interface SidebarProps {
 
 export function ConversationSidebar({ conversations, activeId, open, onClose, onRename, onDelete }: SidebarProps) {
   const { t } = useI18n();
+  const channels = useChannels();
+  const channelLabel = useChannelLabel();
   const navigate = useNavigate();
   const errorText = useErrorText();
   const [editing, setEditing] = useState<string | null>(null);
@@ -100,10 +103,10 @@ export function ConversationSidebar({ conversations, activeId, open, onClose, on
                   <NavLink to={`/c/${c.id}`} className="conv__link" onClick={onClose} aria-current={c.id === activeId ? 'page' : undefined}>
                     <span className="conv__title">{titleOf(c)}</span>
                     <span className="conv__meta">
-                      {c.channel === 'whatsapp' && (
-                        <span className="conv__channel" title={t('channel.whatsapp')}>
+                      {isReadOnly(channels, c.channel) && (
+                        <span className="conv__channel" title={channelLabel(c.channel, channels)}>
                           <Icon name="phone" size={12} />
-                          {t('channel.whatsapp')}
+                          {channelLabel(c.channel, channels)}
                         </span>
                       )}
                       <RelativeDate iso={c.updated_at} />

@@ -1,8 +1,8 @@
 /** A list of memory notes: what was noted, of which kind, where and when it was said. */
 import type { MemoryKind, MemoryNote } from '../../api/types';
 import { Icon, type IconName } from '../../components/Icon';
-import { Badge } from '../../components/ui';
 import { useI18n, type MessageKey } from '../../i18n';
+import { ChannelBadge } from '../chat/channels';
 
 const KIND_ICON: Record<MemoryKind, IconName> = {
   fact: 'info',
@@ -33,9 +33,7 @@ export function MemoryList({ notes, onForget }: Props) {
             <span className="memory-row__kind">{t(kindLabel(note.kind))}</span>
             <p className="memory-row__text">{note.text}</p>
             <span className="memory-row__meta">
-              <Badge tone={note.channel === 'whatsapp' ? 'whatsapp' : 'neutral'} icon={note.channel === 'whatsapp' ? 'phone' : 'globe'}>
-                {t(`channel.${note.channel}`)}
-              </Badge>
+              <ChannelBadge channel={note.channel} />
               <span>{formatDate(note.said_at, 'date')}</span>
               {note.conversation_title && <span className="memory-row__conversation">{note.conversation_title}</span>}
             </span>
