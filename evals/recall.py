@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_evals import Dataset
 from pydantic_evals.evaluators import EvaluationReason, Evaluator, EvaluatorContext
 
-from ignacio_agents.domain import Channel, MessageType
+from ignacio_agents.domain import MessageType
 from ignacio_agents.embedding_jobs import embed_round
 from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.recall import Recall
@@ -65,7 +65,7 @@ class _Conversation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str
-    channel: Channel
+    channel: str
     days_ago: int
     messages: list[_Message]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from ignacio_agents.domain import Channel, InboundMessage
+from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.settings import Settings
 from tests.fakes.openai_server import FakeOpenAIServer, tool_call
@@ -96,7 +96,7 @@ async def run_conversation(engine: ConversationEngine, server: FakeOpenAIServer,
     for n in range(first, first + turns):
         before = len(server.requests)
         result = await engine.run_turn(InboundMessage(
-            user_id=user_id, conversation_id=conversation_id, channel=Channel.web, text=question(n)))
+            user_id=user_id, conversation_id=conversation_id, channel="web", text=question(n)))
         sent = server.requests[before:]
         run.turns.append(TurnFigures(
             turn=n, fallback=result.is_fallback,

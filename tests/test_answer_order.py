@@ -9,7 +9,7 @@ import pytest
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
-from ignacio_agents.domain import Channel, InboundMessage, Specialist
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine
 from tests.scripted_models import route_to, scripted, tool_returns_of_this_turn
 
@@ -33,7 +33,7 @@ async def test_the_answer_waits_for_the_search_result(client: Any, make_user: An
     conversation = await rt.store.conversations.create(user.id)
     model = scripted(eager)
     engine = ConversationEngine.from_runtime(rt, model=model, triage_model=route_to(Specialist.marketing))
-    inbound = InboundMessage(user_id=user.id, conversation_id=conversation.id, channel=Channel.web,
+    inbound = InboundMessage(user_id=user.id, conversation_id=conversation.id, channel="web",
                              text="¿Qué dicen mis ficheros del precio?")
     if streaming:
         events = [e async for e in engine.stream_turn(inbound)]

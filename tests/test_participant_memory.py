@@ -210,7 +210,7 @@ async def test_the_fixed_part_estimate_covers_every_specialists_instructions_and
         model = scripted(canned_answers)
         deps = AdvisorDeps(store=client.runtime.store, user=user, conversation_id=uuid4(),
                            message_id=None, specialist=specialist, language="es",
-                           channel=Channel.web, profile=profile)
+                           channel="web", profile=profile)
         await agent.run("hola", deps=deps, model=model)
         fixed = fixed_tokens(model.infos[0].model_request_parameters,
                              lambda text: count_tokens(text, "cl100k_base"))

@@ -14,7 +14,7 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.ollama import OllamaProvider
 from pydantic_ai.providers.vllm import VLLMProvider
 
-from ignacio_agents.domain import Channel, InboundMessage
+from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.llm import known_to_see_images, resolve_model
 from ignacio_agents.llm.servers import server_kind
@@ -46,7 +46,7 @@ async def test_a_photo_is_answered_and_sent_as_an_image_only_to_models_that_see(
         engine = ConversationEngine(rt.store, rt.blobs, engine_settings(rt.settings, server,
                                                                         f"openai-chat:{model}"))
         turn = await engine.run_turn(InboundMessage(
-            user_id=user.id, conversation_id=conversation.id, channel=Channel.whatsapp,
+            user_id=user.id, conversation_id=conversation.id, channel="whatsapp",
             text="Turno 1: ¿qué te parece el logo?", attachments=[attachment]))
     assert server.rejected == [] and not turn.is_fallback
     specialist = server.requests[-1]
@@ -95,7 +95,7 @@ async def test_local_servers_get_their_own_pydantic_ai_profile(client: Any, make
         engine = ConversationEngine(rt.store, rt.blobs, settings)
         assert engine.model.system == kind
         turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
-                                                    channel=Channel.web, text=question(1)))
+                                                    channel="web", text=question(1)))
     assert not turn.is_fallback and server.rejected == []
     route_request, answer_request = server.requests
     profile = _pydantic_ai_profile(kind, "llama3.1")

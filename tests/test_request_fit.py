@@ -19,7 +19,7 @@ from pydantic_ai.models.function import AgentInfo
 
 from ignacio_agents.agents import SPECIALISTS, AdvisorDeps
 from ignacio_agents.context_fit import bound_current_turn, fit_messages, plan_request
-from ignacio_agents.domain import Channel, Specialist
+from ignacio_agents.domain import Specialist
 from ignacio_agents.memory import message_tokens
 from ignacio_agents.store.profiles import ProjectProfile
 from tests.scripted_models import answer_for, scripted, tool_returns_of_this_turn
@@ -90,7 +90,7 @@ async def test_the_specialist_request_keeps_whole_newest_turns_and_the_question_
     model = scripted(script)
     deps = AdvisorDeps(store=client.runtime.store, user=user, conversation_id=uuid4(),
                        message_id=None, specialist=Specialist.marketing, language="es",
-                       channel=Channel.whatsapp, profile=ProjectProfile(), history_token_budget=6000,
+                       channel="whatsapp", profile=ProjectProfile(), history_token_budget=6000,
                        context_window=3400)  # leaves room for a few earlier turns
     history = _turns(8)
     with capture_run_messages() as run_messages:
