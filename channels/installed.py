@@ -13,6 +13,7 @@ from ignacio_agents.settings import ChannelSettings, Settings
 INSTALLED = (
     "channels.web.channel:WebChannel",
     "channels.whatsapp.channel:WhatsAppChannel",
+    "channels.console:ConsoleChannel",
 )
 
 

@@ -53,7 +53,7 @@ def test_a_web_only_production_starts_without_whatsapp_secrets(tmp_path, monkeyp
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     names = [c.name for c in installed_channels(_production(tmp_path))]
-    assert names == ["web"]
+    assert names == ["web"]  # no WhatsApp, and the console runs in development only
 
 
 def test_a_half_configured_whatsapp_stops_production_naming_what_is_missing(
@@ -77,7 +77,7 @@ def test_channel_settings_are_not_core_overrides(tmp_path) -> None:
 
 def test_registry_reads_traits_and_hands_out_typed_channels(settings) -> None:
     registry = ChannelRegistry(installed_channels(settings))
-    assert registry.names() == ["web", "whatsapp"] and len(INSTALLED) == 2
+    assert registry.names() == ["web", "whatsapp", "console"] and len(INSTALLED) == 3
     assert registry.traits("whatsapp").defers_delivery and registry.traits("whatsapp").read_only_on_web
     assert registry.traits("web") == WEB_TRAITS and registry.traits("gone") == WEB_TRAITS
     assert isinstance(registry.get(WhatsAppChannel), WhatsAppChannel)

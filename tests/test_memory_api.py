@@ -91,7 +91,7 @@ async def test_deleting_a_conversation_or_the_participant_takes_their_memory_wit
     admin = await make_user("Admin", is_admin=True)
     ana = await make_user("Ana")
     first = await _remembering(client, ana)
-    web = await store.conversations.create(ana.id, Channel.web)
+    web = await store.conversations.create(ana.id, "web")
     await add_turn(store, web, "Somos una cooperativa de cuatro profesoras de música.")
     await fold_conversation(store, ExtractSummarizer(), web.id)
     note = next(i for i in await store.memory.recall(ana.id) if i.conversation_id == first.id)

@@ -5,7 +5,7 @@ are answered in order while other users' run in parallel. It is idempotent, whic
 a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-queues it:
 
 1. if the assistant reply for this inbound message is already stored, the model is not run
-   again: only the parts without a stored outbound wamid are sent (``ignacio_agents.delivery.deliver``). The
+   again: only the parts without a stored outbound wamid are sent (``ignacio_agents.answering``). The
    reply is found by its ``reply_to_id``, written in the same insert as the reply itself, so a
    stored reply is always findable;
 2. otherwise: mark read + typing, fetch the media (once: a fetched file is on the message),
@@ -33,7 +33,7 @@ from channels.whatsapp.client import GraphError, MediaTooLargeError, WhatsAppCli
 from channels.whatsapp.identity import masked, unseal
 from channels.whatsapp.media import MediaUnavailable, fetch_media
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
-from ignacio_agents.delivery import deliver, typing_indicator
+from ignacio_agents.answering import answer_stored
 from ignacio_agents.documents.sniff import UnsupportedFileType
 from ignacio_agents.domain import Attachment, DeliveryStatus, InboundMessage, MessageType
 from ignacio_agents.engine import TurnRejected
@@ -93,20 +93,7 @@ class Answer:
         self.media = media
 
     async def run(self) -> None:
-        inbound = await self.store.messages.get(self.message_id)
-        if inbound is None:
-            log.info("whatsapp message %s is gone (deleted); nothing to answer", self.message_id)
-            return
-        reply = await self.store.messages.reply_for(inbound.id)
-        if reply is None:
-            async with typing_indicator(self.channel, inbound.whatsapp_message_id):
-                reply = await self._compose(inbound)
-        if reply is None:
-            return
-        report = await deliver(self.store.messages, self.channel, reply, self.to,
-                               inbound.whatsapp_message_id)
-        log.info("whatsapp reply %s: %d part(s), %d sent now%s", reply.id, report.parts,
-                 report.sent_now, f", failed {report.failed_code}" if report.failed_code else "")
+        await answer_stored(self.runtime, self.channel, self.message_id, self.to, self._compose)
 
     async def _compose(self, inbound: Message) -> Message | None:
         """Store the reply to ``inbound``: a fixed one, or the engine's answer."""
