@@ -21,12 +21,13 @@ from pydantic_ai.messages import (
 from pydantic_ai.models.function import AgentInfo
 
 from ignacio_agents.agents.answer_language import wrong_language
-from ignacio_agents.agents.deps import BRIEF_ANSWER, FULL_ANSWER
+from ignacio_agents.agents.deps import BRIEF_ANSWER, FULL_ANSWER, AnswerBudget, default_budget
 from ignacio_agents.agents.instructions import kind_instructions, length_instructions
 from ignacio_agents.agents.locations import covers, parse_location
 from ignacio_agents.agents.prompts import as_data, load_prompt
 from ignacio_agents.agents.routing import Route
 from ignacio_agents.agents.validators import routing_talk_problems
+from ignacio_agents.channel import ChannelTraits
 from ignacio_agents.domain import InboundMessage, MessageType, ProjectKind, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.store.files import ChunkIn
@@ -129,7 +130,7 @@ async def test_whatsapp_answers_keep_to_three_items_and_web_answers_may_be_fulle
     web = answers(FIVE_ITEMS)
     turn = await run(client, user, web, "¿Cómo consigo clientes?")
     assert turn.answer.action_items == FIVE_ITEMS["action_items"] and not retries_sent(web)
-    assert "web app" in (web.infos[0].instructions or "")
+    assert "Web, on a larger screen" in (web.infos[0].instructions or "")
 
 
 async def test_a_whatsapp_answer_over_its_length_is_sent_back(client: Any, make_user: Any) -> None:
@@ -141,10 +142,18 @@ async def test_a_whatsapp_answer_over_its_length_is_sent_back(client: Any, make_
     assert f"must stay under {BRIEF_ANSWER.max_chars}" in retry
 
 
+def test_the_budget_follows_the_channels_traits() -> None:
+    phone = ChannelTraits(label="SMS", short_answers=True, text_limit=1600)
+    assert default_budget(phone) == AnswerBudget(brief=True, max_items=3, max_chars=1600, where="SMS")
+    assert default_budget(ChannelTraits(label="WhatsApp", short_answers=True, text_limit=4096)
+                          ).max_chars == BRIEF_ANSWER.max_chars
+    assert default_budget(ChannelTraits(label="Web")) == FULL_ANSWER
+
+
 def test_length_instructions_follow_the_budget() -> None:
     brief, full = length_instructions(BRIEF_ANSWER), length_instructions(FULL_ANSWER)
     assert "WhatsApp" in brief and "at most 3 items" in brief and "Empty lists are fine" in brief
-    assert "web app" in full and "fuller" in full and "at most" not in full
+    assert "larger screen" in full and "fuller" in full and "at most" not in full
 
 
 # --- citations -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from ignacio_agents.channel import WEB_TRAITS, ChannelTraits
@@ -21,22 +21,30 @@ class AnswerBudget:
 
     ``max_chars`` bounds the answer's rendered text (the channel's own rendering is never
     longer than the Markdown one), ``max_items`` each list in it; ``None`` is no limit.
+    ``where`` is the channel's name as participants know it, for the instructions.
     """
 
     brief: bool = False
     max_items: int | None = None
     max_chars: int | None = None
+    where: str = "Web"
 
 
 FULL_ANSWER = AnswerBudget()
 # One WhatsApp text message holds 4,096 characters; a brief answer stays well inside it.
-BRIEF_ANSWER = AnswerBudget(brief=True, max_items=3, max_chars=3500)
+BRIEF_ANSWER = AnswerBudget(brief=True, max_items=3, max_chars=3500, where="WhatsApp")
 
 
 def default_budget(traits: ChannelTraits) -> AnswerBudget:
-    """The budget for a channel that did not hand one over: brief where answers are read on a
-    phone (the channel's ``short_answers`` trait, e.g. WhatsApp)."""
-    return BRIEF_ANSWER if traits.short_answers else FULL_ANSWER
+    """The budget a channel's traits ask for: brief where answers are read on a phone
+    (``short_answers``, e.g. WhatsApp), and never over the channel's own text limit, so a
+    brief answer is one message."""
+    if not traits.short_answers:
+        return replace(FULL_ANSWER, where=traits.label)
+    limit = BRIEF_ANSWER.max_chars or 0
+    if traits.text_limit is not None:
+        limit = min(limit, traits.text_limit)
+    return replace(BRIEF_ANSWER, max_chars=limit, where=traits.label)
 
 
 @dataclass

@@ -49,13 +49,13 @@ def user_context(ctx: RunContext[AdvisorDeps]) -> str:
 def length_instructions(budget: AnswerBudget) -> str:
     if budget.brief:
         items = f"at most {budget.max_items} items in each list" if budget.max_items else "few items"
-        return ("Where they read it: a phone chat (WhatsApp). Keep the whole answer short, about "
+        return (f"Where they read it: {budget.where}, a chat on a phone. Keep the whole answer short, about "
                 f"120 words: the main text in two to four sentences, {items}, one line each. "
                 "Empty lists are fine: leave out what does not help right now.")
     items = f"at most {budget.max_items} items in each list" if budget.max_items else (
         "usually three to six items in each list, more only when they ask for a detailed plan")
-    return ("Where they read it: the web app, on a larger screen. A fuller answer is fine: short "
-            f"paragraphs, {items}. A list may be empty when there is nothing useful for it.")
+    return (f"Where they read it: {budget.where}, on a larger screen. A fuller answer is fine: "
+            f"short paragraphs, {items}. A list may be empty when there is nothing useful for it.")
 
 
 def kind_instructions(profile: ProjectProfile) -> str:
