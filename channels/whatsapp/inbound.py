@@ -13,6 +13,9 @@ Ordering and idempotency:
   nothing, because a stored message always has its job;
 * the "not enrolled" reply's rate-limit slot and its job commit together too, so a failed
   delivery does not use up the day's one reply;
+* each item is stored on its own: one that cannot be stored (a value the database refuses, a
+  bug) is logged without its content and skipped, so its neighbours are still stored and
+  answered; only a database that is unreachable fails the delivery (503, Meta delivers again);
 * a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is stored but not answered: after an
   outage Meta replays up to 7 days of messages, and answering them all would bury the user.
 """
@@ -26,6 +29,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from channels.whatsapp.channel import NAME, whatsapp_of
 from channels.whatsapp.identity import Sender, identify, masked, seal
@@ -143,10 +149,18 @@ class InboundHandler:
 
     async def _lane(self, lane: list[WebhookItem], outcome: Outcome) -> None:
         for item in lane:
-            if isinstance(item, InboundWhatsAppMessage):
-                await self._message(item, outcome)
-            elif isinstance(item, StatusUpdate):
-                await self._status(item, outcome)
+            try:
+                if isinstance(item, InboundWhatsAppMessage):
+                    await self._message(item, outcome)
+                elif isinstance(item, StatusUpdate):
+                    await self._status(item, outcome)
+            except (psycopg.OperationalError, PoolTimeout):
+                raise  # the database is unreachable: the whole delivery is retried by Meta
+            except Exception as exc:
+                # Type and kind only: the item may carry message text or phone numbers.
+                outcome.add("failed")
+                log.error("whatsapp webhook %s item could not be stored and was skipped (%s)",
+                          item.kind, type(exc).__name__)
 
     # --- messages ----------------------------------------------------------------------------
 

@@ -4,7 +4,11 @@ Meta batches up to 1000 updates per POST and keeps changing the shape (BSUIDs in
 ``from``/``wa_id`` optional), so parsing is deliberately forgiving:
 
 * the envelope must be a WhatsApp envelope (``object`` + ``entry`` list), otherwise
-  :class:`NotAWebhookPayload` is raised, which the webhook route turns into a 400;
+  :class:`NotAWebhookPayload` is raised, which the webhook route turns into a 400; so is a
+  body nested deeper than any real delivery (``MAX_DEPTH``);
+* text Postgres cannot store is cleaned right after decoding: NUL characters are dropped and
+  lone UTF-16 surrogates (valid JSON escapes, invalid UTF-8) become U+FFFD, so one odd
+  message can never fail the transaction of its own or any other item;
 * inside it, every entry × change × message / status is visited; each item is validated on its
   own, so one odd item never hides its neighbours;
 * an unknown or malformed message type becomes an item of type ``"unsupported"`` (its original
@@ -17,6 +21,7 @@ Every model keeps unknown fields (``extra="allow"``) and every item keeps its ra
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -28,6 +33,52 @@ from ignacio_agents.domain import DeliveryStatus
 
 class NotAWebhookPayload(ValueError):
     """The body is not JSON, or not a WhatsApp Business Account webhook envelope."""
+
+
+# Real deliveries nest about eight levels (entry > changes > value > messages > interactive >
+# nfm_reply ...); anything far deeper is not from Meta and is refused before validation.
+MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """``text`` without NUL and with lone surrogates replaced: what Postgres ``text`` accepts."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def sanitize(data: Any) -> Any:
+    """Clean every string (keys included) of decoded JSON in place; refuse deep nesting.
+
+    Iterative, so a hostile body cannot exhaust the stack; raises :class:`NotAWebhookPayload`
+    past ``MAX_DEPTH``.
+    """
+    if isinstance(data, str):
+        return _storable(data)
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise NotAWebhookPayload(f"body is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, dict):
+            for key in list(node):
+                value = node[key]
+                if isinstance(value, str):
+                    value = node[key] = _storable(value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+                if isinstance(key, str) and (clean := _storable(key)) != key:
+                    node[clean] = node.pop(key)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    node[index] = _storable(value)
+                elif isinstance(value, dict | list):
+                    stack.append((value, depth + 1))
+    return data
 
 
 class _Tolerant(BaseModel):
@@ -347,8 +398,11 @@ def parse_webhook(body: bytes | str | dict[str, Any]) -> WebhookEnvelope:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise NotAWebhookPayload("body is not valid JSON") from exc
+        except RecursionError as exc:
+            raise NotAWebhookPayload(f"body is nested deeper than {MAX_DEPTH} levels") from exc
     else:
         data = body
+    data = sanitize(data)
     if not isinstance(data, dict):
         raise NotAWebhookPayload("body is not a JSON object")
     if data.get("object") != "whatsapp_business_account":
