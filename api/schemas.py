@@ -271,7 +271,7 @@ class DeliveryOut(BaseModel):
     """One WhatsApp message actually sent for an answer (long answers are split in parts)."""
 
     part_index: int
-    whatsapp_message_id: str | None
+    external_id: str | None
     status: DeliveryStatus
     error_code: str | None
     updated_at: datetime

@@ -31,7 +31,7 @@ def engine_composer(runtime: Runtime, channel: str) -> Compose:
     async def compose(inbound: Message) -> Message | None:
         turn = InboundMessage(
             user_id=inbound.user_id, conversation_id=inbound.conversation_id, channel=channel,
-            text=inbound.content or "", external_id=inbound.whatsapp_message_id,
+            text=inbound.content or "", external_id=inbound.external_id,
             message_id=inbound.id,
         )
         try:
@@ -54,11 +54,11 @@ async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: 
         return None
     reply = await store.reply_for(inbound.id)
     if reply is None:
-        async with typing_indicator(sender, inbound.whatsapp_message_id):
+        async with typing_indicator(sender, inbound.external_id):
             reply = await compose(inbound)
     if reply is None:
         return None
-    report = await deliver(store, sender, reply, to, inbound.whatsapp_message_id)
+    report = await deliver(store, sender, reply, to, inbound.external_id)
     log.info("reply %s: %d part(s), %d sent now%s", reply.id, report.parts, report.sent_now,
              f", failed {report.failed_code}" if report.failed_code else "")
     return report

@@ -44,20 +44,20 @@ async def deliver(messages: MessageStore, sender: Sender, reply: Message, to: st
     if failed is not None:
         return DeliveryReport(len(parts), 0, failed.error_code)
     sent_now = 0
-    last_id = next((d.whatsapp_message_id for d in done.values() if d.whatsapp_message_id), None)
+    last_id = next((d.external_id for d in done.values() if d.external_id), None)
     for index, body in enumerate(parts):
-        if index in done and done[index].whatsapp_message_id:
+        if index in done and done[index].external_id:
             continue
         try:
             external_id = await sender.send_part(to, body, reply_to=reply_to if index == 0 else None)
         except SendFailed as exc:
-            await messages.add_delivery(reply.id, index, whatsapp_message_id=None,
+            await messages.add_delivery(reply.id, index, external_id=None,
                                         status=DeliveryStatus.failed, error_code=exc.code)
             await messages.set_status(reply.id, DeliveryStatus.failed, exc.code)
             log.warning("reply %s part %d/%d failed (code %s, retryable=%s)",
                         reply.id, index + 1, len(parts), exc.code, exc.retryable)
             return DeliveryReport(len(parts), sent_now, exc.code)
-        await messages.add_delivery(reply.id, index, whatsapp_message_id=external_id,
+        await messages.add_delivery(reply.id, index, external_id=external_id,
                                     status=DeliveryStatus.sent)
         sent_now += 1
         last_id = external_id

@@ -52,14 +52,14 @@ async def world(client, make_user, auth_headers) -> dict[str, Any]:
     wa = await store.conversations.create(bruno.id, "whatsapp", None)
     q2 = await store.messages.add(NewMessage(
         conversation_id=wa.id, user_id=bruno.id, is_from_user=True, content="¿Cómo consigo clientes?",
-        channel="whatsapp", whatsapp_message_id="wamid.IN1",
+        channel="whatsapp", external_id="wamid.IN1",
     ))
     a2 = await store.messages.add(NewMessage(
         conversation_id=wa.id, user_id=bruno.id, is_from_user=False, content="Habla con 10 al día.",
         channel="whatsapp", agent="marketing", status=DeliveryStatus.pending,
     ))
     for part, status in ((0, DeliveryStatus.read), (1, DeliveryStatus.failed)):
-        await store.messages.add_delivery(a2.id, part, whatsapp_message_id=f"wamid.OUT{part}",
+        await store.messages.add_delivery(a2.id, part, external_id=f"wamid.OUT{part}",
                                           status=status,
                                           error_code="131047" if status == "failed" else None)
     # Ana's conversation ended ten days ago.

@@ -50,9 +50,9 @@ async def test_a_console_message_is_answered_once_split_and_delivered(
     parts = [o.text for o in console.outbox]
     assert len(parts) >= 4 and all(len(p) <= 300 for p in parts)
     assert " ".join(parts).endswith(LONG)  # nothing lost, in order
-    assert console.outbox[0].reply_to == inbound.whatsapp_message_id  # the first part quotes it
+    assert console.outbox[0].reply_to == inbound.external_id  # the first part quotes it
     assert all(o.reply_to is None for o in console.outbox[1:])
-    assert console.read == [inbound.whatsapp_message_id]  # read receipt while composing
+    assert console.read == [inbound.external_id]  # read receipt while composing
     reply = await app.runtime.store.messages.reply_for(inbound.id)
     assert reply.channel == "console" and reply.status is DeliveryStatus.sent
     deliveries = await app.runtime.store.messages.deliveries(reply.id)

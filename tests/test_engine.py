@@ -129,7 +129,7 @@ async def test_a_message_the_channel_already_stored_is_not_stored_twice(client: 
     store = client.runtime.store
     pre = await store.messages.add(NewMessage(
         conversation_id=conversation.id, user_id=user.id, is_from_user=True, content="hola",
-        channel="whatsapp", whatsapp_message_id="wamid.1",
+        channel="whatsapp", external_id="wamid.1",
     ))
     engine = engine_for(client, model=scripted(canned_answers), triage_model=route_to(Specialist.general))
     turn = await engine.run_turn(inbound(user, conversation, "hola", message_id=pre.id,

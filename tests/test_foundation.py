@@ -129,11 +129,11 @@ async def test_store_crud_pagination_and_cascades(store: Store):
     # A replayed WhatsApp message id is a no-op.
     first = await store.messages.add(NewMessage(
         conversation_id=conv.id, user_id=ana.id, is_from_user=True, content="hola",
-        whatsapp_message_id="wamid.X",
+        external_id="wamid.X",
     ))
     again = await store.messages.add(NewMessage(
         conversation_id=conv.id, user_id=ana.id, is_from_user=True, content="hola",
-        whatsapp_message_id="wamid.X",
+        external_id="wamid.X",
     ))
     assert first is not None and again is None
 

@@ -263,7 +263,7 @@ async def test_delete_removes_everything_of_the_user(client, admin, make_user, a
         conversation_id=conv.id, user_id=user.id, is_from_user=False, content="¡Hola!",
         channel="whatsapp",
     ))
-    await store.messages.add_delivery(answer.id, 0, whatsapp_message_id="wamid.X",
+    await store.messages.add_delivery(answer.id, 0, external_id="wamid.X",
                                       status=DeliveryStatus.sent)
     keep_conv = await store.conversations.create(keep.id, "web", "Keep")
     assert msg is not None and await rt.blobs.exists(key)

@@ -163,7 +163,7 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     payload = text_webhook("Hazme un plan completo", wa_id=WA_USER)
     wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
     await post_webhook(app, payload)
-    inbound = await store.messages.get_by_wamid(wamid)
+    inbound = await store.messages.get_by_external_id(wamid)
     long_text = "\n\n".join(f"Paso {i}: " + "detalle " * 80 for i in range(20))
     answer = GeneralResponse(message=long_text, follow_up_questions=[], language="es")
     reply = await store.messages.add(NewMessage(
@@ -173,7 +173,7 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     ))
     parts = whatsapp_parts(reply)
     assert len(parts) >= 3
-    await store.messages.add_delivery(reply.id, 0, whatsapp_message_id="wamid.SENT-BEFORE-CRASH",
+    await store.messages.add_delivery(reply.id, 0, external_id="wamid.SENT-BEFORE-CRASH",
                                       status=DeliveryStatus.sent)
     async with app.runtime.db.connection() as conn:
         cur = await conn.execute("insert into procrastinate_workers (last_heartbeat)"
@@ -194,6 +194,6 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     assert calls == []  # the stored answer was sent; the model did not run again
     deliveries = await store.messages.deliveries(reply.id)
     assert [d.part_index for d in deliveries] == list(range(len(parts)))
-    assert deliveries[0].whatsapp_message_id == "wamid.SENT-BEFORE-CRASH"
+    assert deliveries[0].external_id == "wamid.SENT-BEFORE-CRASH"
     assert await scalar(app, "select count(*) from messages where not is_from_user") == 1
     assert (await store.messages.get(reply.id)).status is DeliveryStatus.sent

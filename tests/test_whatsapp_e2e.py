@@ -116,7 +116,7 @@ async def test_webhook_stores_once_queues_one_locked_job_and_skips_stale(no_work
     [message] = await fetch_all(no_worker_app, "select * from messages")
     assert message["content"] == "¿Cómo valido mi idea?"
     assert message["is_from_user"] and message["channel"] == "whatsapp"
-    assert message["whatsapp_message_id"] == payload["entry"][0]["changes"][0]["value"][
+    assert message["external_id"] == payload["entry"][0]["changes"][0]["value"][
         "messages"][0]["id"]
     [conversation] = await fetch_all(no_worker_app, "select * from conversations")
     assert conversation["channel"] == "whatsapp" and conversation["user_id"] == user.id
@@ -170,7 +170,7 @@ async def _sent_reply(app: Any, user: Any, parts: int = 1) -> tuple[Any, list[st
     ))
     wamids = [f"wamid.OUT{index}.{reply.id}" for index in range(parts)]
     for index, wamid in enumerate(wamids):
-        await store.messages.add_delivery(reply.id, index, whatsapp_message_id=wamid,
+        await store.messages.add_delivery(reply.id, index, external_id=wamid,
                                           status=DeliveryStatus.sent)
     return reply, wamids
 
@@ -278,15 +278,15 @@ async def test_text_message_gets_exactly_one_reply_with_context_then_statuses(
     [receipt] = graph.read_receipts()
     assert receipt == {"messaging_product": "whatsapp", "status": "read", "message_id": wamid,
                        "typing_indicator": {"type": "text"}}
-    rows = await fetch_all(wa_app, "select id, is_from_user, reply_to_id, status, whatsapp_message_id"
+    rows = await fetch_all(wa_app, "select id, is_from_user, reply_to_id, status, external_id"
                            " from messages order by created_at")
     assert [r["is_from_user"] for r in rows] == [True, False]
     inbound, answer = rows
-    assert inbound["whatsapp_message_id"] == wamid
+    assert inbound["external_id"] == wamid
     assert answer["reply_to_id"] == inbound["id"] and answer["status"] == "sent"
     [delivery] = await wa_app.runtime.store.messages.deliveries(answer["id"])
     sent_wamid = next(r for r in graph.requests if r.json == reply).response["messages"][0]["id"]
-    assert delivery.whatsapp_message_id == sent_wamid
+    assert delivery.external_id == sent_wamid
 
     store = wa_app.runtime.store
     await post_webhook(wa_app, status_webhook(sent_wamid, "sent"))
@@ -322,7 +322,7 @@ async def test_long_answer_arrives_as_ordered_parts(wa_app: Any, graph: FakeGrap
                                                     " where not is_from_user")]
     deliveries = await wa_app.runtime.store.messages.deliveries(answer_id)
     assert [d.part_index for d in deliveries] == list(range(len(parts)))
-    assert all(d.whatsapp_message_id for d in deliveries)
+    assert all(d.external_id for d in deliveries)
 
 
 async def test_send_errors_permanent_fails_once_rate_limit_retries(

@@ -73,7 +73,7 @@ class ConsoleChannel:
             conversation = await store.conversations.latest_or_create(user_id, NAME, conn=tx)
             stored = await store.messages.add(NewMessage(
                 conversation_id=conversation.id, user_id=user_id, is_from_user=True,
-                content=text, channel=NAME, whatsapp_message_id=f"console.in.{uuid4().hex}",
+                content=text, channel=NAME, external_id=f"console.in.{uuid4().hex}",
             ), conn=tx)
             assert stored is not None  # a fresh id never repeats
             await runtime.jobs.configure_task(

@@ -183,7 +183,7 @@ class InboundHandler:
                 conversation_id=conversation.id, user_id=user.id, is_from_user=True,
                 content=stored_content(msg), channel=NAME,
                 message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
-                whatsapp_message_id=msg.wamid,
+                external_id=msg.wamid,
             ), conn=tx)
             if stored is None:
                 outcome.add("replayed")
@@ -251,7 +251,7 @@ class InboundHandler:
         except KeyError:
             outcome.add("reaction_ignored")
             return
-        target = await self.store.messages.get_by_wamid(msg.reaction.message_id)
+        target = await self.store.messages.get_by_external_id(msg.reaction.message_id)
         if target is None or target.is_from_user or target.user_id != sender.user.id:
             outcome.add("reaction_ignored")
             return

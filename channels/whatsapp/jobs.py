@@ -118,7 +118,7 @@ class Answer:
         turn = InboundMessage(
             user_id=inbound.user_id, conversation_id=inbound.conversation_id,
             channel=NAME, text=text, attachments=attachments,
-            external_id=inbound.whatsapp_message_id, message_id=inbound.id,
+            external_id=inbound.external_id, message_id=inbound.id,
         )
         try:
             result = await self.runtime.engine.run_turn(turn)

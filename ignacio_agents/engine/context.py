@@ -66,10 +66,10 @@ async def user_message(store: Store, context: TurnContext) -> Message:
         conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=True,
         content=inbound.text or None, channel=inbound.channel,
         message_type=first.kind if first else MessageType.text, file_id=meta.id if meta else None,
-        file_path=meta.file_path if meta else None, whatsapp_message_id=inbound.external_id,
+        file_path=meta.file_path if meta else None, external_id=inbound.external_id,
     ))
     if message is None:  # a replayed channel message id: answer against the stored one
-        message = await store.messages.get_by_wamid(inbound.external_id or "")
+        message = await store.messages.get_by_external_id(inbound.external_id or "")
         if message is None:
             raise TurnRejected("duplicate message id")
     return message

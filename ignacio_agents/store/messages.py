@@ -1,4 +1,5 @@
-"""Messages of both channels, their WhatsApp deliveries, feedback and history search."""
+"""Messages of every channel, the parts a channel delivered for them, feedback and history
+search."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class Message(BaseModel):
     file_path: str | None
     file_id: UUID | None
     is_from_user: bool
-    whatsapp_message_id: str | None
+    external_id: str | None
     created_at: datetime
     channel: ChannelName
     agent: str | None
@@ -62,7 +63,7 @@ class NewMessage:
     message_type: MessageType = MessageType.text
     file_id: UUID | None = None
     file_path: str | None = None
-    whatsapp_message_id: str | None = None  # unique when set: a replay stores nothing
+    external_id: str | None = None  # unique when set: a replay stores nothing
     status: DeliveryStatus = DeliveryStatus.sent
     agent: str | None = None
     route_reason: str | None = None
@@ -78,7 +79,7 @@ class NewMessage:
 class Delivery(BaseModel):
     message_id: UUID
     part_index: int
-    whatsapp_message_id: str | None
+    external_id: str | None
     status: DeliveryStatus
     error_code: str | None
     updated_at: datetime
@@ -97,7 +98,7 @@ class HistoryHit(BaseModel):
 
 _SELECT = (
     "select m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
-    " m.is_from_user, m.whatsapp_message_id, m.created_at, m.channel, m.agent, m.route_reason,"
+    " m.is_from_user, m.external_id, m.created_at, m.channel, m.agent, m.route_reason,"
     " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
     " f.file_name, f.file_type, f.file_size"
     " from messages m left join user_files f on f.id = m.file_id"
@@ -119,19 +120,19 @@ class MessageStore:
         self.db = db
 
     async def add(self, new: NewMessage, *, conn: Conn | None = None) -> Message | None:
-        """Insert one message and bump the conversation. Returns None when the WhatsApp
+        """Insert one message and bump the conversation. Returns None when the channel
         message id was already stored (a replayed webhook is a no-op)."""
         async with self.db.transaction(conn) as tx:
             message_id = await self.db.fetch_value(
                 "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
-                " message_type, file_id, file_path, whatsapp_message_id, status, agent, route_reason,"
+                " message_type, file_id, file_path, external_id, status, agent, route_reason,"
                 " answer, usage, model_messages, is_fallback, error_code, reply_to_id, created_at)"
                 " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
                 " coalesce(%s, clock_timestamp()))"
-                " on conflict (whatsapp_message_id) where whatsapp_message_id is not null do nothing"
+                " on conflict (external_id) where external_id is not null do nothing"
                 " returning id",
                 new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
-                new.message_type.value, new.file_id, new.file_path, new.whatsapp_message_id,
+                new.message_type.value, new.file_id, new.file_path, new.external_id,
                 new.status.value, new.agent, new.route_reason, _jsonb(new.answer),
                 _jsonb(new.usage), _jsonb(new.model_messages), new.is_fallback, new.error_code,
                 new.reply_to_id, new.created_at, conn=tx,
@@ -149,12 +150,12 @@ class MessageStore:
             message_id, user_id, user_id, conn=conn,
         )
 
-    async def get_by_wamid(self, wamid: str, *, conn: Conn | None = None) -> Message | None:
+    async def get_by_external_id(self, wamid: str, *, conn: Conn | None = None) -> Message | None:
         """Find a message by an inbound wamid or by the wamid of one of its outbound parts."""
         return await self.db.fetch_one(
             Message,
-            f"{_SELECT} where m.whatsapp_message_id = %s or m.id = ("
-            " select d.message_id from message_deliveries d where d.whatsapp_message_id = %s)"
+            f"{_SELECT} where m.external_id = %s or m.id = ("
+            " select d.message_id from message_deliveries d where d.external_id = %s)"
             " limit 1",
             wamid, wamid, conn=conn,
         )
@@ -233,7 +234,8 @@ class MessageStore:
 
     async def attach_file(self, message_id: UUID, *, file_id: UUID, file_path: str,
                           message_type: MessageType, conn: Conn | None = None) -> None:
-        """Record a file fetched after the message was stored (WhatsApp media arrives by id)."""
+        """Record a file fetched after the message was stored (channel media, such as
+        WhatsApp's, arrives by id)."""
         await self.db.execute(
             "update messages set file_id = %s, file_path = %s, message_type = %s where id = %s",
             file_id, file_path, message_type.value, message_id, conn=conn,
@@ -262,21 +264,21 @@ class MessageStore:
 
     # --- WhatsApp deliveries -------------------------------------------------------------
     async def add_delivery(self, message_id: UUID, part_index: int, *,
-                           whatsapp_message_id: str | None, status: DeliveryStatus,
+                           external_id: str | None, status: DeliveryStatus,
                            error_code: str | None = None, conn: Conn | None = None) -> None:
         await self.db.execute(
-            "insert into message_deliveries (message_id, part_index, whatsapp_message_id,"
+            "insert into message_deliveries (message_id, part_index, external_id,"
             " status, error_code) values (%s, %s, %s, %s, %s)"
             " on conflict (message_id, part_index) do update set"
-            " whatsapp_message_id = excluded.whatsapp_message_id, status = excluded.status,"
+            " external_id = excluded.external_id, status = excluded.status,"
             " error_code = excluded.error_code, updated_at = now()",
-            message_id, part_index, whatsapp_message_id, status.value, error_code, conn=conn,
+            message_id, part_index, external_id, status.value, error_code, conn=conn,
         )
 
     async def deliveries(self, message_id: UUID, *, conn: Conn | None = None) -> list[Delivery]:
         return await self.db.fetch_all(
             Delivery,
-            "select message_id, part_index, whatsapp_message_id, status, error_code, updated_at"
+            "select message_id, part_index, external_id, status, error_code, updated_at"
             " from message_deliveries where message_id = %s order by part_index",
             message_id, conn=conn,
         )
@@ -289,7 +291,7 @@ class MessageStore:
         async with self.db.transaction(conn) as tx:
             part = await self.db.fetch_one(
                 dict, "select id, message_id, status from message_deliveries"
-                " where whatsapp_message_id = %s for update", wamid, conn=tx,
+                " where external_id = %s for update", wamid, conn=tx,
             )
             if part is None:
                 return None

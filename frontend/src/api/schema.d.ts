@@ -707,6 +707,8 @@ export interface components {
         DeliveryOut: {
             /** Error Code */
             error_code: string | null;
+            /** External Id */
+            external_id: string | null;
             /** Part Index */
             part_index: number;
             status: components["schemas"]["DeliveryStatus"];
@@ -715,8 +717,6 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
-            /** Whatsapp Message Id */
-            whatsapp_message_id: string | null;
         };
         /**
          * DeliveryStatus
