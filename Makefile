@@ -50,6 +50,7 @@ chromium:
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-python: setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -p no:cacheprovider

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from api.body_limits import BodyLimitMiddleware, BodyLimits
 from api.errors import install_error_handlers
@@ -59,7 +60,7 @@ class SpaFallback(BaseHTTPMiddleware):
     """Serve ``index.html`` to browser navigations (``Accept: text/html``) so deep links such
     as ``/admin/users`` load the app, while API calls on the same paths get JSON."""
 
-    def __init__(self, app, index: Path):  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp, index: Path):
         super().__init__(app)
         self.index = index
 

@@ -28,6 +28,7 @@ from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.messages import ModelMessage, ModelRequest, ToolReturnPart, UserPromptPart
 from pydantic_ai.models import ModelRequestContext, ModelRequestParameters
+from pydantic_ai.settings import ModelSettings
 
 from ignacio_agents.memory import DEFAULT_BUDGET, message_tokens, starts_turn, trim_to_budget
 from ignacio_agents.tokens import count_tokens, encoding, encoding_name_for
@@ -102,11 +103,12 @@ def bound_current_turn(messages: list[ModelMessage], budget: int, encoding_name:
     over = sum(count(m) for m in current) - budget
     if over <= 0:
         return messages
-    results = [(i, j) for i, m in enumerate(current) if isinstance(m, ModelRequest)
-               for j, p in enumerate(m.parts) if isinstance(p, ToolReturnPart)]
+    results = {(i, j): p for i, m in enumerate(current) if isinstance(m, ModelRequest)
+               # exactly ToolReturnPart: its subclasses (tool search, capabilities) carry
+               # structured content that a cut to text would break
+               for j, p in enumerate(m.parts) if type(p) is ToolReturnPart}
     if results:
-        sizes = {key: count_tokens(_as_text(current[key[0]].parts[key[1]].content), encoding_name)
-                 for key in results}
+        sizes = {key: count_tokens(_as_text(p.content), encoding_name) for key, p in results.items()}
         share = max(MIN_TOOL_RESULT_TOKENS, (sum(sizes.values()) - over) // len(results))
         current = _replace_parts(current, {key: share for key in results if sizes[key] > share},
                                  encoding_name)
@@ -132,9 +134,17 @@ def _replace_parts(messages: Sequence[ModelMessage], limits: dict[tuple[int, int
         assert isinstance(message, ModelRequest)
         parts = list(message.parts)
         part = parts[j]
-        parts[j] = replace(part, content=_cut(_as_text(part.content), limit, encoding_name))  # type: ignore[arg-type]
+        if isinstance(part, UserPromptPart):
+            parts[j] = replace(part, content=_cut(_as_text(part.content), limit, encoding_name))
+        else:
+            assert type(part) is ToolReturnPart  # the only other part fit_messages cuts
+            parts[j] = _tool_result(part, _cut(_as_text(part.content), limit, encoding_name))
         out[i] = replace(message, parts=parts)
     return out
+
+
+def _tool_result(part: ToolReturnPart[Any], content: str) -> ToolReturnPart[Any]:
+    return replace(part, content=content)
 
 
 def _counter(encoding_name: str) -> Callable[[ModelMessage], int]:
@@ -160,14 +170,16 @@ class FitToContextWindow(AbstractCapability[Any]):
         ceiling = getattr(deps, "history_token_budget", None) or DEFAULT_BUDGET
         window = getattr(deps, "context_window", None)
         encoding_name = encoding_name_for(request_context.model.model_name)
-        settings = dict(request_context.model_settings or {})
+        settings: ModelSettings = request_context.model_settings or {}
         plan = plan_request(
             window=window, ceiling=ceiling, max_tokens=settings.get("max_tokens"),
             fixed=fixed_tokens(request_context.model_request_parameters,
                                lambda text: count_tokens(text, encoding_name)),
         )
         if plan.max_tokens is not None and plan.max_tokens != settings.get("max_tokens"):
-            request_context.model_settings = {**settings, "max_tokens": plan.max_tokens}  # type: ignore[typeddict-item]
+            fitted = settings.copy()
+            fitted["max_tokens"] = plan.max_tokens
+            request_context.model_settings = fitted
         request_context.messages = fit_messages(list(request_context.messages), plan.history_budget,
                                                 encoding_name)
         return request_context

@@ -80,7 +80,8 @@ class PhoneCipher:
     index_key: bytes
 
     @classmethod
-    def from_settings(cls, encryption_key: str, index_key: str, old_keys: str | None = None):
+    def from_settings(cls, encryption_key: str, index_key: str,
+                      old_keys: str | None = None) -> PhoneCipher:
         keys: dict[int, bytes] = {}
         for item in (old_keys or "").split(","):
             if item.strip():

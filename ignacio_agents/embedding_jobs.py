@@ -31,7 +31,7 @@ TASK = "embeddings:embed_pending"
 ROUND_ROWS = 16 * BATCH_SIZE
 """Texts embedded by one run at most before it queues the next."""
 
-_LOCKS = {"lock": "embeddings", "queueing_lock": "embeddings"}
+LOCK = "embeddings"
 
 
 def embeddings_jobs() -> Blueprint:
@@ -40,11 +40,11 @@ def embeddings_jobs() -> Blueprint:
     bp.ignacio_namespace = "embeddings"  # type: ignore[attr-defined]
 
     @bp.periodic(cron="* * * * *", periodic_id="embed-pending")
-    @bp.task(name="embed_pending_periodic", pass_context=True, **_LOCKS)
+    @bp.task(name="embed_pending_periodic", pass_context=True, lock=LOCK, queueing_lock=LOCK)
     async def embed_pending_periodic(context: JobContext, timestamp: int) -> int:
         return await _run(context)
 
-    bp.task(name="embed_pending", pass_context=True, **_LOCKS)(embed_pending)
+    bp.task(name="embed_pending", pass_context=True, lock=LOCK, queueing_lock=LOCK)(embed_pending)
     return bp
 
 
@@ -97,4 +97,4 @@ async def request_embedding(runtime: Runtime) -> None:
     if runtime.embeddings is None or TASK not in runtime.jobs.tasks:
         return
     with contextlib.suppress(AlreadyEnqueued):
-        await runtime.jobs.configure_task(TASK, **_LOCKS).defer_async()
+        await runtime.jobs.configure_task(TASK, lock=LOCK, queueing_lock=LOCK).defer_async()

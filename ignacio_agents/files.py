@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 from uuid import UUID, uuid4
 
 from ignacio_agents.blobs import CHUNK, file_key
@@ -202,9 +202,9 @@ def _refuse_executable(head: bytes, name: str) -> None:
             raise
 
 
-async def open_temp_file(tmp_dir: Path, suffix: str = ""):  # type: ignore[no-untyped-def]
+async def open_temp_file(tmp_dir: Path, suffix: str = "") -> tuple[BinaryIO, Path]:
     """A new private temp file (binary, write mode) under ``tmp_dir`` and its path."""
-    def make() -> tuple[object, Path]:
+    def make() -> tuple[BinaryIO, Path]:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, raw = tempfile.mkstemp(dir=tmp_dir, prefix="ingest-", suffix=suffix)
         return os.fdopen(fd, "wb"), Path(raw)

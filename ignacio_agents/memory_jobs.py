@@ -55,7 +55,7 @@ def summarizer_of(runtime: Runtime) -> Summarizer:
     summarizer = runtime.services.get("summarizer")
     if summarizer is None:
         summarizer = runtime.services["summarizer"] = summarizer_for(runtime.settings)
-    return summarizer  # type: ignore[no-any-return]
+    return summarizer
 
 
 async def fold_job(context: JobContext, conversation_id: str, activity_at: str | None = None) -> int:

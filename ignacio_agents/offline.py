@@ -141,8 +141,8 @@ def template_answer(specialist: Specialist, language: str, question: str) -> dic
     """The offline answer's tool-call arguments (validated by the specialist's output type)."""
     lang = language if language in ("es", "en") else "en"
     template = _TEMPLATES[specialist][lang]
-    args = {k: (v.format(q=_quote(question)) if isinstance(v, str) else list(v))
-            for k, v in template.items()}
+    args: dict[str, Any] = {k: (v.format(q=_quote(question)) if isinstance(v, str) else list(v))
+                            for k, v in template.items()}
     args["offline"] = True
     return args
 

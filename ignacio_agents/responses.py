@@ -187,7 +187,7 @@ def parse_answer(data: dict[str, Any]) -> AdvisorAnswer:
     return AnswerAdapter.validate_python(data)  # type: ignore[no-any-return]
 
 
-def partial_answer(specialist: Specialist, data: dict[str, Any]) -> AdvisorAnswer | None:
+def partial_answer(specialist: Specialist, data: dict[str, Any]) -> AdvisorAnswer:
     """Best-effort typed view of a half-streamed answer (missing fields empty), for rendering."""
     cls = RESPONSE_TYPES[specialist]
     values: dict[str, Any] = {}

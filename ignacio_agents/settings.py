@@ -294,9 +294,9 @@ def load_channel_settings(cls: type[C], core: Settings, **overrides: object) -> 
             if missing:
                 raise _missing_error(missing)
         return s
-    missing = {n: make for n, make in cls.dev_secrets().items() if getattr(s, n) is None}
-    if not missing:
+    unset = {n: make for n, make in cls.dev_secrets().items() if getattr(s, n) is None}
+    if not unset:
         return s
     prefix = str(cls.model_config.get("env_prefix", ""))
-    values = _stored_dev_secrets(core.data_dir, {prefix + n: make for n, make in missing.items()})
-    return s.model_copy(update={n: SecretStr(values[prefix + n]) for n in missing})
+    values = _stored_dev_secrets(core.data_dir, {prefix + n: make for n, make in unset.items()})
+    return s.model_copy(update={n: SecretStr(values[prefix + n]) for n in unset})

@@ -141,8 +141,9 @@ def _text_of(response: httpx.Response) -> str:
             body = response.json()
         except ValueError:
             body = None
-        if isinstance(body, dict) and isinstance(body.get("text"), str):
-            return body["text"].strip()
+        text = body.get("text") if isinstance(body, dict) else None
+        if isinstance(text, str):
+            return text.strip()
         raise TranscriptionError("The transcription service answered without any text.")
     detail = _error_detail(response)
     if status in (401, 403):

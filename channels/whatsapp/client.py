@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -255,7 +255,7 @@ class WhatsAppClient:
 
     async def download_media(
         self, url: str, max_bytes: int | None = None, chunk_size: int = 64 * 1024
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """Stream a media URL's bytes (with our bearer token), stopping past ``max_bytes``.
 
         An async generator: wrap it in ``contextlib.aclosing`` if you may stop early.

@@ -16,7 +16,7 @@ import datetime as dt
 import importlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -295,7 +295,7 @@ class _SheetWriter:
         self.spans: list[CellSpan] = []
         self.truncated = False
 
-    def add_row(self, row: int, values: list[tuple[int, object]]) -> bool:
+    def add_row(self, row: int, values: Sequence[tuple[int, object]]) -> bool:
         """Add a row's ``(column, value)`` pairs; False once a cap stops the sheet."""
         self.scanned += max(len(values), 1)
         if self.scanned > self.limits.max_scanned_cells or self.budget.spent():

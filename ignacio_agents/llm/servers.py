@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
+from openai import AsyncOpenAI
 from pydantic_ai.profiles.openai import OpenAIModelProfile
 from pydantic_ai.providers import Provider
 
@@ -40,19 +41,19 @@ def server_kind(base_url: str) -> ServerKind:
     return "openai"
 
 
-def compatible_provider(kind: ServerKind, base_url: str, api_key: str) -> Provider[object]:
+def compatible_provider(kind: ServerKind, base_url: str, api_key: str) -> Provider[AsyncOpenAI]:
     """PydanticAI's provider for this kind of server."""
     if kind == "ollama":
         from pydantic_ai.providers.ollama import OllamaProvider
 
-        return OllamaProvider(base_url=base_url, api_key=api_key)  # type: ignore[return-value]
+        return OllamaProvider(base_url=base_url, api_key=api_key)
     if kind == "vllm":
         from pydantic_ai.providers.vllm import VLLMProvider
 
-        return VLLMProvider(base_url=base_url, api_key=api_key)  # type: ignore[return-value]
+        return VLLMProvider(base_url=base_url, api_key=api_key)
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    return OpenAIProvider(base_url=base_url, api_key=api_key)  # type: ignore[return-value]
+    return OpenAIProvider(base_url=base_url, api_key=api_key)
 
 
 def server_profile(kind: ServerKind, *, known_window: int | None) -> OpenAIModelProfile | None:
