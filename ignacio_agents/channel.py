@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 from procrastinate import Blueprint
 
 from ignacio_agents.domain import WEB_CHANNEL
+from ignacio_agents.errors import Unavailable
 
 if TYPE_CHECKING:
     from ignacio_agents.runtime import Runtime
@@ -41,13 +42,12 @@ class ChannelTraits:
 WEB_TRAITS = ChannelTraits(label="Web")
 
 
-class SendFailed(Exception):
+class SendFailed(Unavailable):
     """A part could not be sent. ``code`` is the channel's error code (safe to store and log);
     ``retryable`` says whether trying again may help (rate limits, outages, timeouts)."""
 
     def __init__(self, code: str, retryable: bool, message: str = "") -> None:
-        super().__init__(message or f"send failed ({code})")
-        self.code = code
+        super().__init__(message or f"send failed ({code})", code=code)
         self.retryable = retryable
 
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 from procrastinate import Blueprint
@@ -34,6 +34,9 @@ from ignacio_agents.migrations import migrate
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 
+if TYPE_CHECKING:
+    from ignacio_agents.engine import ConversationEngine
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +48,7 @@ class Runtime:
     store: Store
     blobs: BlobStore
     jobs: procrastinate.App
-    engine: Any = None  # ignacio_agents.engine.ConversationEngine
+    engine: ConversationEngine = field(init=False)  # made from the runtime itself, right after
     embeddings: Embeddings | None = None  # set when EMBEDDINGS_MODEL is configured
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     services: dict[str, Any] = field(default_factory=dict)  # other shared services (summarizer)

@@ -11,12 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ignacio_agents.errors import Unavailable
+
 # The router gets at most this share of what is left of the turn: the answer matters more.
 ROUTER_SHARE = 1 / 3
 
 
-class ModelCircuitOpen(Exception):
+class ModelCircuitOpen(Unavailable):
     """The provider failed repeatedly just now: answer with the fallback without calling it."""
+
+    code = "model_circuit_open"
 
 
 @dataclass
