@@ -22,7 +22,7 @@ from api.errors import install_error_handlers
 from api.observability import configure_logging, instrument, redact_server_logs
 from api.security_headers import SecurityHeadersMiddleware
 from ignacio_agents.channel import Channel
-from ignacio_agents.jobs import worker_options
+from ignacio_agents.jobs import WorkerSupervisor, worker_options
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import Settings, load_settings
 
@@ -109,10 +109,10 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                                 channels=channels) as runtime:
             app.state.runtime = runtime
             worker = None
+            app.state.worker = None
             if in_process_worker:
-                worker = asyncio.create_task(
-                    runtime.jobs.run_worker_async(**worker_options(runtime)), name="job-worker"
-                )
+                app.state.worker = WorkerSupervisor(runtime.jobs, worker_options(runtime))
+                worker = asyncio.create_task(app.state.worker.run(), name="job-worker")
             try:
                 yield
             finally:

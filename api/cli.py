@@ -35,13 +35,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 async def _run_worker() -> None:
     from api.routers import registry
     from channels.installed import installed_channels
-    from ignacio_agents.jobs import worker_options
+    from ignacio_agents.jobs import WorkerSupervisor, worker_options
     from ignacio_agents.runtime import open_runtime
 
     settings = load_settings()
     async with open_runtime(settings, blueprints=registry.all_blueprints(),
                             channels=installed_channels(settings)) as runtime:
-        task = asyncio.create_task(runtime.jobs.run_worker_async(**worker_options(runtime)))
+        supervisor = WorkerSupervisor(runtime.jobs, worker_options(runtime))
+        task = asyncio.create_task(supervisor.run())
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -96,6 +97,17 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else err.get("msg", "invalid"))
         return JSONResponse(error_body("invalid_request", "; ".join(parts) or "invalid request"), 422)
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def _database_unavailable(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        # Postgres unreachable, or no pooled connection within DB_POOL_TIMEOUT_SECONDS
+        # (PoolTimeout is an OperationalError): a fast, retryable 503, not a 500.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            error_body("database_unavailable",
+                       "The database is not reachable right now. Try again shortly."),
+            503, headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -122,13 +122,19 @@ class Database:
         self.conninfo = conninfo
 
     @classmethod
-    async def open(cls, conninfo: str, *, min_size: int = 1, max_size: int = 10) -> Database:
+    async def open(cls, conninfo: str, *, min_size: int = 1, max_size: int = 10,
+                   pool_timeout: float = 30.0) -> Database:
+        """``pool_timeout`` bounds every wait for a connection (``PoolTimeout`` past it), and each
+        borrowed connection is checked first, so after a database restart requests get fresh
+        connections instead of the dead ones the pool still held."""
         pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
+            timeout=pool_timeout,
             kwargs={"prepare_threshold": None, "row_factory": dict_row},
             configure=_autocommit,
+            check=AsyncConnectionPool.check_connection,
             open=False,
             name="ignacio",
         )

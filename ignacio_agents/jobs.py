@@ -11,7 +11,9 @@ transaction, so the job exists exactly when what it works on does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -83,3 +85,43 @@ def worker_options(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
     }
     opts.update(overrides)
     return opts
+
+
+class WorkerSupervisor:
+    """Keeps a procrastinate worker running across database outages.
+
+    Procrastinate's worker does not survive a lost connection: a failing side task (heartbeat,
+    LISTEN) stops it and ``run_worker_async`` returns as if asked to; a failing fetch raises.
+    Either way, unless the supervisor itself is cancelled, it starts the worker again after a
+    back-off that doubles up to ``max_backoff`` (reset after a run that lasted a while), so
+    jobs resume on their own once Postgres is back. ``running`` is what ``/health`` reports.
+    """
+
+    def __init__(self, app: procrastinate.App, options: dict[str, Any], *,
+                 min_backoff: float = 0.5, max_backoff: float = 15.0) -> None:
+        self.app = app
+        self.options = options
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.running = False
+        self.restarts = 0
+
+    async def run(self) -> None:
+        """Run until cancelled (a cancel is the only way to stop it)."""
+        delay = self.min_backoff
+        while True:
+            started = time.monotonic()
+            self.running = True
+            try:
+                await self.app.run_worker_async(**self.options)
+                reason = "stopped"
+            except Exception as exc:  # CancelledError is a BaseException: it ends the loop
+                reason = type(exc).__name__
+            finally:
+                self.running = False
+            if time.monotonic() - started > 4 * self.max_backoff:
+                delay = self.min_backoff
+            log.warning("job worker ended (%s); starting it again in %.1f s", reason, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_backoff)
+            self.restarts += 1

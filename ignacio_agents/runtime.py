@@ -99,7 +99,8 @@ async def _open_services(
         if applied:
             log.info("applied %d migration(s)", len(applied))
     db = await Database.open(
-        conninfo, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
+        conninfo, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
     )
     blobs = open_blob_store(settings)
     jobs = build_job_app([*blueprints, *registry.blueprints()])

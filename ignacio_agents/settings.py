@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     db_pool_min_size: int = 1
     db_pool_max_size: int = 10
+    # How long a request waits for a pooled connection before answering 503: with Postgres
+    # down, a few seconds rather than psycopg's 30, so clients and probes hear it fast.
+    db_pool_timeout_seconds: float = 5.0
     embedded_postgres_version: int = 18
     job_poll_interval_seconds: float = 0.5
     worker_concurrency: int = 8

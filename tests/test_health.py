@@ -1,7 +1,7 @@
 async def test_health_reports_database_up(client):
     resp = await client.get("/health")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "database": "up"}
+    assert resp.json() == {"status": "ok", "database": "up", "worker": "off"}
 
 
 async def test_unknown_route_is_json_404(client):

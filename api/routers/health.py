@@ -1,8 +1,13 @@
-"""Liveness plus a real database round trip."""
+"""Liveness plus a real database round trip and the state of the in-process job worker.
+
+503 when the database does not answer within the pool timeout or the worker this process
+should run is down (between restarts after a database error), so a load balancer or
+orchestrator stops routing to it until both are back.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import RuntimeDep
@@ -11,7 +16,11 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-async def health(runtime: RuntimeDep) -> JSONResponse:
+async def health(runtime: RuntimeDep, request: Request) -> JSONResponse:
     db_ok = await runtime.db.ping()
-    body = {"status": "ok" if db_ok else "degraded", "database": "up" if db_ok else "down"}
-    return JSONResponse(body, status_code=200 if db_ok else 503)
+    supervisor = getattr(request.app.state, "worker", None)
+    worker = "off" if supervisor is None else ("up" if supervisor.running else "down")
+    ok = db_ok and worker != "down"
+    body = {"status": "ok" if ok else "degraded", "database": "up" if db_ok else "down",
+            "worker": worker}
+    return JSONResponse(body, status_code=200 if ok else 503)
