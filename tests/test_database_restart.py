@@ -25,6 +25,8 @@ from ignacio_agents.db import APP_DATABASE, ensure_database, start_embedded_serv
 from ignacio_agents.migrations import migrate
 from tests.conftest import PGDATA
 from tests.fakes.graph import FakeGraphServer, text_webhook
+from tests.filegen import make_txt
+from tests.uploads import upload
 from tests.whatsapp_harness import WA_USER, post_webhook, wait_until, whatsapp_settings
 
 
@@ -102,3 +104,14 @@ async def test_app_answers_503_while_postgres_is_down_and_resumes_after(
         == 200
     [reply] = await graph.wait_for_messages_async(1, timeout=60, to="+" + WA_USER)
     assert reply["type"] == "text"
+
+    # ... and an upload is extracted by the same restarted worker.
+    uploaded = await upload(app, headers, "notes.txt", make_txt())
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+
+    async def extracted() -> bool:
+        meta = (await app.get(f"/files/{file_id}", headers=headers)).json()
+        return meta["extraction_status"] == "done"
+
+    await wait_until(extracted, timeout=60, interval=0.2, what="upload extracted")
