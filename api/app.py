@@ -44,16 +44,16 @@ def _routers() -> list:
 
     routers = [health.router]
     # Feature routers are registered here as they land (one line each).
-    from api.routers import registry
+    from api import composition
 
-    routers.extend(registry.all_routers())
+    routers.extend(composition.all_routers())
     return routers
 
 
 def _blueprints() -> list:
-    from api.routers import registry
+    from api import composition
 
-    return registry.all_blueprints()
+    return composition.all_blueprints()
 
 
 class SpaFallback(BaseHTTPMiddleware):

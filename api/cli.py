@@ -33,13 +33,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _run_worker() -> None:
-    from api.routers import registry
+    from api import composition
     from channels.installed import installed_channels
     from ignacio_agents.jobs import WorkerSupervisor, worker_options
     from ignacio_agents.runtime import open_runtime
 
     settings = load_settings()
-    async with open_runtime(settings, blueprints=registry.all_blueprints(),
+    async with open_runtime(settings, blueprints=composition.all_blueprints(),
                             channels=installed_channels(settings)) as runtime:
         supervisor = WorkerSupervisor(runtime.jobs, worker_options(runtime))
         task = asyncio.create_task(supervisor.run())
