@@ -1,7 +1,7 @@
 """Public request and response shapes of the HTTP API.
 
 Class names are the OpenAPI component names the web client is typed against (``User``,
-``TokenPair``, ``Message``...), so renaming one is an API change. Phone numbers appear only in
+``AccessToken``, ``Message``...), so renaming one is an API change. Phone numbers appear only in
 ``User``, which is returned to its owner (``/users/me``, sign-in) and to admins.
 
 ``message_out`` is the one place a stored message becomes JSON, shared by the chat and the admin
@@ -92,10 +92,6 @@ class OtpVerify(Input):
     code: str = Field(min_length=1, max_length=16)
 
 
-class RefreshRequest(Input):
-    refresh_token: str = Field(min_length=1, max_length=512)
-
-
 # --- users ---------------------------------------------------------------------------------------
 
 
@@ -159,9 +155,10 @@ class UserUpdate(Input):
     preferred_language: Language | None = None
 
 
-class TokenPair(BaseModel):
+class AccessToken(BaseModel):
+    """A signed-in answer. The refresh token is not here: it is set as an httpOnly cookie."""
+
     access_token: str
-    refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
     expires_in: int  # seconds until the access token expires
     user: User
@@ -309,3 +306,20 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None = None
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+class SessionOut(BaseModel):
+    """One signed-in device."""
+
+    id: UUID
+    created_at: datetime
+    last_used_at: datetime  # last refresh
+    expires_at: datetime
+    current: bool  # the session making this request
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]

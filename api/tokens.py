@@ -3,6 +3,9 @@ so logging out stops them at once."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -51,3 +54,12 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         return AccessClaims.model_validate(data)
     except (jwt.PyJWTError, ValueError) as exc:
         raise InvalidToken() from exc
+
+
+def refresh_successor(settings: Settings, refresh_token: str) -> str:
+    """The token that replaces ``refresh_token`` at rotation: derived (keyed, so unguessable
+    without the server's key) rather than random, so tabs refreshing at the same moment with
+    the same token are all given the same successor (see ``SessionStore.rotate``)."""
+    digest = hmac.new(settings.secret("jwt_secret_key").encode(),
+                      b"refresh-successor:" + refresh_token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     jwt_secret_key: SecretStr | None = None
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Tabs of one browser refreshing together present the same token: the one rotated last is
+    # accepted again for this long (any other replay revokes the session).
+    refresh_reuse_grace_seconds: int = 10
     otp_ttl_seconds: int = 5 * 60
     otp_max_attempts: int = 5
     otp_rate_limit_per_phone: int = 3

@@ -95,7 +95,7 @@ async def test_sign_in_flow_sends_the_authentication_template(wa_client, graph):
     assert pair["token_type"] == "bearer"
     assert pair["expires_in"] == settings.access_token_ttl_seconds
     assert pair["user"]["id"] == str(user.id) and pair["user"]["phone_number"] == PHONE
-    assert pair["refresh_token"] and pair["access_token"] != pair["refresh_token"]
+    assert "refresh_token" not in pair and resp.cookies["ignacio_refresh"]
 
     me = await wa_client.get("/users/me", headers=bearer(pair))
     assert me.status_code == 200
@@ -259,66 +259,183 @@ async def test_concurrent_requests_cannot_exceed_the_limit(wa_client):
     assert sorted(r.status_code for r in answers) == [202] * 3 + [429] * 5
 
 
-# --- sessions -------------------------------------------------------------------------------------
+# --- sessions (the refresh token lives in an httpOnly cookie) ----------------------------------
 
 
-async def test_refresh_rotates_the_refresh_token(wa_client, graph):
+def refresh_cookie(resp: Any) -> str:
+    return resp.cookies["ignacio_refresh"]
+
+
+async def refresh_with(client: Any, token: str | None = None, **headers: str) -> Any:
+    """POST /auth/refresh with the client's cookie, or with this token as the cookie."""
+    if token is not None:
+        headers["cookie"] = f"ignacio_refresh={token}"
+    return await client.post("/auth/refresh", headers=headers)
+
+
+async def test_sign_in_sets_the_refresh_token_as_an_httponly_strict_cookie(wa_client, graph):
     await add_user(wa_client)
-    pair = await sign_in(wa_client, graph)
-    resp = await wa_client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    code = await request_code(wa_client, graph)
+    resp = await verify(wa_client, code)
     assert resp.status_code == 200
-    rotated = resp.json()
-    assert rotated["refresh_token"] != pair["refresh_token"]
-    assert rotated["access_token"] != pair["access_token"]
-    assert rotated["user"]["phone_number"] == PHONE
-    assert (await wa_client.get("/users/me", headers=bearer(rotated))).status_code == 200
-    # The new refresh token rotates again.
-    again = await wa_client.post("/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
-    assert again.status_code == 200
+    assert "refresh_token" not in resp.json()
+    assert resp.headers["cache-control"] == "no-store"
+    cookie = resp.headers["set-cookie"]
+    assert cookie.startswith("ignacio_refresh=")
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "path", "samesite", "max-age"} <= attributes
+    assert "Path=/auth" in cookie and "SameSite=strict" in cookie
+    assert "secure" not in attributes  # plain http in development: a Secure cookie would be lost
+
+
+async def test_the_cookie_is_secure_over_https(make_client, make_settings, graph):
+    import httpx
+
+    client = await make_client(make_settings(**graph.settings_overrides()))
+    await add_user(client)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app),
+                                 base_url="https://testserver") as tls:
+        code = await request_code(tls, graph)
+        resp = await verify(tls, code)
+    assert "Secure" in resp.headers["set-cookie"]
+
+
+async def test_refresh_rotates_the_cookie(wa_client, graph):
+    await add_user(wa_client)
+    signed_in = await verify(wa_client, await request_code(wa_client, graph))
+    resp = await refresh_with(wa_client)
+    assert resp.status_code == 200
+    assert refresh_cookie(resp) != refresh_cookie(signed_in)
+    assert resp.json()["access_token"] != signed_in.json()["access_token"]
+    assert resp.json()["user"]["phone_number"] == PHONE
+    assert (await wa_client.get("/users/me", headers=bearer(resp.json()))).status_code == 200
+    # The client's jar now holds the new token, which rotates again.
+    again = await refresh_with(wa_client)
+    assert again.status_code == 200 and refresh_cookie(again) != refresh_cookie(resp)
+
+
+async def test_tabs_refreshing_together_share_one_session(wa_client, graph):
+    await add_user(wa_client)
+    token = refresh_cookie(await verify(wa_client, await request_code(wa_client, graph)))
+    # Three tabs send the same cookie at the same moment.
+    answers = await asyncio.gather(*(refresh_with(wa_client, token) for _ in range(3)))
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    successors = {refresh_cookie(r) for r in answers}
+    assert len(successors) == 1  # every tab ends up holding the same current token
+    for r in answers:
+        assert (await wa_client.get("/users/me", headers=bearer(r.json()))).status_code == 200
+    assert (await refresh_with(wa_client, successors.pop())).status_code == 200
 
 
 async def test_replaying_a_rotated_refresh_token_revokes_the_session(wa_client, graph):
     await add_user(wa_client)
-    pair = await sign_in(wa_client, graph)
-    rotated = (await wa_client.post("/auth/refresh",
-                                    json={"refresh_token": pair["refresh_token"]})).json()
-    replay = await wa_client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    first = await verify(wa_client, await request_code(wa_client, graph))
+    stolen = refresh_cookie(first)
+    rotated = await refresh_with(wa_client)
+    twice = await refresh_with(wa_client)
+    assert rotated.status_code == twice.status_code == 200
+    # Two rotations later the stolen token is no tab's: presenting it is a replay.
+    replay = await refresh_with(wa_client, stolen)
     assert replay.status_code == 401
     assert replay.json()["error"]["code"] == "invalid_refresh_token"
+    assert 'ignacio_refresh=""' in replay.headers["set-cookie"]  # cleared
     # The thief's replay ended the whole session: the legitimate holder is signed out too.
-    assert (await wa_client.post("/auth/refresh",
-                                 json={"refresh_token": rotated["refresh_token"]})).status_code == 401
-    assert (await wa_client.get("/users/me", headers=bearer(rotated))).status_code == 401
-    assert (await wa_client.get("/users/me", headers=bearer(pair))).status_code == 401
+    assert (await refresh_with(wa_client, refresh_cookie(twice))).status_code == 401
+    for resp in (first, rotated, twice):
+        assert (await wa_client.get("/users/me", headers=bearer(resp.json()))).status_code == 401
 
 
-async def test_unknown_refresh_token_is_401(wa_client):
-    resp = await wa_client.post("/auth/refresh", json={"refresh_token": "not-a-token"})
-    assert resp.status_code == 401
+async def test_the_just_rotated_token_after_the_grace_is_a_replay(make_client, make_settings,
+                                                                 graph):
+    client = await make_client(make_settings(refresh_reuse_grace_seconds=0,
+                                             **graph.settings_overrides()))
+    await add_user(client)
+    token = refresh_cookie(await verify(client, await request_code(client, graph)))
+    current = await refresh_with(client, token)
+    assert current.status_code == 200
+    assert (await refresh_with(client, token)).status_code == 401
+    assert (await refresh_with(client, refresh_cookie(current))).status_code == 401
+
+
+async def test_unknown_or_missing_refresh_cookie_is_401(wa_client):
+    assert (await refresh_with(wa_client, "not-a-token")).status_code == 401
+    assert (await wa_client.post("/auth/refresh")).status_code == 401
+
+
+async def test_refresh_and_logout_refuse_other_sites(wa_client, graph):
+    await add_user(wa_client)
+    pair = (await verify(wa_client, await request_code(wa_client, graph))).json()
+    for headers in ({"origin": "https://evil.example"}, {"origin": "null"},
+                    {"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}):
+        resp = await refresh_with(wa_client, **headers)
+        assert resp.status_code == 403 and resp.json()["error"]["code"] == "cross_origin"
+        assert (await wa_client.post("/auth/logout", headers={**bearer(pair), **headers})
+                ).status_code == 403
+    same = await refresh_with(wa_client, origin="http://testserver", **{"sec-fetch-site": "same-origin"})
+    assert same.status_code == 200
 
 
 async def test_after_logout_neither_token_works(wa_client, graph):
+    import httpx
+
     await add_user(wa_client)
-    pair = await sign_in(wa_client, graph)
-    other_device = await sign_in(wa_client, graph)
-    assert (await wa_client.get("/users/me", headers=bearer(pair))).status_code == 200
-    resp = await wa_client.post("/auth/logout", headers=bearer(pair),
-                                json={"refresh_token": pair["refresh_token"]})
-    assert resp.status_code == 204
-    me = await wa_client.get("/users/me", headers=bearer(pair))
-    assert me.status_code == 401
-    assert (await wa_client.post("/auth/refresh",
-                                 json={"refresh_token": pair["refresh_token"]})).status_code == 401
-    assert (await wa_client.post("/auth/logout", headers=bearer(pair))).status_code == 401
-    # Only that session ended: the other device stays signed in.
-    assert (await wa_client.get("/users/me", headers=bearer(other_device))).status_code == 200
+    signed_in = await verify(wa_client, await request_code(wa_client, graph))
+    pair = signed_in.json()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wa_client.app),
+                                 base_url="http://testserver") as other:
+        other_device = (await verify(other, await request_code(other, graph))).json()
+        assert (await wa_client.get("/users/me", headers=bearer(pair))).status_code == 200
+        resp = await wa_client.post("/auth/logout", headers=bearer(pair))
+        assert resp.status_code == 204
+        assert 'ignacio_refresh=""' in resp.headers["set-cookie"]
+        assert (await wa_client.get("/users/me", headers=bearer(pair))).status_code == 401
+        assert (await refresh_with(wa_client, refresh_cookie(signed_in))).status_code == 401
+        assert (await wa_client.post("/auth/logout", headers=bearer(pair))).status_code == 401
+        # Only that session ended: the other device stays signed in.
+        assert (await other.get("/users/me", headers=bearer(other_device))).status_code == 200
+        assert (await other.post("/auth/refresh")).status_code == 200
+
+
+async def test_sessions_are_listed_and_revocable(wa_client, graph):
+    import httpx
+
+    await add_user(wa_client)
+    here = (await verify(wa_client, await request_code(wa_client, graph))).json()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wa_client.app),
+                                 base_url="http://testserver") as phone:
+        there = (await verify(phone, await request_code(phone, graph))).json()
+        listed = (await wa_client.get("/auth/sessions", headers=bearer(here))).json()["items"]
+        assert len(listed) == 2 and [s["current"] for s in listed].count(True) == 1
+        other_id = next(s["id"] for s in listed if not s["current"])
+        resp = await wa_client.delete(f"/auth/sessions/{other_id}", headers=bearer(here))
+        assert resp.status_code == 204
+        assert (await phone.get("/users/me", headers=bearer(there))).status_code == 401
+        assert (await phone.post("/auth/refresh")).status_code == 401
+        # Gone, and nobody else's sessions can be touched.
+        assert (await wa_client.delete(f"/auth/sessions/{other_id}",
+                                       headers=bearer(here))).status_code == 404
+        assert (await wa_client.get("/users/me", headers=bearer(here))).status_code == 200
+
+
+async def test_sign_out_everywhere(wa_client, graph):
+    import httpx
+
+    await add_user(wa_client)
+    here = (await verify(wa_client, await request_code(wa_client, graph))).json()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wa_client.app),
+                                 base_url="http://testserver") as phone:
+        there = (await verify(phone, await request_code(phone, graph))).json()
+        assert (await wa_client.post("/auth/logout-all", headers=bearer(here))).status_code == 204
+        for client, pair in ((wa_client, here), (phone, there)):
+            assert (await client.get("/users/me", headers=bearer(pair))).status_code == 401
+            assert (await client.post("/auth/refresh")).status_code == 401
 
 
 async def test_deactivated_user_cannot_refresh(wa_client, graph):
     user = await add_user(wa_client)
-    pair = await sign_in(wa_client, graph)
+    await sign_in(wa_client, graph)
     await wa_client.runtime.store.users.update(user.id, is_active=False)
-    resp = await wa_client.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    resp = await wa_client.post("/auth/refresh")
     assert resp.status_code == 401
 
 

@@ -190,7 +190,8 @@ async def test_deactivation_revokes_every_session(client, admin, make_user, auth
     assert resp.status_code == 200 and resp.json()["is_active"] is False
     for h in (phone_headers, laptop_headers):
         assert (await client.get("/users/me", headers=h)).status_code == 401
-    assert (await client.post("/auth/refresh", json={"refresh_token": refresh})).status_code == 401
+    assert (await client.post("/auth/refresh",
+                              headers={"cookie": f"ignacio_refresh={refresh}"})).status_code == 401
     async with client.runtime.db.connection() as conn:
         cur = await conn.execute(
             "select count(*) as n from user_sessions where user_id = %s and revoked_at is null",

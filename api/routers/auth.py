@@ -7,10 +7,13 @@
   numbers count against the per-number limit too, so the limit reveals nothing either.
 - ``POST /auth/verify-otp`` fails identically (401 ``invalid_code``) for a wrong, expired, used,
   exhausted code and for an unknown or inactive user.
-- Access tokens are short-lived JWTs naming their session (``sid``); every request checks that
-  session (``api.deps``), so logout, deactivation and refresh-token theft detection end access
-  tokens at once. Refresh tokens are opaque random strings; only their SHA-256 is stored and each
-  refresh rotates them; presenting an already-rotated one revokes the whole session.
+- Access tokens are short-lived JWTs naming their session (``sid``), kept in the page's memory
+  only; every request checks that session (``api.deps``), so logout, deactivation and
+  refresh-token theft detection end access tokens at once. Refresh tokens are opaque strings in
+  an httpOnly cookie (``api.refresh_cookie``); only their SHA-256 is stored and each refresh
+  rotates them; presenting an already-rotated one revokes the whole session.
+- Participants see their signed-in devices and can end any of them, or all at once.
+- Rate limits: ``api.sign_in_limits``.
 
 Codes, tokens and full phone numbers are never logged. In development without WhatsApp the code
 is printed to the server console (stderr, not logging), never returned.
@@ -23,16 +26,32 @@ import sys
 from datetime import timedelta
 from uuid import UUID
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
-from api.schemas import ErrorResponse, OtpRequest, OtpSent, OtpVerify, RefreshRequest, TokenPair, user_out
+from api.errors import error_body
+from api.refresh_cookie import (
+    clear_refresh_cookie,
+    refresh_token_of,
+    require_same_origin,
+    set_refresh_cookie,
+)
+from api.schemas import (
+    AccessToken,
+    ErrorResponse,
+    OtpRequest,
+    OtpSent,
+    OtpVerify,
+    SessionList,
+    SessionOut,
+    user_out,
+)
 from api.sign_in_limits import allow_code_request, release_code_check, reserve_code_check
-from api.tokens import issue_access_token
+from api.tokens import issue_access_token, refresh_successor
 from ignacio_agents.channel import SendFailed
 from ignacio_agents.crypto import mask_phone, new_otp_code, new_token, normalize_phone
-from ignacio_agents.errors import Unauthorized
+from ignacio_agents.errors import NotFound, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings
 from ignacio_agents.store.users import User
@@ -79,20 +98,37 @@ async def _deliver_code(runtime: Runtime, e164: str, code: str) -> None:
         log.warning("sign-in code to %s not sent: %s", mask_phone(e164), type(exc).__name__)
 
 
-async def _token_pair(runtime: Runtime, user: User, session_id: UUID, refresh_token: str) -> TokenPair:
+async def _signed_in(request: Request, runtime: Runtime, user: User, session_id: UUID,
+                     refresh_token: str) -> JSONResponse:
+    """The access token in the body, the refresh token in the cookie only."""
     settings = runtime.settings
-    return TokenPair(
+    body = AccessToken(
         access_token=issue_access_token(settings, user.id, session_id, user.is_admin),
-        refresh_token=refresh_token,
         expires_in=settings.access_token_ttl_seconds,
         user=user_out(user, await runtime.store.profiles.get(user.id)),
     )
+    response = JSONResponse(body.model_dump(mode="json"), headers={"cache-control": "no-store"})
+    set_refresh_cookie(response, request, settings, refresh_token)
+    return response
+
+
+def _session_ended(request: Request, settings: Settings) -> JSONResponse:
+    error = _invalid_refresh()
+    response = JSONResponse(error_body(error.code, error.message), 401)
+    clear_refresh_cookie(response, request, settings)
+    return response
+
+
+_ERR = {"model": ErrorResponse}
+_LIMITED = {**_ERR, "description": "Too many attempts; see Retry-After"}
+_CROSS = {**_ERR, "description": "Sent by another site (Origin / Sec-Fetch-Site)"}
+_TOO_LARGE = {**_ERR, "description": "Body larger than the sign-in limit"}
 
 
 @router.post(
     "/request-otp", status_code=202, response_model=OtpSent, operation_id="request_otp",
-    responses={422: {"model": ErrorResponse, "description": "Not a phone number"},
-               429: {"model": ErrorResponse, "description": "Too many codes requested; see Retry-After"}},
+    responses={413: _TOO_LARGE, 422: {**_ERR, "description": "Not a phone number"},
+               429: _LIMITED},
 )
 async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
                       background: BackgroundTasks) -> JSONResponse:
@@ -111,10 +147,12 @@ async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
     return JSONResponse(_OTP_SENT_BODY, status_code=202)
 
 
-@router.post("/verify-otp", response_model=TokenPair, operation_id="verify_otp",
-             responses={401: {"model": ErrorResponse, "description": "Wrong, expired or used code"}})
-async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> TokenPair:
-    """Trade a live code for an access token and a refresh token."""
+@router.post("/verify-otp", response_model=AccessToken, operation_id="verify_otp",
+             responses={401: {**_ERR, "description": "Wrong, expired or used code"},
+                        413: _TOO_LARGE, 422: {**_ERR, "description": "Not a phone number"},
+                        429: _LIMITED})
+async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Trade a live code for an access token (body) and a refresh token (httpOnly cookie)."""
     settings, store = runtime.settings, runtime.store
     e164 = phone_or_422(body.phone_number, settings)
     ip = client_ip(request)
@@ -131,38 +169,79 @@ async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> 
         user.id, refresh_token, timedelta(seconds=settings.refresh_token_ttl_seconds)
     )
     log.info("user %s signed in (session %s)", user.id, session.id)
-    return await _token_pair(runtime, user, session.id, refresh_token)
+    return await _signed_in(request, runtime, user, session.id, refresh_token)
 
 
-@router.post("/refresh", response_model=TokenPair, operation_id="refresh",
-             responses={401: {"model": ErrorResponse,
-                              "description": "Unknown, expired, revoked or replayed token"}})
-async def refresh(body: RefreshRequest, runtime: RuntimeDep) -> TokenPair:
-    """Rotate the refresh token. A token that was already rotated revokes its whole session:
-    two parties holding the same token means one of them stole it."""
+@router.post("/refresh", response_model=AccessToken, operation_id="refresh",
+             dependencies=[Depends(require_same_origin)],
+             responses={401: {**_ERR, "description": "No, expired, revoked or replayed token"},
+                        403: _CROSS, 413: _TOO_LARGE})
+async def refresh(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Rotate the refresh token (cookie) and issue a new access token. A token that was already
+    rotated revokes its whole session: two parties holding the same token means one of them
+    stole it. The one tolerated case is several tabs refreshing at the same moment (a grace of
+    ``REFRESH_REUSE_GRACE_SECONDS`` for the token rotated last)."""
     settings, store = runtime.settings, runtime.store
-    new_refresh = new_token()
+    token = refresh_token_of(request)
+    if token is None:
+        return _session_ended(request, settings)
+    successor = refresh_successor(settings, token)
     result = await store.sessions.rotate(
-        body.refresh_token, new_refresh, timedelta(seconds=settings.refresh_token_ttl_seconds)
+        token, successor, timedelta(seconds=settings.refresh_token_ttl_seconds),
+        grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
     )
     if result.reused:
         log.warning("a rotated refresh token was presented again: its session is revoked")
     if result.session is None:
-        raise _invalid_refresh()
+        return _session_ended(request, settings)
     user = await store.users.get(result.session.user_id)
     if user is None or not user.is_active:
         await store.sessions.revoke(result.session.id, "inactive")
-        raise _invalid_refresh()
-    return await _token_pair(runtime, user, result.session.id, new_refresh)
+        return _session_ended(request, settings)
+    return await _signed_in(request, runtime, user, result.session.id, successor)
 
 
-@router.post("/logout", status_code=204, operation_id="logout")
-async def logout(claims: ClaimsDep, store: StoreDep, body: RefreshRequest | None = None) -> Response:
-    """Revoke the session: its refresh token and every access token naming it stop working now.
+@router.post("/logout", status_code=204, operation_id="logout",
+             dependencies=[Depends(require_same_origin)],
+             responses={401: {**_ERR, "description": "Not signed in"}, 403: _CROSS})
+async def logout(request: Request, claims: ClaimsDep, runtime: RuntimeDep) -> Response:
+    """Revoke this session: its refresh token and every access token naming it stop working
+    now, and the cookie is cleared."""
+    await runtime.store.sessions.revoke(claims.sid, "logout")
+    response = Response(status_code=204)
+    clear_refresh_cookie(response, request, runtime.settings)
+    return response
 
-    The optional body (the refresh token) is accepted for clients that send it; the session is
-    known from the access token, so it is not needed."""
-    del body
-    await store.sessions.revoke(claims.sid, "logout")
+
+@router.post("/logout-all", status_code=204, operation_id="logout_all",
+             dependencies=[Depends(require_same_origin)],
+             responses={401: {**_ERR, "description": "Not signed in"}, 403: _CROSS})
+async def logout_all(request: Request, claims: ClaimsDep, runtime: RuntimeDep) -> Response:
+    """Sign out everywhere: every session of this user ends, this one included."""
+    await runtime.store.sessions.revoke_all(claims.sub, "logout_all")
+    response = Response(status_code=204)
+    clear_refresh_cookie(response, request, runtime.settings)
+    return response
+
+
+@router.get("/sessions", response_model=SessionList, operation_id="list_sessions",
+            responses={401: {**_ERR, "description": "Not signed in"}})
+async def list_sessions(claims: ClaimsDep, store: StoreDep) -> SessionList:
+    """The user's signed-in devices, most recently used first."""
+    sessions = await store.sessions.list_active(claims.sub)
+    return SessionList(items=[
+        SessionOut(id=s.id, created_at=s.created_at, last_used_at=s.last_used_at,
+                   expires_at=s.expires_at, current=s.id == claims.sid)
+        for s in sessions
+    ])
+
+
+@router.delete("/sessions/{session_id}", status_code=204, operation_id="revoke_session",
+               dependencies=[Depends(require_same_origin)],
+               responses={401: {**_ERR, "description": "Not signed in"}, 403: _CROSS,
+                          404: {**_ERR, "description": "No such live session of this user"}})
+async def revoke_session(session_id: UUID, claims: ClaimsDep, store: StoreDep) -> Response:
+    """End one of the user's sessions (a lost phone, a shared computer)."""
+    if not await store.sessions.revoke_for_user(session_id, claims.sub, "revoked_by_user"):
+        raise NotFound.of("session")
     return Response(status_code=204)
-
