@@ -18,17 +18,17 @@ export interface Person {
   name: string;
 }
 
-export interface TokenPair {
+/** What verify-otp answers: the access token (the refresh token is an httpOnly cookie). */
+export interface AccessToken {
   access_token: string;
-  refresh_token: string;
   user: { id: string; name: string | null; is_admin: boolean };
 }
 
 /** The admin and the participant that tests/e2e/serve.py seeded. */
-export async function seededUsers(request: APIRequestContext): Promise<{ admin: Person; participant: Person }> {
+export async function seededUsers(request: APIRequestContext): Promise<{ admin: Person; participant: Person; others: Person[] }> {
   const response = await request.get(`${controlUrl()}/users`);
   expect(response.ok()).toBe(true);
-  return (await response.json()) as { admin: Person; participant: Person };
+  return (await response.json()) as { admin: Person; participant: Person; others: Person[] };
 }
 
 /** How many codes the fake Graph API has delivered to this number, and the last one. */
@@ -41,9 +41,9 @@ async function capturedCodes(request: APIRequestContext, phone: string): Promise
 
 /**
  * Signs in through the UI as a person would: the number, then the code that arrived on
- * "their phone" (the fake Graph API). Returns the token pair the app received.
+ * "their phone" (the fake Graph API). Returns the access token the app received.
  */
-export async function signIn(page: Page, request: APIRequestContext, person: Person): Promise<TokenPair> {
+export async function signIn(page: Page, request: APIRequestContext, person: Person): Promise<AccessToken> {
   const before = (await capturedCodes(request, person.phone)).count;
   await expect(page.getByTestId('phone-input')).toBeVisible();
   await page.getByTestId('phone-input').fill(person.phone);
@@ -65,7 +65,7 @@ export async function signIn(page: Page, request: APIRequestContext, person: Per
   const response = await verified;
   expect(response.status()).toBe(200);
   await expect(page.getByTestId('sign-out')).toBeVisible();
-  return (await response.json()) as TokenPair;
+  return (await response.json()) as AccessToken;
 }
 
 /** A small, valid one-page PDF (with a correct cross-reference table) that says `text`. */

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import html
 import json
 import shutil
 import signal
@@ -22,13 +23,15 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 from tests.fakes.graph import FakeGraphServer
 
 ADMIN = ("+34600000001", "Ada Admin")
 PARTICIPANT = ("+34600000002", "Pablo Participante")
+# One participant per security browser test, so each signs in within the per-number limits.
+OTHERS = [(f"+3460000001{i}", f"Sara Segura {i}") for i in range(6)]
 
 
 def _codes(graph: FakeGraphServer, phone: str) -> list[str]:
@@ -52,9 +55,17 @@ def control_app(graph: FakeGraphServer) -> Starlette:
 
     async def users(_: Request) -> JSONResponse:
         return JSONResponse({"admin": {"phone": ADMIN[0], "name": ADMIN[1]},
-                             "participant": {"phone": PARTICIPANT[0], "name": PARTICIPANT[1]}})
+                             "participant": {"phone": PARTICIPANT[0], "name": PARTICIPANT[1]},
+                             "others": [{"phone": p, "name": n} for p, n in OTHERS]})
 
-    return Starlette(routes=[Route("/otp", otp), Route("/users", users)])
+    async def framer(request: Request) -> HTMLResponse:
+        """A page on another origin (this server's port) that frames the given URL."""
+        src = html.escape(request.query_params.get("src", ""), quote=True)
+        return HTMLResponse(f'<!doctype html><iframe id="app" src="{src}" width="600"'
+                            ' height="400"></iframe>')
+
+    return Starlette(routes=[Route("/otp", otp), Route("/users", users),
+                             Route("/framer", framer)])
 
 
 # What the participant told Ignacio on WhatsApp before the browser tests (already folded into
@@ -69,7 +80,8 @@ async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
     from tests.memory_helpers import add_turn
 
     async with open_runtime(settings) as rt:
-        for (phone, name), admin in ((ADMIN, True), (PARTICIPANT, False)):
+        people = [(ADMIN, True), (PARTICIPANT, False)] + [(p, False) for p in OTHERS]
+        for (phone, name), admin in people:
             if await rt.store.users.get_by_phone(phone) is None:
                 user = await rt.store.users.create(phone, name, is_admin=admin)
                 if not admin:

@@ -60,9 +60,9 @@ export async function uploadFile(file: File, options: UploadOptions = {}): Promi
     : '/files/upload';
   const url = `${session.baseUrl}${path}`;
   let result = await sendUpload(url, file, session.accessToken(), options);
-  if (result.status === 401 && session.refreshToken()) {
-    const pair = await session.refresh();
-    if (pair) result = await sendUpload(url, file, pair.access_token, options);
+  if (result.status === 401 && session.hasSession()) {
+    const grant = await session.refresh();
+    if (grant) result = await sendUpload(url, file, grant.access_token, options);
   }
   if (result.status < 200 || result.status >= 300) {
     const response = new Response(null, { status: result.status, headers: result.headers });

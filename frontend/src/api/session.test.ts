@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createSession, REFRESH_TOKEN_KEY } from './session';
+import { createSession, SESSION_HINT_KEY, type LockManagerLike } from './session';
 
 const BASE = 'http://api.test';
 
@@ -16,28 +16,22 @@ function memoryStorage() {
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
-const pair = (n: number) => ({
-  access_token: `access-${n}`,
-  refresh_token: `refresh-${n}`,
-  token_type: 'bearer',
-  expires_in: 900,
-  user: {},
-});
+const grant = (n: number) => ({ access_token: `access-${n}`, token_type: 'bearer' as const, expires_in: 900, user: {} });
 
-/** A fake server: /users/me accepts only the current access token; /auth/refresh rotates. */
+/** A fake server: /users/me accepts only the current access token; /auth/refresh issues a new one. */
 function fakeServer(options: { refreshStatus?: number } = {}) {
   let valid = 'access-1';
   let issued = 1;
-  const calls: { url: string; auth: string | null; body: string | null }[] = [];
+  const calls: { url: string; auth: string | null; body: string | null; credentials: RequestCredentials }[] = [];
   const fetch = vi.fn(async (request: Request) => {
     const url = new URL(request.url).pathname;
     const body = request.method === 'POST' ? await request.text() : null;
-    calls.push({ url, auth: request.headers.get('Authorization'), body });
+    calls.push({ url, auth: request.headers.get('Authorization'), body, credentials: request.credentials });
     if (url === '/auth/refresh') {
-      if (options.refreshStatus) return json(options.refreshStatus, { error: { code: 'invalid_token', message: 'no' } });
+      if (options.refreshStatus) return json(options.refreshStatus, { error: { code: 'invalid_refresh_token', message: 'no' } });
       issued++;
       valid = `access-${issued}`;
-      return json(200, pair(issued));
+      return json(200, grant(issued));
     }
     if (request.headers.get('Authorization') === `Bearer ${valid}`) return json(200, { ok: true, body });
     return json(401, { error: { code: 'unauthorized', message: 'expired' } });
@@ -52,20 +46,18 @@ function fakeServer(options: { refreshStatus?: number } = {}) {
 }
 
 describe('session token handling', () => {
-  it('sends the access token and stores the refresh token in storage only', () => {
+  it('keeps the access token in memory and only a non-secret hint in storage', () => {
     const storage = memoryStorage();
     const session = createSession({ baseUrl: BASE, storage, fetch: vi.fn() });
-    session.setTokens(pair(1));
+    session.setAccess(grant(1));
     expect(session.accessToken()).toBe('access-1');
-    expect(storage.map.get(REFRESH_TOKEN_KEY)).toBe('refresh-1');
-    expect([...storage.map.values()]).not.toContain('access-1');
+    expect([...storage.map.entries()]).toEqual([[SESSION_HINT_KEY, '1']]);
   });
 
-  it('refreshes once on 401, stores the rotated refresh token and retries the request with its body', async () => {
+  it('refreshes once on 401 with the cookie (no token in the body) and retries the request with its body', async () => {
     const server = fakeServer();
-    const storage = memoryStorage();
-    const session = createSession({ baseUrl: BASE, storage, fetch: server.fetch });
-    session.setTokens(pair(1));
+    const session = createSession({ baseUrl: BASE, storage: memoryStorage(), fetch: server.fetch });
+    session.setAccess(grant(1));
     server.expire();
 
     const response = await session.fetch(new Request(`${BASE}/users/me`, { method: 'POST', body: '{"name":"Ana"}' }));
@@ -73,16 +65,16 @@ describe('session token handling', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, body: '{"name":"Ana"}' });
     expect(server.calls.map((c) => c.url)).toEqual(['/users/me', '/auth/refresh', '/users/me']);
-    expect(server.calls[1]?.body).toBe(JSON.stringify({ refresh_token: 'refresh-1' }));
+    expect(server.calls[1]?.body).toBe('');
+    expect(server.calls[1]?.credentials).toBe('same-origin');
     expect(server.calls[2]?.auth).toBe('Bearer access-2');
-    expect(storage.map.get(REFRESH_TOKEN_KEY)).toBe('refresh-2');
     expect(session.accessToken()).toBe('access-2');
   });
 
   it('shares one refresh between concurrent requests that all got 401', async () => {
     const server = fakeServer();
     const session = createSession({ baseUrl: BASE, storage: memoryStorage(), fetch: server.fetch });
-    session.setTokens(pair(1));
+    session.setAccess(grant(1));
     server.expire();
 
     const responses = await Promise.all([1, 2, 3].map(() => session.fetch(new Request(`${BASE}/users/me`))));
@@ -91,13 +83,13 @@ describe('session token handling', () => {
     expect(server.calls.filter((c) => c.url === '/auth/refresh')).toHaveLength(1);
   });
 
-  it('ends the session when the refresh token is refused, and does not loop', async () => {
+  it('ends the session when the refresh is refused, and does not loop', async () => {
     const server = fakeServer({ refreshStatus: 401 });
     const storage = memoryStorage();
     const session = createSession({ baseUrl: BASE, storage, fetch: server.fetch });
     const expired = vi.fn();
     session.onExpired(expired);
-    session.setTokens(pair(1));
+    session.setAccess(grant(1));
     server.expire();
 
     const response = await session.fetch(new Request(`${BASE}/users/me`));
@@ -106,24 +98,23 @@ describe('session token handling', () => {
     expect(server.calls.map((c) => c.url)).toEqual(['/users/me', '/auth/refresh']);
     expect(expired).toHaveBeenCalledOnce();
     expect(session.accessToken()).toBeNull();
-    expect(storage.map.has(REFRESH_TOKEN_KEY)).toBe(false);
+    expect(session.hasSession()).toBe(false);
   });
 
-  it('keeps the refresh token when the refresh fails for a server error', async () => {
+  it('keeps the session when the refresh fails for a server error', async () => {
     const server = fakeServer({ refreshStatus: 503 });
-    const storage = memoryStorage();
-    const session = createSession({ baseUrl: BASE, storage, fetch: server.fetch });
-    session.setTokens(pair(1));
+    const session = createSession({ baseUrl: BASE, storage: memoryStorage(), fetch: server.fetch });
+    session.setAccess(grant(1));
     server.expire();
 
     expect((await session.fetch(new Request(`${BASE}/users/me`))).status).toBe(401);
-    expect(storage.map.get(REFRESH_TOKEN_KEY)).toBe('refresh-1');
+    expect(session.hasSession()).toBe(true);
   });
 
   it('never refreshes on a 401 from the sign-in endpoints (a wrong code is not an expired token)', async () => {
     const fetch = vi.fn(() => Promise.resolve(json(401, { error: { code: 'invalid_code', message: 'no' } })));
     const session = createSession({ baseUrl: BASE, storage: memoryStorage(), fetch });
-    session.setTokens(pair(1));
+    session.setAccess(grant(1));
 
     const response = await session.fetch(new Request(`${BASE}/auth/verify-otp`, { method: 'POST', body: '{}' }));
 
@@ -131,24 +122,20 @@ describe('session token handling', () => {
     expect(fetch).toHaveBeenCalledOnce();
   });
 
-  it('resumes a session from a stored refresh token after a reload', async () => {
+  it('resumes a session from the cookie after a reload', async () => {
     const server = fakeServer();
     const storage = memoryStorage();
-    storage.setItem(REFRESH_TOKEN_KEY, 'refresh-1');
+    storage.setItem(SESSION_HINT_KEY, '1');
     const session = createSession({ baseUrl: BASE, storage, fetch: server.fetch });
     expect(session.accessToken()).toBeNull();
     expect(session.hasSession()).toBe(true);
 
-    const refreshed = await session.refresh();
-
-    expect(refreshed?.access_token).toBe('access-2');
-    expect(storage.map.get(REFRESH_TOKEN_KEY)).toBe('refresh-2');
+    expect((await session.refresh())?.access_token).toBe('access-2');
   });
 
-  it('clear() forgets both tokens', () => {
-    const storage = memoryStorage();
-    const session = createSession({ baseUrl: BASE, storage, fetch: vi.fn() });
-    session.setTokens(pair(1));
+  it('clear() forgets the access token and the hint', () => {
+    const session = createSession({ baseUrl: BASE, storage: memoryStorage(), fetch: vi.fn() });
+    session.setAccess(grant(1));
     session.clear();
     expect(session.accessToken()).toBeNull();
     expect(session.hasSession()).toBe(false);
@@ -156,25 +143,37 @@ describe('session token handling', () => {
 });
 
 describe('session across tabs', () => {
-  it('retries with the refresh token another tab stored before giving up', async () => {
-    const storage = memoryStorage();
-    const calls: string[] = [];
-    const fetch = vi.fn(async (request: Request) => {
-      const { refresh_token } = (await request.json()) as { refresh_token: string };
-      calls.push(refresh_token);
-      if (refresh_token === 'refresh-1') {
-        storage.setItem(REFRESH_TOKEN_KEY, 'refresh-2'); // the other tab won the race
-        return json(401, { error: { code: 'invalid_token', message: 'used' } });
-      }
-      return json(200, pair(3));
+  /** A Web Locks stand-in shared by the "tabs": one holder at a time, in request order. */
+  function sharedLocks(): LockManagerLike {
+    let tail: Promise<unknown> = Promise.resolve();
+    return {
+      request<T>(_name: string, callback: () => Promise<T>): Promise<T> {
+        const run = tail.then(callback, callback);
+        tail = run.catch(() => undefined);
+        return run;
+      },
+    };
+  }
+
+  it('tabs refresh one at a time, never two with the same cookie at once', async () => {
+    let active = 0;
+    let overlapped = false;
+    let issued = 0;
+    const fetch = vi.fn(async () => {
+      active++;
+      if (active > 1) overlapped = true;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      active--;
+      issued++;
+      return json(200, grant(issued));
     });
-    const session = createSession({ baseUrl: BASE, storage, fetch });
-    storage.setItem(REFRESH_TOKEN_KEY, 'refresh-1');
+    const locks = sharedLocks();
+    const tabs = [1, 2, 3].map(() => createSession({ baseUrl: BASE, storage: memoryStorage(), fetch, locks }));
 
-    const refreshed = await session.refresh();
+    const grants = await Promise.all(tabs.map((tab) => tab.refresh()));
 
-    expect(calls).toEqual(['refresh-1', 'refresh-2']);
-    expect(refreshed?.access_token).toBe('access-3');
-    expect(storage.map.get(REFRESH_TOKEN_KEY)).toBe('refresh-3');
+    expect(overlapped).toBe(false);
+    expect(fetch).toHaveBeenCalledTimes(3);
+    expect(new Set(grants.map((g) => g?.access_token)).size).toBe(3);
   });
 });

@@ -16,7 +16,8 @@ export type Language = User['preferred_language'];
 export type MeUpdate = Schemas['MeUpdate'];
 export type UserCreate = Schemas['UserCreate'];
 export type UserUpdate = Schemas['UserUpdate'];
-export type TokenPair = Schemas['TokenPair'];
+export type AccessToken = Schemas['AccessToken'];
+export type SignedInDevice = Schemas['SessionOut'];
 
 /** A channel's registered name (`web`, `whatsapp`, …); its traits come from `/channels`. */
 export type Channel = string;

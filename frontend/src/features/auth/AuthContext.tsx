@@ -1,6 +1,6 @@
 /**
  * The signed-in user for the whole app. On start it resumes a session from the
- * stored refresh token; it ends the session when the server refuses a refresh.
+ * refresh cookie; it ends the session when the server refuses a refresh.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { logout, resumeSession, verifyOtp } from '../../api/auth';
