@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from api.errors import ApiError
+from ignacio_agents.errors import Forbidden
 from ignacio_agents.settings import Settings
 
 REFRESH_COOKIE = "ignacio_refresh"
@@ -54,5 +54,5 @@ def require_same_origin(request: Request) -> None:
         raise _cross_origin()
 
 
-def _cross_origin() -> ApiError:
-    return ApiError(403, "cross_origin", "This request must come from the app itself.")
+def _cross_origin() -> Forbidden:
+    return Forbidden("This request must come from the app itself.", code="cross_origin")

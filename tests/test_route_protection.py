@@ -93,8 +93,11 @@ async def test_public_routes_answer_without_a_token(app_client):
     assert (await app_client.get("/")).status_code == 200
     assert (await app_client.get("/favicon.svg")).status_code == 200
     assert (await app_client.get("/assets/app.js")).status_code == 200
-    for path in ("/auth/request-otp", "/auth/verify-otp", "/auth/refresh"):
+    for path in ("/auth/request-otp", "/auth/verify-otp"):
         assert (await app_client.post(path, json={})).status_code == 422
+    # Refresh needs no bearer token, only the refresh cookie (none here).
+    refresh = await app_client.post("/auth/refresh")
+    assert refresh.status_code == 401 and refresh.json()["error"]["code"] == "invalid_refresh_token"
 
 
 async def test_every_admin_route_is_403_for_a_participant(app_client):
