@@ -8,7 +8,7 @@ import logging
 import re
 import sys
 import threading
-from typing import TextIO
+from typing import Any, TextIO
 
 from fastapi import FastAPI
 
@@ -26,8 +26,14 @@ def _mask(match: re.Match[str]) -> str:
     return text[:3] + "…"
 
 
+# Secrets that travel in query strings: Meta's webhook verify token (its GET carries it).
+_QUERY_SECRET = re.compile(r"((?:hub\.)?verify_token=)[^&\s\"']+", re.I)
+
+
 def redact(value: object) -> object:
-    return _PHONE_LIKE.sub(_mask, value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return _QUERY_SECRET.sub(r"\1…", _PHONE_LIKE.sub(_mask, value))
 
 
 class RedactPhoneNumbers(logging.Filter):
@@ -76,19 +82,58 @@ def redact_server_logs() -> None:
             logger.addFilter(RedactPhoneNumbers())
 
 
+# Scrubbed wherever they appear in an exported span's attribute names, on top of logfire's
+# defaults (tokens, cookies, sessions, secrets): phone numbers and sign-in codes by field, Meta's
+# verify token. (Value patterns for numbers are not used: logfire's redaction note quotes the
+# matched text, which would be the number itself.)
+SCRUB_PATTERNS = (r"phone", r"(?:\b|_)otp(?:\b|_)", r"(?:\b|_)code(?:\b|_)",
+                  r"verify[._ -]?token", r"hub\.challenge")
+# Attributes logfire never scrubs (it treats URLs as safe) that carry the query string: an
+# admin's search by phone number, Meta's verify token. They are rewritten without it.
+_URL_ATTRIBUTES = ("http.target", "http.url", "url.full")
+
+
+def _drop_query_strings(span: Any, scope: dict[str, Any]) -> None:
+    """Server spans keep the path, never the query string."""
+    if span is None or not span.is_recording() or not scope.get("query_string"):
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for name in _URL_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str) and "?" in value:
+            span.set_attribute(name, value.split("?", 1)[0])
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "")
+
+
+def logfire_options(settings: Settings) -> dict[str, Any]:
+    """How logfire is configured (shared with the test that scans exported spans)."""
+    import logfire
+
+    return {
+        "send_to_logfire": "if-token-present",
+        "token": settings.logfire_token.get_secret_value() if settings.logfire_token else None,
+        "service_name": "ignacio", "environment": settings.ignacio_env, "console": False,
+        # The API faces the internet: trace context sent by clients is not trusted.
+        "distributed_tracing": False,
+        "scrubbing": logfire.ScrubbingOptions(extra_patterns=list(SCRUB_PATTERNS)),
+    }
+
+
+def _no_endpoint_arguments(_request: object, _attributes: dict[str, Any]) -> None:
+    """Record no endpoint arguments: they are request bodies (numbers, codes, messages)."""
+    return None
+
+
 def instrument(app: FastAPI, settings: Settings) -> None:
     import logfire
 
     if not _configured.is_set():
         _configured.set()
-        logfire.configure(
-            send_to_logfire="if-token-present",
-            token=settings.logfire_token.get_secret_value() if settings.logfire_token else None,
-            service_name="ignacio", environment=settings.ignacio_env, console=False,
-            # The API faces the internet: trace context sent by clients is not trusted.
-            distributed_tracing=False,
-        )
+        logfire.configure(**logfire_options(settings))
         logfire.instrument_pydantic_ai(include_content=False)
         logfire.instrument_httpx()
         logfire.instrument_psycopg()
-    logfire.instrument_fastapi(app, excluded_urls="/health", capture_headers=False)
+    logfire.instrument_fastapi(app, excluded_urls="/health", capture_headers=False,
+                               request_attributes_mapper=_no_endpoint_arguments,
+                               server_request_hook=_drop_query_strings)
