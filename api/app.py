@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from api.body_limits import BodyLimitMiddleware, BodyLimits
 from api.errors import install_error_handlers
 from api.observability import configure_logging, instrument, redact_server_logs
+from api.openapi_errors import document_error_responses
 from api.security_headers import SecurityHeadersMiddleware
 from ignacio_agents.channel import Channel
 from ignacio_agents.jobs import WorkerSupervisor, worker_options
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    document_error_responses(app)
 
     dist = settings.web_dist_dir or default_web_dist()
     index = dist / "index.html"
