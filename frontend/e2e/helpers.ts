@@ -25,14 +25,14 @@ export interface AccessToken {
 }
 
 /** The admin and the participant that tests/e2e/serve.py seeded. */
-export async function seededUsers(request: APIRequestContext): Promise<{ admin: Person; participant: Person; others: Person[] }> {
+export async function seededUsers(request: APIRequestContext): Promise<{ admin: Person; participant: Person }> {
   const response = await request.get(`${controlUrl()}/users`);
   expect(response.ok()).toBe(true);
-  return (await response.json()) as { admin: Person; participant: Person; others: Person[] };
+  return (await response.json()) as { admin: Person; participant: Person };
 }
 
 /** How many codes the fake Graph API has delivered to this number, and the last one. */
-async function capturedCodes(request: APIRequestContext, phone: string): Promise<{ code: string | null; count: number }> {
+export async function capturedCodes(request: APIRequestContext, phone: string): Promise<{ code: string | null; count: number }> {
   const response = await request.get(`${controlUrl()}/otp`, { params: { phone } });
   if (response.status() === 404) return { code: null, count: 0 };
   expect(response.ok()).toBe(true);

@@ -5,17 +5,44 @@
  * Each test signs in its own seeded participant (the sign-in limits are per number and client).
  */
 import { expect, request as playwrightRequest, test, type BrowserContext, type Page } from '@playwright/test';
-import { appUrl, controlUrl, seededUsers, signIn, tinyPdf, type Person } from './helpers';
+import { appUrl, capturedCodes, controlUrl, seededUsers, signIn, tinyPdf, type Person } from './helpers';
 
 test.use({ baseURL: process.env.IGNACIO_E2E_APP });
 
 const REFRESH_COOKIE = 'ignacio_refresh';
 
-async function person(request: Parameters<typeof seededUsers>[0], index: number): Promise<Person> {
-  const { others } = await seededUsers(request);
-  const chosen = others[index];
-  if (!chosen) throw new Error(`no seeded participant #${index}`);
-  return chosen;
+type Api = Parameters<typeof seededUsers>[0];
+let adminToken: string | null = null;
+
+/** The seeded admin's access token, signed in over the API once for this file. */
+async function asAdmin(request: Api): Promise<string> {
+  if (adminToken) return adminToken;
+  const { admin } = await seededUsers(request);
+  const before = (await capturedCodes(request, admin.phone)).count;
+  expect((await request.post(`${appUrl()}/auth/request-otp`, { data: { phone_number: admin.phone } })).status()).toBe(202);
+  let code: string | null = null;
+  await expect
+    .poll(async () => {
+      const captured = await capturedCodes(request, admin.phone);
+      code = captured.count > before ? captured.code : null;
+      return code;
+    })
+    .not.toBeNull();
+  const verified = await request.post(`${appUrl()}/auth/verify-otp`, { data: { phone_number: admin.phone, code } });
+  expect(verified.status()).toBe(200);
+  adminToken = ((await verified.json()) as { access_token: string }).access_token;
+  return adminToken;
+}
+
+/** A participant of this test's own (each signs in within the per-number limits). */
+async function person(request: Api, index: number): Promise<Person> {
+  const created: Person = { phone: `+3460000011${index}`, name: `Sara Segura ${index}` };
+  const response = await request.post(`${appUrl()}/users`, {
+    headers: { Authorization: `Bearer ${await asAdmin(request)}` },
+    data: { phone_number: created.phone, name: created.name },
+  });
+  expect(response.status()).toBe(201);
+  return created;
 }
 
 async function refreshCookie(context: BrowserContext): Promise<string | undefined> {
@@ -156,6 +183,7 @@ test('the refresh token is an httpOnly cookie page script cannot read; refresh a
 });
 
 test('two tabs opened at once and a third later stay signed in across refreshes; a replay from elsewhere still ends the session', async ({ page, context, request }) => {
+  test.setTimeout(180_000); // four tabs reloading three times: slow on a loaded machine
   await page.goto('/');
   await signIn(page, request, await person(request, 2));
   const firstToken = await refreshCookie(context);

@@ -30,8 +30,6 @@ from tests.fakes.graph import FakeGraphServer
 
 ADMIN = ("+34600000001", "Ada Admin")
 PARTICIPANT = ("+34600000002", "Pablo Participante")
-# One participant per security browser test, so each signs in within the per-number limits.
-OTHERS = [(f"+3460000001{i}", f"Sara Segura {i}") for i in range(6)]
 
 
 def _codes(graph: FakeGraphServer, phone: str) -> list[str]:
@@ -55,8 +53,7 @@ def control_app(graph: FakeGraphServer) -> Starlette:
 
     async def users(_: Request) -> JSONResponse:
         return JSONResponse({"admin": {"phone": ADMIN[0], "name": ADMIN[1]},
-                             "participant": {"phone": PARTICIPANT[0], "name": PARTICIPANT[1]},
-                             "others": [{"phone": p, "name": n} for p, n in OTHERS]})
+                             "participant": {"phone": PARTICIPANT[0], "name": PARTICIPANT[1]}})
 
     async def framer(request: Request) -> HTMLResponse:
         """A page on another origin (this server's port) that frames the given URL."""
@@ -80,8 +77,7 @@ async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
     from tests.memory_helpers import add_turn
 
     async with open_runtime(settings) as rt:
-        people = [(ADMIN, True), (PARTICIPANT, False)] + [(p, False) for p in OTHERS]
-        for (phone, name), admin in people:
+        for (phone, name), admin in ((ADMIN, True), (PARTICIPANT, False)):
             if await rt.store.users.get_by_phone(phone) is None:
                 user = await rt.store.users.create(phone, name, is_admin=admin)
                 if not admin:
