@@ -7,7 +7,7 @@ router can forget it:
 - a request body: 413 (the edge ceiling, ``api.body_limits``) and 422 (validation);
 - any parameter: 422;
 - the bearer-token dependency: 401; the admins-only dependency: 403;
-- a path parameter naming a resource: 404;
+- a path parameter, or a query parameter naming a resource (``..._id``): 404;
 - every route: 400 for a Host outside ``IGNACIO_ALLOWED_HOSTS``.
 """
 
@@ -57,7 +57,8 @@ def _implied(route: APIRoute) -> dict[int, str]:
         implied[401] = "Missing, invalid or expired access token, or the session ended"
     if require_admin in calls:
         implied[403] = "Admins only"
-    if dependant.path_params:
+    named = [p.name for p in dependant.path_params + dependant.query_params]
+    if dependant.path_params or any(name.endswith("_id") for name in named):
         implied[404] = "Not found (or not yours)"
     return implied
 
@@ -82,6 +83,16 @@ def document_error_responses(app: FastAPI) -> None:
         for status, description in sorted(implied.items()):
             existing = route.responses.get(status)
             if existing is None:
-                route.responses[status] = {**_ERROR, "description": description}
+                route.responses[status] = {**_error_content(route), "description": description}
             elif "model" not in existing and "content" not in existing:
-                existing.setdefault("model", ErrorResponse)
+                existing.update(_error_content(route))
+
+
+def _error_content(route: APIRoute) -> dict[str, Any]:
+    """The error model as JSON, also on routes whose own answers are not JSON (FastAPI would
+    file a ``model`` under the route's media type, e.g. the webhook's text/plain challenge)."""
+    media_type = getattr(route.response_class, "media_type", None)
+    if media_type in (None, "application/json"):
+        return dict(_ERROR)
+    return {"content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/ErrorResponse"}}}}

@@ -145,8 +145,10 @@ async def get_file(file_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Fil
     return FileOut.of(await _visible_file(runtime, user, file_id))
 
 
-@router.get("/{file_id}/download", response_model=None,
-            responses={200: {"content": {"application/octet-stream": {}}},
+@router.get("/{file_id}/download", response_model=None, response_class=Response,
+            responses={200: {"description": "The file's bytes, with the type it was stored with",
+                             "content": {"*/*": {"schema": {"type": "string",
+                                                            "format": "binary"}}}},
                        307: {"description": "Redirect to a short-lived signed URL"}})
 async def download_file(
     file_id: UUID, user: CurrentUser, runtime: RuntimeDep,
