@@ -11,12 +11,12 @@ WEB_STAMP := frontend/node_modules/.installed-$(shell cat frontend/package-lock.
 WEB_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test setup web lint test-python test-web test-browser evals clean chromium
+.PHONY: run test setup web lint test-python test-web test-browser evals fuzz clean chromium
 
 run: setup web
 	$(BIN)/ignacio serve
 
-test: setup web-deps chromium lint test-python evals test-web test-browser
+test: setup web-deps chromium lint test-python evals fuzz test-web test-browser
 	@echo "make test: all suites passed"
 
 setup: $(STAMP)
@@ -57,6 +57,10 @@ test-python: setup
 
 evals: setup
 	$(BIN)/python -m evals --offline --report reports/evals.json
+
+# Schemathesis against the real app on loopback (anonymous, participant, admin; ~2 minutes).
+fuzz: setup
+	$(BIN)/python -m tests.fuzz_api --seconds-per-role 40
 
 test-web: web-deps
 	cd frontend && npm run lint && npm run typecheck && npm test && npm run check:api

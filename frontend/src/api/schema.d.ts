@@ -2129,6 +2129,24 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelInfo"][];
                 };
             };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     list_conversations_conversations_get: {
