@@ -291,7 +291,7 @@ async def test_sign_in_sets_the_refresh_token_as_an_httponly_strict_cookie(wa_cl
 async def test_the_cookie_is_secure_over_https(make_client, make_settings, graph):
     import httpx
 
-    client = await make_client(make_settings(**graph.settings_overrides()))
+    client = await make_client(make_settings(), whatsapp=graph.settings_overrides())
     await add_user(client)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app),
                                  base_url="https://testserver") as tls:
@@ -347,8 +347,8 @@ async def test_replaying_a_rotated_refresh_token_revokes_the_session(wa_client, 
 
 async def test_the_just_rotated_token_after_the_grace_is_a_replay(make_client, make_settings,
                                                                  graph):
-    client = await make_client(make_settings(refresh_reuse_grace_seconds=0,
-                                             **graph.settings_overrides()))
+    client = await make_client(make_settings(refresh_reuse_grace_seconds=0),
+                               whatsapp=graph.settings_overrides())
     await add_user(client)
     token = refresh_cookie(await verify(client, await request_code(client, graph)))
     current = await refresh_with(client, token)

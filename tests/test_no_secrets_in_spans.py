@@ -22,7 +22,7 @@ from api.observability import logfire_options
 from tests.fakes.graph import text_webhook
 from tests.test_auth import bearer, request_code, verify
 from tests.test_no_secrets_in_logs import PHONES, USER_PHONE, phone_forms, run_flows
-from tests.whatsapp_harness import VERIFY_TOKEN, post_webhook, whatsapp_settings
+from tests.whatsapp_harness import VERIFY_TOKEN, WORKER, post_webhook, whatsapp_settings
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def _span_text(exporter: InMemorySpanExporter) -> str:
 
 
 async def test_exported_spans_hold_no_secret(export_spans, make_client, make_settings, graph):
-    client = await make_client(make_settings(**whatsapp_settings(graph)))
+    client = await make_client(make_settings(**WORKER), whatsapp=whatsapp_settings(graph))
     exported = export_spans()
     secrets = await run_flows(client, graph)
 
