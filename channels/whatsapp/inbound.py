@@ -15,7 +15,8 @@ Ordering and idempotency:
   delivery does not use up the day's one reply;
 * each item is stored on its own: one that cannot be stored (a value the database refuses, a
   bug) is logged without its content and skipped, so its neighbours are still stored and
-  answered; only a database that is unreachable fails the delivery (503, Meta delivers again);
+  answered; only a database failure that is not about the item's content (unreachable, a job
+  that could not be queued) fails the delivery (503, Meta delivers again);
 * a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is stored but not answered: after an
   outage Meta replays up to 7 days of messages, and answering them all would bury the user.
 """
@@ -31,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg_pool import PoolTimeout
+from procrastinate.exceptions import ConnectorException
 
 from channels.whatsapp.channel import NAME, whatsapp_of
 from channels.whatsapp.identity import Sender, identify, masked, seal
@@ -154,8 +155,14 @@ class InboundHandler:
                     await self._message(item, outcome)
                 elif isinstance(item, StatusUpdate):
                     await self._status(item, outcome)
-            except (psycopg.OperationalError, PoolTimeout):
-                raise  # the database is unreachable: the whole delivery is retried by Meta
+            except psycopg.DataError as exc:  # this item's content is refused (NUL, bad encoding)
+                outcome.add("failed")
+                log.error("whatsapp webhook %s item refused by the database and skipped (%s)",
+                          item.kind, type(exc).__name__)
+            except (psycopg.Error, ConnectorException):
+                # Unreachable, or a write that must not half-happen (the message without its
+                # job): the whole delivery answers 503 and Meta delivers it again.
+                raise
             except Exception as exc:
                 # Type and kind only: the item may carry message text or phone numbers.
                 outcome.add("failed")
