@@ -11,7 +11,7 @@ from api.tokens import AccessClaims, decode_access_token
 from ignacio_agents.errors import Forbidden, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store import Store
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -44,7 +44,7 @@ async def get_claims(
 
 async def get_current_user(
     request: Request, claims: Annotated[AccessClaims, Depends(get_claims)]
-) -> User:
+) -> StoredUser:
     user = await request.app.state.runtime.store.users.get(claims.sub)
     if user is None or not user.is_active:
         raise Unauthorized("account inactive")
@@ -53,7 +53,7 @@ async def get_current_user(
     return user
 
 
-async def require_admin(user: Annotated[User, Depends(get_current_user)]) -> User:
+async def require_admin(user: Annotated[StoredUser, Depends(get_current_user)]) -> StoredUser:
     if not user.is_admin:
         raise Forbidden("admins only")
     return user
@@ -63,6 +63,6 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
-AdminUser = Annotated[User, Depends(require_admin)]
+CurrentUser = Annotated[StoredUser, Depends(get_current_user)]
+AdminUser = Annotated[StoredUser, Depends(require_admin)]
 ClaimsDep = Annotated[AccessClaims, Depends(get_claims)]

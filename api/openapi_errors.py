@@ -78,7 +78,7 @@ def document_error_responses(app: FastAPI) -> None:
         if not route.include_in_schema:
             continue
         implied = _implied(route)
-        for method in route.methods:
+        for method in route.methods or ():
             implied.update(_EXTRA.get((method, route.path_format), {}))
         for status, description in sorted(implied.items()):
             existing = route.responses.get(status)

@@ -21,9 +21,9 @@ from ignacio_agents.domain import ChannelName, DeliveryStatus, MessageType, Proj
 from ignacio_agents.responses import Answer, AnswerAdapter
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.messages import Delivery as StoredDelivery
-from ignacio_agents.store.messages import Message as StoredMessage
+from ignacio_agents.store.messages import StoredMessage
 from ignacio_agents.store.profiles import ProjectProfile
-from ignacio_agents.store.users import User as StoredUser
+from ignacio_agents.store.users import StoredUser
 
 
 class Language(StrEnum):

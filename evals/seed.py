@@ -33,7 +33,7 @@ from ignacio_agents.migrations import migrate
 from ignacio_agents.store import Store
 from ignacio_agents.store.files import ChunkIn
 from ignacio_agents.store.messages import NewMessage
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 PROFILE = {
     "project_name": "Huerta Viva",
@@ -118,7 +118,7 @@ async def eval_store(pgdata: Path) -> AsyncIterator[Store]:
 
 @dataclass
 class Participant:
-    user: User
+    user: StoredUser
     conversation_id: UUID
 
 

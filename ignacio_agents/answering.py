@@ -18,17 +18,17 @@ from ignacio_agents.delivery import DeliveryReport, deliver, typing_indicator
 from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine import TurnRejected
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import StoredMessage
 
 log = logging.getLogger(__name__)
 
-Compose = Callable[[Message], Awaitable[Message | None]]
+Compose = Callable[[StoredMessage], Awaitable[StoredMessage | None]]
 
 
 def engine_composer(runtime: Runtime, channel: str) -> Compose:
     """Compose with an engine turn on the stored message (its text, no attachments)."""
 
-    async def compose(inbound: Message) -> Message | None:
+    async def compose(inbound: StoredMessage) -> StoredMessage | None:
         turn = InboundMessage(
             user_id=inbound.user_id, conversation_id=inbound.conversation_id, channel=channel,
             text=inbound.content or "", external_id=inbound.external_id,

@@ -20,7 +20,7 @@ from ignacio_agents.errors import Unavailable
 
 if TYPE_CHECKING:
     from ignacio_agents.runtime import Runtime
-    from ignacio_agents.store.messages import Message
+    from ignacio_agents.store.messages import StoredMessage
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Sender(Protocol):
     @property
     def traits(self) -> ChannelTraits: ...
 
-    def render(self, reply: Message) -> list[str]:
+    def render(self, reply: StoredMessage) -> list[str]:
         """The ordered text parts of a stored assistant message, each within the limit.
         Derived from what is stored only, so a resumed job cuts the answer the same way."""
         ...

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ignacio_agents.channel import Sender, SendFailed
 from ignacio_agents.domain import DeliveryStatus
-from ignacio_agents.store.messages import Message, MessageStore
+from ignacio_agents.store.messages import MessageStore, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class DeliveryReport:
     failed_code: str | None = None
 
 
-async def deliver(messages: MessageStore, sender: Sender, reply: Message, to: str,
+async def deliver(messages: MessageStore, sender: Sender, reply: StoredMessage, to: str,
                   reply_to: str | None) -> DeliveryReport:
     """Send the parts of ``reply`` that were not sent yet; the first quotes ``reply_to``."""
     parts = sender.render(reply)

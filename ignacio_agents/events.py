@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ignacio_agents.agents.routing import Route
 from ignacio_agents.domain import Specialist
 from ignacio_agents.responses import Answer
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import StoredMessage
 
 
 class RouteEvent(BaseModel):
@@ -53,8 +53,8 @@ class RetryEvent(BaseModel):
 
 class DoneEvent(BaseModel):
     type: Literal["done"] = "done"
-    user_message: Message
-    message: Message
+    user_message: StoredMessage
+    message: StoredMessage
 
 
 TurnEvent = RouteEvent | ToolEvent | PartialEvent | DeltaEvent | RetryEvent | DoneEvent
@@ -64,8 +64,8 @@ class TurnResult(BaseModel):
     """A finished turn: both stored messages, the route and the typed answer (channels render
     it their own way)."""
 
-    user_message: Message
-    message: Message
+    user_message: StoredMessage
+    message: StoredMessage
     route: Route
     answer: Answer
 

@@ -32,7 +32,7 @@ from ignacio_agents.errors import NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import ConversationSummary
-from ignacio_agents.store.messages import Delivery, Message
+from ignacio_agents.store.messages import Delivery, StoredMessage
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -73,7 +73,7 @@ async def list_conversations(
     return _page(page)
 
 
-async def _deliveries(store: Store, message: Message) -> list[Delivery]:
+async def _deliveries(store: Store, message: StoredMessage) -> list[Delivery]:
     """The parts sent for an answer by a channel that delivers after the turn (none for the
     web, which shows the answer in the response)."""
     if message.is_from_user:

@@ -54,7 +54,7 @@ from ignacio_agents.crypto import mask_phone, new_otp_code, new_token, normalize
 from ignacio_agents.errors import NotFound, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ async def _deliver_code(runtime: Runtime, e164: str, code: str) -> None:
         log.warning("sign-in code to %s not sent: %s", mask_phone(e164), type(exc).__name__)
 
 
-async def _signed_in(request: Request, runtime: Runtime, user: User, session_id: UUID,
+async def _signed_in(request: Request, runtime: Runtime, user: StoredUser, session_id: UUID,
                      refresh_token: str) -> JSONResponse:
     """The access token in the body, the refresh token in the cookie only."""
     settings = runtime.settings

@@ -33,7 +33,7 @@ from ignacio_agents.errors import MalformedRequest, NotFound
 from ignacio_agents.files import FileTooLarge, delete_file, ingest
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.files import UserFile
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 router = APIRouter(prefix="/files", tags=["files"])
 
@@ -187,7 +187,7 @@ async def remove_file(file_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-async def _visible_file(runtime: Runtime, user: User, file_id: UUID) -> UserFile:
+async def _visible_file(runtime: Runtime, user: StoredUser, file_id: UUID) -> UserFile:
     f = await runtime.store.files.get(file_id, user_id=None if user.is_admin else user.id)
     if f is None:
         raise NotFound.of("file")

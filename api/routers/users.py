@@ -40,8 +40,7 @@ from api.schemas import ErrorResponse, MeUpdate, PlainText, User, UserCreate, Us
 from ignacio_agents.db import Conn
 from ignacio_agents.errors import InvalidInput, NotFound
 from ignacio_agents.store import Store
-from ignacio_agents.store.users import LastAdmin
-from ignacio_agents.store.users import User as StoredUser
+from ignacio_agents.store.users import LastAdmin, StoredUser
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from ignacio_agents.channel import ChannelTraits, SendFailed
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings
-from ignacio_agents.store.messages import Message, NewMessage
+from ignacio_agents.store.messages import NewMessage, StoredMessage
 
 NAME = "console"
 ANSWER_TASK = f"{NAME}:answer"
@@ -66,7 +66,7 @@ class ConsoleChannel:
 
     # --- inbound -----------------------------------------------------------------------------
 
-    async def receive(self, runtime: Runtime, user_id: UUID, text: str) -> Message:
+    async def receive(self, runtime: Runtime, user_id: UUID, text: str) -> StoredMessage:
         """Store a participant's message and queue its answer, in one transaction."""
         store = runtime.store
         async with store.db.transaction() as tx:
@@ -84,7 +84,7 @@ class ConsoleChannel:
 
     # --- Sender ------------------------------------------------------------------------------
 
-    def render(self, reply: Message) -> list[str]:
+    def render(self, reply: StoredMessage) -> list[str]:
         return split_text(reply.content or "", self.text_limit) or ["…"]
 
     async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:

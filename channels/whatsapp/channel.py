@@ -19,7 +19,7 @@ from channels.whatsapp.settings import WhatsAppSettings
 from ignacio_agents.channel import ChannelTraits, SendFailed
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings, load_channel_settings
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class WhatsAppChannel:
 
     # --- Sender ----------------------------------------------------------------------------
 
-    def render(self, reply: Message) -> list[str]:
+    def render(self, reply: StoredMessage) -> list[str]:
         return whatsapp_parts(reply)
 
     async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:

@@ -24,7 +24,7 @@ from channels.whatsapp.client import mask_recipient
 from channels.whatsapp.payload import InboundWhatsAppMessage
 from ignacio_agents.crypto import InvalidPhoneNumber, PhoneCipher, normalize_phone
 from ignacio_agents.store import Store
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 class Sender:
     """A message's author as far as we can tell; ``user`` is None for unknown senders."""
 
-    user: User | None
+    user: StoredUser | None
     reply_to: str | None  # what to send the answer to: the wa_id exactly as received, or the BSUID
     key: str | None  # a stable identity for rate limits: E.164 when known, else the raw id
 
@@ -65,7 +65,7 @@ def phone_candidates(wa_id: str) -> list[str]:
 
 async def identify(store: Store, message: InboundWhatsAppMessage) -> Sender:
     """Find the enrolled user who sent ``message`` (by phone first, then by BSUID)."""
-    user: User | None = None
+    user: StoredUser | None = None
     key: str | None = None
     if message.wa_id:
         candidates = phone_candidates(message.wa_id)
@@ -83,7 +83,7 @@ async def identify(store: Store, message: InboundWhatsAppMessage) -> Sender:
     return Sender(user=user, reply_to=message.wa_id or message.user_id, key=key)
 
 
-async def _keep_bsuid(store: Store, user: User, bsuid: str) -> User:
+async def _keep_bsuid(store: Store, user: StoredUser, bsuid: str) -> StoredUser:
     """Remember the user's BSUID, so they are still found once their number is hidden."""
     try:
         return await store.users.update(user.id, whatsapp_user_id=bsuid) or user

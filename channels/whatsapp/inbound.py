@@ -45,7 +45,7 @@ from channels.whatsapp.payload import (
 from ignacio_agents.db import Conn
 from ignacio_agents.domain import MessageType
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.messages import Message, NewMessage
+from ignacio_agents.store.messages import NewMessage, StoredMessage
 from ignacio_agents.store.rate_limits import Limit
 
 log = logging.getLogger(__name__)
@@ -214,7 +214,7 @@ class InboundHandler:
             return "text"
         return "unsupported"
 
-    async def _defer_answer(self, stored: Message, sender: Sender, kind: str,
+    async def _defer_answer(self, stored: StoredMessage, sender: Sender, kind: str,
                             msg: InboundWhatsAppMessage, tx: Conn) -> None:
         """Queue the answer job in the transaction that stores the message: both or neither."""
         media: dict[str, Any] | None = None

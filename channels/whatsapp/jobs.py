@@ -40,7 +40,7 @@ from ignacio_agents.engine import TurnRejected
 from ignacio_agents.files import FileTooLarge
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.messages import Message, NewMessage
+from ignacio_agents.store.messages import NewMessage, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Answer:
     async def run(self) -> None:
         await answer_stored(self.runtime, self.channel, self.message_id, self.to, self._compose)
 
-    async def _compose(self, inbound: Message) -> Message | None:
+    async def _compose(self, inbound: StoredMessage) -> StoredMessage | None:
         """Store the reply to ``inbound``: a fixed one, or the engine's answer."""
         if self.kind == "new_conversation":
             return await self._fixed(inbound, "new_conversation")
@@ -105,7 +105,7 @@ class Answer:
         attachments: list[Attachment] = []
         if self.media is not None:
             outcome = await self._media(inbound)
-            if isinstance(outcome, Message):
+            if isinstance(outcome, StoredMessage):
                 return outcome
             file, transcript = outcome
             if transcript is not None:
@@ -128,7 +128,7 @@ class Answer:
             return None
         return result.message
 
-    async def _media(self, inbound: Message) -> Message | tuple[Any, str | None]:
+    async def _media(self, inbound: StoredMessage) -> StoredMessage | tuple[Any, str | None]:
         """Fetch (or reuse) the message's file; a voice note becomes its transcript.
 
         Returns the stored fixed reply instead when the media cannot be used.
@@ -163,7 +163,7 @@ class Answer:
         await self.store.messages.set_content(inbound.id, transcript)
         return file, f"{caption}\n\n{transcript}" if caption else transcript
 
-    async def _fixed(self, inbound: Message, name: ReplyName, **values: str) -> Message:
+    async def _fixed(self, inbound: StoredMessage, name: ReplyName, **values: str) -> StoredMessage:
         user = await self.store.users.get(inbound.user_id)
         text = reply_text(name, user.preferred_language if user else None, **values)
         stored = await self.store.messages.add(NewMessage(

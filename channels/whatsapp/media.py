@@ -18,7 +18,7 @@ from channels.whatsapp.client import GraphError, MediaTooLargeError, UntrustedMe
 from ignacio_agents.files import ingest
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.files import UserFile
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class MediaUnavailable(Exception):
     """WhatsApp would not give us the file (expired id, permanent Graph error)."""
 
 
-def media_filename(media: dict[str, Any], message: Message) -> str:
+def media_filename(media: dict[str, Any], message: StoredMessage) -> str:
     """The user's file name for documents; a dated descriptive name for everything else."""
     name = media.get("filename")
     if isinstance(name, str) and name.strip():
@@ -42,7 +42,7 @@ def media_filename(media: dict[str, Any], message: Message) -> str:
     return f"whatsapp-{kind}-{message.created_at:%Y%m%d-%H%M%S}"
 
 
-async def fetch_media(runtime: Runtime, channel: WhatsAppChannel, message: Message,
+async def fetch_media(runtime: Runtime, channel: WhatsAppChannel, message: StoredMessage,
                       media: dict[str, Any]) -> UserFile:
     """Download the media of ``message`` into the user's files and attach it to the message.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from channels.whatsapp.formatting import split_message
 from channels.whatsapp.markup import inline_to_whatsapp, to_whatsapp
 from ignacio_agents.responses import AdvisorAnswer, parse_answer
-from ignacio_agents.store.messages import Message
+from ignacio_agents.store.messages import StoredMessage
 
 
 def answer_text(answer: AdvisorAnswer, language: str | None = None) -> str:
@@ -28,7 +28,7 @@ def answer_text(answer: AdvisorAnswer, language: str | None = None) -> str:
     return "\n\n".join(out)
 
 
-def whatsapp_parts(reply: Message) -> list[str]:
+def whatsapp_parts(reply: StoredMessage) -> list[str]:
     """The ordered WhatsApp texts (each ≤ 4096 characters) of a stored assistant message.
 
     Derived from what is stored, never from the turn's in-memory result, so a resumed job cuts

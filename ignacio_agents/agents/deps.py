@@ -10,7 +10,7 @@ from ignacio_agents.domain import ChannelName, Specialist
 from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.store import Store
 from ignacio_agents.store.profiles import ProjectProfile
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class AdvisorDeps:
     so a run can only ever see its own user's history, files and profile."""
 
     store: Store
-    user: User
+    user: StoredUser
     conversation_id: UUID
     message_id: UUID | None  # the user message that caused this turn (recorded on profile changes)
     specialist: Specialist

@@ -17,11 +17,11 @@ from ignacio_agents.domain import DeliveryStatus, InboundMessage
 from ignacio_agents.memory import prepare_for_storage
 from ignacio_agents.responses import AdvisorAnswer
 from ignacio_agents.store import Store
-from ignacio_agents.store.messages import Message, NewMessage
+from ignacio_agents.store.messages import NewMessage, StoredMessage
 
 
-async def _add_reply(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
-                     answer: AdvisorAnswer, **fields: Any) -> Message:
+async def _add_reply(store: Store, inbound: InboundMessage, user_message: StoredMessage, route: Route,
+                     answer: AdvisorAnswer, **fields: Any) -> StoredMessage:
     message = await store.messages.add(NewMessage(
         conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=False,
         content=answer.to_markdown(), channel=inbound.channel, agent=route.specialist.value,
@@ -32,9 +32,9 @@ async def _add_reply(store: Store, inbound: InboundMessage, user_message: Messag
     return message
 
 
-async def store_answer(store: Store, inbound: InboundMessage, user_message: Message, route: Route,
+async def store_answer(store: Store, inbound: InboundMessage, user_message: StoredMessage, route: Route,
                        result: AgentRunResult[Any], answer: AdvisorAnswer,
-                       usage: dict[str, Any], *, deferred: bool = False) -> Message:
+                       usage: dict[str, Any], *, deferred: bool = False) -> StoredMessage:
     """``deferred``: the channel sends the answer after the turn (its trait), so the answer
     starts ``pending`` and its deliveries move the status on."""
     stored_messages, history_tokens = prepare_for_storage(result.new_messages())
@@ -44,9 +44,9 @@ async def store_answer(store: Store, inbound: InboundMessage, user_message: Mess
                             model_messages=stored_messages, status=status)
 
 
-async def store_fallback(store: Store, inbound: InboundMessage, user_message: Message,
+async def store_fallback(store: Store, inbound: InboundMessage, user_message: StoredMessage,
                          route: Route, prompt: str | list[UserContent], answer: AdvisorAnswer,
-                         usage: dict[str, Any], code: str) -> Message:
+                         usage: dict[str, Any], code: str) -> StoredMessage:
     stored_messages, history_tokens = prepare_for_storage([ModelRequest(parts=[UserPromptPart(prompt)])])
     return await _add_reply(store, inbound, user_message, route, answer,
                             usage={**usage, "history_tokens": history_tokens},

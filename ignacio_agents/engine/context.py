@@ -15,8 +15,8 @@ from ignacio_agents.errors import NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.files import UserFile
-from ignacio_agents.store.messages import Message, NewMessage
-from ignacio_agents.store.users import User
+from ignacio_agents.store.messages import NewMessage, StoredMessage
+from ignacio_agents.store.users import StoredUser
 
 
 class TurnRejected(NotFound):
@@ -30,7 +30,7 @@ class TurnContext:
     """One turn's inbound message with what it refers to, already checked to belong together."""
 
     inbound: InboundMessage
-    user: User
+    user: StoredUser
     conversation: Conversation
     # The attachments' stored files, in order; an attachment whose file is gone is left out.
     files: tuple[UserFile, ...] = field(default_factory=tuple)
@@ -52,7 +52,7 @@ async def resolve_context(store: Store, inbound: InboundMessage) -> TurnContext:
     return TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files))
 
 
-async def user_message(store: Store, context: TurnContext) -> Message:
+async def user_message(store: Store, context: TurnContext) -> StoredMessage:
     """The turn's stored user message: the one the channel stored, or stored now."""
     inbound = context.inbound
     if inbound.message_id is not None:

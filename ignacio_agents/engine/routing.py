@@ -20,7 +20,7 @@ from ignacio_agents.language import detect_language
 from ignacio_agents.llm import model_settings
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
-from ignacio_agents.store.users import User
+from ignacio_agents.store.users import StoredUser
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def routing_text(inbound: InboundMessage) -> str:
     return inbound.text or " ".join(f"[{a.kind.value}: {a.file_name}]" for a in inbound.attachments)
 
 
-async def route_turn(inbound: InboundMessage, user: User, recent: list[tuple[str, str]], *,
+async def route_turn(inbound: InboundMessage, user: StoredUser, recent: list[tuple[str, str]], *,
                      model: Model, settings: Settings,
                      time_limit: float | None = None) -> tuple[Route, RunUsage | None]:
     """The triage agent's route (its usage too), or a keyword route if the router fails or

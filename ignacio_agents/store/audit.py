@@ -14,7 +14,7 @@ from ignacio_agents.db import Conn, Database
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
-class AuditEntry(BaseModel):
+class StoredAuditEntry(BaseModel):
     id: int
     actor_id: UUID | None
     actor_name: str | None = None
@@ -53,7 +53,7 @@ class AuditStore:
         self, *, actor_id: UUID | None = None, action: str | None = None,
         target_id: str | None = None, limit: int | None = None, cursor: str | None = None,
         conn: Conn | None = None,
-    ) -> Page[AuditEntry]:
+    ) -> Page[StoredAuditEntry]:
         where: list[str] = ["true"]
         params: list[Any] = []
         if actor_id:
@@ -67,5 +67,5 @@ class AuditStore:
             params.append(target_id)
         return await fetch_page(
             self.db, _SELECT, where, params, Keyset("a.created_at", "a.id", "bigint"),
-            limit=limit, cursor=cursor, build=AuditEntry.model_validate, conn=conn,
+            limit=limit, cursor=cursor, build=StoredAuditEntry.model_validate, conn=conn,
         )

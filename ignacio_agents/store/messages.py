@@ -24,7 +24,7 @@ from ignacio_agents.store.search import (
 )
 
 
-class Message(BaseModel):
+class StoredMessage(BaseModel):
     id: UUID
     conversation_id: UUID
     user_id: UUID
@@ -119,7 +119,7 @@ class MessageStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def add(self, new: NewMessage, *, conn: Conn | None = None) -> Message | None:
+    async def add(self, new: NewMessage, *, conn: Conn | None = None) -> StoredMessage | None:
         """Insert one message and bump the conversation. Returns None when the channel
         message id was already stored (a replayed webhook is a no-op)."""
         async with self.db.transaction(conn) as tx:
@@ -144,16 +144,16 @@ class MessageStore:
             return await self.get(message_id, conn=tx)
 
     async def get(self, message_id: UUID, *, user_id: UUID | None = None,
-                  conn: Conn | None = None) -> Message | None:
+                  conn: Conn | None = None) -> StoredMessage | None:
         return await self.db.fetch_one(
-            Message, f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
+            StoredMessage, f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
             message_id, user_id, user_id, conn=conn,
         )
 
-    async def get_by_external_id(self, wamid: str, *, conn: Conn | None = None) -> Message | None:
+    async def get_by_external_id(self, wamid: str, *, conn: Conn | None = None) -> StoredMessage | None:
         """Find a message by an inbound wamid or by the wamid of one of its outbound parts."""
         return await self.db.fetch_one(
-            Message,
+            StoredMessage,
             f"{_SELECT} where m.external_id = %s or m.id = ("
             " select d.message_id from message_deliveries d where d.external_id = %s)"
             " limit 1",
@@ -163,18 +163,18 @@ class MessageStore:
     async def page(
         self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None,
         conn: Conn | None = None,
-    ) -> Page[Message]:
+    ) -> Page[StoredMessage]:
         """Newest page first; the cursor walks back in time."""
         return await fetch_page(
             self.db, _SELECT, ["m.conversation_id = %s"], [conversation_id],
             Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
-            build=Message.model_validate, conn=conn,
+            build=StoredMessage.model_validate, conn=conn,
         )
 
     async def transcript(self, conversation_id: UUID, limit: int = 2000, *,
-                         conn: Conn | None = None) -> list[Message]:
+                         conn: Conn | None = None) -> list[StoredMessage]:
         return await self.db.fetch_all(
-            Message,
+            StoredMessage,
             f"{_SELECT} where m.conversation_id = %s order by m.created_at, m.id limit %s",
             conversation_id, limit, conn=conn,
         )
@@ -241,10 +241,10 @@ class MessageStore:
             file_id, file_path, message_type.value, message_id, conn=conn,
         )
 
-    async def reply_for(self, message_id: UUID, *, conn: Conn | None = None) -> Message | None:
+    async def reply_for(self, message_id: UUID, *, conn: Conn | None = None) -> StoredMessage | None:
         """The assistant message answering the user message ``message_id``, if stored."""
         return await self.db.fetch_one(
-            Message,
+            StoredMessage,
             # Scoped to the conversation so the (conversation, time) index serves it.
             f"{_SELECT} where m.conversation_id = (select conversation_id from messages"
             " where id = %s) and m.reply_to_id = %s and not m.is_from_user"
@@ -253,7 +253,7 @@ class MessageStore:
         )
 
     async def set_feedback(self, message_id: UUID, value: int | None, *,
-                           user_id: UUID | None = None, conn: Conn | None = None) -> Message | None:
+                           user_id: UUID | None = None, conn: Conn | None = None) -> StoredMessage | None:
         async with self.db.connection(conn) as c:
             found = await self.db.fetch_value(
                 "update messages set feedback = %s where id = %s and not is_from_user"

@@ -15,7 +15,7 @@ from ignacio_agents.errors import Conflict
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
-class User(BaseModel):
+class StoredUser(BaseModel):
     id: UUID
     phone_number: str  # E.164, decrypted; show only to its owner and to admins
     name: str | None
@@ -52,15 +52,15 @@ class UserStore:
         self.db = db
         self.cipher = cipher
 
-    def _user(self, row: dict[str, Any]) -> User:
+    def _user(self, row: dict[str, Any]) -> StoredUser:
         data = dict(row)
         data["phone_number"] = self.cipher.decrypt(data.pop("phone_ciphertext"))
-        return User.model_validate(data)
+        return StoredUser.model_validate(data)
 
     async def create(
         self, phone_e164: str, name: str | None, *, is_admin: bool = False,
         preferred_language: str = "es", is_active: bool = True, conn: Conn | None = None,
-    ) -> User:
+    ) -> StoredUser:
         try:
             user = await self.db.fetch_one(
                 self._user,
@@ -75,21 +75,21 @@ class UserStore:
         return user
 
     async def get(self, user_id: UUID, *, for_update: bool = False,
-                  conn: Conn | None = None) -> User | None:
+                  conn: Conn | None = None) -> StoredUser | None:
         """One user; ``for_update`` row-locks it until the caller's transaction ends."""
         lock = " for update" if for_update else ""
         return await self.db.fetch_one(
             self._user, f"select {_COLUMNS} from users where id = %s{lock}", user_id, conn=conn
         )
 
-    async def get_by_phone(self, phone_e164: str, *, conn: Conn | None = None) -> User | None:
+    async def get_by_phone(self, phone_e164: str, *, conn: Conn | None = None) -> StoredUser | None:
         return await self.db.fetch_one(
             self._user, f"select {_COLUMNS} from users where phone_hmac = %s",
             self.cipher.blind_index(phone_e164), conn=conn,
         )
 
     async def get_by_whatsapp_user_id(self, whatsapp_user_id: str, *,
-                                      conn: Conn | None = None) -> User | None:
+                                      conn: Conn | None = None) -> StoredUser | None:
         """Find a user by their WhatsApp business-scoped user id (BSUID), for senders whose
         phone number Meta withholds (usernames, 2026)."""
         return await self.db.fetch_one(
@@ -98,7 +98,7 @@ class UserStore:
         )
 
     async def update(self, user_id: UUID, *, conn: Conn | None = None,
-                     **fields: Any) -> User | None:
+                     **fields: Any) -> StoredUser | None:
         fields = {k: v for k, v in fields.items() if k in _UPDATABLE}
         if not fields:
             return await self.get(user_id, conn=conn)
@@ -130,7 +130,7 @@ class UserStore:
     async def list(
         self, *, search: str | None = None, limit: int | None = None, cursor: str | None = None,
         phone_region: str | None = None, conn: Conn | None = None,
-    ) -> Page[User]:
+    ) -> Page[StoredUser]:
         """Newest first. ``search`` matches the name, or the exact number through the blind index."""
         where, params = ["true"], []
         if search and search.strip():
