@@ -152,7 +152,7 @@ def test_the_budget_follows_the_channels_traits() -> None:
 
 def test_length_instructions_follow_the_budget() -> None:
     brief, full = length_instructions(BRIEF_ANSWER), length_instructions(FULL_ANSWER)
-    assert "WhatsApp" in brief and "at most 3 items" in brief and "Empty lists are fine" in brief
+    assert "a phone chat" in brief and "at most 3 items" in brief and "Empty lists are fine" in brief
     assert "larger screen" in full and "fuller" in full and "at most" not in full
 
 

@@ -31,8 +31,8 @@ class AnswerBudget:
 
 
 FULL_ANSWER = AnswerBudget()
-# One WhatsApp text message holds 4,096 characters; a brief answer stays well inside it.
-BRIEF_ANSWER = AnswerBudget(brief=True, max_items=3, max_chars=3500, where="WhatsApp")
+# Phone chat apps hold a few thousand characters per message; a brief answer stays well inside.
+BRIEF_ANSWER = AnswerBudget(brief=True, max_items=3, max_chars=3500, where="a phone chat")
 
 
 def default_budget(traits: ChannelTraits) -> AnswerBudget:
