@@ -38,6 +38,41 @@ def test_imports_point_api_to_channels_to_core_only() -> None:
     assert {m: n for m, n in chans.items() if n} == {}
 
 
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            doc = node.body[0] if node.body else None
+            if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant):
+                ids.add(id(doc.value))
+    return ids
+
+
+def test_the_core_names_no_channel_in_its_code() -> None:
+    """Names, attributes, arguments and string values of the core: a channel appears only in
+    comments and docstrings naming it as an example (the model's prompts may name the
+    product's channels in prose)."""
+    found = []
+    for path in (ROOT / "ignacio_agents").rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        docs = _docstrings(tree)
+        for node in ast.walk(tree):
+            words = []
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+                words.append(node.value)
+            elif isinstance(node, ast.Name):
+                words.append(node.id)
+            elif isinstance(node, ast.Attribute):
+                words.append(node.attr)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                words.append(node.name)
+            elif isinstance(node, ast.arg):
+                words.append(node.arg)
+            if any("whatsapp" in w.lower() for w in words):
+                found.append(f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}")
+    assert found == []
+
+
 def _production(tmp_path: Path, **overrides: Any) -> Any:
     key = "A" * 43 + "="
     return load_settings(

@@ -126,8 +126,8 @@ async def test_webhook_stores_once_queues_one_locked_job_and_skips_stale(no_work
     assert jobs[0]["lock"] == f"conv:{conversation['id']}"
     assert jobs[0]["args"]["message_id"] == str(message["id"])
     assert WA_USER not in str(jobs[0]["args"])  # the recipient is sealed, never plain
-    refreshed = await no_worker_app.runtime.store.users.get(user.id)
-    assert refreshed.whatsapp_user_id == "ES.abc123"  # the BSUID is kept
+    users = no_worker_app.runtime.store.users
+    assert await users.channel_identity(user.id, "whatsapp") == "ES.abc123"  # the BSUID is kept
 
     # Older than whatsapp_max_inbound_age_seconds (30 min; Meta replays for days after an
     # outage): stored in the history, not answered.
@@ -478,7 +478,7 @@ async def test_mexican_legacy_prefix_and_username_senders_are_recognised(
     await post_webhook(wa_app, text_webhook("hola", wa_id=mx_wa_id, user_id=bsuid))
     [first] = await graph.wait_for_messages_async(1)
     assert first["to"] == "+" + mx_wa_id  # answered exactly as WhatsApp addressed us
-    assert (await wa_app.runtime.store.users.get(user.id)).whatsapp_user_id == bsuid
+    assert await wa_app.runtime.store.users.channel_identity(user.id, "whatsapp") == bsuid
 
     username_only = webhook_payload(
         [message_item("text", {"body": "sigo aquí"}, wa_id=None, user_id=bsuid)],

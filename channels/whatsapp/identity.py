@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from psycopg.errors import UniqueViolation
 
+from channels.whatsapp.channel import NAME
 from channels.whatsapp.client import mask_recipient
 from channels.whatsapp.payload import InboundWhatsAppMessage
 from ignacio_agents.crypto import InvalidPhoneNumber, PhoneCipher, normalize_phone
@@ -76,21 +77,22 @@ async def identify(store: Store, message: InboundWhatsAppMessage) -> Sender:
                 key = e164
                 break
     if user is None and message.user_id:
-        user = await store.users.get_by_whatsapp_user_id(message.user_id)
+        user = await store.users.get_by_channel_identity(NAME, message.user_id)
         key = key or message.user_id
-    if user is not None and message.user_id and user.whatsapp_user_id != message.user_id:
-        user = await _keep_bsuid(store, user, message.user_id)
+    elif user is not None and message.user_id:
+        await _keep_bsuid(store, user, message.user_id)
     return Sender(user=user, reply_to=message.wa_id or message.user_id, key=key)
 
 
-async def _keep_bsuid(store: Store, user: StoredUser, bsuid: str) -> StoredUser:
+async def _keep_bsuid(store: Store, user: StoredUser, bsuid: str) -> None:
     """Remember the user's BSUID, so they are still found once their number is hidden."""
+    if await store.users.channel_identity(user.id, NAME) == bsuid:
+        return
     try:
-        return await store.users.update(user.id, whatsapp_user_id=bsuid) or user
+        await store.users.set_channel_identity(user.id, NAME, bsuid)
     except UniqueViolation:
         # Another user holds it (a number that changed hands): keep theirs, log, carry on.
         log.warning("BSUID already belongs to another user; not moved to user %s", user.id)
-        return user
 
 
 def seal(cipher: PhoneCipher, recipient: str) -> str:

@@ -22,7 +22,6 @@ class StoredUser(BaseModel):
     is_admin: bool
     is_active: bool
     preferred_language: str
-    whatsapp_user_id: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -41,10 +40,10 @@ class LastAdmin(Conflict):
 
 
 _COLUMNS = (
-    "id, phone_ciphertext, name, is_admin, is_active, preferred_language, whatsapp_user_id,"
-    " created_at, updated_at"
+    "id, phone_ciphertext, name, is_admin, is_active, preferred_language, created_at, updated_at"
 )
-_UPDATABLE = {"name", "is_admin", "is_active", "preferred_language", "whatsapp_user_id"}
+_PREFIXED = ", ".join(f"u.{c.strip()}" for c in _COLUMNS.split(","))
+_UPDATABLE = {"name", "is_admin", "is_active", "preferred_language"}
 
 
 class UserStore:
@@ -88,13 +87,33 @@ class UserStore:
             self.cipher.blind_index(phone_e164), conn=conn,
         )
 
-    async def get_by_whatsapp_user_id(self, whatsapp_user_id: str, *,
+    async def get_by_channel_identity(self, channel: str, external_user_id: str, *,
                                       conn: Conn | None = None) -> StoredUser | None:
-        """Find a user by their WhatsApp business-scoped user id (BSUID), for senders whose
-        phone number Meta withholds (usernames, 2026)."""
+        """Find a user by a channel's own id for them (e.g. a business-scoped user id that
+        stands in for a phone number the channel withholds)."""
         return await self.db.fetch_one(
-            self._user, f"select {_COLUMNS} from users where whatsapp_user_id = %s",
-            whatsapp_user_id, conn=conn,
+            self._user,
+            f"select {_PREFIXED} from users u join channel_identities c on c.user_id = u.id"
+            " where c.channel = %s and c.external_user_id = %s",
+            channel, external_user_id, conn=conn,
+        )
+
+    async def channel_identity(self, user_id: UUID, channel: str, *,
+                               conn: Conn | None = None) -> str | None:
+        value = await self.db.fetch_value(
+            "select external_user_id from channel_identities where user_id = %s and channel = %s",
+            user_id, channel, conn=conn,
+        )
+        return str(value) if value is not None else None
+
+    async def set_channel_identity(self, user_id: UUID, channel: str, external_user_id: str, *,
+                                   conn: Conn | None = None) -> None:
+        """Remember (or replace) the user's id on ``channel``. Raises ``UniqueViolation`` when
+        that id already belongs to another user."""
+        await self.db.execute(
+            "insert into channel_identities (channel, external_user_id, user_id) values (%s, %s, %s)"
+            " on conflict (user_id, channel) do update set external_user_id = excluded.external_user_id",
+            channel, external_user_id, user_id, conn=conn,
         )
 
     async def update(self, user_id: UUID, *, conn: Conn | None = None,
