@@ -10,12 +10,13 @@ transcript routers so both show the same message the same way.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
 from ignacio_agents.domain import ChannelName, DeliveryStatus, MessageType, ProjectKind, Specialist
 from ignacio_agents.responses import Answer, AnswerAdapter
@@ -61,6 +62,20 @@ def _no_nul(text: str) -> str:
 
 PlainText = Annotated[str, AfterValidator(_no_nul)]
 """A query parameter's text: PostgreSQL text cannot hold a NUL, so it is refused as input."""
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _iso_only(value: Any) -> Any:
+    """Pydantic would read a bare number as Unix seconds; the API documents ISO 8601 only."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("use an ISO 8601 date or date-time, e.g. 2026-03-01T09:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+"""A date-time query parameter, as documented: ISO 8601 text, not a number."""
 
 
 class Input(BaseModel):

@@ -106,6 +106,11 @@ async def test_filters(client, world):
     assert bad.status_code == 422
     bad = await client.get("/admin/conversations", headers=h, params={"cursor": "!!"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_cursor"
+    # Dates are ISO 8601 as documented: a bare number is not read as Unix seconds.
+    assert ids(await _list(client, h, date_from=t0.date().isoformat())) == [wa, web]
+    for number in ("0.5", "1700000000", "-3"):
+        bad = await client.get("/admin/conversations", headers=h, params={"date_to": number})
+        assert bad.status_code == 422, number
 
 
 async def test_pages_with_a_cursor(client, world):

@@ -9,7 +9,6 @@ audit rows; the database refuses it too.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -21,6 +20,7 @@ from api.schemas import (
     AdminConversationPage,
     AuditEntry,
     AuditPage,
+    IsoDateTime,
     PlainText,
     Transcript,
     UserRef,
@@ -59,7 +59,7 @@ def _page(page: Page[ConversationSummary]) -> AdminConversationPage:
 async def list_conversations(
     _admin: AdminUser, store: StoreDep,
     user_id: UUID | None = None, channel: ChannelName | None = None, agent: Specialist | None = None,
-    date_from: datetime | None = None, date_to: datetime | None = None,
+    date_from: IsoDateTime | None = None, date_to: IsoDateTime | None = None,
     q: Annotated[PlainText | None, Query(max_length=200)] = None,
     cursor: Cursor = None, limit: Limit = 50,
 ) -> AdminConversationPage:
