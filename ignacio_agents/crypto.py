@@ -1,4 +1,5 @@
-"""Secrets at rest: phone numbers (encrypted + blind index), OTP codes and tokens (hashed).
+"""Secrets at rest: phone numbers (encrypted + blind index), OTP codes and tokens (hashed),
+channel message ids (keyed hash + encrypted: a WhatsApp wamid embeds the sender's number).
 
 Phone numbers are normalised to E.164 first so "+34 612 34 56 78" and "0034612345678" are the
 same person. The ciphertext layout is ``key_id (1 byte) || nonce (12) || ciphertext+tag`` with the
@@ -102,21 +103,30 @@ class PhoneCipher:
         """Deterministic keyed hash for non-phone lookups (rate-limit keys, IPs)."""
         return hmac.new(self.index_key, f"{purpose}:{value}".encode(), hashlib.sha256).digest()
 
-    def encrypt(self, e164: str) -> bytes:
+    def encrypt(self, value: str, aad: bytes = _PHONE_AAD) -> bytes:
         key_id = self.current_key_id
         nonce = secrets.token_bytes(12)
-        ct = AESGCM(self.encryption_keys[key_id]).encrypt(nonce, e164.encode(), _PHONE_AAD)
+        ct = AESGCM(self.encryption_keys[key_id]).encrypt(nonce, value.encode(), aad)
         return bytes([key_id]) + nonce + ct
 
-    def decrypt(self, blob: bytes) -> str:
+    def decrypt(self, blob: bytes, aad: bytes = _PHONE_AAD) -> str:
         blob = bytes(blob)
         key = self.encryption_keys.get(blob[0])
         if key is None:
             raise DecryptionError("unknown key id")
         try:
-            return AESGCM(key).decrypt(blob[1:13], blob[13:], _PHONE_AAD).decode()
+            return AESGCM(key).decrypt(blob[1:13], blob[13:], aad).decode()
         except InvalidTag:
             raise DecryptionError("wrong key or tampered ciphertext") from None
+
+    def external_id_key(self, external_id: str) -> str:
+        """The stored, searchable form of a channel message id: a keyed hash that reveals
+        nothing (``SEALED_ID_PREFIX`` marks it, so a row still holding a clear id is told apart)."""
+        digest = self.keyed_hash("external_id", external_id)
+        return SEALED_ID_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+SEALED_ID_PREFIX = "k1:"
 
 
 def token_hash(token: str) -> bytes:

@@ -116,6 +116,8 @@ async def _open_services(
             from ignacio_agents.engine import ConversationEngine
 
             runtime.engine = ConversationEngine.from_runtime(runtime)
+            if apply_migrations and (sealed := await runtime.store.messages.seal_clear_external_ids()):
+                log.info("sealed %d channel message id(s) stored in clear", sealed)
             try:
                 await registry.start(runtime)
                 yield runtime

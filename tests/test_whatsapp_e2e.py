@@ -116,8 +116,10 @@ async def test_webhook_stores_once_queues_one_locked_job_and_skips_stale(no_work
     [message] = await fetch_all(no_worker_app, "select * from messages")
     assert message["content"] == "¿Cómo valido mi idea?"
     assert message["is_from_user"] and message["channel"] == "whatsapp"
-    assert message["external_id"] == payload["entry"][0]["changes"][0]["value"][
-        "messages"][0]["id"]
+    wamid = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    assert message["external_id"] != wamid  # stored as a keyed hash, never in clear
+    found = await no_worker_app.runtime.store.messages.get_by_external_id(wamid)
+    assert found is not None and found.id == message["id"] and found.external_id == wamid
     [conversation] = await fetch_all(no_worker_app, "select * from conversations")
     assert conversation["channel"] == "whatsapp" and conversation["user_id"] == user.id
     jobs = await fetch_all(no_worker_app, "select task_name, lock, args from procrastinate_jobs"
@@ -278,11 +280,12 @@ async def test_text_message_gets_exactly_one_reply_with_context_then_statuses(
     [receipt] = graph.read_receipts()
     assert receipt == {"messaging_product": "whatsapp", "status": "read", "message_id": wamid,
                        "typing_indicator": {"type": "text"}}
-    rows = await fetch_all(wa_app, "select id, is_from_user, reply_to_id, status, external_id"
+    rows = await fetch_all(wa_app, "select id, is_from_user, reply_to_id, status"
                            " from messages order by created_at")
     assert [r["is_from_user"] for r in rows] == [True, False]
     inbound, answer = rows
-    assert inbound["external_id"] == wamid
+    stored = await wa_app.runtime.store.messages.get(inbound["id"])
+    assert stored is not None and stored.external_id == wamid
     assert answer["reply_to_id"] == inbound["id"] and answer["status"] == "sent"
     [delivery] = await wa_app.runtime.store.messages.deliveries(answer["id"])
     sent_wamid = next(r for r in graph.requests if r.json == reply).response["messages"][0]["id"]

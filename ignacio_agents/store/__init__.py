@@ -42,7 +42,7 @@ class Store:
         self.users = UserStore(self.db, self.cipher)
         self.profiles = ProfileStore(self.db)
         self.conversations = ConversationStore(self.db)
-        self.messages = MessageStore(self.db)
+        self.messages = MessageStore(self.db, self.cipher)
         self.files = FileStore(self.db)
         self.audit = AuditStore(self.db)
         self.memory = MemoryStore(self.db)

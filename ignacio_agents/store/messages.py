@@ -11,6 +11,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
+from ignacio_agents.crypto import SEALED_ID_PREFIX, PhoneCipher
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import WEB_CHANNEL, ChannelName, DeliveryStatus, MessageType
 from ignacio_agents.store.base import Keyset, Page, fetch_page
@@ -33,7 +34,7 @@ class StoredMessage(BaseModel):
     file_path: str | None
     file_id: UUID | None
     is_from_user: bool
-    external_id: str | None
+    external_id: str | None  # the channel's id, in clear (stored hashed + encrypted)
     created_at: datetime
     channel: ChannelName
     agent: str | None
@@ -79,7 +80,7 @@ class NewMessage:
 class Delivery(BaseModel):
     message_id: UUID
     part_index: int
-    external_id: str | None
+    external_id: str | None  # in clear, as for StoredMessage
     status: DeliveryStatus
     error_code: str | None
     updated_at: datetime
@@ -98,13 +99,16 @@ class HistoryHit(BaseModel):
 
 _SELECT = (
     "select m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
-    " m.is_from_user, m.external_id, m.created_at, m.channel, m.agent, m.route_reason,"
+    " m.is_from_user, m.external_id_sealed, m.created_at, m.channel, m.agent, m.route_reason,"
     " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
     " f.file_name, f.file_type, f.file_size"
     " from messages m left join user_files f on f.id = m.file_id"
 )
 
 _RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+_MESSAGE_ID_AAD = b"messages.external_id"
+_DELIVERY_ID_AAD = b"message_deliveries.external_id"
+_SEAL_BATCH = 500
 
 
 def _jsonb(value: Any) -> Jsonb | None:
@@ -116,8 +120,50 @@ def _model_messages(rows: list[dict[str, Any]]) -> list[Any]:
 
 
 class MessageStore:
-    def __init__(self, db: Database):
+    """Channel message ids never reach the database in clear: lookups go by their keyed hash
+    and the id itself is stored encrypted, so a dump reveals no phone number through them."""
+
+    def __init__(self, db: Database, cipher: PhoneCipher):
         self.db = db
+        self.cipher = cipher
+
+    def _key(self, external_id: str | None) -> str | None:
+        return self.cipher.external_id_key(external_id) if external_id else None
+
+    def _seal(self, external_id: str | None, aad: bytes) -> bytes | None:
+        return self.cipher.encrypt(external_id, aad) if external_id else None
+
+    def _open(self, row: dict[str, Any], aad: bytes) -> dict[str, Any]:
+        sealed = row.pop("external_id_sealed", None)
+        return {**row, "external_id": self.cipher.decrypt(sealed, aad) if sealed else None}
+
+    def _message(self, row: dict[str, Any]) -> StoredMessage:
+        return StoredMessage.model_validate(self._open(row, _MESSAGE_ID_AAD))
+
+    def _delivery(self, row: dict[str, Any]) -> Delivery:
+        return Delivery.model_validate(self._open(row, _DELIVERY_ID_AAD))
+
+    async def seal_clear_external_ids(self) -> int:
+        """Rewrite ids stored in clear before they were sealed; idempotent, a no-op once done."""
+        sealed = 0
+        for table, aad in (("messages", _MESSAGE_ID_AAD), ("message_deliveries", _DELIVERY_ID_AAD)):
+            while True:
+                async with self.db.transaction() as tx:
+                    rows = await self.db.fetch_all(
+                        dict, f"select id, external_id from {table} where external_id is not null"
+                        f" and external_id not like '{SEALED_ID_PREFIX}%%' limit {_SEAL_BATCH}"
+                        " for update skip locked", conn=tx,
+                    )
+                    for row in rows:
+                        await self.db.execute(
+                            f"update {table} set external_id = %s, external_id_sealed = %s"
+                            " where id = %s", self._key(row["external_id"]),
+                            self._seal(row["external_id"], aad), row["id"], conn=tx,
+                        )
+                sealed += len(rows)
+                if len(rows) < _SEAL_BATCH:
+                    break
+        return sealed
 
     async def add(self, new: NewMessage, *, conn: Conn | None = None) -> StoredMessage | None:
         """Insert one message and bump the conversation. Returns None when the channel
@@ -125,17 +171,19 @@ class MessageStore:
         async with self.db.transaction(conn) as tx:
             message_id = await self.db.fetch_value(
                 "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
-                " message_type, file_id, file_path, external_id, status, agent, route_reason,"
-                " answer, usage, model_messages, is_fallback, error_code, reply_to_id, created_at)"
+                " message_type, file_id, file_path, external_id, external_id_sealed, status,"
+                " agent, route_reason, answer, usage, model_messages, is_fallback, error_code,"
+                " reply_to_id, created_at)"
                 " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " coalesce(%s, clock_timestamp()))"
+                " %s, coalesce(%s, clock_timestamp()))"
                 " on conflict (external_id) where external_id is not null do nothing"
                 " returning id",
                 new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
-                new.message_type.value, new.file_id, new.file_path, new.external_id,
-                new.status.value, new.agent, new.route_reason, _jsonb(new.answer),
-                _jsonb(new.usage), _jsonb(new.model_messages), new.is_fallback, new.error_code,
-                new.reply_to_id, new.created_at, conn=tx,
+                new.message_type.value, new.file_id, new.file_path, self._key(new.external_id),
+                self._seal(new.external_id, _MESSAGE_ID_AAD), new.status.value, new.agent,
+                new.route_reason, _jsonb(new.answer), _jsonb(new.usage),
+                _jsonb(new.model_messages), new.is_fallback, new.error_code, new.reply_to_id,
+                new.created_at, conn=tx,
             )
             if message_id is None:
                 return None
@@ -146,18 +194,19 @@ class MessageStore:
     async def get(self, message_id: UUID, *, user_id: UUID | None = None,
                   conn: Conn | None = None) -> StoredMessage | None:
         return await self.db.fetch_one(
-            StoredMessage, f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
+            self._message, f"{_SELECT} where m.id = %s and (%s::uuid is null or m.user_id = %s::uuid)",
             message_id, user_id, user_id, conn=conn,
         )
 
     async def get_by_external_id(self, wamid: str, *, conn: Conn | None = None) -> StoredMessage | None:
         """Find a message by an inbound wamid or by the wamid of one of its outbound parts."""
+        key = self._key(wamid)
         return await self.db.fetch_one(
-            StoredMessage,
+            self._message,
             f"{_SELECT} where m.external_id = %s or m.id = ("
             " select d.message_id from message_deliveries d where d.external_id = %s)"
             " limit 1",
-            wamid, wamid, conn=conn,
+            key, key, conn=conn,
         )
 
     async def page(
@@ -168,13 +217,13 @@ class MessageStore:
         return await fetch_page(
             self.db, _SELECT, ["m.conversation_id = %s"], [conversation_id],
             Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
-            build=StoredMessage.model_validate, conn=conn,
+            build=self._message, conn=conn,
         )
 
     async def transcript(self, conversation_id: UUID, limit: int = 2000, *,
                          conn: Conn | None = None) -> list[StoredMessage]:
         return await self.db.fetch_all(
-            StoredMessage,
+            self._message,
             f"{_SELECT} where m.conversation_id = %s order by m.created_at, m.id limit %s",
             conversation_id, limit, conn=conn,
         )
@@ -244,7 +293,7 @@ class MessageStore:
     async def reply_for(self, message_id: UUID, *, conn: Conn | None = None) -> StoredMessage | None:
         """The assistant message answering the user message ``message_id``, if stored."""
         return await self.db.fetch_one(
-            StoredMessage,
+            self._message,
             # Scoped to the conversation so the (conversation, time) index serves it.
             f"{_SELECT} where m.conversation_id = (select conversation_id from messages"
             " where id = %s) and m.reply_to_id = %s and not m.is_from_user"
@@ -268,17 +317,18 @@ class MessageStore:
                            error_code: str | None = None, conn: Conn | None = None) -> None:
         await self.db.execute(
             "insert into message_deliveries (message_id, part_index, external_id,"
-            " status, error_code) values (%s, %s, %s, %s, %s)"
+            " external_id_sealed, status, error_code) values (%s, %s, %s, %s, %s, %s)"
             " on conflict (message_id, part_index) do update set"
-            " external_id = excluded.external_id, status = excluded.status,"
-            " error_code = excluded.error_code, updated_at = now()",
-            message_id, part_index, external_id, status.value, error_code, conn=conn,
+            " external_id = excluded.external_id, external_id_sealed = excluded.external_id_sealed,"
+            " status = excluded.status, error_code = excluded.error_code, updated_at = now()",
+            message_id, part_index, self._key(external_id),
+            self._seal(external_id, _DELIVERY_ID_AAD), status.value, error_code, conn=conn,
         )
 
     async def deliveries(self, message_id: UUID, *, conn: Conn | None = None) -> list[Delivery]:
         return await self.db.fetch_all(
-            Delivery,
-            "select message_id, part_index, external_id, status, error_code, updated_at"
+            self._delivery,
+            "select message_id, part_index, external_id_sealed, status, error_code, updated_at"
             " from message_deliveries where message_id = %s order by part_index",
             message_id, conn=conn,
         )
@@ -291,7 +341,7 @@ class MessageStore:
         async with self.db.transaction(conn) as tx:
             part = await self.db.fetch_one(
                 dict, "select id, message_id, status from message_deliveries"
-                " where external_id = %s for update", wamid, conn=tx,
+                " where external_id = %s for update", self._key(wamid), conn=tx,
             )
             if part is None:
                 return None

@@ -248,7 +248,7 @@ class FakeGraphServer(LoopbackServer):
         answer = {
             "messaging_product": "whatsapp",
             "contacts": [contact],
-            "messages": [{"id": new_wamid()}],
+            "messages": [{"id": new_wamid(contact["wa_id"])}],
         }
         return self._answer(request, body, 200, answer)
 
@@ -426,9 +426,12 @@ def _digits(value: Any) -> str:
 # --- webhook payload builders ---------------------------------------------------------------------
 
 
-def new_wamid() -> str:
-    """A message id in Meta's shape (``wamid.`` + base64)."""
-    return "wamid." + base64.b64encode(b"\x15\x02\x00\x11\x18\x12" + uuid.uuid4().bytes).decode()
+def new_wamid(wa_id: str | None = None) -> str:
+    """A message id in Meta's shape: ``wamid.`` + base64 of a record that starts with the
+    other party's number in clear (real wamids do: decoding one gives the phone number)."""
+    number = (wa_id or "").encode()
+    record = b"\x1c\x18" + bytes([len(number)]) + number + b"\x15\x02\x00\x11\x18\x12"
+    return "wamid." + base64.b64encode(record + uuid.uuid4().hex[:18].upper().encode()).decode()
 
 
 def media_sha256(data: bytes) -> str:
@@ -452,7 +455,7 @@ def message_item(
     if user_id is not None:
         item["from_user_id"] = user_id
     item.update({
-        "id": wamid or new_wamid(),
+        "id": wamid or new_wamid(wa_id),
         "timestamp": str(int(time.time()) if timestamp is None else timestamp),
         "type": type_,
     })
