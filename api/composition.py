@@ -25,6 +25,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(channels.router)
     from api.routers import whatsapp
     routers.append(whatsapp.router)
+    from api.routers import cohorts
+    routers.append(cohorts.router)
     return routers
 
 

@@ -93,12 +93,14 @@ async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
 async def list_users(
     _admin: AdminUser, runtime: RuntimeDep,
     search: Annotated[PlainText | None, Query(max_length=200)] = None,
+    cohort_id: UUID | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> UserPage:
-    """Newest first. ``search`` matches part of a name, or a whole phone number exactly."""
+    """Newest first. ``search`` matches part of a name, or a whole phone number exactly;
+    ``cohort_id`` keeps that cohort's current participants."""
     store = runtime.store
-    page = await store.users.list(search=search, limit=limit, cursor=cursor,
+    page = await store.users.list(search=search, limit=limit, cursor=cursor, cohort_id=cohort_id,
                                   phone_region=runtime.settings.default_phone_region)
     items = await asyncio.gather(*(_out(store, u) for u in page.items))
     return UserPage(items=list(items), next_cursor=page.next_cursor)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
 from ignacio_agents.store.audit import AuditStore
+from ignacio_agents.store.cohorts import CohortStore
 from ignacio_agents.store.conversations import ConversationStore
 from ignacio_agents.store.embeddings import EmbeddingStore
 from ignacio_agents.store.files import FileStore
@@ -37,6 +38,7 @@ class Store:
     otp: OtpStore = field(init=False)
     rate_limits: RateLimitStore = field(init=False)
     embeddings: EmbeddingStore = field(init=False)
+    cohorts: CohortStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -50,6 +52,7 @@ class Store:
         self.otp = OtpStore(self.db, self.cipher)
         self.rate_limits = RateLimitStore(self.db, self.cipher)
         self.embeddings = EmbeddingStore(self.db)
+        self.cohorts = CohortStore(self.db)
 
 
 __all__ = ["Store"]

@@ -148,10 +148,16 @@ class UserStore:
 
     async def list(
         self, *, search: str | None = None, limit: int | None = None, cursor: str | None = None,
-        phone_region: str | None = None, conn: Conn | None = None,
+        phone_region: str | None = None, cohort_id: UUID | None = None, conn: Conn | None = None,
     ) -> Page[StoredUser]:
-        """Newest first. ``search`` matches the name, or the exact number through the blind index."""
-        where, params = ["true"], []
+        """Newest first. ``search`` matches the name, or the exact number through the blind
+        index; ``cohort_id`` keeps the cohort's current members."""
+        where: list[str] = ["true"]
+        params: list[Any] = []
+        if cohort_id:
+            where.append("exists (select 1 from cohort_members m where m.user_id = users.id"
+                         " and m.cohort_id = %s and m.left_at is null)")
+            params.append(cohort_id)
         if search and search.strip():
             from ignacio_agents.crypto import InvalidPhoneNumber, normalize_phone
 
