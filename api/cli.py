@@ -1,4 +1,4 @@
-"""The ``ignacio`` command: serve, worker, migrate, create-admin, openapi.
+"""The ``ignacio`` command: serve, worker, migrate, create-admin, verify-audit, openapi.
 
 The quality suites are not part of the server: they run from a checkout with ``python -m evals``.
 """
@@ -11,7 +11,9 @@ import contextlib
 import json
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from ignacio_agents.settings import ConfigError, load_settings
 
@@ -71,43 +73,85 @@ def _cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-async def _create_admin(phone: str, name: str) -> str:
-    from ignacio_agents.crypto import mask_phone, normalize_phone
+@contextlib.asynccontextmanager
+async def _cli_store() -> AsyncIterator[Any]:
+    """The store on the configured database (migrated first), for one CLI command."""
     from ignacio_agents.db import Database
     from ignacio_agents.migrations import migrate
     from ignacio_agents.runtime import phone_cipher, resolve_conninfo
     from ignacio_agents.store import Store
-    from ignacio_agents.store.users import PhoneAlreadyEnrolled
 
     settings = load_settings()
-    e164 = normalize_phone(phone, settings.default_phone_region)
     conninfo, _server = resolve_conninfo(settings)
     await migrate(conninfo)
     db = await Database.open(conninfo, min_size=1, max_size=2)
     try:
-        store = Store(db, phone_cipher(settings))
-        try:
-            user = await store.users.create(e164, name, is_admin=True)
-        except PhoneAlreadyEnrolled:
-            existing = await store.users.get_by_phone(e164)
-            assert existing is not None
-            user = await store.users.update(existing.id, is_admin=True, is_active=True) or existing
-        await store.audit.record(actor_id=None, action="user.bootstrap_admin", target_type="user",
-                                 target_id=user.id, client_ip="cli", details={"via": "create-admin"})
-        return f"admin {user.name!r} ({mask_phone(e164)}) ready, id {user.id}"
+        yield Store(db, phone_cipher(settings)), settings
     finally:
         await db.close()
+
+
+class AdminExists(Exception):
+    """An active admin is already there; ``--force`` is needed to add another from the CLI."""
+
+
+async def _create_admin(phone: str, name: str, *, force: bool = False) -> str:
+    """Create (or promote) an admin. Once the program has an active admin, new admins are
+    made by admins in the app (audited with who did it); the CLI refuses unless ``force``.
+    Running it again for the admin who is already there changes nothing but the audit trail."""
+    from ignacio_agents.crypto import mask_phone, normalize_phone
+
+    async with _cli_store() as (store, settings):
+        e164 = normalize_phone(phone, settings.default_phone_region)
+        async with store.db.transaction() as tx:
+            admins = await store.users.lock_active_admins(conn=tx)
+            existing = await store.users.get_by_phone(e164, conn=tx)
+            others = [a for a in admins if existing is None or a != existing.id]
+            if others and not force:
+                raise AdminExists(f"{len(others)} active admin(s) already exist")
+            if existing is None:
+                user = await store.users.create(e164, name, is_admin=True, conn=tx)
+            else:
+                user = await store.users.update(existing.id, is_admin=True, is_active=True,
+                                                conn=tx) or existing
+            await store.audit.record(
+                actor_id=None, action="user.bootstrap_admin", target_type="user",
+                target_id=user.id, client_ip="cli",
+                details={"via": "create-admin", "system": True, "forced": bool(others),
+                         "promoted": existing is not None}, conn=tx,
+            )
+        return f"admin {user.name!r} ({mask_phone(e164)}) ready, id {user.id}"
 
 
 def _cmd_create_admin(args: argparse.Namespace) -> int:
     from ignacio_agents.crypto import InvalidPhoneNumber
 
     try:
-        print(asyncio.run(_create_admin(args.phone, args.name)))
+        print(asyncio.run(_create_admin(args.phone, args.name, force=args.force)))
     except InvalidPhoneNumber as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except AdminExists as exc:
+        print(f"refused: {exc}; admins add admins in the app (or pass --force)", file=sys.stderr)
+        return 1
     return 0
+
+
+async def _verify_audit() -> tuple[int, str]:
+    from ignacio_agents.audit_chain import verify_chain
+
+    async with _cli_store() as (store, _settings):
+        report = await verify_chain(store.db)
+    if report.ok:
+        return 0, f"audit log intact: {report.rows} rows, head {report.head or '-'}"
+    return 1, (f"audit log BROKEN at row id {report.broken_id}: {report.reason}"
+               f" ({report.rows} rows before it verified)")
+
+
+def _cmd_verify_audit(_: argparse.Namespace) -> int:
+    code, text = asyncio.run(_verify_audit())
+    print(text, file=sys.stderr if code else sys.stdout)
+    return code
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
@@ -143,7 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create-admin", help="create (or promote) the first admin")
     p.add_argument("phone", help="phone number, e.g. +34612345678")
     p.add_argument("--name", required=True)
+    p.add_argument("--force", action="store_true",
+                   help="add an admin even though an active admin exists (audited)")
     p.set_defaults(func=_cmd_create_admin)
+
+    p = sub.add_parser("verify-audit", help="check the audit log's hash chain; names the first broken row")
+    p.set_defaults(func=_cmd_verify_audit)
 
     p = sub.add_parser("openapi", help="print the OpenAPI schema (used to type the web client)")
     p.add_argument("--out", default=None)
