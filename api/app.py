@@ -10,16 +10,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.body_limits import BodyLimitMiddleware, BodyLimits
 from api.errors import install_error_handlers
-from api.observability import configure_logging, instrument, redact_server_logs
+from api.observability import (
+    configure_logging,
+    fastapi_telemetry,
+    instrument,
+    redact_server_logs,
+)
 from api.openapi_errors import document_error_responses
 from api.security_headers import SecurityHeadersMiddleware
 from ignacio_agents.channel import Channel
@@ -57,24 +62,25 @@ def _blueprints() -> list:
     return composition.all_blueprints()
 
 
-class SpaFallback(BaseHTTPMiddleware):
+class SpaFallback:
     """Serve ``index.html`` to browser navigations (``Accept: text/html``) so deep links such
-    as ``/admin/users`` load the app, while API calls on the same paths get JSON."""
+    as ``/admin/users`` load the app, while API calls on the same paths get JSON. Pure ASGI:
+    every API request passes through untouched (``BaseHTTPMiddleware`` wrapped each one in a
+    task and memory streams, a large share of a small read's CPU)."""
 
     def __init__(self, app: ASGIApp, index: Path):
-        super().__init__(app)
+        self.app = app
         self.index = index
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        path = request.url.path
-        if (
-            request.method == "GET"
-            and "text/html" in request.headers.get("accept", "")
-            and not path.startswith(_NOT_SPA)
-            and not path.endswith("/download")
-        ):
-            return FileResponse(self.index, headers={"cache-control": "no-cache"})
-        return await call_next(request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path: str = scope["path"]
+            if (not path.startswith(_NOT_SPA) and not path.endswith("/download")
+                    and "text/html" in Headers(scope=scope).get("accept", "")):
+                page = FileResponse(self.index, headers={"cache-control": "no-cache"})
+                await page(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def _drain(runtime: Any, worker: asyncio.Task[None] | None, grace: float) -> None:
@@ -131,6 +137,7 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
+        telemetry=fastapi_telemetry(settings),
     )
     app.state.settings = settings
     install_error_handlers(app)

@@ -36,11 +36,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 async def _run_worker() -> None:
     from api import composition
+    from api.observability import configure_logging, configure_tracing
     from channels.installed import installed_channels
     from ignacio_agents.jobs import WorkerSupervisor, worker_options
     from ignacio_agents.runtime import open_runtime
 
     settings = load_settings()
+    configure_logging(settings)
+    configure_tracing(settings)
     async with open_runtime(settings, blueprints=composition.all_blueprints(),
                             channels=installed_channels(settings)) as runtime:
         supervisor = WorkerSupervisor(runtime.jobs, worker_options(runtime))

@@ -1,5 +1,8 @@
-"""Logging and tracing. Spans are exported only when a Logfire token is set; prompts, phone
-numbers and file contents stay out of them, and a log filter masks phone-like numbers as a
+"""Logging and tracing. Request, query, model and HTTP spans exist only when someone reads
+them (a Logfire token or an OTLP endpoint, or ``IGNACIO_TRACING=on``): with no exporter, a span
+for every query was scrubbed and processed for nobody and cost half of a webhook's CPU. When
+tracing, a share of requests is kept (head sampling, ``TRACE_SAMPLE_RATE``). Prompts, phone
+numbers and file contents stay out of spans, and a log filter masks phone-like numbers as a
 second line of defence."""
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import threading
 from typing import Any, TextIO
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from ignacio_agents.settings import Settings
 
 _PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 _NOT_A_PHONE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|\d{4}-\d{2}-\d{2}.*")  # IPv4, dates
 _configured = threading.Event()
+_libraries_instrumented = threading.Event()
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -110,14 +115,36 @@ def logfire_options(settings: Settings) -> dict[str, Any]:
     """How logfire is configured (shared with the test that scans exported spans)."""
     import logfire
 
-    return {
+    options: dict[str, Any] = {
         "send_to_logfire": "if-token-present",
         "token": settings.logfire_token.get_secret_value() if settings.logfire_token else None,
         "service_name": "ignacio", "environment": settings.ignacio_env, "console": False,
         # The API faces the internet: trace context sent by clients is not trusted.
         "distributed_tracing": False,
         "scrubbing": logfire.ScrubbingOptions(extra_patterns=list(SCRUB_PATTERNS)),
+        "sampling": logfire.SamplingOptions(head=settings.trace_sample_rate),
     }
+    processors = _otlp_processors(settings)
+    if processors:
+        options["additional_span_processors"] = processors
+    return options
+
+
+def _otlp_processors(settings: Settings) -> list[Any]:
+    """An OTLP exporter for an endpoint set in ``.env`` only: logfire itself reads the
+    process environment, so an endpoint exported there is already handled."""
+    import os
+
+    endpoint = settings.otel_exporter_otlp_traces_endpoint
+    if endpoint is None and settings.otel_exporter_otlp_endpoint:
+        endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+    if endpoint is None or os.getenv("OTEL_EXPORTER_OTLP_ENDPOINT") \
+            or os.getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        return []
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    return [BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint))]
 
 
 def _no_endpoint_arguments(_request: object, _attributes: dict[str, Any]) -> None:
@@ -125,15 +152,39 @@ def _no_endpoint_arguments(_request: object, _attributes: dict[str, Any]) -> Non
     return None
 
 
-def instrument(app: FastAPI, settings: Settings) -> None:
+def configure_tracing(settings: Settings) -> bool:
+    """Configure logfire once per process (the engine's turn span always has a provider) and,
+    when tracing, instrument queries, model and HTTP calls; whether tracing is on. The API and
+    ``ignacio worker`` both call it."""
     import logfire
 
     if not _configured.is_set():
         _configured.set()
         logfire.configure(**logfire_options(settings))
+    if not settings.tracing_enabled:
+        return False
+    if not _libraries_instrumented.is_set():
+        _libraries_instrumented.set()
         logfire.instrument_pydantic_ai(include_content=False)
         logfire.instrument_httpx()
         logfire.instrument_psycopg()
+    return True
+
+
+def fastapi_telemetry(settings: Settings) -> TelemetryConfig:
+    """FastAPI's own OpenTelemetry (on whenever a tracer provider exists, which logfire always
+    sets up): request metrics and error logs stay; request and per-dependency spans only when
+    tracing."""
+    tracing = settings.tracing_enabled
+    return {"tracing": tracing, "operation_spans": tracing, "metrics": True, "logs": True}
+
+
+def instrument(app: FastAPI, settings: Settings) -> None:
+    """Request spans for ``app`` when tracing (``configure_tracing``)."""
+    import logfire
+
+    if not configure_tracing(settings):
+        return
     logfire.instrument_fastapi(app, excluded_urls="/health", capture_headers=False,
                                request_attributes_mapper=_no_endpoint_arguments,
                                server_request_hook=_drop_query_strings)

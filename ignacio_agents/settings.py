@@ -154,12 +154,21 @@ class Settings(BaseSettings):
 
     # --- observability -----------------------------------------------------------------
     logfire_token: SecretStr | None = None
+    # Any OTLP collector (Jaeger, Tempo, Honeycomb...); like a Logfire token, it turns tracing on.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_traces_endpoint: str | None = None
+    # auto: request, query, model and HTTP spans only when an exporter above is configured (with
+    # no reader, they would cost CPU on every query for nobody); on: always (local debugging);
+    # off: never.
+    tracing: Literal["auto", "on", "off"] = Field(default="auto", alias="IGNACIO_TRACING")
+    # Share of traces kept when tracing (head sampling: a kept request keeps all its spans).
+    trace_sample_rate: float = Field(default=0.1, ge=0.0, le=1.0)
 
     @field_validator(
         "database_url", "supabase_url", "openai_base_url",
         "pydantic_ai_triage_model", "pydantic_ai_summary_model", "pydantic_ai_context_window",
         "openai_compatible", "embeddings_model", "embeddings_base_url", "embeddings_dimensions",
-        mode="before",
+        "otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint", mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:
@@ -174,6 +183,17 @@ class Settings(BaseSettings):
     def allowed_host_list(self) -> list[str]:
         hosts = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
         return hosts or ["*"]
+
+    @property
+    def trace_exporter_configured(self) -> bool:
+        return bool(self.logfire_token or self.otel_exporter_otlp_endpoint
+                    or self.otel_exporter_otlp_traces_endpoint)
+
+    @property
+    def tracing_enabled(self) -> bool:
+        if self.tracing == "auto":
+            return self.trace_exporter_configured
+        return self.tracing == "on"
 
     @property
     def transcription_configured(self) -> bool:

@@ -75,6 +75,7 @@ def make_settings(conninfo: str, tmp_path: Path) -> Callable[..., Settings]:
             "job_poll_interval_seconds": 0.1,
             "openai_api_key": None,
             "pydantic_ai_model": "test",
+            "trace_sample_rate": 1.0,  # a test that reads spans sees every one
         }
         base.update(overrides)
         return load_settings(**base)

@@ -1,6 +1,7 @@
 """No phone number, sign-in code, token or verify token in any span Ignacio would export.
 
-The app runs with logfire configured as in production (``api.observability.logfire_options``)
+The app runs with tracing on and logfire configured as in production
+(``api.observability.logfire_options``)
 plus an in-memory exporter behind logfire's own pipeline (what an OTLP or Logfire exporter
 would receive). One run drives sign-ins and admin work (``run_flows``), Meta's webhook
 verification, a signed WhatsApp message and a web chat turn; then every exported span (names,
@@ -51,7 +52,8 @@ def _span_text(exporter: InMemorySpanExporter) -> str:
 
 
 async def test_exported_spans_hold_no_secret(export_spans, make_client, make_settings, graph):
-    client = await make_client(make_settings(**WORKER), whatsapp=whatsapp_settings(graph))
+    client = await make_client(make_settings(**WORKER, tracing="on"),
+                               whatsapp=whatsapp_settings(graph))
     exported = export_spans()
     secrets = await run_flows(client, graph)
 
