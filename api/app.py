@@ -29,6 +29,7 @@ from api.openapi_errors import document_error_responses
 from api.security_headers import SecurityHeadersMiddleware
 from ignacio_agents.channel import Channel
 from ignacio_agents.jobs import WorkerSupervisor, worker_options
+from ignacio_agents.notify import EventHub
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import Settings, load_settings
 
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
         async with open_runtime(settings, blueprints=_blueprints(), conninfo=conninfo,
                                 channels=channels) as runtime:
             app.state.runtime = runtime
+            app.state.events = EventHub(runtime.conninfo)  # live changes for browser tabs
+            await app.state.events.start()
             worker = None
             app.state.worker = None
             if in_process_worker:
@@ -123,7 +126,9 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
             try:
                 yield
             finally:
+                app.state.events.close_streams()
                 await _drain(runtime, worker, settings.shutdown_grace_seconds)
+                await app.state.events.stop()
 
     # The interactive docs load Swagger UI / ReDoc from a public CDN: a third-party script on
     # the origin that holds admin sessions. Production serves neither page (the schema itself,

@@ -22,15 +22,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.server import Server
 
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings, run_worker=not args.no_worker)
     print(f"Ignacio on http://{host}:{port}  (docs: /docs, health: /health)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
-                timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
+    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
+                            proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
+                            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
+    Server(config).run()
     return 0
 
 

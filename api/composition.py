@@ -27,6 +27,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(whatsapp.router)
     from api.routers import cohorts
     routers.append(cohorts.router)
+    from api.routers import events
+    routers.append(events.router)
     return routers
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import WEB_CHANNEL, ChannelName
+from ignacio_agents.notify import EventKind, publish
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
@@ -42,20 +43,26 @@ def _lock_key(user_id: UUID, channel: ChannelName) -> str:
     return f"conversation:{user_id}:{channel}"
 
 
+async def _announce(conn: Conn, kind: EventKind, user_id: UUID, conversation_id: UUID) -> None:
+    await publish(conn, kind, {"user_id": user_id, "conversation_id": conversation_id})
+
+
 class ConversationStore:
     def __init__(self, db: Database):
         self.db = db
 
     async def create(self, user_id: UUID, channel: ChannelName = WEB_CHANNEL,
                      title: str | None = None, *, conn: Conn | None = None) -> Conversation:
-        created = await self.db.fetch_one(
-            Conversation,
-            "insert into conversations as c (user_id, channel, title) values (%s, %s, %s)"
-            f" returning {_COLUMNS}",
-            user_id, channel, title, conn=conn,
-        )
-        assert created is not None
-        return created
+        async with self.db.connection(conn) as c:
+            created = await self.db.fetch_one(
+                Conversation,
+                "insert into conversations as c (user_id, channel, title) values (%s, %s, %s)"
+                f" returning {_COLUMNS}",
+                user_id, channel, title, conn=c,
+            )
+            assert created is not None
+            await _announce(c, "conversation.created", created.user_id, created.id)
+            return created
 
     async def get(self, conversation_id: UUID, *, user_id: UUID | None = None,
                   conn: Conn | None = None) -> Conversation | None:
@@ -103,19 +110,27 @@ class ConversationStore:
 
     async def rename(self, conversation_id: UUID, user_id: UUID, title: str, *,
                      conn: Conn | None = None) -> Conversation | None:
-        return await self.db.fetch_one(
-            Conversation,
-            "update conversations c set title = %s, updated_at = now()"
-            f" where c.id = %s and c.user_id = %s returning {_COLUMNS}",
-            title, conversation_id, user_id, conn=conn,
-        )
+        async with self.db.connection(conn) as c:
+            renamed = await self.db.fetch_one(
+                Conversation,
+                "update conversations c set title = %s, updated_at = now()"
+                f" where c.id = %s and c.user_id = %s returning {_COLUMNS}",
+                title, conversation_id, user_id, conn=c,
+            )
+            if renamed is not None:
+                await _announce(c, "conversation.updated", renamed.user_id, renamed.id)
+            return renamed
 
     async def set_title_if_empty(self, conversation_id: UUID, title: str, *,
                                  conn: Conn | None = None) -> None:
-        await self.db.execute(
-            "update conversations set title = %s where id = %s and (title is null or title = '')",
-            title, conversation_id, conn=conn,
-        )
+        async with self.db.connection(conn) as c:
+            owner = await self.db.fetch_value(
+                "update conversations set title = %s where id = %s"
+                " and (title is null or title = '') returning user_id",
+                title, conversation_id, conn=c,
+            )
+            if owner is not None:
+                await _announce(c, "conversation.updated", owner, conversation_id)
 
     async def touch(self, conversation_id: UUID, *, conn: Conn | None = None) -> None:
         await self.db.execute("update conversations set updated_at = now() where id = %s",
@@ -123,10 +138,14 @@ class ConversationStore:
 
     async def delete(self, conversation_id: UUID, user_id: UUID, *,
                      conn: Conn | None = None) -> bool:
-        return await self.db.execute(
-            "delete from conversations where id = %s and user_id = %s",
-            conversation_id, user_id, conn=conn,
-        ) == 1
+        async with self.db.connection(conn) as c:
+            deleted = await self.db.execute(
+                "delete from conversations where id = %s and user_id = %s",
+                conversation_id, user_id, conn=c,
+            ) == 1
+            if deleted:
+                await _announce(c, "conversation.deleted", user_id, conversation_id)
+            return deleted
 
     async def list_for_user(
         self, user_id: UUID, *, limit: int | None = None, cursor: str | None = None,

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from ignacio_agents.crypto import SEALED_ID_PREFIX, PhoneCipher
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import WEB_CHANNEL, ChannelName, DeliveryStatus, MessageType
+from ignacio_agents.notify import publish
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 from ignacio_agents.store.search import (
     MESSAGES,
@@ -189,6 +190,11 @@ class MessageStore:
                 return None
             await self.db.execute("update conversations set updated_at = now() where id = %s",
                                   new.conversation_id, conn=tx)
+            await publish(tx, "message.created", {
+                "user_id": new.user_id, "conversation_id": new.conversation_id,
+                "message_id": message_id,
+                "data": {"is_from_user": new.is_from_user, "channel": new.channel},
+            })
             return await self.get(message_id, conn=tx)
 
     async def get(self, message_id: UUID, *, user_id: UUID | None = None,
@@ -269,26 +275,46 @@ class MessageStore:
         return [HistoryHit.model_validate({**r, "snippet": r["snippet"] or opening(r["content"])})
                 for r in rows]
 
+    async def _changed(self, conn: Conn, sql: str, *args: Any,
+                       data: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Run an ``update ... returning id, user_id, conversation_id`` and announce the change
+        (``message.updated``) when it touched the message."""
+        row = await self.db.fetch_one(dict, sql, *args, conn=conn)
+        if row is not None:
+            await publish(conn, "message.updated", {
+                "user_id": row["user_id"], "conversation_id": row["conversation_id"],
+                "message_id": row["id"], "data": data or {},
+            })
+        return row
+
     async def set_status(self, message_id: UUID, status: DeliveryStatus,
                          error_code: str | None = None, *, conn: Conn | None = None) -> None:
-        await self.db.execute(
-            "update messages set status = %s, error_code = coalesce(%s, error_code) where id = %s",
-            status.value, error_code, message_id, conn=conn,
-        )
+        """Set the delivery status; an unchanged status writes and announces nothing."""
+        async with self.db.connection(conn) as c:
+            await self._changed(
+                c, "update messages set status = %s, error_code = coalesce(%s, error_code)"
+                " where id = %s and (status <> %s or error_code is distinct from"
+                " coalesce(%s, error_code)) returning id, user_id, conversation_id",
+                status.value, error_code, message_id, status.value, error_code,
+                data={"status": status.value, "error_code": error_code},
+            )
 
     async def set_content(self, message_id: UUID, content: str, *,
                           conn: Conn | None = None) -> None:
-        await self.db.execute("update messages set content = %s where id = %s",
-                              content, message_id, conn=conn)
+        async with self.db.connection(conn) as c:
+            await self._changed(c, "update messages set content = %s where id = %s"
+                                " returning id, user_id, conversation_id", content, message_id)
 
     async def attach_file(self, message_id: UUID, *, file_id: UUID, file_path: str,
                           message_type: MessageType, conn: Conn | None = None) -> None:
         """Record a file fetched after the message was stored (channel media, such as
         WhatsApp's, arrives by id)."""
-        await self.db.execute(
-            "update messages set file_id = %s, file_path = %s, message_type = %s where id = %s",
-            file_id, file_path, message_type.value, message_id, conn=conn,
-        )
+        async with self.db.connection(conn) as c:
+            await self._changed(
+                c, "update messages set file_id = %s, file_path = %s, message_type = %s"
+                " where id = %s returning id, user_id, conversation_id",
+                file_id, file_path, message_type.value, message_id,
+            )
 
     async def reply_for(self, message_id: UUID, *, conn: Conn | None = None) -> StoredMessage | None:
         """The assistant message answering the user message ``message_id``, if stored."""
@@ -304,12 +330,13 @@ class MessageStore:
     async def set_feedback(self, message_id: UUID, value: int | None, *,
                            user_id: UUID | None = None, conn: Conn | None = None) -> StoredMessage | None:
         async with self.db.connection(conn) as c:
-            found = await self.db.fetch_value(
-                "update messages set feedback = %s where id = %s and not is_from_user"
-                " and (%s::uuid is null or user_id = %s::uuid) returning id",
-                value, message_id, user_id, user_id, conn=c,
+            found = await self._changed(
+                c, "update messages set feedback = %s where id = %s and not is_from_user"
+                " and (%s::uuid is null or user_id = %s::uuid)"
+                " returning id, user_id, conversation_id",
+                value, message_id, user_id, user_id, data={"feedback": value},
             )
-            return await self.get(found, conn=c) if found else None
+            return await self.get(found["id"], conn=c) if found else None
 
     # --- WhatsApp deliveries -------------------------------------------------------------
     async def add_delivery(self, message_id: UUID, part_index: int, *,

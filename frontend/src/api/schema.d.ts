@@ -472,6 +472,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live Events
+         * @description This tab's live changes: the user's own conversations and messages (all users' for an
+         *     admin). Open one per tab; reconnect when it ends.
+         */
+        get: operations["live_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/files": {
         parameters: {
             query?: never;
@@ -3478,6 +3499,90 @@ export interface operations {
             };
             /** @description The request does not match the schema */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    live_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `ready`, then `change` and `resync` (JSON data as the schemas below), with `: keep-alive` comments while idle. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** Admin */
+                        admin: boolean;
+                        /** Heartbeat Seconds */
+                        heartbeat_seconds: number;
+                        /**
+                         * Type
+                         * @default ready
+                         * @constant
+                         */
+                        type: "ready";
+                    } | {
+                        /** Conversation Id */
+                        conversation_id?: string | null;
+                        /**
+                         * Data
+                         * @default {}
+                         */
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Kind
+                         * @enum {string}
+                         */
+                        kind: "conversation.created" | "conversation.updated" | "conversation.deleted" | "message.created" | "message.updated";
+                        /** Message Id */
+                        message_id?: string | null;
+                        /**
+                         * Type
+                         * @default change
+                         * @constant
+                         */
+                        type: "change";
+                        /**
+                         * User Id
+                         * Format: uuid
+                         */
+                        user_id: string;
+                    } | {
+                        /**
+                         * Type
+                         * @default resync
+                         * @constant
+                         */
+                        type: "resync";
+                    };
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
