@@ -4,7 +4,8 @@ The durable job a channel queues with the message runs this: if the answer is al
 (a job resumed after a crash), the model is not run again and only the parts not yet sent go
 out; otherwise the participant sees "read, typing…" while the answer is composed (by the
 engine, or by the channel's own ``compose`` for fixed replies), then it is delivered part by
-part exactly once (``ignacio_agents.delivery``).
+part exactly once (``ignacio_agents.delivery``). Replies that waited for the participant to
+write again (a closed reply window) are sent first, so answers arrive in order.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from ignacio_agents.channel import Sender
-from ignacio_agents.delivery import DeliveryReport, deliver, typing_indicator
+from ignacio_agents.delivery import DeliveryReport, deliver, release_held, typing_indicator
 from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine import TurnRejected
 from ignacio_agents.runtime import Runtime
@@ -52,6 +53,10 @@ async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: 
     if inbound is None:
         log.info("message %s is gone (deleted); nothing to answer", message_id)
         return None
+    # The participant wrote: answers that waited for that go first, in order.
+    blocked = await release_held(store, sender, inbound.conversation_id, to)
+    if blocked is not None:
+        return blocked
     reply = await store.reply_for(inbound.id)
     if reply is None:
         async with typing_indicator(sender, inbound.external_id):

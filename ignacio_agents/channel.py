@@ -44,11 +44,15 @@ WEB_TRAITS = ChannelTraits(label="Web")
 
 class SendFailed(Unavailable):
     """A part could not be sent. ``code`` is the channel's error code (safe to store and log);
-    ``retryable`` says whether trying again may help (rate limits, outages, timeouts)."""
+    ``retryable`` says whether trying again later may help (rate limits, outages, timeouts);
+    ``window_closed`` that the channel only accepts a free-form answer after the participant
+    writes again (WhatsApp's 24-hour window), so the answer waits for them."""
 
-    def __init__(self, code: str, retryable: bool, message: str = "") -> None:
+    def __init__(self, code: str, retryable: bool, message: str = "", *,
+                 window_closed: bool = False) -> None:
         super().__init__(message or f"send failed ({code})", code=code)
         self.retryable = retryable
+        self.window_closed = window_closed
 
 
 @runtime_checkable
@@ -64,8 +68,8 @@ class Sender(Protocol):
         ...
 
     async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:
-        """Send one part (with the channel's own retry policy for retryable failures); return
-        the channel's id for it. Raises :class:`SendFailed` once it gives up."""
+        """Send one part, once; return the channel's id for it. Raises :class:`SendFailed`:
+        retryable failures are retried later by the durable job, not here."""
         ...
 
     async def mark_read(self, external_id: str, *, typing: bool) -> None:

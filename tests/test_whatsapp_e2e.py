@@ -333,16 +333,16 @@ async def test_send_errors_permanent_fails_once_rate_limit_retries(
 ):
     await enroll(wa_app)
     store = wa_app.runtime.store
-    # 131047 (outside the 24 h window) for the next two /messages calls: the read receipt
-    # (best effort, the turn goes on) and the reply itself.
-    graph.fail_next("/messages", code=131047, times=2)
+    # 131026 (undeliverable) for the next two /messages calls: the read receipt (best effort,
+    # the turn goes on) and the reply itself.
+    graph.fail_next("/messages", code=131026, times=2)
     await post_webhook(wa_app, text_webhook("primero", wa_id=WA_USER))
     await wait_for_idle_queue(wa_app)
     assert len(text_attempts(graph)) == 1  # never retried
     assert graph.sent_messages() == []
     [failed] = await fetch_all(wa_app, "select id, status, error_code from messages"
                                " where not is_from_user")
-    assert (failed["status"], failed["error_code"]) == ("failed", "131047")
+    assert (failed["status"], failed["error_code"]) == ("failed", "131026")
 
     graph.reset()
     graph.fail_next("/messages", code=130429, times=2)  # throughput limit: receipt, then reply

@@ -27,6 +27,9 @@ def whatsapp_settings(graph: FakeGraphServer, **overrides: Any) -> dict[str, Any
         **graph.settings_overrides(),
         "app_secret": APP_SECRET,
         "verify_token": VERIFY_TOKEN,
+        # Durable-send back-off in tens of milliseconds: a retried job runs again at once.
+        "send_retry_base_seconds": 0.02,
+        "send_retry_max_seconds": 0.2,
         **overrides,
     }
 

@@ -12,7 +12,12 @@ import logging
 import httpx
 from procrastinate import Blueprint
 
-from channels.whatsapp.client import GraphError, WhatsAppClient, send_with_retry
+from channels.whatsapp.client import (
+    REENGAGEMENT_CODE,
+    GraphError,
+    WhatsAppClient,
+    send_with_retry,
+)
 from channels.whatsapp.formatting import WHATSAPP_TEXT_LIMIT
 from channels.whatsapp.render import whatsapp_parts
 from channels.whatsapp.settings import WhatsAppSettings
@@ -42,7 +47,8 @@ def error_code_of(exc: GraphError) -> str:
 
 
 def send_failed(exc: GraphError) -> SendFailed:
-    failed = SendFailed(error_code_of(exc), exc.retryable, str(exc))
+    failed = SendFailed(error_code_of(exc), exc.retryable, str(exc),
+                        window_closed=exc.code == REENGAGEMENT_CODE)
     failed.__cause__ = exc
     return failed
 
@@ -92,13 +98,21 @@ class WhatsAppChannel:
         return whatsapp_parts(reply)
 
     async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:
+        """One attempt: a retryable failure re-queues the durable answer job instead
+        (``channels.whatsapp.jobs``), so an outage of minutes loses nothing."""
         client = self.require_client()
         try:
-            return await send_with_retry(
-                lambda: client.send_text(to, text, reply_to=reply_to),
-                attempts=max(1, self.settings.send_max_attempts),
-                base_delay=SEND_BASE_DELAY, max_delay=SEND_MAX_DELAY,
-            )
+            return await client.send_text(to, text, reply_to=reply_to)
+        except GraphError as exc:
+            raise send_failed(exc) from exc
+
+    async def send_answer_waiting(self, to: str) -> str:
+        """The approved template telling the participant an answer is waiting (the only thing
+        WhatsApp accepts outside the 24-hour window)."""
+        client = self.require_client()
+        try:
+            return await client.send_template(to, self.settings.answer_waiting_template_name,
+                                              self.settings.answer_waiting_template_language)
         except GraphError as exc:
             raise send_failed(exc) from exc
 

@@ -35,6 +35,7 @@ import psycopg
 from procrastinate.exceptions import ConnectorException
 
 from channels.whatsapp.channel import NAME, whatsapp_of
+from channels.whatsapp.client import REENGAGEMENT_CODE
 from channels.whatsapp.identity import Sender, identify, masked, seal
 from channels.whatsapp.payload import (
     InboundWhatsAppMessage,
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 ANSWER_TASK = "whatsapp:answer_message"
 NOT_ENROLLED_TASK = "whatsapp:send_not_enrolled"
+ANSWER_WAITING_TASK = "whatsapp:answer_waiting"
 
 # One polite "not enrolled" reply per number per day: enough to inform, never a conversation.
 NOT_ENROLLED_BUCKET = "wa_not_enrolled"
@@ -273,9 +275,19 @@ class InboundHandler:
             outcome.add("status_ignored")
             return
         code = status.error_code
-        found = await self.store.messages.apply_status(
-            status.wamid, value, str(code) if code is not None else None
-        )
+        async with self.store.db.transaction() as tx:
+            found = await self.store.messages.apply_status(
+                status.wamid, value, str(code) if code is not None else None, conn=tx,
+            )
+            reply = await self.store.messages.get(found, conn=tx) if (
+                found and code == REENGAGEMENT_CODE and status.recipient_id) else None
+            if reply is not None and status.recipient_id:
+                # Accepted, then refused for the 24 h window: hold it and send the template
+                # (under the conversation's lock: in order with its answers, never twice).
+                await self.runtime.jobs.configure_task(
+                    ANSWER_WAITING_TASK, lock=f"conv:{reply.conversation_id}", connection=tx,
+                ).defer_async(message_id=str(found), code=str(code),
+                              to=seal(self.store.cipher, status.recipient_id))
         outcome.add("status" if found else "status_unknown")
 
     @staticmethod

@@ -1,4 +1,5 @@
-"""WhatsApp's durable jobs: answer one stored inbound message; greet a stranger politely.
+"""WhatsApp's durable jobs: answer one stored inbound message; greet a stranger politely; tell a
+participant an answer is waiting.
 
 ``answer_message`` runs under the conversation's lock (``conv:{id}``), so one user's messages
 are answered in order while other users' run in parallel. It is idempotent, which is what makes
@@ -12,6 +13,14 @@ a reply exactly-once when a worker dies mid-job and the stalled-job reaper re-qu
    transcribe a voice note when configured, run the engine turn (which stores the reply), then
    send it.
 
+Sending is durable: a retryable Graph error (130429, 131056, 5xx, timeouts, connection errors)
+ends the run with :class:`RetryLater` and procrastinate runs the *same* job again after
+``base * 4**attempt`` seconds with jitter, capped (:func:`~ignacio_agents.delivery.retry_delay`).
+The job keeps its id, so later jobs of the conversation stay queued behind it and answers
+arrive in order. When the next attempt would fall outside the 24-hour window, or Graph answers
+131047, the reply is held and the participant gets the approved "answer waiting" template; the
+reply goes out with their next message.
+
 The only duplicate left is a part Graph accepted just before the worker died, before its wamid
 was stored (see ``ignacio_agents.delivery``).
 
@@ -23,17 +32,29 @@ process (tests, benchmarks) would rename the tasks to ``whatsapp:whatsapp:…``.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from procrastinate import Blueprint, JobContext, RetryStrategy
+from procrastinate import Blueprint, JobContext
+from procrastinate.jobs import Job
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from channels.whatsapp.channel import NAME, WhatsAppChannel, whatsapp_of
-from channels.whatsapp.client import GraphError, MediaTooLargeError, WhatsAppClient, send_with_retry
+from channels.whatsapp.client import (
+    PAIR_RATE_LIMIT_CODE,
+    PAIR_RATE_LIMIT_SECONDS,
+    GraphError,
+    MediaTooLargeError,
+    WhatsAppClient,
+    send_with_retry,
+)
 from channels.whatsapp.identity import masked, unseal
 from channels.whatsapp.media import MediaUnavailable, fetch_media
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
 from ignacio_agents.answering import answer_stored
+from ignacio_agents.channel import SendFailed
+from ignacio_agents.delivery import DeliveryReport, Outcome, retry_delay
 from ignacio_agents.documents.sniff import UnsupportedFileType
 from ignacio_agents.domain import Attachment, DeliveryStatus, InboundMessage, MessageType
 from ignacio_agents.engine import TurnRejected
@@ -45,8 +66,34 @@ from ignacio_agents.store.messages import NewMessage, StoredMessage
 log = logging.getLogger(__name__)
 
 NAMESPACE = "whatsapp"
-# Unexpected failures (a database hiccup) get one quick retry; the job resumes where it stopped.
-_RETRY = RetryStrategy(max_attempts=2, wait=1)
+# The "answer waiting" template's delivery row: before the answer's own parts (0, 1, …).
+NOTICE_PART = -1
+# Margin kept before the window closes: a send that lands after it would be refused.
+WINDOW_MARGIN = timedelta(minutes=1)
+
+
+class RetryLater(Exception):
+    """End this run; run the same job again in ``seconds`` (a retryable send failure)."""
+
+    def __init__(self, seconds: float, code: str | None) -> None:
+        super().__init__(f"retry in {seconds:.1f} s (code {code})")
+        self.seconds = seconds
+        self.code = code
+
+
+class AnswerRetry(BaseRetryStrategy):
+    """:class:`RetryLater` is retried when it says; any other failure (a database hiccup)
+    gets one quick retry, and the job resumes where it stopped."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if isinstance(exception, RetryLater):
+            return RetryDecision(retry_in={"seconds": exception.seconds})
+        if job.attempts >= 1:
+            return None
+        return RetryDecision(retry_in={"seconds": 1})
+
+
+_RETRY = AnswerRetry()
 
 
 def blueprint() -> Blueprint:
@@ -55,6 +102,7 @@ def blueprint() -> Blueprint:
     bp.ignacio_namespace = NAMESPACE  # type: ignore[attr-defined]
     bp.task(name="answer_message", pass_context=True, retry=_RETRY)(answer_message)
     bp.task(name="send_not_enrolled", pass_context=True, retry=_RETRY)(send_not_enrolled)
+    bp.task(name="answer_waiting", pass_context=True, retry=_RETRY)(answer_waiting)
     return bp
 
 
@@ -63,8 +111,18 @@ async def answer_message(context: JobContext, message_id: str, to: str, kind: st
     runtime = runtime_of(context)
     channel = whatsapp_of(runtime)
     channel.require_client()
-    await Answer(runtime, channel, UUID(message_id), unseal(runtime.store.cipher, to),
-                 kind, media).run()
+    answer = Answer(runtime, channel, UUID(message_id), unseal(runtime.store.cipher, to),
+                    kind, media, attempt=context.job.attempts)
+    await answer.run()
+
+
+async def answer_waiting(context: JobContext, message_id: str, to: str, code: str) -> None:
+    """A reply Graph refused after accepting it (131047 in a status webhook): hold it and tell
+    the participant an answer is waiting."""
+    runtime = runtime_of(context)
+    channel = whatsapp_of(runtime)
+    await Waiting(runtime, channel, unseal(runtime.store.cipher, to),
+                  context.job.attempts).hold(UUID(message_id), code)
 
 
 async def send_not_enrolled(context: JobContext, to: str) -> None:
@@ -78,12 +136,69 @@ async def send_not_enrolled(context: JobContext, to: str) -> None:
         log.warning("not-enrolled reply to %s failed (code %s)", masked(recipient), exc.code)
 
 
+class Waiting:
+    """Holding a reply the window refuses, and the template that says it is waiting."""
+
+    def __init__(self, runtime: Runtime, channel: WhatsAppChannel, to: str, attempt: int) -> None:
+        self.store = runtime.store
+        self.channel = channel
+        self.to = to
+        self.attempt = attempt
+
+    def delay(self, code: str | None) -> float:
+        s = self.channel.settings
+        floor = PAIR_RATE_LIMIT_SECONDS if code == str(PAIR_RATE_LIMIT_CODE) else 0.0
+        return retry_delay(self.attempt, base=s.send_retry_base_seconds,
+                           cap=s.send_retry_max_seconds, floor=floor)
+
+    async def window_allows(self, conversation_id: UUID, delay: float) -> bool:
+        """Whether a send ``delay`` seconds from now still falls inside the window."""
+        last = await self.store.messages.last_from_user_at(conversation_id)
+        if last is None:
+            return False
+        closes = last + timedelta(seconds=self.channel.settings.reply_window_seconds)
+        return datetime.now(UTC) + timedelta(seconds=delay) < closes - WINDOW_MARGIN
+
+    async def hold(self, reply_id: UUID, code: str) -> None:
+        """Hold the reply for the participant's next message and send the template once."""
+        messages = self.store.messages
+        await messages.hold(reply_id, code)
+        notice = [d for d in await messages.deliveries(reply_id) if d.part_index == NOTICE_PART]
+        if notice and notice[0].external_id:
+            return
+        try:
+            wamid = await self.channel.send_answer_waiting(self.to)
+        except SendFailed as exc:
+            if exc.retryable:
+                raise RetryLater(self.delay(exc.code), exc.code) from exc
+            # The answer still goes out when they write; the admin sees why they were not told.
+            await messages.set_status(reply_id, DeliveryStatus.pending, exc.code)
+            log.warning("answer-waiting template for reply %s refused (code %s)",
+                        reply_id, exc.code)
+            return
+        await messages.add_delivery(reply_id, NOTICE_PART, external_id=wamid,
+                                    status=DeliveryStatus.sent)
+        log.info("reply %s held until the participant writes; template sent", reply_id)
+
+    async def settle(self, report: DeliveryReport, conversation_id: UUID) -> None:
+        """Act on a delivery that did not finish: retry later, or hold and notify."""
+        if report.outcome in (Outcome.sent, Outcome.failed) or report.reply_id is None:
+            return
+        code = report.failed_code or "unknown"
+        if report.outcome is Outcome.retry:
+            delay = self.delay(code)
+            if await self.window_allows(conversation_id, delay):
+                raise RetryLater(delay, code)
+        await self.hold(report.reply_id, code)
+
+
 class Answer:
     """One run of ``answer_message``."""
 
     def __init__(self, runtime: Runtime, channel: WhatsAppChannel, message_id: UUID, to: str,
-                 kind: str, media: dict[str, Any] | None) -> None:
+                 kind: str, media: dict[str, Any] | None, *, attempt: int = 0) -> None:
         self.runtime = runtime
+        self.attempt = attempt
         self.store = runtime.store
         self.channel = channel
         self.client: WhatsAppClient = channel.require_client()
@@ -93,7 +208,13 @@ class Answer:
         self.media = media
 
     async def run(self) -> None:
-        await answer_stored(self.runtime, self.channel, self.message_id, self.to, self._compose)
+        report = await answer_stored(self.runtime, self.channel, self.message_id, self.to,
+                                     self._compose)
+        if report is not None and report.reply_id is not None:
+            reply = await self.store.messages.get(report.reply_id)
+            if reply is not None:
+                waiting = Waiting(self.runtime, self.channel, self.to, self.attempt)
+                await waiting.settle(report, reply.conversation_id)
 
     async def _compose(self, inbound: StoredMessage) -> StoredMessage | None:
         """Store the reply to ``inbound``: a fixed one, or the engine's answer."""

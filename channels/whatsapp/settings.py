@@ -35,7 +35,17 @@ class WhatsAppSettings(ChannelSettings):
     otp_template_name: str = "ignacio_login_code"
     otp_template_language: str = "es"
     max_inbound_age_seconds: int = 30 * 60
-    send_max_attempts: int = 4
+    # Durable sending: a retryable Graph error re-queues the answer job after
+    # ``base * 4**attempt`` seconds (with jitter), at most ``max``, while the window allows.
+    send_retry_base_seconds: float = 4.0
+    send_retry_max_seconds: float = 15 * 60
+    # Meta's customer-service window: free-form answers only this long after the
+    # participant's last message; after it, the "answer waiting" template.
+    reply_window_seconds: int = 24 * 3600
+    answer_waiting_template_name: str = "ignacio_answer_waiting"
+    answer_waiting_template_language: str = "es"
+    # Messages of one participant arriving within this many seconds are answered together.
+    quiet_period_seconds: float = 3.0
     max_media_bytes: int = 25 * 1024 * 1024
 
     @field_validator("phone_number_id", mode="before")

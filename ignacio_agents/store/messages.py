@@ -352,6 +352,51 @@ class MessageStore:
             self._seal(external_id, _DELIVERY_ID_AAD), status.value, error_code, conn=conn,
         )
 
+    async def hold(self, message_id: UUID, error_code: str, *,
+                   conn: Conn | None = None) -> bool:
+        """Keep a reply for the participant's next message (the channel's window closed).
+        Parts the channel refused are forgotten so they are sent again then; parts already
+        sent stay sent. False when it was already held."""
+        async with self.db.transaction(conn) as tx:
+            held = await self.db.fetch_value(
+                "update messages set held_at = now(), status = 'pending', error_code = %s"
+                " where id = %s and held_at is null returning id",
+                error_code, message_id, conn=tx,
+            )
+            await self.db.execute(
+                "delete from message_deliveries where message_id = %s and status = 'failed'",
+                message_id, conn=tx,
+            )
+            return held is not None
+
+    async def unhold(self, message_id: UUID, *, conn: Conn | None = None) -> None:
+        await self.db.execute("update messages set held_at = null where id = %s",
+                              message_id, conn=conn)
+
+    async def is_held(self, message_id: UUID, *, conn: Conn | None = None) -> bool:
+        return bool(await self.db.fetch_value(
+            "select held_at is not null from messages where id = %s", message_id, conn=conn))
+
+    async def held_replies(self, conversation_id: UUID, *,
+                           conn: Conn | None = None) -> list[StoredMessage]:
+        """Replies of a conversation waiting for the participant to write, oldest first."""
+        return await self.db.fetch_all(
+            StoredMessage,
+            f"{_SELECT} where m.conversation_id = %s and m.held_at is not null"
+            " order by m.created_at, m.id",
+            conversation_id, conn=conn,
+        )
+
+    async def last_from_user_at(self, conversation_id: UUID, *,
+                                conn: Conn | None = None) -> datetime | None:
+        """When the participant last wrote in this conversation (a channel's reply window
+        opens there)."""
+        value: datetime | None = await self.db.fetch_value(
+            "select max(created_at) from messages where conversation_id = %s and is_from_user",
+            conversation_id, conn=conn,
+        )
+        return value
+
     async def deliveries(self, message_id: UUID, *, conn: Conn | None = None) -> list[Delivery]:
         return await self.db.fetch_all(
             self._delivery,

@@ -92,6 +92,83 @@ class _State:
     requests: list[CapturedRequest] = field(default_factory=list)
     scripts: list[_Script] = field(default_factory=list)
     media: dict[str, _Media] = field(default_factory=dict)
+    closed_windows: set[str] = field(default_factory=set)  # recipients past 24 h
+
+
+# Meta's own wording for the errors tests script most (error-codes page; reference §6).
+ERROR_TITLES = {
+    130429: ("Rate limit hit", "Cloud API message throughput has been reached."),
+    131056: ("(Business Account, Consumer Account) pair rate limit hit",
+             "Message failed to send because there were too many messages sent from this "
+             "phone number to the same phone number in a short period of time."),
+    131047: ("Re-engagement message",
+             "Message failed to send because more than 24 hours have passed since the "
+             "customer last replied to this number."),
+    131009: ("Parameter value is not valid", "Parameter value is not valid"),
+    132001: ("Template name does not exist in the translation",
+             "template name does not exist in the language"),
+}
+# Templates approved on the fake's business account (name, language).
+DEFAULT_TEMPLATES = frozenset({("ignacio_login_code", "es"), ("ignacio_answer_waiting", "es")})
+TEXT_LIMIT = 4096
+
+
+def _length(text: Any) -> int:
+    """Characters as Meta counts them (UTF-16 code units: an emoji counts twice)."""
+    return len(str(text).encode("utf-16-le")) // 2
+
+
+def _too_long(value: Any, limit: int) -> bool:
+    return not isinstance(value, str) or not value.strip() or _length(value) > limit
+
+
+def interactive_problem(obj: Any) -> str | None:
+    """Why Meta would refuse this ``interactive`` object (reply buttons or a list), if it
+    would: the documented limits of the interactive reply-button and list message pages."""
+    if not isinstance(obj, dict) or obj.get("type") not in ("button", "list"):
+        return "interactive.type must be button or list"
+    body = (obj.get("body") or {}).get("text")
+    action = obj.get("action") or {}
+    if obj["type"] == "button":
+        if _too_long(body, 1024):
+            return "body.text is required, at most 1024 characters"
+        buttons = action.get("buttons")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            return "action.buttons must hold 1 to 3 buttons"
+        titles, ids = [], []
+        for b in buttons:
+            reply = b.get("reply") if isinstance(b, dict) and b.get("type") == "reply" else None
+            if not isinstance(reply, dict) or _too_long(reply.get("title"), 20):
+                return "button title is required, at most 20 characters"
+            if _too_long(reply.get("id"), 256) or reply["id"] != reply["id"].strip():
+                return "button id is required, at most 256 characters, no edge spaces"
+            titles.append(reply["title"])
+            ids.append(reply["id"])
+        if len(set(titles)) != len(titles) or len(set(ids)) != len(ids):
+            return "button titles and ids must be unique"
+        return None
+    if _too_long(body, 4096):
+        return "body.text is required, at most 4096 characters"
+    if _too_long(action.get("button"), 20):
+        return "action.button is required, at most 20 characters"
+    sections = action.get("sections")
+    if not isinstance(sections, list) or not 1 <= len(sections) <= 10:
+        return "action.sections must hold 1 to 10 sections"
+    rows = [r for sec in sections if isinstance(sec, dict) for r in (sec.get("rows") or [])]
+    if not 1 <= len(rows) <= 10:
+        return "a list holds 1 to 10 rows in all"
+    if len(sections) > 1 and any(_too_long(sec.get("title"), 24) for sec in sections):
+        return "section titles are required with several sections, at most 24 characters"
+    for row in rows:
+        if not isinstance(row, dict) or _too_long(row.get("title"), 24):
+            return "row title is required, at most 24 characters"
+        if _too_long(row.get("id"), 200):
+            return "row id is required, at most 200 characters"
+        if "description" in row and _too_long(row["description"], 72):
+            return "row description is at most 72 characters"
+    if len({r["id"] for r in rows}) != len(rows):
+        return "row ids must be unique"
+    return None
 
 
 class FakeGraphServer(LoopbackServer):
@@ -108,6 +185,7 @@ class FakeGraphServer(LoopbackServer):
         self.version = version
         self.phone_number_id = phone_number_id
         self.access_token = access_token
+        self.templates = set(DEFAULT_TEMPLATES)
         self._cond = threading.Condition()
         self._state = _State()
         self.port = 0
@@ -131,6 +209,7 @@ class FakeGraphServer(LoopbackServer):
         """Forget requests, scripted failures and media (for a server shared across tests)."""
         with self._cond:
             self._state = _State()
+            self.templates = set(DEFAULT_TEMPLATES)
 
     # --- scripting -------------------------------------------------------------------------
 
@@ -151,6 +230,21 @@ class FakeGraphServer(LoopbackServer):
             self._state.scripts.append(_Script(
                 path_substring, method, times, code=code, http_status=http_status, title=title,
             ))
+
+    def recover(self) -> None:
+        """Stop every scripted failure still pending (the outage is over)."""
+        with self._cond:
+            self._state.scripts.clear()
+
+    def close_window(self, to: str) -> None:
+        """More than 24 h since ``to`` last wrote: any send but a template gets 131047."""
+        with self._cond:
+            self._state.closed_windows.add(_digits(to))
+
+    def open_window(self, to: str) -> None:
+        """``to`` wrote again (tests post their webhook too)."""
+        with self._cond:
+            self._state.closed_windows.discard(_digits(to))
 
     def stall_next(self, path_substring: str, seconds: float, times: int = 1) -> None:
         """Delay the next ``times`` matching requests by ``seconds`` (to provoke timeouts)."""
@@ -244,6 +338,10 @@ class FakeGraphServer(LoopbackServer):
         kind = body.get("type")
         if not to or not isinstance(kind, str) or not isinstance(body.get(kind), dict):
             return self._error(request, body, 100, 400, "(#100) Invalid parameter")
+        refused = self._refusal(body, kind, str(to))
+        if refused is not None:
+            code, title = refused
+            return self._error(request, body, code, 400, title)
         contact = {"input": to, "wa_id": str(to).lstrip("+")}
         answer = {
             "messaging_product": "whatsapp",
@@ -348,6 +446,22 @@ class FakeGraphServer(LoopbackServer):
                                script.title or f"Scripted error {script.code}", file_info)
         return None
 
+    def _refusal(self, body: dict[str, Any], kind: str, to: str) -> tuple[int, str] | None:
+        """Meta's checks on a send's content and the recipient's window, as (code, title)."""
+        obj = body[kind]
+        if kind == "text" and _too_long(obj.get("body"), TEXT_LIMIT):
+            return 100, f"Param text['body'] must be at most {TEXT_LIMIT} characters long."
+        if kind == "interactive" and (problem := interactive_problem(obj)) is not None:
+            return 131009, f"Parameter value is not valid: {problem}"
+        if kind == "template":
+            language = (obj.get("language") or {}).get("code")
+            if (obj.get("name"), language) not in self.templates:
+                return 132001, ERROR_TITLES[132001][0]
+            return None
+        with self._cond:
+            closed = _digits(to) in self._state.closed_windows
+        return (131047, ERROR_TITLES[131047][0]) if closed else None
+
     def _take_script(self, method: str, path: str) -> _Script | None:
         with self._cond:
             for script in self._state.scripts:
@@ -360,9 +474,13 @@ class FakeGraphServer(LoopbackServer):
         self, request: Request, body: Any, code: int, http_status: int, title: str,
         file_info: dict[str, Any] | None = None,
     ) -> Response:
+        known = ERROR_TITLES.get(code)
+        if known is not None and title.startswith("Scripted error"):
+            title = known[0]
+        details = known[1] if known is not None else title
         error = {"error": {
             "message": f"(#{code}) {title}", "type": "OAuthException", "code": code,
-            "error_data": {"messaging_product": "whatsapp", "details": title},
+            "error_data": {"messaging_product": "whatsapp", "details": details},
             "fbtrace_id": secrets.token_urlsafe(12),
         }}
         return self._answer(request, body, http_status, error, file_info)
