@@ -381,7 +381,7 @@ class MessageStore:
                            conn: Conn | None = None) -> list[StoredMessage]:
         """Replies of a conversation waiting for the participant to write, oldest first."""
         return await self.db.fetch_all(
-            StoredMessage,
+            self._message,
             f"{_SELECT} where m.conversation_id = %s and m.held_at is not null"
             " order by m.created_at, m.id",
             conversation_id, conn=conn,
