@@ -334,6 +334,7 @@ class SessionOut(BaseModel):
     last_used_at: datetime  # last refresh
     expires_at: datetime
     current: bool  # the session making this request
+    device: str | None = None  # "Chrome on Android", from the browser that signed in
 
 
 class SessionList(BaseModel):

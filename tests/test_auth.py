@@ -401,11 +401,16 @@ async def test_sessions_are_listed_and_revocable(wa_client, graph):
 
     await add_user(wa_client)
     here = (await verify(wa_client, await request_code(wa_client, graph))).json()
+    android = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+               " Chrome/131.0.0.0 Mobile Safari/537.36")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wa_client.app),
-                                 base_url="http://testserver") as phone:
+                                 base_url="http://testserver",
+                                 headers={"user-agent": android}) as phone:
         there = (await verify(phone, await request_code(phone, graph))).json()
         listed = (await wa_client.get("/auth/sessions", headers=bearer(here))).json()["items"]
         assert len(listed) == 2 and [s["current"] for s in listed].count(True) == 1
+        # Each device is named as its owner knows it; the raw User-Agent is not kept.
+        assert {s["device"] for s in listed if not s["current"]} == {"Chrome on Android"}
         other_id = next(s["id"] for s in listed if not s["current"])
         resp = await wa_client.delete(f"/auth/sessions/{other_id}", headers=bearer(here))
         assert resp.status_code == 204

@@ -30,6 +30,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
+from api.devices import device_label
 from api.errors import error_body
 from api.refresh_cookie import (
     clear_refresh_cookie,
@@ -166,7 +167,8 @@ async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> 
     await release_code_check(store, settings, ip)
     refresh_token = new_token()
     session = await store.sessions.create(
-        user.id, refresh_token, timedelta(seconds=settings.refresh_token_ttl_seconds)
+        user.id, refresh_token, timedelta(seconds=settings.refresh_token_ttl_seconds),
+        device=device_label(request.headers.get("user-agent")),
     )
     log.info("user %s signed in (session %s)", user.id, session.id)
     return await _signed_in(request, runtime, user, session.id, refresh_token)
@@ -231,7 +233,7 @@ async def list_sessions(claims: ClaimsDep, store: StoreDep) -> SessionList:
     sessions = await store.sessions.list_active(claims.sub)
     return SessionList(items=[
         SessionOut(id=s.id, created_at=s.created_at, last_used_at=s.last_used_at,
-                   expires_at=s.expires_at, current=s.id == claims.sid)
+                   expires_at=s.expires_at, current=s.id == claims.sid, device=s.device)
         for s in sessions
     ])
 

@@ -212,28 +212,36 @@ test('two tabs opened at once and a third later stay signed in across refreshes;
   expect(await refreshFromElsewhere(current ?? '')).toBe(401);
 });
 
-test('a participant ends another device’s session; that device is signed out', async ({ browser, page, request }) => {
+test('a participant ends another device’s session from the profile page, then signs out everywhere', async ({ browser, page, request }) => {
   const me = await person(request, 3);
   await page.goto('/');
-  const laptop = await signIn(page, request, me);
+  await signIn(page, request, me);
 
-  const phoneContext = await browser.newContext({ baseURL: appUrl() });
+  const android = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+  const phoneContext = await browser.newContext({ baseURL: appUrl(), userAgent: android });
   const phone = await phoneContext.newPage();
   await phone.goto('/');
   await signIn(phone, request, me);
 
-  const bearer = { Authorization: `Bearer ${laptop.access_token}` };
-  const listed = (await (await request.get(`${appUrl()}/auth/sessions`, { headers: bearer })).json()) as {
-    items: { id: string; current: boolean }[];
-  };
-  expect(listed.items).toHaveLength(2);
-  const other = listed.items.find((s) => !s.current);
-  expect(other).toBeDefined();
-  expect((await request.delete(`${appUrl()}/auth/sessions/${other?.id ?? ''}`, { headers: bearer })).status()).toBe(204);
+  await page.goto('/profile');
+  const devices = page.getByTestId('signed-in-devices').getByTestId('device');
+  await expect(devices).toHaveCount(2);
+  const other = devices.filter({ hasText: 'Chrome on Android' });
+  await expect(other).toHaveCount(1);
+  await expect(devices.filter({ has: page.getByTestId('revoke-device') })).toHaveCount(1); // not this one
+  await other.getByTestId('revoke-device').click();
+  await page.getByTestId('confirm-button').click();
+  await expect(devices).toHaveCount(1);
 
   await phone.reload();
   await expect(phone).toHaveURL(/\/login$/);
   await page.reload();
   await signedIn(page);
+
+  await page.getByTestId('sign-out-everywhere').click();
+  await page.getByTestId('confirm-button').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.reload();
+  await expect(page).toHaveURL(/\/login$/); // no refresh cookie left that still works
   await phoneContext.close();
 });

@@ -19,6 +19,7 @@ class Session(BaseModel):
     last_used_at: datetime
     revoked_at: datetime | None
     revoked_reason: str | None
+    device: str | None = None  # "Chrome on Android": a coarse label, never the User-Agent
 
 
 class RotationResult(BaseModel):
@@ -27,7 +28,8 @@ class RotationResult(BaseModel):
     concurrent: bool = False  # the just-rotated token again, within the grace: nothing changed
 
 
-_COLUMNS = "id, user_id, expires_at, created_at, last_used_at, revoked_at, revoked_reason"
+_COLUMNS = ("id, user_id, expires_at, created_at, last_used_at, revoked_at, revoked_reason,"
+            " device")
 
 
 class SessionStore:
@@ -35,12 +37,12 @@ class SessionStore:
         self.db = db
 
     async def create(self, user_id: UUID, refresh_token: str, ttl: timedelta, *,
-                     conn: Conn | None = None) -> Session:
+                     device: str | None = None, conn: Conn | None = None) -> Session:
         created = await self.db.fetch_one(
             Session,
-            "insert into user_sessions (user_id, session_token, expires_at)"
-            f" values (%s, %s, now() + %s) returning {_COLUMNS}",
-            user_id, token_hash(refresh_token), ttl, conn=conn,
+            "insert into user_sessions (user_id, session_token, expires_at, device)"
+            f" values (%s, %s, now() + %s, %s) returning {_COLUMNS}",
+            user_id, token_hash(refresh_token), ttl, device, conn=conn,
         )
         assert created is not None
         return created

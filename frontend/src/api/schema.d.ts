@@ -1477,6 +1477,8 @@ export interface components {
             created_at: string;
             /** Current */
             current: boolean;
+            /** Device */
+            device?: string | null;
             /**
              * Expires At
              * Format: date-time

@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { useAuth, useUser } from '../auth/AuthContext';
 import { FileLibrary } from '../files/FileLibrary';
 import { MyMemory } from '../memory/MyMemory';
+import { SignedInDevices } from './SignedInDevices';
 
 const KINDS: ProjectKind[] = ['startup', 'ngo', 'spin_off', 'intrapreneurship'];
 const STAGES_ES = ['Idea', 'Validación', 'MVP', 'Primeros clientes', 'Crecimiento'];
@@ -192,6 +193,8 @@ export function ProfilePage() {
       <MyMemory />
 
       <FileLibrary />
+
+      <SignedInDevices />
     </main>
   );
 }
