@@ -27,6 +27,7 @@ from api.observability import (
 )
 from api.openapi_errors import document_error_responses
 from api.security_headers import SecurityHeadersMiddleware
+from api.worker_processes import WorkerProcesses
 from ignacio_agents.channel import Channel
 from ignacio_agents.jobs import WorkerSupervisor, worker_options
 from ignacio_agents.notify import EventHub
@@ -98,10 +99,11 @@ async def _drain(runtime: Any, worker: asyncio.Task[None] | None, grace: float) 
 
 
 def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
-               run_worker: bool | None = None,
+               run_worker: bool | None = None, worker_processes: int = 0,
                channels: Sequence[Channel] | None = None) -> FastAPI:
     """The app for ``settings``; ``channels`` default to the installed ones this deployment
-    uses (``channels/installed.py``, configured from the environment)."""
+    uses (``channels/installed.py``, configured from the environment). ``worker_processes``
+    ``ignacio worker`` processes run beside it, owned by its lifespan (``ignacio serve``)."""
     settings = settings or load_settings()
     configure_logging(settings)
     if channels is None:
@@ -120,7 +122,13 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
             await app.state.events.start()
             worker = None
             app.state.worker = None
-            if in_process_worker:
+            children = None
+            if worker_processes > 0:
+                children = WorkerProcesses(worker_processes,
+                                           grace_seconds=settings.shutdown_grace_seconds)
+                await asyncio.to_thread(children.start)
+                app.state.worker = children
+            elif in_process_worker:
                 app.state.worker = WorkerSupervisor(runtime.jobs, worker_options(runtime))
                 worker = asyncio.create_task(app.state.worker.run(), name="job-worker")
             try:
@@ -128,6 +136,8 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
             finally:
                 app.state.events.close_streams()
                 await _drain(runtime, worker, settings.shutdown_grace_seconds)
+                if children is not None:
+                    await asyncio.to_thread(children.stop)
                 await app.state.events.stop()
 
     # The interactive docs load Swagger UI / ReDoc from a public CDN: a third-party script on

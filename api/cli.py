@@ -27,7 +27,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    app = create_app(settings, run_worker=not args.no_worker)
+    # Workers in their own processes by default: a busy worker never delays the API.
+    processes = 0 if args.no_worker else settings.worker_processes
+    run_here = False if args.no_worker or processes else settings.run_worker_in_process
+    app = create_app(settings, run_worker=run_here, worker_processes=processes)
     print(f"Ignacio on http://{host}:{port}  (docs: /docs, health: /health)", flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
                             proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
@@ -36,7 +39,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_worker() -> None:
+async def _exit_with_parent(parent_pid: int, task: asyncio.Task[None]) -> None:
+    """A worker started by ``ignacio serve`` stops (gracefully) if that process is gone."""
+    import os
+
+    while True:
+        await asyncio.sleep(2.0)
+        if os.getppid() != parent_pid:  # re-parented: the serving process died
+            break
+    print("Ignacio worker: the serving process is gone; stopping", flush=True)
+    task.cancel()
+
+
+async def _run_worker(parent_pid: int | None = None) -> None:
     from api import composition
     from api.observability import configure_logging, configure_tracing
     from channels.installed import installed_channels
@@ -53,13 +68,18 @@ async def _run_worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
+        watcher = None
+        if parent_pid is not None:
+            watcher = asyncio.create_task(_exit_with_parent(parent_pid, task))
         print("Ignacio worker running (Ctrl+C to stop)", flush=True)
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        if watcher is not None:
+            watcher.cancel()
 
 
-def _cmd_worker(_: argparse.Namespace) -> int:
-    asyncio.run(_run_worker())
+def _cmd_worker(args: argparse.Namespace) -> int:
+    asyncio.run(_run_worker(args.parent_pid))
     return 0
 
 
@@ -175,15 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ignacio", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("serve", help="run the API, the web UI and an in-process job worker")
+    p = sub.add_parser("serve", help="run the API, the web UI and the job workers"
+                                     " (IGNACIO_WORKER_PROCESSES separate processes)")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
-    p.add_argument("--no-worker", action="store_true", help="do not run jobs in this process")
+    p.add_argument("--no-worker", action="store_true",
+                   help="run no job worker (use separate `ignacio worker` processes)")
     p.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                    help="proxies trusted for X-Forwarded-For (client IPs for rate limits)")
     p.set_defaults(func=_cmd_serve)
 
     p = sub.add_parser("worker", help="run a separate job worker (WhatsApp turns, file extraction)")
+    p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_worker)
 
     p = sub.add_parser("migrate", help="apply pending SQL migrations from supabase/migrations")

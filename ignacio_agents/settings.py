@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", alias="IGNACIO_HOST")
     port: int = Field(default=8000, alias="IGNACIO_PORT")
     log_level: str = Field(default="INFO", alias="IGNACIO_LOG_LEVEL")
+    # Job worker processes `ignacio serve` runs beside the API (a busy worker then never delays
+    # a webhook's acknowledgement); 0: the jobs run inside the API process itself when
+    # IGNACIO_IN_PROCESS_WORKER is true.
+    worker_processes: int = Field(default=1, ge=0, alias="IGNACIO_WORKER_PROCESSES")
     run_worker_in_process: bool = Field(default=True, alias="IGNACIO_IN_PROCESS_WORKER")
     web_dist_dir: Path | None = Field(default=None, alias="IGNACIO_WEB_DIST")
     # Host names the server answers for, comma-separated ("*.example.org" for subdomains, "*"
@@ -77,7 +81,9 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = 5.0
     embedded_postgres_version: int = 18
     job_poll_interval_seconds: float = 0.5
-    worker_concurrency: int = 8
+    # Jobs one worker process runs at once. Turns mostly wait on the model, so many fit in one
+    # process; the provider caps below bound what the model provider sees.
+    worker_concurrency: int = 48
     # How long a stop (SIGTERM or Ctrl-C) waits for in-flight turns and jobs before cutting them.
     shutdown_grace_seconds: float = Field(default=20.0, alias="IGNACIO_SHUTDOWN_GRACE_SECONDS")
 
@@ -140,6 +146,10 @@ class Settings(BaseSettings):
     openai_compatible: Literal["openai", "ollama", "vllm"] | None = None
     # Per-turn caps on one specialist run (a tool loop can never run away).
     turn_request_limit: int = 8
+    # Model requests one process keeps in flight per provider (the router's and specialists'
+    # together); a provider's 429 pauses them all for its Retry-After instead of failing turns.
+    model_max_concurrency: int = 48
+    model_rate_limit_max_backoff_seconds: float = 30.0
     turn_tool_calls_limit: int = 12
     transcription_model: str = "gpt-4o-mini-transcribe"
 

@@ -92,3 +92,39 @@ def test_a_signalled_serve_stops_its_embedded_postgres(data_dir: Path, sig: sign
     assert _postgres_processes(pgdata) == []
     assert not (pgdata / "postmaster.pid").exists()
     assert json.loads((pgdata / ".handle_pids.json").read_text() or "[]") == []
+
+
+def _worker_children(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    return [child for child in psutil.Process(proc.pid).children()
+            if "worker" in child.cmdline()]
+
+
+def _wait_for(condition: object, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def test_serve_runs_its_worker_in_a_separate_process_and_keeps_it_running(data_dir: Path) -> None:
+    """A busy worker must never share the API's event loop: ``ignacio serve`` starts one
+    ``ignacio worker`` child by default, restarts it if it dies and stops it on SIGTERM."""
+    port = _free_port()
+    proc = _serve(data_dir, port)
+    try:
+        _wait_healthy(proc, port)
+        [worker] = _worker_children(proc)
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["worker"] == "up"
+        worker.kill()
+        worker.wait(timeout=10)
+        _wait_for(lambda: [w.pid for w in _worker_children(proc)] not in ([], [worker.pid]))
+        [restarted] = _worker_children(proc)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        assert not restarted.is_running() or restarted.status() == psutil.STATUS_ZOMBIE
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

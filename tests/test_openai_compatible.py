@@ -14,6 +14,7 @@ from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
 from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.engine import ConversationEngine, DoneEvent, PartialEvent, RouteEvent, ToolEvent
 from ignacio_agents.llm import model_string, resolve_model
+from ignacio_agents.llm.provider_limits import GatedModel
 from ignacio_agents.offline import OfflineModel
 from ignacio_agents.settings import Settings
 from tests.fakes.openai_server import FakeHTTPError, FakeOpenAIServer, tool_call
@@ -60,7 +61,8 @@ async def test_full_turn_through_the_openai_client(client: Any, make_user: Any, 
     await rt.store.profiles.update(user.id, {"project_name": "Padel Now"}, source="user")
     conversation = await rt.store.conversations.create(user.id)
     engine = ConversationEngine(rt.store, rt.blobs, _settings(client, fake_openai))
-    assert isinstance(engine.model, OpenAIChatModel) and engine.triage_model is engine.model
+    assert isinstance(engine.model, GatedModel) and engine.triage_model is engine.model
+    assert isinstance(engine.model.wrapped, OpenAIChatModel)
 
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
                                                 channel="web", text="How do I price my product?"))

@@ -67,6 +67,7 @@ from ignacio_agents.llm import (
     resolve_model,
     supports_image_input,
 )
+from ignacio_agents.llm.provider_limits import ProviderGates
 from ignacio_agents.memory import load_history
 from ignacio_agents.participant_memory import (
     TurnMemory,
@@ -105,11 +106,15 @@ class ConversationEngine:
         self.settings = settings
         self.channels = channels or ChannelRegistry()
         tokens.configure(settings.data_dir)
-        self.model = model or resolve_model(settings)
+        # Models this engine resolves itself share per-provider caps (handed-in ones are as given).
+        self.provider_gates = ProviderGates(
+            settings.model_max_concurrency, max_backoff=settings.model_rate_limit_max_backoff_seconds)
+        self.model = model or self._gated(resolve_model(settings))
         if triage_model is not None:
             self.triage_model = triage_model
         elif settings.pydantic_ai_triage_model:
-            self.triage_model = resolve_model(settings, settings.pydantic_ai_triage_model)
+            self.triage_model = self._gated(
+                resolve_model(settings, settings.pydantic_ai_triage_model))
         else:
             self.triage_model = self.model
         self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
@@ -125,6 +130,9 @@ class ConversationEngine:
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
         return cls(runtime.store, runtime.blobs, runtime.settings,
                    embeddings=runtime.embeddings, channels=runtime.channels, **models)
+
+    def _gated(self, model: Model) -> Model:
+        return model if is_offline(model) else self.provider_gates.wrap(model)
 
     @property
     def offline(self) -> bool:
