@@ -191,6 +191,7 @@ def _add_edge_middleware(app: FastAPI, settings: Settings) -> None:
         webhook=settings.max_webhook_body_bytes,
         # The upload routes enforce the exact limit while streaming; this is the outer stop.
         upload=settings.max_upload_bytes + UPLOAD_ENVELOPE_BYTES,
+        body_seconds=settings.request_body_seconds, upload_seconds=settings.upload_body_seconds,
     )
     app.add_middleware(BodyLimitMiddleware, limits=limits)
     app.add_middleware(SecurityHeadersMiddleware, allowed_hosts=settings.allowed_host_list,

@@ -34,7 +34,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"Ignacio on http://{host}:{port}  (docs: /docs, health: /health)", flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(),
                             proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
-                            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
+                            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+                            h11_max_incomplete_event_size=settings.max_header_bytes,
+                            limit_concurrency=settings.max_connections,
+                            timeout_keep_alive=settings.keep_alive_seconds)
     Server(config).run()
     return 0
 

@@ -89,6 +89,13 @@ class TooLarge(IgnacioError):
     default_message = "The request is too large."
 
 
+class TooSlow(IgnacioError):
+    """The request body did not arrive in time (a client trickling bytes holds a connection)."""
+
+    code = "request_timeout"
+    default_message = "The request body arrived too slowly."
+
+
 class Unsupported(IgnacioError):
     """The content is of a type Ignacio does not accept."""
 

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     max_auth_body_bytes: int = 16 * 1024
     max_json_body_bytes: int = 1024 * 1024
     max_webhook_body_bytes: int = 4 * 1024 * 1024
+    # Slow and greedy clients: a body must arrive in time (408), request headers are bounded
+    # (uvicorn answers 431/400 above), and connections beyond a ceiling get a 503 at once.
+    request_body_seconds: float = Field(default=30.0, gt=0)
+    upload_body_seconds: float = Field(default=600.0, gt=0)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_connections: int = Field(default=1000, ge=1)
+    keep_alive_seconds: int = Field(default=5, ge=1)
 
     # --- database ----------------------------------------------------------------------
     database_url: str | None = None

@@ -95,3 +95,41 @@ async def test_uploads_keep_their_own_limit(make_client, make_settings):
     # Over the upload limit plus its envelope: refused at the edge.
     status, _, pulled = await _asgi_post(client.app, "/files/upload", declared=10 * MIB)
     assert status == 413 and pulled == 0
+
+
+async def _trickle(app: Any, path: str, *, gap: float, chunks: int) -> tuple[int, bytes]:
+    """POST a body a few bytes at a time, ``gap`` seconds apart (a slow-loris client)."""
+    import asyncio
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "root_path": "", "headers": [(b"host", b"testserver"),
+                                          (b"content-type", b"application/json")],
+             "client": ("203.0.113.9", 5000), "server": ("testserver", 80)}
+    left = {"chunks": chunks}
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if left["chunks"] == 0:
+            await asyncio.sleep(3600)  # the body is over; the client just stays connected
+        await asyncio.sleep(gap)
+        left["chunks"] -= 1
+        return {"type": "http.request", "body": b" ", "more_body": left["chunks"] > 0}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await asyncio.wait_for(app(scope, receive, send), timeout=30)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], b"".join(m.get("body", b"") for m in sent
+                                     if m["type"] == "http.response.body")
+
+
+async def test_a_body_that_trickles_in_is_answered_408(make_client, make_settings):
+    client = await make_client(make_settings(request_body_seconds=0.3))
+    status, body = await _trickle(client.app, "/auth/request-otp", gap=0.1, chunks=1000)
+    assert status == 408
+    assert b'"request_timeout"' in body
+    # A body that arrives in time is not cut, however long the route then takes.
+    status, _ = await _trickle(client.app, "/auth/request-otp", gap=0.01, chunks=3)
+    assert status == 422  # "   " reached validation
