@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from ignacio_agents.errors import Conflict
 from ignacio_agents.settings import ConfigError, load_settings
 
 
@@ -119,8 +120,10 @@ async def _cli_store() -> AsyncIterator[Any]:
         await db.close()
 
 
-class AdminExists(Exception):
+class AdminExists(Conflict):
     """An active admin is already there; ``--force`` is needed to add another from the CLI."""
+
+    code = "admin_exists"
 
 
 async def _create_admin(phone: str, name: str, *, force: bool = False) -> str:
