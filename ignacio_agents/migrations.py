@@ -50,6 +50,9 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
         m = _NAME.match(path.name)
         if not m:
             raise ValueError(f"migration file name must be <14-digit timestamp>_<name>.sql: {path.name}")
+        if found and found[-1].version == m.group(1):
+            raise ValueError(f"two migrations share version {m.group(1)}: give {path.name}"
+                             " a later timestamp")
         found.append(Migration(m.group(1), m.group(2), path.read_text(encoding="utf-8")))
     return found
 

@@ -206,3 +206,13 @@ def test_create_admin_cli(conninfo: str, tmp_path: Path, monkeypatch, capsys):
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute("select name, is_admin, is_active from users").fetchall()
     assert rows == [("Root", True, True)]
+
+
+def test_two_migrations_with_one_version_are_refused_by_name(tmp_path):
+    import pytest
+
+    (tmp_path / "20990101000000_one.sql").write_text("select 1;")
+    (tmp_path / "20990101000000_two.sql").write_text("select 2;")
+    with pytest.raises(ValueError, match=r"20990101000000_two\.sql"):
+        load_migrations(tmp_path)
+    assert len({m.version for m in load_migrations()}) == len(load_migrations())
