@@ -16,12 +16,14 @@ from uuid import UUID
 
 from ignacio_agents.channel import Sender
 from ignacio_agents.delivery import DeliveryReport, deliver, release_held, typing_indicator
-from ignacio_agents.domain import InboundMessage
+from ignacio_agents.domain import DeliveryStatus, InboundMessage
 from ignacio_agents.engine import TurnRejected
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import StoredMessage
 
 log = logging.getLogger(__name__)
+
+CANCELLED = "cancelled"  # the error code of an answer whose question was deleted before it went out
 
 Compose = Callable[[StoredMessage], Awaitable[StoredMessage | None]]
 
@@ -44,6 +46,19 @@ def engine_composer(runtime: Runtime, channel: str) -> Compose:
     return compose
 
 
+async def _deleted_meanwhile(runtime: Runtime, message_id: UUID, reply: StoredMessage) -> bool:
+    """The question was deleted while its answer was composed: an answer with no part out yet
+    is cancelled (kept, marked failed as ``cancelled``); one already partly out is finished."""
+    current = await runtime.store.messages.get(message_id)
+    if current is not None and current.deleted_at is None:
+        return False
+    if any(d.external_id for d in await runtime.store.messages.deliveries(reply.id)):
+        return False
+    await runtime.store.messages.set_status(reply.id, DeliveryStatus.failed, CANCELLED)
+    log.info("reply %s cancelled: its question was deleted before it was sent", reply.id)
+    return True
+
+
 async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: str,
                         compose: Compose) -> DeliveryReport | None:
     """Answer the stored inbound message ``message_id`` once and deliver it to ``to``; None
@@ -57,11 +72,16 @@ async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: 
     blocked = await release_held(store, sender, inbound.conversation_id, to)
     if blocked is not None:
         return blocked
+    if inbound.deleted_at is not None:
+        log.info("message %s was deleted by its author; not answered", message_id)
+        return None
     reply = await store.reply_for(inbound.id)
     if reply is None:
         async with typing_indicator(sender, inbound.external_id):
             reply = await compose(inbound)
     if reply is None:
+        return None
+    if await _deleted_meanwhile(runtime, inbound.id, reply):
         return None
     report = await deliver(store, sender, reply, to, inbound.external_id)
     log.info("reply %s: %d part(s), %d sent now%s", reply.id, report.parts, report.sent_now,

@@ -7,6 +7,11 @@ two well-known exceptions (reference §9.5): Mexican numbers arrive with the leg
 tried. Senders who hide their number behind a username (2026) carry only a BSUID, which we keep
 on the user the first time we see it next to their number.
 
+Meta's system notices keep that mapping true: a number change (``user_changed_number``) moves the
+participant to the new number, so their next message is still theirs, in the same
+conversation; a new BSUID (``user_changed_user_id``, and on a number change) replaces the old
+one. Each change is audited as a system action, without the numbers themselves.
+
 Recipients travel to jobs *sealed* (AES-GCM with the phone key) because procrastinate stores job
 arguments in a table and logs them when a job starts: a phone number must be neither.
 """
@@ -22,10 +27,11 @@ from psycopg.errors import UniqueViolation
 
 from channels.whatsapp.channel import NAME
 from channels.whatsapp.client import mask_recipient
-from channels.whatsapp.payload import InboundWhatsAppMessage
+from channels.whatsapp.payload import InboundWhatsAppMessage, SystemNotice
 from ignacio_agents.crypto import InvalidPhoneNumber, PhoneCipher, normalize_phone
+from ignacio_agents.db import Conn
 from ignacio_agents.store import Store
-from ignacio_agents.store.users import StoredUser
+from ignacio_agents.store.users import PhoneAlreadyEnrolled, StoredUser
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +99,71 @@ async def _keep_bsuid(store: Store, user: StoredUser, bsuid: str) -> None:
     except UniqueViolation:
         # Another user holds it (a number that changed hands): keep theirs, log, carry on.
         log.warning("BSUID already belongs to another user; not moved to user %s", user.id)
+
+
+async def apply_system_notice(store: Store, message: InboundWhatsAppMessage,
+                              sender: Sender) -> str:
+    """Update what a system notice names; returns what happened (for the delivery's log line).
+
+    Nothing is ever sent for a notice: it is Meta talking, not the participant.
+    """
+    notice = message.system or SystemNotice()
+    user = sender.user
+    if user is None and notice.previous_user_id:
+        user = await store.users.get_by_channel_identity(NAME, notice.previous_user_id)
+    if user is None:
+        return "system_unknown_sender"
+    if notice.type == "user_changed_number":
+        return await _change_number(store, user, notice)
+    if notice.type == "user_changed_user_id" and notice.user_id:
+        await _replace_bsuid(store, user, notice.user_id, notice.type)
+        return "identity_changed"
+    if notice.type == "customer_identity_changed":
+        await _audit(store, user, "user.identity_key_change", notice.type)
+        return "identity_changed"
+    return "system_ignored"
+
+
+async def _change_number(store: Store, user: StoredUser, notice: SystemNotice) -> str:
+    candidates = phone_candidates(notice.wa_id or "")
+    if not candidates:
+        log.warning("number change for user %s without a usable new number; ignored", user.id)
+        return "system_ignored"
+    new = candidates[0]
+    if new != user.phone_number:
+        try:
+            async with store.db.transaction() as tx:
+                await store.users.change_phone(user.id, new, conn=tx)
+                await _audit(store, user, "user.phone_change", notice.type, conn=tx)
+        except PhoneAlreadyEnrolled:
+            # Someone else is enrolled with it: an admin must decide who the number is.
+            log.warning("number change for user %s refused: the new number is enrolled", user.id)
+            await _audit(store, user, "user.phone_change_refused", notice.type)
+            return "number_change_refused"
+    if notice.user_id:  # Meta regenerates the BSUID with the number
+        await _replace_bsuid(store, user, notice.user_id, notice.type)
+    return "number_changed"
+
+
+async def _replace_bsuid(store: Store, user: StoredUser, bsuid: str, notice: str | None) -> None:
+    if await store.users.channel_identity(user.id, NAME) == bsuid:
+        return
+    try:
+        async with store.db.transaction() as tx:
+            await store.users.set_channel_identity(user.id, NAME, bsuid, conn=tx)
+            await _audit(store, user, "user.channel_identity_change", notice, conn=tx)
+    except UniqueViolation:
+        log.warning("new BSUID already belongs to another user; not moved to user %s", user.id)
+
+
+async def _audit(store: Store, user: StoredUser, action: str, notice: str | None,
+                 conn: Conn | None = None) -> None:
+    """A system action (no actor) naming the notice, never the numbers or ids it carried."""
+    await store.audit.record(
+        actor_id=None, action=action, target_type="user", target_id=user.id,
+        details={"by": "system", "channel": NAME, "notice": notice or "unknown"},
+        conn=conn,
+    )
 
 
 def seal(cipher: PhoneCipher, recipient: str) -> str:

@@ -19,6 +19,13 @@ Ordering and idempotency:
   that could not be queued) fails the delivery (503, Meta delivers again);
 * a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is stored but not answered: after an
   outage Meta replays up to 7 days of messages, and answering them all would bury the user.
+
+What is not a question gets no answer: items for another business number on the same Meta app
+(a test number, staging beside production) are acknowledged and ignored, as are group chats
+(Ignacio advises one participant at a time, and a group answer would reach everyone in it).
+System notices update the participant's identity; ``request_welcome`` (someone opening the
+chat) gets the welcome; a revoke hides the message it deletes (and its answer, if not sent
+yet); an edit stores the new wording as a revision.
 """
 
 from __future__ import annotations
@@ -36,15 +43,16 @@ from procrastinate.exceptions import ConnectorException
 
 from channels.whatsapp.channel import NAME, whatsapp_of
 from channels.whatsapp.client import REENGAGEMENT_CODE
-from channels.whatsapp.identity import Sender, identify, masked, seal
+from channels.whatsapp.identity import Sender, apply_system_notice, identify, masked, seal
 from channels.whatsapp.payload import (
     InboundWhatsAppMessage,
     SkippedItem,
     StatusUpdate,
     WebhookItem,
 )
+from channels.whatsapp.replies import welcome_text
 from ignacio_agents.db import Conn
-from ignacio_agents.domain import MessageType
+from ignacio_agents.domain import DeliveryStatus, MessageType
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import NewMessage, StoredMessage
 from ignacio_agents.store.rate_limits import Limit
@@ -54,10 +62,14 @@ log = logging.getLogger(__name__)
 ANSWER_TASK = "whatsapp:answer_message"
 NOT_ENROLLED_TASK = "whatsapp:send_not_enrolled"
 ANSWER_WAITING_TASK = "whatsapp:answer_waiting"
+WELCOME_TASK = "whatsapp:send_welcome"
 
 # One polite "not enrolled" reply per number per day: enough to inform, never a conversation.
 NOT_ENROLLED_BUCKET = "wa_not_enrolled"
 NOT_ENROLLED_WINDOW = timedelta(hours=24)
+# ``request_welcome`` comes once per new chat; a participant who clears and reopens it the same
+# day is not greeted twice.
+WELCOME_BUCKET = "wa_welcome"
 
 NEW_CONVERSATION_WORDS = frozenset({"new", "nuevo", "nueva"})
 _MESSAGE_TYPES = {
@@ -108,7 +120,37 @@ def stored_content(message: InboundWhatsAppMessage) -> str | None:
         names = [str((c.get("name") or {}).get("formatted_name") or "")
                  for c in message.shared_contacts]
         return "👤 " + (", ".join(n for n in names if n) or "contact")
+    if message.interactive is not None and message.interactive.flow_response is not None:
+        return flow_text(message.interactive.flow_response)
     return message.content_text or None
+
+
+def flow_text(answers: dict[str, Any]) -> str:
+    """A Flow's answers as lines a person (and the model) can read: ``Label: value``."""
+    lines = ["📝 Formulario / Form"]
+    for key, value in answers.items():
+        label = key.replace("_", " ").strip().capitalize() or key
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        lines.append(f"- {label}: {shown}")
+    return "\n".join(lines)
+
+
+def message_details(message: InboundWhatsAppMessage) -> dict[str, Any] | None:
+    """What WhatsApp said about a message beyond its words, kept for the admin transcript."""
+    details: dict[str, Any] = {}
+    ctx = message.context
+    if ctx is not None and ctx.forwarded:
+        details["forwarded"] = True
+    if ctx is not None and ctx.frequently_forwarded:
+        details["frequently_forwarded"] = True
+    if message.referral:
+        details["referral"] = {k: v for k, v in message.referral.items()
+                               if isinstance(v, str | int | float | bool)}
+    if message.interactive is not None and message.interactive.flow_response is not None:
+        details["flow_response"] = message.interactive.flow_response
+    if message.type == "unsupported" and message.errors:
+        details["error_code"] = message.errors[0].code
+    return details or None
 
 
 def feedback_value(emoji: str | None) -> int | None:
@@ -129,8 +171,14 @@ class InboundHandler:
     async def handle(self, items: list[WebhookItem]) -> Outcome:
         outcome = Outcome()
         lanes: dict[str, list[WebhookItem]] = defaultdict(list)
+        ours = self.settings.phone_number_id
         for item in items:
-            if isinstance(item, InboundWhatsAppMessage):
+            if (isinstance(item, InboundWhatsAppMessage | StatusUpdate) and ours is not None
+                    and item.phone_number_id != ours):
+                outcome.add("other_number")  # another business number on the same Meta app
+            elif isinstance(item, InboundWhatsAppMessage) and item.group_id:
+                outcome.add("group")
+            elif isinstance(item, InboundWhatsAppMessage):
                 lanes["m:" + (item.sender or item.wamid)].append(item)
             elif isinstance(item, StatusUpdate):
                 lanes["s:" + item.wamid].append(item)
@@ -175,16 +223,32 @@ class InboundHandler:
 
     async def _message(self, msg: InboundWhatsAppMessage, outcome: Outcome) -> None:
         sender = await identify(self.store, msg)
+        if msg.type == "system":
+            outcome.add(await apply_system_notice(self.store, msg, sender))
+            return
         if not sender.enrolled:
-            await self._not_enrolled(msg, sender, outcome)
+            if msg.type not in ("revoke", "edit"):
+                await self._not_enrolled(msg, sender, outcome)
+            else:
+                outcome.add("not_enrolled")
             return
         assert sender.user is not None
         if msg.type == "reaction":
             await self._reaction(msg, sender, outcome)
-            return
+        elif msg.type in ("revoke", "edit"):
+            await self._revision(msg, sender, outcome)
+        elif msg.type == "request_welcome":
+            await self._welcome(msg, sender, outcome)
+        else:
+            await self._store_and_answer(msg, sender, outcome)
+
+    async def _store_and_answer(self, msg: InboundWhatsAppMessage, sender: Sender,
+                                outcome: Outcome) -> None:
+        assert sender.user is not None
         user = sender.user
         kind = self._kind(msg)
         stale = is_stale(msg, self.settings.max_inbound_age_seconds)
+        quoted_id, details = await self._quote(msg, user.id, message_details(msg))
         async with self.store.db.transaction() as tx:
             conversation = await self.store.conversations.latest_or_create(
                 user.id, NAME, conn=tx)
@@ -192,7 +256,8 @@ class InboundHandler:
                 conversation_id=conversation.id, user_id=user.id, is_from_user=True,
                 content=stored_content(msg), channel=NAME,
                 message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
-                external_id=msg.wamid,
+                external_id=msg.wamid, source_type=msg.original_type or msg.type,
+                details=details, quoted_id=quoted_id,
             ), conn=tx)
             if stored is None:
                 outcome.add("replayed")
@@ -206,6 +271,18 @@ class InboundHandler:
             outcome.add("stale")
             log.info("whatsapp message %s is older than %ss: stored, not answered",
                      stored.id, self.settings.max_inbound_age_seconds)
+
+    async def _quote(self, msg: InboundWhatsAppMessage, user_id: Any,
+                     details: dict[str, Any] | None) -> tuple[Any, dict[str, Any] | None]:
+        """The stored message a reply quotes (``context.id``), if it is this participant's
+        conversation; an unknown one is flagged so the turn can say a message was quoted."""
+        quoted = msg.context.id if msg.context is not None else None
+        if not quoted:
+            return None, details
+        target = await self.store.messages.get_by_external_id(quoted)
+        if target is not None and target.user_id == user_id:
+            return target.id, details
+        return None, {**(details or {}), "quotes_unknown": True}
 
     def _kind(self, msg: InboundWhatsAppMessage) -> str:
         if msg.type == "text" and is_new_conversation_command(msg.text):
@@ -251,6 +328,52 @@ class InboundHandler:
             )
         log.info("whatsapp message from a number that is not enrolled (%s): polite reply queued",
                  masked(sender.reply_to))
+
+    async def _revision(self, msg: InboundWhatsAppMessage, sender: Sender,
+                        outcome: Outcome) -> None:
+        """A revoke hides the participant's message; an edit stores its new wording."""
+        assert msg.revision is not None and sender.user is not None
+        target = await self.store.messages.get_by_external_id(msg.revision.original_id)
+        if target is None or not target.is_from_user or target.user_id != sender.user.id:
+            outcome.add("revision_unknown")
+            return
+        if msg.revision.text is None:
+            await self.store.messages.mark_deleted(target.id)
+            outcome.add("revoked")
+        elif msg.revision.text != (target.content or ""):
+            await self.store.messages.revise(target.id, msg.revision.text)
+            outcome.add("edited")
+        else:
+            outcome.add("replayed")
+
+    async def _welcome(self, msg: InboundWhatsAppMessage, sender: Sender,
+                       outcome: Outcome) -> None:
+        """Greet a participant who opened the chat: stored as Ignacio's message, then sent."""
+        assert sender.user is not None and sender.reply_to is not None
+        if is_stale(msg, self.settings.max_inbound_age_seconds):
+            outcome.add("stale")
+            return
+        user = sender.user
+        async with self.store.db.transaction() as tx:
+            decision = await self.store.rate_limits.hit(
+                [Limit(WELCOME_BUCKET, str(user.id), max_events=1)], NOT_ENROLLED_WINDOW,
+                conn=tx,
+            )
+            if not decision.allowed:
+                outcome.add("welcome_repeated")
+                return
+            conversation = await self.store.conversations.latest_or_create(
+                user.id, NAME, conn=tx)
+            welcome = await self.store.messages.add(NewMessage(
+                conversation_id=conversation.id, user_id=user.id, is_from_user=False,
+                content=welcome_text(user.name, user.preferred_language), channel=NAME,
+                status=DeliveryStatus.pending, source_type="welcome",
+            ), conn=tx)
+            assert welcome is not None
+            await self.runtime.jobs.configure_task(
+                WELCOME_TASK, lock=f"conv:{conversation.id}", connection=tx,
+            ).defer_async(message_id=str(welcome.id), to=seal(self.store.cipher, sender.reply_to))
+        outcome.add("welcome")
 
     async def _reaction(self, msg: InboundWhatsAppMessage, sender: Sender,
                         outcome: Outcome) -> None:

@@ -51,7 +51,9 @@ from channels.whatsapp.client import (
 )
 from channels.whatsapp.identity import masked, unseal
 from channels.whatsapp.media import MediaUnavailable, fetch_media
+from channels.whatsapp.quotes import turn_text
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
+from channels.whatsapp.welcome import send_welcome
 from ignacio_agents.answering import answer_stored
 from ignacio_agents.channel import SendFailed
 from ignacio_agents.delivery import DeliveryReport, Outcome, retry_delay
@@ -103,6 +105,7 @@ def blueprint() -> Blueprint:
     bp.task(name="answer_message", pass_context=True, retry=_RETRY)(answer_message)
     bp.task(name="send_not_enrolled", pass_context=True, retry=_RETRY)(send_not_enrolled)
     bp.task(name="answer_waiting", pass_context=True, retry=_RETRY)(answer_waiting)
+    bp.task(name="send_welcome", pass_context=True, retry=_RETRY)(send_welcome)
     return bp
 
 
@@ -222,7 +225,7 @@ class Answer:
             return await self._fixed(inbound, "new_conversation")
         if self.kind == "unsupported":
             return await self._fixed(inbound, "unsupported_message")
-        text = inbound.content or ""
+        text = await turn_text(self.store, inbound)
         attachments: list[Attachment] = []
         if self.media is not None:
             outcome = await self._media(inbound)

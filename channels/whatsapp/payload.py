@@ -190,6 +190,22 @@ class _Interactive(_Tolerant):
     nfm_reply: dict[str, Any] | None = None
 
 
+class _System(_Tolerant):
+    type: str | None = None
+    body: str | None = None
+    wa_id: str | None = None
+    user_id: str | None = None
+    previous_user_id: str | None = None
+    customer: str | None = None
+
+
+class _Original(_Tolerant):
+    """``revoke`` / ``edit``: which earlier message it changes (and, for an edit, how)."""
+
+    original_message_id: str | None = None
+    message: dict[str, Any] | None = None
+
+
 class _Location(_Tolerant):
     latitude: float | None = None
     longitude: float | None = None
@@ -216,6 +232,11 @@ class _RawMessage(_Tolerant):
     interactive: _Interactive | None = None
     location: _Location | None = None
     contacts: list[dict[str, Any]] | None = None
+    system: _System | None = None
+    revoke: _Original | None = None
+    edit: _Original | None = None
+    referral: dict[str, Any] | None = None
+    group_id: str | None = None
     errors: list[WebhookErrorInfo] = Field(default_factory=list)
 
 
@@ -233,7 +254,9 @@ class _RawStatus(_Tolerant):
 # --- flat items (what the application consumes) ----------------------------------------------
 
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker"})
-SUPPORTED_TYPES = MEDIA_TYPES | {
+# Events about the chat rather than words in it: answered (or not) by their own rules.
+EVENT_TYPES = frozenset({"system", "request_welcome", "revoke", "edit"})
+SUPPORTED_TYPES = MEDIA_TYPES | EVENT_TYPES | {
     "text", "reaction", "button", "interactive", "location", "contacts",
 }
 
@@ -281,6 +304,28 @@ class InteractiveReply(_Item):
     id: str | None = None
     title: str | None = None
     description: str | None = None
+    flow_response: dict[str, Any] | None = None  # nfm_reply.response_json, decoded
+
+
+class SystemNotice(_Item):
+    """Meta telling us something changed about the sender (never words they wrote).
+
+    ``user_changed_number``: ``wa_id`` is the new number (``from`` the old one);
+    ``user_changed_user_id``: ``user_id`` is the new BSUID; ``customer_identity_changed``:
+    their identity key changed (a reinstall or a new phone). ``body`` names numbers: never log it.
+    """
+
+    type: str | None = None
+    wa_id: str | None = None
+    user_id: str | None = None
+    previous_user_id: str | None = None
+
+
+class Revision(_Item):
+    """A revoke (``text`` None) or an edit of the earlier message ``original_id``."""
+
+    original_id: str
+    text: str | None = None
 
 
 class Location(_Item):
@@ -318,6 +363,10 @@ class InboundWhatsAppMessage(_Item):
     interactive: InteractiveReply | None = None
     location: Location | None = None
     shared_contacts: list[dict[str, Any]] = Field(default_factory=list)
+    system: SystemNotice | None = None
+    revision: Revision | None = None  # revoke / edit
+    referral: dict[str, Any] | None = None  # click-to-WhatsApp ad or post that led here
+    group_id: str | None = None  # set when it was written in a group chat
     errors: list[ItemError] = Field(default_factory=list)
     phone_number_id: str | None = None  # our business number that received it
     display_phone_number: str | None = None
@@ -513,6 +562,8 @@ def _message_item(
         timestamp=_timestamp(msg.timestamp),
         errors=_errors(msg.errors),
         context=_context(msg.context),
+        referral=msg.referral or None,
+        group_id=msg.group_id or None,
     )
     fields = _type_fields(msg)
     if fields is None:
@@ -556,15 +607,9 @@ def _type_fields(msg: _RawMessage) -> dict[str, Any] | None:
             return None
         return {"button": ButtonReply(text=msg.button.text, payload=msg.button.payload)}
     if kind == "interactive":
-        inter = msg.interactive
-        if inter is None:
-            return None
-        reply = inter.button_reply or inter.list_reply
-        return {"interactive": InteractiveReply(
-            type=inter.type, id=reply.id if reply else None,
-            title=reply.title if reply else None,
-            description=reply.description if reply else None,
-        )}
+        return _interactive_fields(msg.interactive)
+    if kind in EVENT_TYPES:
+        return _event_fields(msg)
     if kind == "location":
         loc = msg.location
         if loc is None:
@@ -574,6 +619,62 @@ def _type_fields(msg: _RawMessage) -> dict[str, Any] | None:
     if kind == "contacts":
         return {"shared_contacts": msg.contacts or []}
     return None
+
+
+def _interactive_fields(inter: _Interactive | None) -> dict[str, Any] | None:
+    if inter is None:
+        return None
+    if inter.type == "nfm_reply" or inter.nfm_reply is not None:
+        answers = flow_answers((inter.nfm_reply or {}).get("response_json"))
+        if answers is None:
+            return None
+        return {"interactive": InteractiveReply(type="nfm_reply", flow_response=answers)}
+    reply = inter.button_reply or inter.list_reply
+    if reply is None:
+        return None
+    return {"interactive": InteractiveReply(
+        type=inter.type, id=reply.id, title=reply.title, description=reply.description,
+    )}
+
+
+def flow_answers(response_json: Any) -> dict[str, Any] | None:
+    """A Flow's answers (``nfm_reply.response_json``, a JSON *string*), without the
+    ``flow_token`` (an opaque session id, not something the participant answered)."""
+    if isinstance(response_json, dict):
+        data: Any = response_json
+    elif isinstance(response_json, str):
+        try:
+            data = json.loads(response_json)
+        except ValueError:
+            return None
+    else:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): v for k, v in data.items() if k != "flow_token"}
+
+
+def _event_fields(msg: _RawMessage) -> dict[str, Any] | None:
+    if msg.type == "request_welcome":
+        return {}
+    if msg.type == "system":
+        system = msg.system or _System()
+        return {"system": SystemNotice(
+            type=system.type, wa_id=system.wa_id, user_id=system.user_id,
+            previous_user_id=system.previous_user_id,
+        )}
+    original = msg.revoke if msg.type == "revoke" else msg.edit
+    if original is None or not original.original_message_id:
+        return None
+    text: str | None = None
+    if msg.type == "edit":  # the new words: a text's body, or a media message's caption
+        edited = original.message or {}
+        kind = str(edited.get("type") or "text")
+        inner = edited.get(kind)
+        value = inner.get("body" if kind == "text" else "caption") if isinstance(
+            inner, dict) else None
+        text = value if isinstance(value, str) else ""
+    return {"revision": Revision(original_id=original.original_message_id, text=text)}
 
 
 def _status_item(raw: Any, metadata: WebhookMetadata) -> WebhookItem:

@@ -10,7 +10,7 @@ from typing import Literal
 
 ReplyName = Literal[
     "new_conversation", "media_too_large", "media_unsupported", "media_unavailable",
-    "audio_not_understood", "unsupported_message",
+    "audio_not_understood", "unsupported_message", "welcome",
 ]
 
 NOT_ENROLLED = (
@@ -22,6 +22,19 @@ NOT_ENROLLED = (
 )
 
 _REPLIES: dict[str, dict[str, str]] = {
+    # The first thing a participant sees when they open the chat (``request_welcome``).
+    "welcome": {
+        "es": "Hola{first_name} 👋 Soy Ignacio, el asesor del programa. Te ayudo con tu proyecto: "
+              "validar la idea, marketing y clientes, la parte técnica, el plan y los plazos, "
+              "y los números (costes, precios, financiación). También leo los documentos e "
+              "imágenes que me envíes. Escríbeme tu pregunta cuando quieras.\n\n"
+              "Para empezar una conversación nueva, escribe **nuevo**.",
+        "en": "Hi{first_name} 👋 I'm Ignacio, the program's advisor. I help with your project: "
+              "validating the idea, marketing and customers, the technical side, the plan and "
+              "deadlines, and the numbers (costs, pricing, funding). I also read the documents "
+              "and images you send me. Write me your question whenever you like.\n\n"
+              "To start a new conversation, write **new**.",
+    },
     "new_conversation": {
         "es": "Listo, empezamos una conversación nueva. ¿En qué te ayudo?",
         "en": "Done, we're starting a new conversation. How can I help?",
@@ -58,6 +71,12 @@ _REPLIES: dict[str, dict[str, str]] = {
 def reply_text(name: ReplyName, language: str | None, **values: str) -> str:
     lang = "es" if (language or "es").lower().startswith("es") else "en"
     return _REPLIES[name][lang].format(**values)
+
+
+def welcome_text(name: str | None, language: str | None) -> str:
+    """The welcome, greeting the participant by their first name when we know it."""
+    first = (name or "").strip().split(" ")[0]
+    return reply_text("welcome", language, first_name=f" {first}" if first else "")
 
 
 def megabytes(n: int) -> str:

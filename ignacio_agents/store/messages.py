@@ -47,6 +47,12 @@ class StoredMessage(BaseModel):
     is_fallback: bool
     feedback: int | None
     reply_to_id: UUID | None
+    # what the channel said about it beyond its words (see NewMessage)
+    source_type: str | None = None
+    details: dict[str, Any] | None = None
+    quoted_id: UUID | None = None
+    deleted_at: datetime | None = None  # deleted by its author: kept, shown to no one but admins
+    edited_at: datetime | None = None
     # joined from user_files when the message carries an attachment
     file_name: str | None = None
     file_type: str | None = None
@@ -76,6 +82,9 @@ class NewMessage:
     error_code: str | None = None
     reply_to_id: UUID | None = None  # on an answer: the user message it answers
     created_at: datetime | None = None  # None: the database's clock
+    source_type: str | None = None  # the channel's own type for it (e.g. "sticker", "system")
+    details: dict[str, Any] | None = None  # channel facts for the transcript (forwarded, ad...)
+    quoted_id: UUID | None = None  # the earlier message this one replies to
 
 
 class Delivery(BaseModel):
@@ -102,6 +111,7 @@ _SELECT = (
     "select m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
     " m.is_from_user, m.external_id_sealed, m.created_at, m.channel, m.agent, m.route_reason,"
     " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
+    " m.source_type, m.details, m.quoted_id, m.deleted_at, m.edited_at,"
     " f.file_name, f.file_type, f.file_size"
     " from messages m left join user_files f on f.id = m.file_id"
 )
@@ -174,9 +184,9 @@ class MessageStore:
                 "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
                 " message_type, file_id, file_path, external_id, external_id_sealed, status,"
                 " agent, route_reason, answer, usage, model_messages, is_fallback, error_code,"
-                " reply_to_id, created_at)"
+                " reply_to_id, source_type, details, quoted_id, created_at)"
                 " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, coalesce(%s, clock_timestamp()))"
+                " %s, %s, %s, %s, coalesce(%s, clock_timestamp()))"
                 " on conflict (external_id) where external_id is not null do nothing"
                 " returning id",
                 new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
@@ -184,6 +194,7 @@ class MessageStore:
                 self._seal(new.external_id, _MESSAGE_ID_AAD), new.status.value, new.agent,
                 new.route_reason, _jsonb(new.answer), _jsonb(new.usage),
                 _jsonb(new.model_messages), new.is_fallback, new.error_code, new.reply_to_id,
+                new.source_type, _jsonb(new.details), new.quoted_id,
                 new.created_at, conn=tx,
             )
             if message_id is None:
@@ -219,9 +230,11 @@ class MessageStore:
         self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None,
         conn: Conn | None = None,
     ) -> Page[StoredMessage]:
-        """Newest page first; the cursor walks back in time."""
+        """Newest page first; the cursor walks back in time. Messages their author deleted are
+        left out (this is what the participant and the model see; admins read ``transcript``)."""
         return await fetch_page(
-            self.db, _SELECT, ["m.conversation_id = %s"], [conversation_id],
+            self.db, _SELECT, ["m.conversation_id = %s", "m.deleted_at is null"],
+            [conversation_id],
             Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
             build=self._message, conn=conn,
         )
@@ -246,6 +259,9 @@ class MessageStore:
             "   coalesce((usage->>'history_tokens')::int, 0)) over (order by created_at desc,"
             "   id desc rows between unbounded preceding and 1 preceding), 0) as newer_tokens"
             " from messages where conversation_id = %s and model_messages is not null"
+            # a turn whose question its author deleted is forgotten with it
+            " and not exists (select 1 from messages q where q.id = messages.reply_to_id"
+            "   and q.deleted_at is not null)"
             " order by created_at desc, id desc limit %s) t"
             " where newer_tokens <= %s order by created_at, id",
             conversation_id, max_turns, token_budget, conn=conn,
@@ -266,6 +282,7 @@ class MessageStore:
             f" {snippet_sql('m.content')} as snippet"
             " from ranked join messages m on m.id = ranked.id"
             " join conversations c on c.id = m.conversation_id"
+            " where m.deleted_at is null"
             " order by ranked.score desc, m.created_at desc"
         )
         params = search_params(user_id, query, limit=limit, exclude=exclude_id, vector=vector)
@@ -304,6 +321,34 @@ class MessageStore:
         async with self.db.connection(conn) as c:
             await self._changed(c, "update messages set content = %s where id = %s"
                                 " returning id, user_id, conversation_id", content, message_id)
+
+    async def mark_deleted(self, message_id: UUID, *, conn: Conn | None = None) -> bool:
+        """Its author deleted it: keep the row (audit), hide it everywhere but the admin
+        transcript. False when it was already marked."""
+        return await self.db.execute(
+            "update messages set deleted_at = now() where id = %s and deleted_at is null",
+            message_id, conn=conn,
+        ) == 1
+
+    async def revise(self, message_id: UUID, content: str, *, conn: Conn | None = None) -> None:
+        """Its author edited it: keep the earlier wording as a revision, store the new one."""
+        async with self.db.transaction(conn) as tx:
+            await self.db.execute(
+                "insert into message_revisions (message_id, content)"
+                " select id, content from messages where id = %s", message_id, conn=tx,
+            )
+            await self.db.execute(
+                "update messages set content = %s, edited_at = now() where id = %s",
+                content, message_id, conn=tx,
+            )
+
+    async def revisions(self, message_id: UUID, *, conn: Conn | None = None) -> list[str | None]:
+        """Earlier wordings of an edited message, oldest first."""
+        rows = await self.db.fetch_all(
+            dict, "select content from message_revisions where message_id = %s order by id",
+            message_id, conn=conn,
+        )
+        return [r["content"] for r in rows]
 
     async def attach_file(self, message_id: UUID, *, file_id: UUID, file_path: str,
                           message_type: MessageType, conn: Conn | None = None) -> None:

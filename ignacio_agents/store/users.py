@@ -129,6 +129,21 @@ class UserStore:
             *fields.values(), user_id, conn=conn,
         )
 
+    async def change_phone(self, user_id: UUID, phone_e164: str, *,
+                           conn: Conn | None = None) -> StoredUser | None:
+        """Move the user to a new number (ciphertext and blind index together). Raises
+        :class:`PhoneAlreadyEnrolled` when another user holds it."""
+        try:
+            return await self.db.fetch_one(
+                self._user,
+                "update users set phone_ciphertext = %s, phone_hmac = %s, updated_at = now()"
+                f" where id = %s returning {_COLUMNS}",
+                self.cipher.encrypt(phone_e164), self.cipher.blind_index(phone_e164), user_id,
+                conn=conn,
+            )
+        except UniqueViolation:
+            raise PhoneAlreadyEnrolled() from None
+
     async def delete(self, user_id: UUID, *, conn: Conn | None = None) -> bool:
         """Delete the user; conversations, messages, files rows, sessions cascade in the DB."""
         return await self.db.execute("delete from users where id = %s", user_id, conn=conn) == 1
