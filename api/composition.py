@@ -29,6 +29,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(cohorts.router)
     from api.routers import events
     routers.append(events.router)
+    from api.routers import usage
+    routers.append(usage.router)
     return routers
 
 

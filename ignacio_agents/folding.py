@@ -27,6 +27,7 @@ from ignacio_agents.llm import is_offline, model_label, resolve_model
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.memory import FoldState, MemoryItem, NewItem, TurnText
+from ignacio_agents.store.usage import LedgerLine
 from ignacio_agents.summaries import (
     FoldDraft,
     extract_notes,
@@ -36,6 +37,7 @@ from ignacio_agents.summaries import (
     turns_prompt,
 )
 from ignacio_agents.tokens import count_tokens
+from ignacio_agents.usage_ledger import account_background, ledger_line
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class FoldOutcome:
     model: str
     usage: dict[str, int] = field(
         default_factory=lambda: {"input_tokens": 0, "output_tokens": 0, "requests": 0})
+    ledger: LedgerLine | None = None  # the model run to account (none for extraction)
 
 
 class Summarizer(Protocol):
@@ -102,9 +105,11 @@ class ModelSummarizer:
                                          timeout=self.settings.model_timeout_seconds),
         )
         usage = result.usage
-        return FoldOutcome(draft=result.output, model=model_label(self.model), usage={
+        label = model_label(self.model)
+        return FoldOutcome(draft=result.output, model=label, usage={
             "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
-            "requests": usage.requests})
+            "requests": usage.requests},
+            ledger=ledger_line("summary", label, usage, self.settings))
 
 
 def summarizer_for(settings: Settings) -> Summarizer:
@@ -185,6 +190,8 @@ async def _fold_batch(store: Store, summarizer: Summarizer, state: FoldState,
     applied = await store.memory.apply_fold(state, through=turns[-1], turns=len(turns), add=add,
                                             outdated=outdated, usage=outcome.usage,
                                             model=outcome.model)
+    if outcome.ledger is not None:  # spent either way, even when another run folded first
+        await account_background(store, state.user_id, [outcome.ledger])
     return applied, FoldReport(turns=len(turns), added=len(add), outdated=len(outdated),
                                **outcome.usage)
 

@@ -160,6 +160,19 @@ class Settings(BaseSettings):
     turn_tool_calls_limit: int = 12
     transcription_model: str = "gpt-4o-mini-transcribe"
 
+    # --- usage: prices and caps ---------------------------------------------------------
+    # USD per million tokens for models genai-prices does not know (local servers, offline).
+    usage_price_input_per_mtok: float = Field(default=0.0, ge=0)
+    usage_price_output_per_mtok: float = Field(default=0.0, ge=0)
+    # Token caps (input + output, UTC day / month); unset = none. A cohort's own participant
+    # caps take precedence over the participant defaults.
+    participant_daily_token_cap: int | None = Field(default=None, gt=0)
+    participant_monthly_token_cap: int | None = Field(default=None, gt=0)
+    global_daily_token_cap: int | None = Field(default=None, gt=0)
+    global_monthly_token_cap: int | None = Field(default=None, gt=0)
+    # What a turn reserves against the caps until its usage is accounted (about one turn's spend).
+    usage_turn_reservation_tokens: int = Field(default=4000, ge=0)
+
     # --- recall (embeddings) -----------------------------------------------------------
     # An OpenAI-compatible embeddings model (e.g. text-embedding-3-small, or an Ollama model
     # such as nomic-embed-text) makes history and file search hybrid; unset: full text alone.
@@ -185,7 +198,9 @@ class Settings(BaseSettings):
         "database_url", "supabase_url", "openai_base_url",
         "pydantic_ai_triage_model", "pydantic_ai_summary_model", "pydantic_ai_context_window",
         "openai_compatible", "embeddings_model", "embeddings_base_url", "embeddings_dimensions",
-        "otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint", mode="before",
+        "otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint",
+        "participant_daily_token_cap", "participant_monthly_token_cap", "global_daily_token_cap",
+        "global_monthly_token_cap", mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:

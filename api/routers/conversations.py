@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, RuntimeDep, StoreDep
 from api.routers.files import FileOut, upload_file
-from api.schemas import Input, Message, message_model, message_out
+from api.schemas import ErrorResponse, Input, Message, message_model, message_out
 from api.sse import sse_stream
 from ignacio_agents.domain import WEB_CHANNEL, Attachment, InboundMessage
 from ignacio_agents.engine import TurnContext
@@ -124,7 +124,10 @@ def _shape(event: Any) -> tuple[str, Any]:
     response_model=TurnOut,
     responses={200: {"content": {"text/event-stream": {}},
                      "description": "JSON, or SSE events route/delta/partial/tool/done/error "
-                                    "when the request accepts text/event-stream"}},
+                                    "when the request accepts text/event-stream"},
+               429: {"model": ErrorResponse,
+                     "description": "A token cap is reached (code usage_cap_reached); the "
+                                    "message says when it resets, Retry-After in how long"}},
 )
 async def send_message(conversation_id: UUID, body: MessageCreate, request: Request,
                        user: CurrentUser, runtime: RuntimeDep) -> Any:
@@ -144,8 +147,11 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
                               kind=f.kind, size=f.file_size) for f in files]
     inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=WEB_CHANNEL,
                              text=body.content.strip(), attachments=attachments)
+    # Over a token cap: a 429 before anything is stored or streamed (the client keeps the text).
+    hold = await runtime.engine.caps.reserve(user.id)
     # Everything the turn refers to is checked here, so the engine fetches none of it again.
-    context = TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files))
+    context = TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files),
+                          hold=hold)
     events = runtime.engine.stream_turn(context)  # the turn runs in its own task
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(

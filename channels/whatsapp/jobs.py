@@ -64,6 +64,7 @@ from ignacio_agents.files import FileTooLarge
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import NewMessage, StoredMessage
+from ignacio_agents.usage_caps import UsageCapReached, notice_text
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,24 @@ class Answer:
             log.info("whatsapp message %s not answered: its user or conversation is gone",
                      inbound.id)
             return None
+        except UsageCapReached as exc:
+            return await self._over_cap(inbound, exc)
         return result.message
+
+    async def _over_cap(self, inbound: StoredMessage, exc: UsageCapReached) -> StoredMessage | None:
+        """Over a token cap: the message stays stored, unanswered; the first one of the day
+        gets a notice saying when the cap resets, later ones get nothing."""
+        today = self.runtime.engine.caps.now().date()
+        if not await self.store.usage.first_notice(inbound.user_id, NAME, today):
+            log.info("whatsapp message %s not answered: over a %s cap", inbound.id, exc.period)
+            return None
+        user = await self.store.users.get(inbound.user_id)
+        stored = await self.store.messages.add(NewMessage(
+            conversation_id=inbound.conversation_id, user_id=inbound.user_id, is_from_user=False,
+            content=notice_text(exc, user.preferred_language if user else None), channel=NAME,
+            status=DeliveryStatus.pending, reply_to_id=inbound.id,
+        ))
+        return stored
 
     async def _media(self, inbound: StoredMessage) -> StoredMessage | tuple[Any, str | None]:
         """Fetch (or reuse) the message's file; a voice note becomes its transcript.

@@ -17,6 +17,7 @@ from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.files import UserFile
 from ignacio_agents.store.messages import NewMessage, StoredMessage
 from ignacio_agents.store.users import StoredUser
+from ignacio_agents.usage_caps import Hold
 
 
 class TurnRejected(NotFound):
@@ -34,6 +35,9 @@ class TurnContext:
     conversation: Conversation
     # The attachments' stored files, in order; an attachment whose file is gone is left out.
     files: tuple[UserFile, ...] = field(default_factory=tuple)
+    # The token reservation the channel took before the turn (the web's 429 comes before any
+    # work); without one, the engine takes it and a turn over a cap raises UsageCapReached.
+    hold: Hold | None = None
 
 
 async def resolve_context(store: Store, inbound: InboundMessage) -> TurnContext:

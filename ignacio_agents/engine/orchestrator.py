@@ -79,6 +79,8 @@ from ignacio_agents.responses import AdvisorAnswer
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.profiles import ProjectProfile
+from ignacio_agents.usage_caps import Hold, UsageCaps
+from ignacio_agents.usage_ledger import account_turn, ledger_line
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("ignacio.engine")
@@ -120,6 +122,7 @@ class ConversationEngine:
         self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
         self.send_images = supports_image_input(self.model, settings.pydantic_ai_image_input)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.caps = UsageCaps(store, settings)
         self.circuit = ModelCircuit(settings.model_circuit_failures,
                                     settings.model_circuit_cooldown_seconds)
         self.encoding_name = tokens.encoding_name_for(self.model.model_name)
@@ -183,6 +186,7 @@ class ConversationEngine:
             store = self.store
             context = turn if isinstance(turn, TurnContext) else await resolve_context(store, turn)
             user, conversation = context.user, context.conversation
+            hold = context.hold or await self.caps.reserve(user.id)  # over a cap: raises
             question = await user_message(store, context)
             if not conversation.title and (title := title_for(inbound)):
                 await store.conversations.set_title_if_empty(conversation.id, title)
@@ -227,8 +231,17 @@ class ConversationEngine:
                 usage = fallback_usage(triage_usage, model=model_label(self.model), error=code)
                 message = await store_fallback(store, inbound, question, route, prompt, answer,
                                                usage, code)
+            await self._account(hold, message.id, triage_usage, spent)
             emit(DoneEvent(user_message=question, message=message))
             return TurnResult(user_message=question, message=message, route=route, answer=answer)
+
+    async def _account(self, hold: Hold, message_id: UUID, triage: RunUsage | None,
+                       specialists: RunUsage) -> None:
+        """The turn's ledger rows (router and specialists), releasing its cap reservation."""
+        await account_turn(self.store, hold, [
+            ledger_line("triage", model_label(self.triage_model), triage, self.settings),
+            ledger_line("answer", model_label(self.model), specialists, self.settings),
+        ], message_id=message_id)
 
     async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int,
                       profile: ProjectProfile) -> TurnMemory:

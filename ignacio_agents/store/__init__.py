@@ -20,6 +20,7 @@ from ignacio_agents.store.otp import OtpStore
 from ignacio_agents.store.profiles import ProfileStore
 from ignacio_agents.store.rate_limits import RateLimitStore
 from ignacio_agents.store.sessions import SessionStore
+from ignacio_agents.store.usage import UsageStore
 from ignacio_agents.store.users import UserStore
 
 
@@ -39,6 +40,7 @@ class Store:
     rate_limits: RateLimitStore = field(init=False)
     embeddings: EmbeddingStore = field(init=False)
     cohorts: CohortStore = field(init=False)
+    usage: UsageStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -53,6 +55,7 @@ class Store:
         self.rate_limits = RateLimitStore(self.db, self.cipher)
         self.embeddings = EmbeddingStore(self.db)
         self.cohorts = CohortStore(self.db)
+        self.usage = UsageStore(self.db)
 
 
 __all__ = ["Store"]
