@@ -6,6 +6,15 @@ import { artifactsDir } from './server';
 
 export const appUrl = (): string => required('IGNACIO_E2E_APP');
 export const controlUrl = (): string => required('IGNACIO_E2E_CONTROL');
+/** The second API process (same database), for what must work across processes. */
+export const app2Url = (): string => required('IGNACIO_E2E_APP2');
+
+/** A WhatsApp text from `phone`, posted (signed, as Meta would) to the first API process. */
+export async function whatsappMessage(request: APIRequestContext, phone: string, text: string): Promise<void> {
+  const response = await request.post(`${controlUrl()}/whatsapp`, { data: { phone, text } });
+  expect(response.ok()).toBe(true);
+  expect(((await response.json()) as { status: number }).status).toBe(200);
+}
 
 function required(name: string): string {
   const value = process.env[name];

@@ -16,6 +16,8 @@ export const artifactsDir = join(frontendDir, 'e2e-artifacts');
 
 export interface ServerUrls {
   app: string;
+  /** A second API process on the same database (`ignacio serve --no-worker`). */
+  app2: string;
   control: string;
   graph: string;
 }
@@ -68,8 +70,9 @@ export async function startServer(): Promise<RunningServer> {
   const logPath = join(artifactsDir, 'server.log');
   const log = createWriteStream(logPath);
 
-  const [port, controlPort] = [await freePort(), await freePort()];
-  const child = spawn(python, ['-m', 'tests.e2e.serve', '--port', String(port), '--control-port', String(controlPort)], {
+  const [port, controlPort, secondPort] = [await freePort(), await freePort(), await freePort()];
+  const args = ['--port', String(port), '--control-port', String(controlPort), '--second-port', String(secondPort)];
+  const child = spawn(python, ['-m', 'tests.e2e.serve', ...args], {
     cwd: repoDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -87,7 +90,7 @@ export async function startServer(): Promise<RunningServer> {
       if (!line.startsWith('{')) return;
       try {
         const parsed = JSON.parse(line) as Partial<ServerUrls>;
-        if (parsed.app && parsed.control && parsed.graph) {
+        if (parsed.app && parsed.app2 && parsed.control && parsed.graph) {
           clearTimeout(timer);
           resolve(parsed as ServerUrls);
         }

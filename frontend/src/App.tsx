@@ -1,4 +1,5 @@
 /** Providers and routes. Every route is a deep link: the server answers unknown paths with index.html. */
+import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
 import { AppShell } from './components/AppShell';
@@ -15,6 +16,8 @@ import { ChatLayout } from './features/chat/ChatLayout';
 import { chatStore } from './features/chat/chatStore';
 import { ConversationView } from './features/chat/ConversationView';
 import { ProfilePage } from './features/profile/ProfilePage';
+import { queryClient } from './api/queryClient';
+import { useLiveConnection } from './hooks/useLive';
 import { I18nProvider, useI18n } from './i18n';
 
 function NotFound() {
@@ -34,8 +37,17 @@ function NotFound() {
 function ForgetOnSignOut() {
   const { status } = useAuth();
   useEffect(() => {
-    if (status === 'signed_out') chatStore.reset();
+    if (status !== 'signed_out') return;
+    chatStore.reset();
+    queryClient.clear();
   }, [status]);
+  return null;
+}
+
+/** One live stream per tab while signed in. */
+function LiveConnection() {
+  const { status } = useAuth();
+  useLiveConnection(status === 'signed_in');
   return null;
 }
 
@@ -86,13 +98,16 @@ export function AppRoutes() {
 export function App() {
   return (
     <I18nProvider>
-      <AuthProvider>
-        <LangAttribute />
-        <ForgetOnSignOut />
-        <BrowserRouter>
-          <AppRoutes />
-        </BrowserRouter>
-      </AuthProvider>
+      <QueryClientProvider client={queryClient}>
+        <AuthProvider>
+          <LangAttribute />
+          <ForgetOnSignOut />
+          <LiveConnection />
+          <BrowserRouter>
+            <AppRoutes />
+          </BrowserRouter>
+        </AuthProvider>
+      </QueryClientProvider>
     </I18nProvider>
   );
 }

@@ -2,8 +2,12 @@
 WhatsApp pointed at a fake Graph API server on loopback, and a tiny control server that tells the
 browser tests which sign-in code the fake captured (tests read codes where a phone would).
 
-Usage: python -m tests.e2e.serve --port 8765 --control-port 8766
-Prints one JSON line {"app": url, "control": url, "graph": url} once everything answers.
+A second API process (``ignacio serve --no-worker``, its own port, the same database) serves
+the live tests: a change made through one process must reach tabs open on the other.
+
+Usage: python -m tests.e2e.serve --port 8765 --control-port 8766 --second-port 8767
+Prints one JSON line {"app": url, "app2": url, "control": url, "graph": url} once everything
+answers.
 """
 
 from __future__ import annotations
@@ -13,23 +17,28 @@ import asyncio
 import atexit
 import html
 import json
+import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.graph import FakeGraphServer
+from tests.fakes.graph import FakeGraphServer, signed_webhook, text_webhook
 
 ADMIN = ("+34600000001", "Ada Admin")
 PARTICIPANT = ("+34600000002", "Pablo Participante")
+APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
 
 
 def _codes(graph: FakeGraphServer, phone: str) -> list[str]:
@@ -44,7 +53,7 @@ def _codes(graph: FakeGraphServer, phone: str) -> list[str]:
     return codes
 
 
-def control_app(graph: FakeGraphServer) -> Starlette:
+def control_app(graph: FakeGraphServer, app_url: str = "") -> Starlette:
     async def otp(request: Request) -> JSONResponse:
         codes = _codes(graph, request.query_params.get("phone", ""))
         if not codes:
@@ -61,8 +70,46 @@ def control_app(graph: FakeGraphServer) -> Starlette:
         return HTMLResponse(f'<!doctype html><iframe id="app" src="{src}" width="600"'
                             ' height="400"></iframe>')
 
+    async def whatsapp(request: Request) -> JSONResponse:
+        """Post a signed WhatsApp text webhook to the first API process, as Meta would."""
+        body = await request.json()
+        payload = text_webhook(body["text"], wa_id=str(body["phone"]).lstrip("+"))
+        content, headers = signed_webhook(payload, APP_SECRET)
+        async with httpx.AsyncClient() as http:
+            resp = await http.post(f"{app_url}/webhooks/whatsapp", content=content,
+                                   headers=headers)
+        return JSONResponse({"status": resp.status_code})
+
     return Starlette(routes=[Route("/otp", otp), Route("/users", users),
-                             Route("/framer", framer)])
+                             Route("/framer", framer),
+                             Route("/whatsapp", whatsapp, methods=["POST"])])
+
+
+def start_second_process(data_dir: Path, graph: FakeGraphServer, port: int) -> subprocess.Popen:
+    """``ignacio serve --no-worker`` on the same data dir: it attaches to the embedded server
+    the first process started and shares its generated secrets (tokens work on both)."""
+    env = {
+        **os.environ, "IGNACIO_DATA_DIR": str(data_dir), "DATABASE_URL": "",
+        "IGNACIO_ENV": "development", "PYDANTIC_AI_MODEL": "test", "OPENAI_API_KEY": "",
+        "IGNACIO_LOG_LEVEL": "WARNING", "WHATSAPP_APP_SECRET": APP_SECRET,
+        **{f"WHATSAPP_{k.upper()}": v for k, v in graph.settings_overrides().items()},
+    }
+    cmd = [sys.executable, "-m", "api.cli", "serve", "--no-worker", "--port", str(port)]
+    return subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[2])
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the second API process exited ({process.returncode})")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 # What the participant told Ignacio on WhatsApp before the browser tests (already folded into
@@ -91,6 +138,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--control-port", type=int, default=8766)
+    parser.add_argument("--second-port", type=int, default=8767)
     args = parser.parse_args()
 
     from api.app import create_app
@@ -111,18 +159,25 @@ def main() -> int:
     )
     asyncio.run(_seed(settings))
 
-    control = uvicorn.Server(uvicorn.Config(control_app(graph), host="127.0.0.1",
+    app_url = f"http://127.0.0.1:{args.port}"
+    control = uvicorn.Server(uvicorn.Config(control_app(graph, app_url), host="127.0.0.1",
                                             port=args.control_port, log_level="warning"))
     threading.Thread(target=control.run, daemon=True).start()
     app_server = uvicorn.Server(uvicorn.Config(create_app(settings, channels=[
         WebChannel(), WhatsAppChannel(load_channel_settings(
-            WhatsAppSettings, settings, **graph.settings_overrides()))]), host="127.0.0.1",
+            WhatsAppSettings, settings, app_secret=APP_SECRET,
+            **graph.settings_overrides()))]), host="127.0.0.1",
                                                port=args.port, log_level="warning"))
+
+    second: list[subprocess.Popen] = []
+    app2_url = f"http://127.0.0.1:{args.second_port}"
 
     def announce() -> None:
         while not app_server.started:
             threading.Event().wait(0.05)
-        print(json.dumps({"app": f"http://127.0.0.1:{args.port}",
+        second.append(start_second_process(data_dir, graph, args.second_port))
+        wait_for_health(app2_url, second[0])
+        print(json.dumps({"app": app_url, "app2": app2_url,
                           "control": f"http://127.0.0.1:{args.control_port}",
                           "graph": graph.base_url}), flush=True)
 
@@ -131,6 +186,12 @@ def main() -> int:
     try:
         app_server.run()
     finally:
+        for process in second:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
         control.should_exit = True
         graph.stop()
     return 0

@@ -2,9 +2,11 @@
 import { NavLink, Outlet } from 'react-router';
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n';
+import { useAdminLive } from './queries';
 
 export function AdminLayout() {
   const { t } = useI18n();
+  useAdminLive();
   const link = ({ isActive }: { isActive: boolean }) => (isActive ? 'tabs__link is-active' : 'tabs__link');
   return (
     <main className="page page--wide" id="main">

@@ -1,16 +1,16 @@
 /** Admin: every conversation, filtered by user, channel, specialist, dates and text; filters live in the URL. */
 import { useEffect, useId, useState, type SyntheticEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { adminListConversations, type ConversationFilters } from '../../api/admin';
+import type { ConversationFilters } from '../../api/admin';
 import type { Agent, User } from '../../api/types';
 import { listUsers } from '../../api/users';
 import { Icon } from '../../components/Icon';
 import { Alert, EmptyState, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
-import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { ChannelBadge, useChannelLabel, useChannels } from '../chat/channels';
+import { useAdminConversations } from './queries';
 
 const FILTER_KEYS = ['user_id', 'channel', 'agent', 'date_from', 'date_to', 'q'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
@@ -60,7 +60,7 @@ export function ConversationsPage() {
   const [form, setForm] = useState<FilterForm>(applied);
   const userOptions = useUserOptions();
   const key = params.toString();
-  const conversations = usePaged((cursor) => adminListConversations(toApiFilters(readFilters(params)), cursor), key);
+  const conversations = useAdminConversations(toApiFilters(applied));
 
   const [syncedKey, setSyncedKey] = useState(key);
   if (syncedKey !== key) {

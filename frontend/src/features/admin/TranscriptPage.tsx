@@ -1,8 +1,5 @@
 /** Admin: one conversation as it happened, with channel, specialist, delivery status and attachments per message. */
-import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { adminTranscript } from '../../api/admin';
-import type { Transcript } from '../../api/types';
 import { Icon } from '../../components/Icon';
 import { Alert, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
@@ -11,24 +8,13 @@ import { MessageItem } from '../chat/MessageItem';
 import { UserMemoryPanel } from '../memory/UserMemoryPanel';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { ChannelBadge } from '../chat/channels';
+import { useTranscript } from './queries';
 
 export function TranscriptPage() {
   const { conversationId = '' } = useParams();
   const { t, formatDate } = useI18n();
   const errorText = useErrorText();
-  const [result, setResult] = useState<{ id: string; transcript?: Transcript; error?: unknown } | null>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    let active = true;
-    adminTranscript(conversationId).then(
-      (transcript) => active && setResult({ id: conversationId, transcript }),
-      (error: unknown) => active && setResult({ id: conversationId, error }),
-    );
-    return () => {
-      active = false;
-    };
-  }, [conversationId, attempt]);
+  const result = useTranscript(conversationId);
 
   const back = (
     <Link to="/admin/conversations" className="back-link">
@@ -37,19 +23,19 @@ export function TranscriptPage() {
     </Link>
   );
 
-  if (result?.id !== conversationId) return <PageLoader label={t('app.loading')} />;
-  if (!result.transcript) {
+  if (result.isPending) return <PageLoader label={t('app.loading')} />;
+  if (!result.data) {
     return (
       <section className="panel">
         {back}
-        <Alert onRetry={() => setAttempt((n) => n + 1)} retryLabel={t('common.retry')}>
+        <Alert onRetry={() => void result.refetch()} retryLabel={t('common.retry')}>
           {errorText(result.error)}
         </Alert>
       </section>
     );
   }
 
-  const { conversation, user, messages } = result.transcript;
+  const { conversation, user, messages } = result.data;
   const agents = AGENTS.filter((agent) => messages.some((m) => m.role === 'assistant' && m.agent === agent));
   return (
     <section className="panel transcript" data-testid="transcript">

@@ -6,6 +6,8 @@ import { useEffect, useState } from 'react';
 import { Outlet, useNavigate, useOutletContext, useParams } from 'react-router';
 import { deleteConversation, listConversations, renameConversation } from '../../api/conversations';
 import type { Conversation } from '../../api/types';
+import { useLiveSignal } from '../../hooks/useLive';
+import { useUser } from '../auth/AuthContext';
 import { usePaged, type Paged } from '../../hooks/usePaged';
 import { chatStore } from './chatStore';
 import { ConversationSidebar } from './ConversationSidebar';
@@ -30,6 +32,15 @@ export function ChatLayout() {
 
   // After each turn: titles may have been set by the server, and the order changes.
   useEffect(() => chatStore.onTurnFinished(() => reload()), [reload]);
+  // Changes made elsewhere (WhatsApp, another tab): the list, and the conversation they touch.
+  // An admin's stream carries everyone's changes: only their own touch this list.
+  const me = useUser();
+  useLiveSignal((signal) => {
+    if (signal.type === 'change' && signal.change.user_id !== me.id) return;
+    if (signal.type === 'reload' || signal.change.kind !== 'message.updated') reload();
+    const id = signal.type === 'change' ? signal.change.conversation_id : conversationId;
+    if (id) void chatStore.refresh(id);
+  });
 
   const addConversation = (conversation: Conversation) =>
     conversations.setItems((items) => [conversation, ...items.filter((c) => c.id !== conversation.id)]);

@@ -103,6 +103,29 @@ export class ChatStore {
     }
   }
 
+  /**
+   * Picks up what changed elsewhere (a WhatsApp message, an answer stored by another tab or
+   * process, a delivery status): the newest page replaces the messages it holds, older pages
+   * stay. Skipped while this tab streams a turn here (that turn's result brings its messages).
+   */
+  async refresh(id: string): Promise<void> {
+    const state = this.get(id);
+    if (state.status !== 'ready' || state.pending) return;
+    try {
+      const page = await this.api.listMessages(id);
+      this.set(id, (s) => {
+        if (s.pending) return s;
+        const fresh = new Map(page.items.map((m) => [m.id, m]));
+        const kept = s.messages.filter((m) => !fresh.has(m.id));
+        const oldestFresh = page.items.at(-1)?.created_at ?? '';
+        const older = kept.filter((m) => m.created_at < oldestFresh);
+        return { ...s, messages: [...older, ...[...page.items].reverse()] };
+      });
+    } catch {
+      // Live refreshes are best effort: the next change or a reload tries again.
+    }
+  }
+
   /** Infinite scroll back in time: the next page of older messages goes on top. */
   async loadOlder(id: string): Promise<void> {
     const state = this.get(id);
