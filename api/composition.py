@@ -31,6 +31,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(events.router)
     from api.routers import usage
     routers.append(usage.router)
+    from api.routers import attention, mentor
+    routers += [mentor.router, attention.router]
     return routers
 
 
@@ -42,4 +44,6 @@ def all_blueprints() -> list[Blueprint]:
     blueprints.append(memory_jobs())
     from ignacio_agents.embedding_jobs import embeddings_jobs
     blueprints.append(embeddings_jobs())
+    from ignacio_agents.mentoring_jobs import mentoring_jobs
+    blueprints.append(mentoring_jobs())
     return blueprints

@@ -59,10 +59,18 @@ async def require_admin(user: Annotated[StoredUser, Depends(get_current_user)]) 
     return user
 
 
+async def require_staff(user: Annotated[StoredUser, Depends(get_current_user)]) -> StoredUser:
+    """Mentors and admins (what each may see is narrowed further by ``ignacio_agents.mentoring``)."""
+    if not (user.is_admin or user.is_mentor):
+        raise Forbidden("mentors and admins only")
+    return user
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
 CurrentUser = Annotated[StoredUser, Depends(get_current_user)]
 AdminUser = Annotated[StoredUser, Depends(require_admin)]
+StaffUser = Annotated[StoredUser, Depends(require_staff)]
 ClaimsDep = Annotated[AccessClaims, Depends(get_claims)]

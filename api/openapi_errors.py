@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.deps import get_claims, require_admin
+from api.deps import get_claims, require_admin, require_staff
 from api.schemas import ErrorResponse
 
 _ERROR = {"model": ErrorResponse}
@@ -57,6 +57,8 @@ def _implied(route: APIRoute) -> dict[int, str]:
         implied[401] = "Missing, invalid or expired access token, or the session ended"
     if require_admin in calls:
         implied[403] = "Admins only"
+    elif require_staff in calls:
+        implied[403] = "Mentors and admins only"
     named = [p.name for p in dependant.path_params + dependant.query_params]
     if dependant.path_params or any(name.endswith("_id") for name in named):
         implied[404] = "Not found (or not yours)"

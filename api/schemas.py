@@ -135,6 +135,7 @@ class User(BaseModel):
     phone_number: str  # E.164; this model goes only to its owner and to admins
     name: str | None
     is_admin: bool
+    is_mentor: bool = False  # acts on the participants assigned to them
     is_active: bool
     preferred_language: Language
     created_at: datetime
@@ -183,7 +184,7 @@ def user_out(user: StoredUser, project: ProjectProfile) -> User:
     language = user.preferred_language if user.preferred_language in ("es", "en") else "es"
     return User(
         id=user.id, phone_number=user.phone_number, name=user.name, is_admin=user.is_admin,
-        is_active=user.is_active, preferred_language=Language(language),
+        is_mentor=user.is_mentor, is_active=user.is_active, preferred_language=Language(language),
         created_at=user.created_at, updated_at=user.updated_at,
         project=Project.model_validate(project.model_dump()),
     )
@@ -215,6 +216,8 @@ class Message(BaseModel):
     feedback: int | None
     created_at: datetime
     attachments: list[Attachment]
+    # A human's own message (a mentor or admin while the AI is paused): shown as "Mentor · name".
+    author_name: str | None = None
 
 
 def _attachments(message: StoredMessage) -> list[Attachment]:
@@ -248,6 +251,7 @@ def message_model(message: StoredMessage) -> Message:
         status=message.status, error_code=message.error_code, is_fallback=message.is_fallback,
         feedback=message.feedback, created_at=message.created_at,
         attachments=_attachments(message),
+        author_name=(message.author_name or "") if message.author_id else None,
     )
 
 

@@ -51,6 +51,7 @@ Category = Literal[
     "out_of_scope",
     "ambiguous",  # vague ("help me") or touching two specialists
     "follow_up",  # only makes sense with the history
+    "human",  # asks to talk to a person (a mentor, someone from the program)
     "long",  # asks for a long, structured answer (rendering suite)
     "tools",  # needs the participant's files / history / profile (tool-use suite)
     "no_tools",  # general knowledge: no tool should be called

@@ -21,13 +21,19 @@ WEB_CHANNEL = "web"
 
 
 class Specialist(StrEnum):
-    """Who answers a turn. ``general`` covers greetings, thanks, out-of-scope and clarifications."""
+    """Who answers a turn. ``general`` covers greetings, thanks, out-of-scope and clarifications;
+    ``human`` is the participant asking for a person: no model answers, a mentor is told."""
 
     marketing = "marketing"
     technical = "technical"
     project_management = "project_management"
     financial = "financial"
     general = "general"
+    human = "human"
+
+
+# The specialists a model answers as (every route but ``human``).
+ADVISORS: tuple[Specialist, ...] = tuple(s for s in Specialist if s is not Specialist.human)
 
 
 class MessageType(StrEnum):

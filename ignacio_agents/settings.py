@@ -182,6 +182,16 @@ class Settings(BaseSettings):
     embeddings_dimensions: int | None = Field(default=None, gt=0)
     embeddings_min_similarity: float = Field(default=0.2, ge=-1.0, le=1.0)
 
+    # --- mentors in the loop -----------------------------------------------------------
+    # A pause with no human activity for this long ends by itself (nothing is said about it).
+    mentor_pause_timeout_seconds: float = Field(default=4 * 3600, gt=0)
+    # At most one "a participant asked for a person" alert per conversation per mentor per...
+    mentor_alert_interval_seconds: float = Field(default=3600, ge=0)
+    # WhatsApp's "¿Te ha servido?" follow-up: on at most this share of answers, and never
+    # twice to one participant within the interval.
+    feedback_prompt_percent: float = Field(default=10.0, ge=0, le=100)
+    feedback_prompt_interval_seconds: float = Field(default=24 * 3600, ge=0)
+
     # --- observability -----------------------------------------------------------------
     logfire_token: SecretStr | None = None
     # Any OTLP collector (Jaeger, Tempo, Honeycomb...); like a Logfire token, it turns tracing on.

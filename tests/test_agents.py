@@ -16,7 +16,7 @@ from channels.whatsapp.markup import to_whatsapp
 from channels.whatsapp.render import answer_text
 from ignacio_agents.agents import ROUTE_TOOL, SPECIALISTS, Route, answer_tool_name, triage_agent
 from ignacio_agents.agents.prompts import load_prompt
-from ignacio_agents.domain import InboundMessage, MessageType, Specialist
+from ignacio_agents.domain import ADVISORS, InboundMessage, MessageType, Specialist
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.responses import (
     RESPONSE_TYPES,
@@ -187,7 +187,7 @@ async def test_triage_sees_the_recent_conversation_for_follow_ups(client: Any, m
 
 
 # --- answer types ------------------------------------------------------------------------
-@pytest.mark.parametrize("specialist", list(Specialist))
+@pytest.mark.parametrize("specialist", ADVISORS)
 def test_the_model_never_fills_kind_offline_or_language(specialist: Specialist) -> None:
     agent = SPECIALISTS[specialist]
     cls = RESPONSE_TYPES[specialist]

@@ -11,7 +11,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo
 
 from channels.whatsapp.render import answer_text
-from ignacio_agents.domain import DeliveryStatus, InboundMessage, Specialist
+from ignacio_agents.domain import ADVISORS, DeliveryStatus, InboundMessage, Specialist
 from ignacio_agents.engine import (
     FALLBACK_MESSAGES,
     ConversationEngine,
@@ -61,7 +61,7 @@ async def stored_model_messages(client: Any, message_id: Any) -> Any:
 
 
 # --- routed turns ---------------------------------------------------------------------------
-@pytest.mark.parametrize("specialist", list(Specialist))
+@pytest.mark.parametrize("specialist", ADVISORS)
 async def test_routed_turn_stores_the_specialists_typed_answer(client: Any, make_user: Any,
                                                                specialist: Specialist) -> None:
     user = await make_user("Ana")

@@ -1,7 +1,10 @@
 """Every route the app registers is walked, so a route added later without protection fails here.
 
 - Without a token: 401 everywhere except the public list below.
-- With a participant's token: 403 on every admin route (``/admin/*`` and user management).
+- With a participant's token: 403 on every admin route (``/admin/*`` and user management) and
+  every mentor route (``/mentor/*``).
+- With a mentor's token: 404 on every mentor route naming another mentor's participant's
+  conversation or queue item, 403 on the admin routes, while their own participant's are found.
 - With user A's token and user B's ids: 404 on every route taking a ``{conversation_id}``,
   ``{message_id}`` or ``{file_id}`` (request bodies are generated from the OpenAPI schema, so
   the ownership check is reached rather than a 422), while A's own ids are found.
@@ -37,6 +40,11 @@ def is_admin_route(path: str) -> bool:
     return path.startswith("/admin/") or path == "/users" or (
         path.startswith("/users/") and not path.startswith("/users/me")
     )
+
+
+def is_staff_route(path: str) -> bool:
+    """Mentors' and admins' routes (a participant is refused all of them)."""
+    return path.startswith("/mentor/")
 
 
 def routes(app: Any) -> list[tuple[str, str, Any]]:
@@ -110,11 +118,14 @@ async def test_every_admin_route_is_403_for_a_participant(app_client):
 
     session = await rt.store.sessions.create(user.id, new_token(), timedelta(hours=1))
     headers = {"Authorization": f"Bearer {issue_access_token(rt.settings, user.id, session.id, False)}"}
-    admin_routes = [(m, p) for m, p, _ in routes(app_client.app) if is_admin_route(p)]
+    admin_routes = [(m, p) for m, p, _ in routes(app_client.app)
+                    if is_admin_route(p) or is_staff_route(p)]
     assert {("GET", "/users"), ("POST", "/users"), ("PUT", "/users/{user_id}"),
             ("DELETE", "/users/{user_id}"), ("GET", "/admin/conversations"),
             ("GET", "/admin/conversations/{conversation_id}"),
-            ("GET", "/admin/users/{user_id}/conversations"), ("GET", "/admin/audit")} <= set(admin_routes)
+            ("GET", "/admin/users/{user_id}/conversations"), ("GET", "/admin/audit"),
+            ("POST", "/mentor/conversations/{conversation_id}/pause"),
+            ("GET", "/mentor/queue")} <= set(admin_routes)
     allowed = []
     for method, path in admin_routes:
         resp = await app_client.request(method, fill(path, {"user_id": str(user.id)}), headers=headers)
@@ -215,7 +226,7 @@ async def test_user_a_gets_404_for_user_bs_things(app_client):
 
     targets = [
         (m, p) for m, p, r in routes(app_client.app)
-        if isinstance(r, APIRoute) and not is_admin_route(p)
+        if isinstance(r, APIRoute) and not is_admin_route(p) and not is_staff_route(p)
         and any("{" + name + "}" in p for name in OWNED_PARAMS)
     ]
     # Conversations, messages and files all have by-id routes today; later ones join the walk.
@@ -238,6 +249,72 @@ async def test_user_a_gets_404_for_user_bs_things(app_client):
     assert len(await store.messages.transcript(uuid.UUID(theirs["conversation_id"]))) == 2
     assert (await store.messages.get(uuid.UUID(theirs["message_id"]))).feedback is None
     assert await store.files.get(uuid.UUID(theirs["file_id"])) is not None
+
+
+# --- a mentor reaches only their own participants ---------------------------------------------
+
+
+async def _queued_item(rt: Any, things: dict[str, str]) -> str:
+    """A thumbs-down on the conversation's answer (the queue fills itself) as a queue item."""
+    owner = (await rt.store.messages.get(uuid.UUID(things["message_id"]))).user_id
+    await rt.store.feedback.record(uuid.UUID(things["message_id"]), owner, -1, tags=["unclear"])
+    [item] = [i for i in (await rt.store.attention.open()).items
+              if str(i.message_id) == things["message_id"]]
+    return str(item.id)
+
+
+async def test_a_mentor_gets_404_for_other_participants_and_403_for_admin_routes(app_client):
+    rt = app_client.app.state.runtime
+    from datetime import timedelta
+
+    from api.tokens import issue_access_token
+    from ignacio_agents.crypto import new_token
+
+    mentor = await rt.store.users.create("+34612000009", "Marta")
+    await rt.store.users.update(mentor.id, is_mentor=True)
+    a = await rt.store.users.create("+34612000001", "Ana")
+    b = await rt.store.users.create("+34612000002", "Bruno")
+    await rt.store.mentoring.assign(mentor.id, a.id, assigned_by=None)
+    session = await rt.store.sessions.create(mentor.id, new_token(), timedelta(hours=1))
+    headers = {"Authorization": f"Bearer {issue_access_token(rt.settings, mentor.id, session.id, False)}"}
+    mine, theirs = await _owned_things(rt, a), await _owned_things(rt, b)
+    mine["item_id"], theirs["item_id"] = await _queued_item(rt, mine), await _queued_item(rt, theirs)
+    spec = app_client.app.openapi()
+
+    targets = [(m, p) for m, p, r in routes(app_client.app)
+               if isinstance(r, APIRoute) and is_staff_route(p)
+               and ("{conversation_id}" in p or "{item_id}" in p)]
+    assert {("GET", "/mentor/conversations/{conversation_id}"),
+            ("POST", "/mentor/conversations/{conversation_id}/messages"),
+            ("POST", "/mentor/queue/{item_id}/resolve")} <= set(targets)
+    leaks = []
+    for method, path in targets:
+        resp = await app_client.request(method, fill(path, theirs), headers=headers,
+                                        **request_kwargs(spec, method, path))
+        if resp.status_code != 404:
+            leaks.append((method, path, resp.status_code, resp.text[:200]))
+    assert leaks == []
+    # Their own participant's conversation and queue item are found.
+    assert (await app_client.get(fill("/mentor/conversations/{conversation_id}", mine),
+                                 headers=headers)).status_code == 200
+    listed = (await app_client.get("/mentor/queue", headers=headers)).json()["items"]
+    assert [i["id"] for i in listed] == [mine["item_id"]]
+    conversations = (await app_client.get("/mentor/conversations", headers=headers)).json()["items"]
+    assert [c["id"] for c in conversations] == [mine["conversation_id"]]
+    # Files are the participant's own: no mentor route serves them, and the file route is 404.
+    resp = await app_client.get(fill("/files/{file_id}", theirs), headers=headers)
+    assert resp.status_code == 404
+    # Admin routes stay closed to a mentor.
+    for method, path in [(m, p) for m, p, _ in routes(app_client.app) if is_admin_route(p)]:
+        resp = await app_client.request(method, fill(path), headers=headers)
+        assert resp.status_code == 403, (method, path, resp.status_code)
+    # Nothing of B's changed, and the mentor's reads are in the audit log.
+    assert await rt.store.mentoring.get_pause(uuid.UUID(theirs["conversation_id"]),
+                                              timeout_seconds=None) is None
+    assert len(await rt.store.messages.transcript(uuid.UUID(theirs["conversation_id"]))) == 2
+    assert (await rt.store.attention.get(uuid.UUID(theirs["item_id"]))).resolved_at is None
+    views = (await rt.store.audit.list(actor_id=mentor.id, action="transcript.view")).items
+    assert [v.target_id for v in views] == [mine["conversation_id"]]
 
 
 # --- malformed input is a 4xx with the error body, never a 5xx ----------------------------------

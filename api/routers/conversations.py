@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
@@ -36,9 +36,17 @@ class MessageCreate(Input):
     file_ids: list[UUID] = Field(default_factory=list, max_length=10)
 
 
+FeedbackTag = Literal["incorrect", "not_helpful", "unclear", "too_long", "wrong_language",
+                      "other"]
+
+
 class FeedbackIn(Input):
     value: int = Field(ge=-1, le=1, strict=True,  # JSON true is not a vote
                        description="1 = helpful, -1 = not helpful, 0 = clear")
+    tags: list[FeedbackTag] = Field(default_factory=list, max_length=6,
+                                    description="Why (optional); a 👎 with a reason reaches "
+                                    "the mentors' queue with it.")
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 class TurnOut(BaseModel):
@@ -188,8 +196,14 @@ async def upload_to_conversation(conversation_id: UUID, request: Request, user: 
 @router.post("/messages/{message_id}/feedback", response_model=Message)
 async def message_feedback(message_id: UUID, body: FeedbackIn, user: CurrentUser,
                            store: StoreDep) -> Message:
-    """👍 / 👎 on one of Ignacio's answers (0 clears it)."""
-    updated = await store.messages.set_feedback(message_id, body.value or None, user_id=user.id)
+    """👍 / 👎 on one of Ignacio's answers (0 clears it), with an optional reason."""
+    if body.value:
+        recorded = await store.feedback.record(message_id, user.id, body.value,
+                                               tags=list(dict.fromkeys(body.tags)),
+                                               comment=(body.comment or "").strip() or None)
+        updated = await store.messages.get(message_id) if recorded else None
+    else:
+        updated = await store.messages.set_feedback(message_id, None, user_id=user.id)
     if updated is None:
         raise NotFound.of("message")
     return message_model(updated)

@@ -25,6 +25,7 @@ from ignacio_agents.channel import ChannelTraits, SendFailed
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings, load_channel_settings
 from ignacio_agents.store.messages import StoredMessage
+from ignacio_agents.store.users import StoredUser
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,20 @@ class WhatsAppChannel:
             )
         except GraphError as exc:
             raise send_failed(exc) from exc
+
+
+    # --- HumanChannel (mentors, ``ignacio_agents.mentoring``) ---------------------------------
+
+    async def send_human_message(self, runtime: Runtime, message: StoredMessage) -> None:
+        from channels.whatsapp.staff import send_human_message
+
+        await send_human_message(self, runtime, message)
+
+    async def send_staff_alert(self, runtime: Runtime, recipient: StoredUser,
+                               participant_name: str) -> bool:
+        from channels.whatsapp.staff import send_staff_alert
+
+        return await send_staff_alert(self, recipient, participant_name)
 
 
 def whatsapp_of(runtime: Runtime) -> WhatsAppChannel:

@@ -34,6 +34,12 @@ class WhatsAppSettings(ChannelSettings):
     graph_api_version: str = "v24.0"
     otp_template_name: str = "ignacio_login_code"
     otp_template_language: str = "es"
+    # Approved utility templates: the alert a mentor gets when a participant asks for a person
+    # (body {{1}}: the participant's name), and a mentor's message once the 24-hour window has
+    # closed (body {{1}}: the mentor's name, {{2}}: the message).
+    mentor_alert_template: str = "ignacio_mentor_alert"
+    mentor_reply_template: str = "ignacio_mentor_reply"
+    mentor_template_language: str = "es"
     max_inbound_age_seconds: int = 30 * 60
     # Durable sending: a retryable Graph error re-queues the answer job after
     # ``base * 4**attempt`` seconds (with jitter), at most ``max``, while the window allows.

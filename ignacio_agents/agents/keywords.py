@@ -92,10 +92,46 @@ CONVENTIONS: tuple[tuple[Specialist, str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# The participant asks for a person (a mentor, someone from the program, a human): checked
+# before everything else, since no topic should keep them talking to a model. Folded text.
+_PERSON = (r"(una persona|alguien( real| de verdad| del programa| del equipo del programa)?|"
+           r"un humano|una humana|un ser humano|una persona (real|de verdad)|"
+           r"(un|una|mi) (mentor|mentora|tutor|tutora|coordinador|coordinadora)|"
+           r"a (real )?(human|person|human being)|someone (real|from the program)|"
+           r"(a|my) (human )?(mentor|coach|tutor))")
+# Wanting "a person" may be hiring one ("necesito una persona para redes"): only a human will do.
+_HUMAN_ONLY = (r"(un humano|una humana|un ser humano|una persona (real|de verdad)|"
+               r"a (real )?human( being)?|a real person)")
+# Talking to someone counts when it is asked for ("quiero hablar con…", "can I talk to…") or
+# is the whole request ("hablar con una persona"), not when it is reported ("hablé con…").
+_WANT_ES = (r"(^ ?|quiero |necesito |puedo |podria |me gustaria |quisiera |prefiero |se puede |"
+            r"dejame |por favor )")
+_WANT_EN = (r"(^ ?|(can|could|may) i |i (want|need|would like|'d like) to |let me |please |"
+            r"is it possible to |)")
+HUMAN_REQUEST = re.compile(
+    rf"{_WANT_ES}(hablar|contactar|chatear|comunicarme) (con|a) {_PERSON}\b|"
+    rf"\b(quiero|necesito|prefiero|puedo tener) {_HUMAN_ONLY}\b|"
+    rf"\b(me pasas con|pasame con|ponme con|me pones con) {_PERSON}\b|"
+    rf"\bque me (atienda|escriba|llame) {_PERSON}\b|\batencion humana\b|"
+    rf"{_WANT_EN}(talk|speak|chat) (to|with) {_PERSON}\b|"
+    rf"\b(get|connect|put) me (with|through to|in touch with)? ?{_PERSON}\b|"
+    rf"\b(i want|i need|i'd like|i would like|can i have) {_HUMAN_ONLY}\b|"
+    rf"\b(human mentor|real human|persona real)\b|\b(is there|are you) a (real )?(human|person)\b"
+)
+
+
+def human_reason(language: str) -> str:
+    return ("Pide hablar con una persona (enrutado sin conexión)." if language == "es"
+            else "Asks to talk to a person (offline routing).")
+
+
 def route_by_keywords(text: str, default_language: str = DEFAULT_LANGUAGE) -> Route:
-    """The deterministic router: keyword stems per specialist, general when none match."""
-    folded = " " + re.sub(r"[^a-z0-9€$ -]+", " ", fold(text)) + " "
+    """The deterministic router: a request for a person first, then keyword stems per
+    specialist, general when none match."""
+    folded = " " + re.sub(r"[^a-z0-9€$ '-]+", " ", fold(text)) + " "
     language = detect_language(text, default_language)
+    if HUMAN_REQUEST.search(folded):
+        return Route(specialist=Specialist.human, reason=human_reason(language), language=language)
     for specialist, label, pattern in CONVENTIONS:
         if pattern.search(folded):
             english, spanish = label.split("|")

@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel, Field, field_validator
 
-from ignacio_agents.domain import Specialist
+from ignacio_agents.domain import ADVISORS, Specialist
 
 ROUTE_TOOL = "route"
 REROUTE_TOOL = "hand_back"
@@ -22,7 +22,7 @@ def answer_tool_name(specialist: Specialist) -> str:
     return f"{specialist.value}_answer"
 
 
-ANSWER_TOOLS: dict[str, Specialist] = {answer_tool_name(s): s for s in Specialist}
+ANSWER_TOOLS: dict[str, Specialist] = {answer_tool_name(s): s for s in ADVISORS}
 
 
 def language_hint(code: str) -> str:
@@ -46,11 +46,18 @@ class Route(BaseModel):
         description="One short sentence: what the message actually asks for, and so who answers."
     )
     specialist: Specialist = Field(
-        description="marketing, technical, project_management, financial, or general for "
-        "greetings, thanks, small talk, out-of-scope requests and unclear messages."
+        description="marketing, technical, project_management, financial, general for "
+        "greetings, thanks, small talk, out-of-scope requests and unclear messages, or human "
+        "when the participant asks to talk to a person (a mentor, someone from the program)."
     )
     language: str = Field(
         description="ISO 639-1 code of the language the user wrote in, e.g. 'es' or 'en'."
+    )
+
+    out_of_scope: bool = Field(
+        default=False,
+        description="True only for a general route whose request is outside what Ignacio "
+        "advises on (weather, health, homework, booking things); false for greetings and thanks.",
     )
 
     @field_validator("language", mode="before")

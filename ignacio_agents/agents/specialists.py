@@ -19,7 +19,7 @@ from ignacio_agents.agents.routing import REROUTE_TOOL, Reroute, answer_tool_nam
 from ignacio_agents.agents.tools import advisor_tools
 from ignacio_agents.agents.validators import check_answer
 from ignacio_agents.context_fit import FitToContextWindow
-from ignacio_agents.domain import Specialist
+from ignacio_agents.domain import ADVISORS, Specialist
 from ignacio_agents.responses import RESPONSE_TYPES, AdvisorAnswer
 
 SpecialistOutput = AdvisorAnswer | Reroute
@@ -57,5 +57,5 @@ def build_specialist(specialist: Specialist) -> Agent[AdvisorDeps, SpecialistOut
 
 
 SPECIALISTS: dict[Specialist, Agent[AdvisorDeps, SpecialistOutput]] = {
-    s: build_specialist(s) for s in Specialist
+    s: build_specialist(s) for s in ADVISORS
 }

@@ -40,7 +40,7 @@ from ignacio_agents.agents import SPECIALISTS, AdvisorDeps, Reroute, Route
 from ignacio_agents.agents.specialists import SpecialistOutput
 from ignacio_agents.blobs import BlobStore
 from ignacio_agents.channel import ChannelRegistry
-from ignacio_agents.domain import InboundMessage
+from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.embeddings import Embeddings
 from ignacio_agents.engine.answers import store_answer, store_fallback
 from ignacio_agents.engine.context import TurnContext, TurnRejected, resolve_context, user_message
@@ -51,12 +51,13 @@ from ignacio_agents.engine.fallback import (
     provider_failure,
     worth_retrying,
 )
+from ignacio_agents.engine.human import answer_human_request, flag_out_of_scope, stop_if_paused
 from ignacio_agents.engine.limits import ROUTER_SHARE, ModelCircuit, ModelCircuitOpen, TurnDeadline
 from ignacio_agents.engine.prompt import build_prompt
 from ignacio_agents.engine.routing import handed_back, recent_exchange, route_turn
 from ignacio_agents.engine.streaming import AnswerStream
 from ignacio_agents.engine.titles import title_for
-from ignacio_agents.engine.usage import answer_usage, fallback_usage
+from ignacio_agents.engine.usage import answer_usage, fallback_usage, routed_only_usage
 from ignacio_agents.events import DoneEvent, RetryEvent, RouteEvent, TurnEvent, TurnResult
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import (
@@ -101,8 +102,9 @@ class ConversationEngine:
     def __init__(self, store: Store, blobs: BlobStore, settings: Settings, *,
                  model: Model | None = None, triage_model: Model | None = None,
                  embeddings: Embeddings | None = None,
-                 channels: ChannelRegistry | None = None):
+                 channels: ChannelRegistry | None = None, jobs: Any = None):
         self.store = store
+        self.jobs = jobs  # the job app: a request for a person queues the mentor alert
         self.embeddings = embeddings  # makes the specialists' searches hybrid
         self.blobs = blobs
         self.settings = settings
@@ -132,7 +134,8 @@ class ConversationEngine:
     @classmethod
     def from_runtime(cls, runtime: Any, **models: Model | None) -> ConversationEngine:
         return cls(runtime.store, runtime.blobs, runtime.settings,
-                   embeddings=runtime.embeddings, channels=runtime.channels, **models)
+                   embeddings=runtime.embeddings, channels=runtime.channels, jobs=runtime.jobs,
+                   **models)
 
     def _gated(self, model: Model) -> Model:
         return model if is_offline(model) else self.provider_gates.wrap(model)
@@ -188,6 +191,7 @@ class ConversationEngine:
             user, conversation = context.user, context.conversation
             hold = context.hold or await self.caps.reserve(user.id)  # over a cap: raises
             question = await user_message(store, context)
+            await stop_if_paused(store, self.settings, question)  # a mentor has the conversation
             if not conversation.title and (title := title_for(inbound)):
                 await store.conversations.set_title_if_empty(conversation.id, title)
 
@@ -205,6 +209,13 @@ class ConversationEngine:
             emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
 
             traits = self.channels.traits(inbound.channel)
+            if route.specialist is Specialist.human:  # a person was asked for: no model answers
+                usage = routed_only_usage(triage_usage, triage_model=model_label(self.triage_model))
+                message, told = await answer_human_request(
+                    store, self.jobs, inbound, question, route, usage,
+                    deferred=traits.defers_delivery)
+                emit(DoneEvent(user_message=question, message=message))
+                return TurnResult(user_message=question, message=message, route=route, answer=told)
             prompt = await build_prompt(inbound.text, context.files, self.blobs,
                                         send_images=self.send_images)
             deps = AdvisorDeps(
@@ -224,6 +235,7 @@ class ConversationEngine:
                                      triage_model=model_label(self.triage_model))
                 message = await store_answer(store, inbound, question, route, result, answer, usage,
                                              deferred=traits.defers_delivery)
+                await flag_out_of_scope(store, route, question)
             else:
                 span.set_attribute("fallback", True)
                 code = error_code(failure) if failure else "model_error"

@@ -78,4 +78,6 @@ def handed_back(route: Route, reroute: Reroute, *, by: Specialist) -> Route:
     """The route after ``by`` handed the question back: the specialist it named, the same
     language, and a reason that keeps both decisions for the staff reading the transcript."""
     reason = f"{route.reason} Handed back by {by.value}: {reroute.reason}"
-    return Route(reason=reason, specialist=reroute.specialist, language=route.language)
+    # Only the router sends a participant to a person; a specialist's hand-back stays with a model.
+    target = Specialist.general if reroute.specialist is Specialist.human else reroute.specialist
+    return Route(reason=reason, specialist=target, language=route.language)

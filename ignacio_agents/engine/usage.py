@@ -30,3 +30,9 @@ def answer_usage(specialist: RunUsage, triage: RunUsage | None, *, model: str,
 def fallback_usage(triage: RunUsage | None, *, model: str, error: str) -> dict[str, Any]:
     """The usage record of a turn answered with the fallback: only the router spent tokens."""
     return {**usage_dict(triage), "model": model, "error": error}
+
+
+def routed_only_usage(triage: RunUsage | None, *, triage_model: str) -> dict[str, Any]:
+    """The usage record of a turn only the router spent tokens on (a request for a person)."""
+    return {**usage_dict(triage), "model": triage_model, "triage": {**usage_dict(triage),
+                                                                    "model": triage_model}}

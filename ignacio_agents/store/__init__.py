@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 
 from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Database
+from ignacio_agents.store.attention import AttentionStore
 from ignacio_agents.store.audit import AuditStore
 from ignacio_agents.store.cohorts import CohortStore
 from ignacio_agents.store.conversations import ConversationStore
 from ignacio_agents.store.embeddings import EmbeddingStore
+from ignacio_agents.store.feedback import FeedbackStore
 from ignacio_agents.store.files import FileStore
 from ignacio_agents.store.memory import MemoryStore
+from ignacio_agents.store.mentoring import MentoringStore
 from ignacio_agents.store.messages import MessageStore
 from ignacio_agents.store.otp import OtpStore
 from ignacio_agents.store.profiles import ProfileStore
@@ -41,6 +44,9 @@ class Store:
     embeddings: EmbeddingStore = field(init=False)
     cohorts: CohortStore = field(init=False)
     usage: UsageStore = field(init=False)
+    mentoring: MentoringStore = field(init=False)
+    attention: AttentionStore = field(init=False)
+    feedback: FeedbackStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -56,6 +62,9 @@ class Store:
         self.embeddings = EmbeddingStore(self.db)
         self.cohorts = CohortStore(self.db)
         self.usage = UsageStore(self.db)
+        self.mentoring = MentoringStore(self.db)
+        self.attention = AttentionStore(self.db)
+        self.feedback = FeedbackStore(self.db)
 
 
 __all__ = ["Store"]

@@ -53,6 +53,9 @@ class StoredMessage(BaseModel):
     quoted_id: UUID | None = None
     deleted_at: datetime | None = None  # deleted by its author: kept, shown to no one but admins
     edited_at: datetime | None = None
+    # a human's message (a mentor or admin writing while the AI is paused): who wrote it
+    author_id: UUID | None = None
+    author_name: str | None = None
     # joined from user_files when the message carries an attachment
     file_name: str | None = None
     file_type: str | None = None
@@ -81,6 +84,7 @@ class NewMessage:
     is_fallback: bool = False
     error_code: str | None = None
     reply_to_id: UUID | None = None  # on an answer: the user message it answers
+    author_id: UUID | None = None  # a mentor's or admin's own message: who wrote it
     created_at: datetime | None = None  # None: the database's clock
     source_type: str | None = None  # the channel's own type for it (e.g. "sticker", "system")
     details: dict[str, Any] | None = None  # channel facts for the transcript (forwarded, ad...)
@@ -112,8 +116,9 @@ _SELECT = (
     " m.is_from_user, m.external_id_sealed, m.created_at, m.channel, m.agent, m.route_reason,"
     " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
     " m.source_type, m.details, m.quoted_id, m.deleted_at, m.edited_at,"
-    " f.file_name, f.file_type, f.file_size"
+    " m.author_id, a.name as author_name, f.file_name, f.file_type, f.file_size"
     " from messages m left join user_files f on f.id = m.file_id"
+    " left join users a on a.id = m.author_id"
 )
 
 _RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -184,9 +189,9 @@ class MessageStore:
                 "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
                 " message_type, file_id, file_path, external_id, external_id_sealed, status,"
                 " agent, route_reason, answer, usage, model_messages, is_fallback, error_code,"
-                " reply_to_id, source_type, details, quoted_id, created_at)"
+                " reply_to_id, source_type, details, quoted_id, author_id, created_at)"
                 " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s, coalesce(%s, clock_timestamp()))"
+                " %s, %s, %s, %s, %s, coalesce(%s, clock_timestamp()))"
                 " on conflict (external_id) where external_id is not null do nothing"
                 " returning id",
                 new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
@@ -194,7 +199,7 @@ class MessageStore:
                 self._seal(new.external_id, _MESSAGE_ID_AAD), new.status.value, new.agent,
                 new.route_reason, _jsonb(new.answer), _jsonb(new.usage),
                 _jsonb(new.model_messages), new.is_fallback, new.error_code, new.reply_to_id,
-                new.source_type, _jsonb(new.details), new.quoted_id,
+                new.source_type, _jsonb(new.details), new.quoted_id, new.author_id,
                 new.created_at, conn=tx,
             )
             if message_id is None:
@@ -349,6 +354,16 @@ class MessageStore:
             message_id, conn=conn,
         )
         return [r["content"] for r in rows]
+
+    async def set_model_messages(self, message_id: UUID, model_messages: list[Any], *,
+                                 history_tokens: int, conn: Conn | None = None) -> None:
+        """Give a message its own place in the replayed history (a participant's message no
+        answer followed, a mentor's message), sized like a turn for the history budget."""
+        await self.db.execute(
+            "update messages set model_messages = %s, usage = coalesce(usage, '{}'::jsonb)"
+            " || jsonb_build_object('history_tokens', %s::int) where id = %s",
+            Jsonb(model_messages), history_tokens, message_id, conn=conn,
+        )
 
     async def attach_file(self, message_id: UUID, *, file_id: UUID, file_path: str,
                           message_type: MessageType, conn: Conn | None = None) -> None:

@@ -20,6 +20,7 @@ class StoredUser(BaseModel):
     phone_number: str  # E.164, decrypted; show only to its owner and to admins
     name: str | None
     is_admin: bool
+    is_mentor: bool = False  # sees and acts on their assigned participants (store.mentoring)
     is_active: bool
     preferred_language: str
     created_at: datetime
@@ -40,10 +41,11 @@ class LastAdmin(Conflict):
 
 
 _COLUMNS = (
-    "id, phone_ciphertext, name, is_admin, is_active, preferred_language, created_at, updated_at"
+    "id, phone_ciphertext, name, is_admin, is_mentor, is_active, preferred_language, created_at,"
+    " updated_at"
 )
 _PREFIXED = ", ".join(f"u.{c.strip()}" for c in _COLUMNS.split(","))
-_UPDATABLE = {"name", "is_admin", "is_active", "preferred_language"}
+_UPDATABLE = {"name", "is_admin", "is_mentor", "is_active", "preferred_language"}
 
 
 class UserStore:
