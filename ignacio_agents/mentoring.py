@@ -25,9 +25,8 @@ from pydantic_ai import ModelMessagesTypeAdapter
 from pydantic_ai.messages import ModelRequest, UserPromptPart
 
 from ignacio_agents.domain import DeliveryStatus
-from ignacio_agents.engine.context import TurnRejected
-from ignacio_agents.errors import Conflict, Forbidden, NotFound
-from ignacio_agents.memory import prepare_for_storage
+from ignacio_agents.engine.human import ConversationPaused, history_entry
+from ignacio_agents.errors import Forbidden, NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.mentoring import Pause
@@ -37,18 +36,11 @@ from ignacio_agents.store.users import StoredUser
 if TYPE_CHECKING:
     from ignacio_agents.runtime import Runtime
 
+__all__ = ["ConversationPaused", "HumanChannel", "conversation_for", "pause", "reply", "resume"]
+
 log = logging.getLogger(__name__)
 
 DELIVER_TASK = "mentoring:deliver_human_message"
-ALERT_TASK = "mentoring:alert_staff"
-
-
-class ConversationPaused(Conflict, TurnRejected):
-    """A human has paused the AI on this conversation: the message is stored, not answered
-    (a 409 for the web; a deferred answer job stops as for any turn it should not run)."""
-
-    code = "conversation_paused"
-    default_message = "A mentor is answering this conversation; your message was saved."
 
 
 def mentor_label(name: str | None) -> str:
@@ -61,11 +53,6 @@ def mentor_history_text(author_name: str | None, text: str) -> str:
     who = author_name or "a mentor"
     return (f"[Message from {who}, a human mentor of the program, written to the participant "
             f"while Ignacio was paused. These are the mentor's words, not Ignacio's.]\n{text}")
-
-
-def _history(text: str) -> tuple[list[object], int]:
-    stored, tokens = prepare_for_storage([ModelRequest(parts=[UserPromptPart(text)])])
-    return stored, tokens
 
 
 @runtime_checkable
@@ -150,7 +137,7 @@ async def reply(runtime: Runtime, actor: StoredUser, conversation: Conversation,
     channel = runtime.channels.by_name(conversation.channel)
     deferred = isinstance(channel, HumanChannel) and runtime.channels.traits(
         conversation.channel).defers_delivery
-    model_messages, tokens = _history(mentor_history_text(actor.name, text))
+    model_messages, tokens = history_entry(mentor_history_text(actor.name, text))
     async with store.db.transaction() as tx:
         await store.mentoring.pause(conversation.id, actor.id,
                                     timeout_seconds=runtime.settings.mentor_pause_timeout_seconds,
@@ -178,14 +165,6 @@ async def reply(runtime: Runtime, actor: StoredUser, conversation: Conversation,
         await store.attention.resolve_open(conversation.id, AttentionKind.mentor_request, actor.id,
                                            "answered by a mentor", conn=tx)
     return message
-
-
-async def hold_for_human(store: Store, question: StoredMessage) -> None:
-    """The turn's participant message while the AI is paused: kept in the replayed history
-    (no answer will carry it), and no model runs."""
-    if question.content:
-        model_messages, tokens = _history(question.content)
-        await store.messages.set_model_messages(question.id, model_messages, history_tokens=tokens)
 
 
 def stored_history_text(model_messages: list[object]) -> str:

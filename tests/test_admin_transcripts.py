@@ -15,7 +15,7 @@ from ignacio_agents.store.messages import NewMessage
 
 MESSAGE_KEYS = {"id", "conversation_id", "role", "content", "message_type", "channel", "agent",
                 "answer", "status", "error_code", "is_fallback", "feedback", "created_at",
-                "attachments"}
+                "attachments", "author_name"}
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:

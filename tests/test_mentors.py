@@ -109,7 +109,7 @@ async def test_pause_reply_resume_on_whatsapp(setup: Any, graph: FakeGraphServer
                           json={"content": "Hola Ana, soy Marta. La subvención cierra el día 15."})
     assert sent.status_code == 201 and sent.json()["author_name"] == "Marta"
     await wait_until(lambda: _count(graph, 2), timeout=20, what="mentor message sent")
-    await wait_for_idle_queue(app, timeout=20)
+    await _settle_mentoring_jobs(app)
     mentor_texts = sent_texts(graph, "+" + WA_USER)[1:]
     assert [m["text"]["body"] for m in mentor_texts] == [
         "*Mentor · Marta*\nHola Ana, soy Marta. La subvención cierra el día 15."]  # once
@@ -164,7 +164,7 @@ async def test_outside_the_window_the_mentor_writes_with_the_template(setup: Any
     assert template["template"]["name"] == settings.mentor_reply_template
     params = template["template"]["components"][0]["parameters"]
     assert [p["text"] for p in params] == ["Marta", "¿Cómo fue la reunión con el banco?"]
-    await wait_for_idle_queue(app, timeout=20)
+    await _settle_mentoring_jobs(app)
     assert await scalar(app, "select status from messages where id = %s", sent.json()["id"]) == "sent"
 
 

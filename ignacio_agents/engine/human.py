@@ -14,13 +14,38 @@ from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserProm
 
 from ignacio_agents.agents import Route
 from ignacio_agents.domain import DeliveryStatus, InboundMessage
+from ignacio_agents.engine.context import TurnRejected
+from ignacio_agents.errors import Conflict
 from ignacio_agents.memory import prepare_for_storage
-from ignacio_agents.mentoring import ALERT_TASK, ConversationPaused, hold_for_human
 from ignacio_agents.responses import GeneralResponse, label_language
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.attention import AttentionKind
 from ignacio_agents.store.messages import NewMessage, StoredMessage
+
+ALERT_TASK = "mentoring:alert_staff"
+
+
+class ConversationPaused(Conflict, TurnRejected):
+    """A human has paused the AI on this conversation: the message is stored, not answered
+    (a 409 for the web; a deferred answer job stops as for any turn it should not run)."""
+
+    code = "conversation_paused"
+    default_message = "A mentor is answering this conversation; your message was saved."
+
+
+def history_entry(text: str) -> tuple[list[Any], int]:
+    """One user-side request holding ``text``, as stored for replay, and its size."""
+    return prepare_for_storage([ModelRequest(parts=[UserPromptPart(text)])])
+
+
+async def hold_for_human(store: Store, question: StoredMessage) -> None:
+    """The turn's participant message while the AI is paused: kept in the replayed history
+    (no answer will carry it), and no model runs."""
+    if question.content:
+        model_messages, tokens = history_entry(question.content)
+        await store.messages.set_model_messages(question.id, model_messages, history_tokens=tokens)
+
 
 MENTOR_TOLD = {
     "es": "He avisado a tu mentor: una persona del programa te escribirá por aquí en cuanto "

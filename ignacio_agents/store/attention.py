@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.store.base import Keyset, Page, fetch_page
+from ignacio_agents.store.mentoring import MENTEES
 
 
 class AttentionKind(StrEnum):
@@ -58,9 +59,8 @@ _SELECT = (
     " left join users c on c.id = i.claimed_by"
     " left join message_feedback f on f.message_id = i.message_id"
 )
-# What a mentor may see: items about the participants assigned to them.
-_MENTOR_SCOPE = ("i.user_id in (select participant_id from mentor_assignments"
-                 " where mentor_id = %s)")
+# What a mentor may see: items about the participants they follow.
+_MENTOR_SCOPE = f"i.user_id in {MENTEES}"
 
 
 class AttentionStore:
@@ -77,7 +77,7 @@ class AttentionStore:
         ) == 1
 
     def _scope(self, mentor_id: UUID | None) -> tuple[list[str], list[Any]]:
-        return ([_MENTOR_SCOPE], [mentor_id]) if mentor_id else ([], [])
+        return ([_MENTOR_SCOPE], [mentor_id, mentor_id]) if mentor_id else ([], [])
 
     async def open(self, *, mentor_id: UUID | None = None, kind: AttentionKind | None = None,
                    include_snoozed: bool = False, limit: int | None = None,

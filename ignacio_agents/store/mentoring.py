@@ -12,6 +12,12 @@ from ignacio_agents.db import Conn, Database
 from ignacio_agents.store.base import Page, fetch_page
 from ignacio_agents.store.conversations import _RECENT, _SUMMARY_SELECT, ConversationSummary
 
+# The participants a mentor follows: assigned directly, or current members of a cohort they
+# mentor. Takes the mentor's id twice.
+MENTEES = ("(select participant_id from mentor_assignments where mentor_id = %s"
+           " union select m.user_id from cohort_members m join cohort_mentors t"
+           " on t.cohort_id = m.cohort_id where m.left_at is null and t.user_id = %s)")
+
 
 class Pause(BaseModel):
     conversation_id: UUID
@@ -52,29 +58,18 @@ class MentoringStore:
     async def is_assigned(self, mentor_id: UUID, participant_id: UUID, *,
                           conn: Conn | None = None) -> bool:
         return bool(await self.db.fetch_value(
-            "select exists (select 1 from mentor_assignments"
-            " where mentor_id = %s and participant_id = %s)",
-            mentor_id, participant_id, conn=conn,
+            f"select %s::uuid in {MENTEES}", participant_id, mentor_id, mentor_id, conn=conn,
         ))
 
     async def participants(self, mentor_id: UUID, *, conn: Conn | None = None) -> list[Assignment]:
+        """Directly assigned participants and the current members of the mentor's cohorts."""
         return await self.db.fetch_all(
             Assignment,
-            "select a.mentor_id, a.participant_id, u.name as participant_name, a.created_at"
-            " from mentor_assignments a join users u on u.id = a.participant_id"
-            " where a.mentor_id = %s order by lower(coalesce(u.name, '')), u.id",
-            mentor_id, conn=conn,
+            "select %s::uuid as mentor_id, u.id as participant_id, u.name as participant_name,"
+            " u.created_at from users u"
+            f" where u.id in {MENTEES} order by lower(coalesce(u.name, '')), u.id",
+            mentor_id, mentor_id, mentor_id, conn=conn,
         )
-
-    async def mentors_of(self, participant_id: UUID, *, conn: Conn | None = None) -> list[UUID]:
-        """The active mentors assigned to a participant."""
-        rows = await self.db.fetch_all(
-            dict,
-            "select a.mentor_id from mentor_assignments a join users u on u.id = a.mentor_id"
-            " where a.participant_id = %s and u.is_active and u.is_mentor order by a.created_at",
-            participant_id, conn=conn,
-        )
-        return [r["mentor_id"] for r in rows]
 
     async def staff_to_alert(self, participant_id: UUID, *,
                              conn: Conn | None = None) -> list[UUID]:
@@ -82,12 +77,13 @@ class MentoringStore:
         active admin when they have none."""
         rows = await self.db.fetch_all(
             dict,
-            "with mentors as (select a.mentor_id as id from mentor_assignments a"
-            " join users u on u.id = a.mentor_id where a.participant_id = %s and u.is_active"
-            " and u.is_mentor)"
+            "with mentors as (select u.id from users u where u.is_active and u.is_mentor and"
+            " (u.id in (select mentor_id from mentor_assignments where participant_id = %s)"
+            " or u.id in (select t.user_id from cohort_mentors t join cohort_members m"
+            " on m.cohort_id = t.cohort_id where m.left_at is null and m.user_id = %s)))"
             " select id from mentors union all select id from users where is_admin and is_active"
             " and not exists (select 1 from mentors)",
-            participant_id, conn=conn,
+            participant_id, participant_id, conn=conn,
         )
         return [r["id"] for r in rows]
 
@@ -108,9 +104,8 @@ class MentoringStore:
         where: list[str] = []
         params: list[object] = []
         if mentor_id is not None:
-            where.append("c.user_id in (select participant_id from mentor_assignments"
-                         " where mentor_id = %s)")
-            params.append(mentor_id)
+            where.append(f"c.user_id in {MENTEES}")
+            params += [mentor_id, mentor_id]
         if user_id is not None:
             where.append("c.user_id = %s")
             params.append(user_id)

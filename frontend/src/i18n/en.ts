@@ -130,6 +130,7 @@ export const en: Dictionary = {
   'agent.project_management': 'Project management',
   'agent.financial': 'Finance',
   'agent.general': 'Ignacio',
+  'agent.human': 'Mentor alerted',
   'agent.specialist': '{name} specialist',
 
   'card.actionItems': 'Next steps',

@@ -128,6 +128,7 @@ export const es = {
   'agent.project_management': 'Gestión de proyectos',
   'agent.financial': 'Finanzas',
   'agent.general': 'Ignacio',
+  'agent.human': 'Aviso al mentor',
   'agent.specialist': 'Especialista en {name}',
 
   'card.actionItems': 'Próximos pasos',

@@ -16,6 +16,8 @@ export const SPECIALISTS: Record<Agent, SpecialistLook> = {
   project_management: { icon: 'calendar', tone: 'project_management', label: 'agent.project_management' },
   financial: { icon: 'chart', tone: 'financial', label: 'agent.financial' },
   general: { icon: 'sparkle', tone: 'general', label: 'agent.general' },
+  // The participant asked for a person: Ignacio said a mentor has been told.
+  human: { icon: 'user', tone: 'general', label: 'agent.human' },
 };
 
 export const AGENTS = Object.keys(SPECIALISTS) as Agent[];
