@@ -66,6 +66,9 @@ async def headers_for(app: Any, user: Any) -> dict[str, str]:
 @pytest.fixture
 async def setup(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
     app = await make_client(make_settings(**WORKER), whatsapp=whatsapp_settings(graph))
+    settings = app.runtime.channels.by_name("whatsapp").settings
+    for name in (settings.mentor_alert_template, settings.mentor_reply_template):
+        graph.templates.add((name, settings.mentor_template_language))  # approved on the account
     model = CapturingModel()
     use_model(app, model.model())
     store = app.runtime.store
@@ -145,15 +148,19 @@ async def _count(graph: FakeGraphServer, n: int) -> bool:
     return len(to_participant(graph)) >= n
 
 
-async def test_outside_the_window_the_mentor_writes_with_the_template(setup: Any,
-                                                                      graph: FakeGraphServer) -> None:
+@pytest.mark.parametrize("known", [True, False], ids=["by-our-records", "as-meta-answers"])
+async def test_outside_the_window_the_mentor_writes_with_the_template(
+        setup: Any, graph: FakeGraphServer, known: bool) -> None:
     app, _model, _participant, _mentor, headers = setup
     await write(app, graph, "Hola")
     conv = await conversation_id(app)
-    # The participant last wrote 25 hours ago: the 24-hour window has closed.
-    async with app.runtime.db.connection() as c:
-        await c.execute("update messages set created_at = now() - interval '25 hours'"
-                        " where is_from_user")
+    # The participant last wrote 25 hours ago: the 24-hour window has closed (or only Meta
+    # knows it: the text is refused with 131047 and the template goes instead).
+    if known:
+        async with app.runtime.db.connection() as c:
+            await c.execute("update messages set created_at = now() - interval '25 hours'"
+                            " where is_from_user")
+    graph.close_window("+" + WA_USER)  # Meta refuses anything but a template now
     sent = await app.post(f"/mentor/conversations/{conv}/messages", headers=headers,
                           json={"content": "¿Cómo fue la reunión\ncon el banco?"})
     assert sent.status_code == 201

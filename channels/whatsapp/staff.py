@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from channels.whatsapp.client import GraphError, send_with_retry
 from channels.whatsapp.formatting import split_message
-from ignacio_agents.channel import ChannelTraits
-from ignacio_agents.delivery import deliver
+from ignacio_agents.channel import ChannelTraits, SendFailed
+from ignacio_agents.delivery import Outcome, deliver
 from ignacio_agents.domain import DeliveryStatus
 from ignacio_agents.mentoring import mentor_label
 from ignacio_agents.store.messages import StoredMessage
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SERVICE_WINDOW = timedelta(hours=24)
 # Template body parameters may not hold newlines, tabs or more than four spaces in a row.
 TEMPLATE_PARAM_LIMIT = 900
+TEMPLATE_ATTEMPTS = 3  # quick tries in the job; the job's own retry comes after
 
 
 def template_param(text: str) -> str:
@@ -77,51 +78,55 @@ async def window_open(runtime: Runtime, user_id: Any, now: datetime | None = Non
 
 async def send_human_message(channel: WhatsAppChannel, runtime: Runtime,
                              message: StoredMessage) -> None:
+    """Inside the window: the signed text, part by part. Outside it (by our records, or as
+    Meta answers 131047): the approved template, once. A retryable failure raises, so the job
+    runs again; a permanent one is stored as failed (and reaches the attention queue)."""
     store = runtime.store
     participant = await store.users.get(message.user_id)
     if participant is None:
         return
     to = participant.phone_number
     if await window_open(runtime, participant.id):
-        await deliver(store.messages, SignedSender(channel), message, to, None)
-        return
+        report = await deliver(store.messages, SignedSender(channel), message, to, None)
+        if report.outcome is Outcome.retry:
+            raise SendFailed(report.failed_code or "retry", True)
+        if report.outcome is not Outcome.window_closed or report.sent_now:
+            return
     done = await store.messages.deliveries(message.id)
     if any(d.external_id or d.status is DeliveryStatus.failed for d in done):
         return  # already sent (or given up on) by an earlier run
-    client = channel.require_client()
     settings = channel.settings
     components = body_parameters(message.author_name or "Mentor", message.content or "")
     try:
-        wamid = await send_with_retry(
-            lambda: client.send_template(to, settings.mentor_reply_template,
-                                         settings.mentor_template_language, components),
-            attempts=max(1, settings.send_max_attempts), base_delay=0.5, max_delay=4.0)
+        wamid = await _template(channel, to, settings.mentor_reply_template, components)
+    except SendFailed as exc:
+        if not exc.retryable:
+            await store.messages.add_delivery(message.id, 0, external_id=None,
+                                              status=DeliveryStatus.failed, error_code=exc.code)
+            await store.messages.set_status(message.id, DeliveryStatus.failed, exc.code)
+        raise
+    await store.messages.add_delivery(message.id, 0, external_id=wamid, status=DeliveryStatus.sent)
+    await store.messages.apply_status(wamid, DeliveryStatus.sent)
+
+
+async def _template(channel: WhatsAppChannel, to: str, name: str,
+                    components: list[dict[str, Any]]) -> str:
+    client = channel.require_client()
+    language = channel.settings.mentor_template_language
+    try:
+        return await send_with_retry(
+            lambda: client.send_template(to, name, language, components),
+            attempts=TEMPLATE_ATTEMPTS, base_delay=0.5, max_delay=4.0)
     except GraphError as exc:
         from channels.whatsapp.channel import send_failed
 
-        failed = send_failed(exc)
-        await store.messages.add_delivery(message.id, 0, external_id=None,
-                                          status=DeliveryStatus.failed, error_code=failed.code)
-        await store.messages.set_status(message.id, DeliveryStatus.failed, failed.code)
-        raise failed from exc
-    await store.messages.add_delivery(message.id, 0, external_id=wamid, status=DeliveryStatus.sent)
-    await store.messages.apply_status(wamid, DeliveryStatus.sent)
+        raise send_failed(exc) from exc
 
 
 async def send_staff_alert(channel: WhatsAppChannel, recipient: StoredUser,
                            participant_name: str) -> bool:
     if channel.client is None:
         return False
-    client = channel.client
-    settings = channel.settings
-    components = body_parameters(participant_name or "—")
-    try:
-        await send_with_retry(
-            lambda: client.send_template(recipient.phone_number, settings.mentor_alert_template,
-                                         settings.mentor_template_language, components),
-            attempts=max(1, settings.send_max_attempts), base_delay=0.5, max_delay=4.0)
-    except GraphError as exc:
-        from channels.whatsapp.channel import send_failed
-
-        raise send_failed(exc) from exc
+    await _template(channel, recipient.phone_number, channel.settings.mentor_alert_template,
+                    body_parameters(participant_name or "—"))
     return True
