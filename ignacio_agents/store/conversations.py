@@ -37,6 +37,8 @@ _SUMMARY_SELECT = (
     " from conversations c join users u on u.id = c.user_id"
 )
 _RECENT = Keyset("c.updated_at", "c.id")
+# Up to this many matching messages, a search word counts as rare (see ``search``).
+RARE_MATCH_CAP = 5000
 
 
 def _lock_key(user_id: UUID, channel: ChannelName) -> str:
@@ -183,11 +185,15 @@ class ConversationStore:
             )
             params.append(agent)
         if q and q.strip():
+            # Rare word: the conversations the index found; common word (more than the cap
+            # matches): the newest-first walk below meets matches at once (migration
+            # 20261202050000_search_plans explains both plans).
             where.append(
-                "exists (select 1 from messages m where m.conversation_id = c.id"
-                " and m.content_tsv @@ ignacio_fts_query(%s))"
+                "coalesce(c.id = any((select ignacio_conversations_matching(%s, %s))::uuid[]),"
+                " exists (select 1 from messages m where m.conversation_id = c.id"
+                " and m.content_tsv @@ ignacio_fts_query(%s)))"
             )
-            params.append(q.strip())
+            params += [q.strip(), RARE_MATCH_CAP, q.strip()]
         return await fetch_page(
             self.db, _SUMMARY_SELECT, where, params, _RECENT,
             limit=limit, cursor=cursor, build=ConversationSummary.model_validate, conn=conn,

@@ -30,6 +30,12 @@ being found by both lists."""
 POOL = 30
 """Candidates taken from each ranking before fusing."""
 
+MATCH_POOL = 500
+"""Full-text matches scored per search: the newest this many. A common word in a participant
+with 100,000 messages matches tens of thousands; scoring every one took seconds, and the best
+answers to a participant's question are among their recent matches anyway. Word document
+frequencies (the idf) are counted within this pool too."""
+
 WHOLE_TEXT_CHARS = 700
 """A text up to this long is handed over whole; a longer one as headline fragments."""
 
@@ -88,6 +94,7 @@ def ranked_ids_sql(corpus: Corpus) -> str:
         select d.id, d.{t.tsv} as tsv, d.{t.recency} as recency from {t.table} d
         where d.user_id = %(user)s and d.{t.tsv} @@ ignacio_fts_any(%(q)s)
           and d.id is distinct from %(exclude)s
+        order by d.{t.recency} desc limit {MATCH_POOL}
     ),
     df as (
         select array(
