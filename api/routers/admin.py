@@ -2,7 +2,8 @@
 
 Reading a transcript writes one ``transcript.view`` audit row and reading the audit log one
 ``audit.view`` row (with the filters used). Listing conversations shows titles and counts, not
-message content, and is not audited. Nothing here (or anywhere in the API) changes or deletes
+message content, and is not audited; a full-text search (``q``) writes one
+``conversation.search`` row with the query (not the results). Nothing here (or anywhere in the API) changes or deletes
 audit rows; the database refuses it too.
 """
 
@@ -57,7 +58,7 @@ def _page(page: Page[ConversationSummary]) -> AdminConversationPage:
 @router.get("/conversations", response_model=AdminConversationPage,
             operation_id="admin_list_conversations")
 async def list_conversations(
-    _admin: AdminUser, store: StoreDep,
+    _admin: AdminUser, store: StoreDep, request: Request,
     user_id: UUID | None = None, channel: ChannelName | None = None, agent: Specialist | None = None,
     date_from: IsoDateTime | None = None, date_to: IsoDateTime | None = None,
     q: Annotated[PlainText | None, Query(max_length=200)] = None,
@@ -70,6 +71,13 @@ async def list_conversations(
         user_id=user_id, channel=channel, agent=agent.value if agent else None,
         date_from=date_from, date_to=date_to, q=q, limit=limit, cursor=cursor,
     )
+    if q:  # a search of what participants wrote: the query is recorded, not the results
+        await store.audit.record(
+            actor_id=_admin.id, action="conversation.search", target_type="conversation",
+            client_ip=client_ip(request),
+            details={"q": q, "user_id": str(user_id) if user_id else None,
+                     "found": len(page.items)},
+        )
     return _page(page)
 
 

@@ -25,7 +25,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect
 
-from api.deps import CurrentUser, RuntimeDep
+from api.deps import CurrentUser, RuntimeDep, client_ip
 from ignacio_agents.blobs import safe_name
 from ignacio_agents.documents.filetypes import SUPPORTED_TYPES
 from ignacio_agents.domain import MessageType
@@ -151,11 +151,18 @@ async def get_file(file_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Fil
                                                             "format": "binary"}}}},
                        307: {"description": "Redirect to a short-lived signed URL"}})
 async def download_file(
-    file_id: UUID, user: CurrentUser, runtime: RuntimeDep,
+    file_id: UUID, user: CurrentUser, runtime: RuntimeDep, request: Request,
     disposition: Annotated[Literal["attachment", "inline"], Query()] = "attachment",
 ) -> Response:
-    """The file's bytes with its stored type (or, on Supabase, a short-lived signed URL)."""
+    """The file's bytes with its stored type (or, on Supabase, a short-lived signed URL).
+    Staff downloading someone else's file writes a ``file.download`` audit row."""
     f = await _visible_file(runtime, user, file_id)
+    if f.user_id != user.id:
+        await runtime.store.audit.record(
+            actor_id=user.id, action="file.download", target_type="file", target_id=f.id,
+            client_ip=client_ip(request),
+            details={"user_id": str(f.user_id), "file_type": f.file_type, "size": f.file_size},
+        )
     signed_url = getattr(runtime.blobs, "signed_url", None)
     if runtime.settings.storage_backend == "supabase" and signed_url is not None:
         url = await signed_url(f.file_path, SIGNED_URL_SECONDS)

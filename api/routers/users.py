@@ -8,6 +8,8 @@ Accounts are created by admins only; an admin may create another admin (the prog
   when ``is_admin`` changed (so role changes can be filtered on their own), ``user.update``
   otherwise; either way ``details.changes`` lists every changed field as ``{"from", "to"}``.
 - ``user.delete``: ``details`` = the name, whether they were an admin, how many files went.
+- ``user.list``: each page of the user list (it shows phone numbers): whether a search was
+  made (not its text, which may be a number), the cohort filter, how many were shown.
 
 Deactivating a user revokes all their sessions at once (their access tokens stop working on
 the next request). The last active admin cannot be deleted, deactivated or demoted (409
@@ -91,7 +93,7 @@ async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
 
 @router.get("/users", response_model=UserPage, operation_id="list_users")
 async def list_users(
-    _admin: AdminUser, runtime: RuntimeDep,
+    _admin: AdminUser, runtime: RuntimeDep, request: Request,
     search: Annotated[PlainText | None, Query(max_length=200)] = None,
     cohort_id: UUID | None = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -102,6 +104,13 @@ async def list_users(
     store = runtime.store
     page = await store.users.list(search=search, limit=limit, cursor=cursor, cohort_id=cohort_id,
                                   phone_region=runtime.settings.default_phone_region)
+    # The list shows phone numbers: who saw which page is recorded (not the search text,
+    # which may itself be a number).
+    await store.audit.record(
+        actor_id=_admin.id, action="user.list", target_type="user", client_ip=client_ip(request),
+        details={"searched": bool(search), "cohort_id": str(cohort_id) if cohort_id else None,
+                 "cursor": bool(cursor), "shown": len(page.items)},
+    )
     items = await asyncio.gather(*(_out(store, u) for u in page.items))
     return UserPage(items=list(items), next_cursor=page.next_cursor)
 
