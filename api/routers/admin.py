@@ -3,8 +3,8 @@
 Reading a transcript writes one ``transcript.view`` audit row and reading the audit log one
 ``audit.view`` row (with the filters used). Listing conversations shows titles and counts, not
 message content, and is not audited; a full-text search (``q``) writes one
-``conversation.search`` row with the query (not the results). Nothing here (or anywhere in the API) changes or deletes
-audit rows; the database refuses it too.
+``conversation.search`` row with the query (not the results). Nothing here (or anywhere in
+the API) changes or deletes audit rows; the database refuses it too.
 """
 
 from __future__ import annotations
