@@ -646,6 +646,7 @@ export interface paths {
         /**
          * Download File
          * @description The file's bytes with its stored type (or, on Supabase, a short-lived signed URL).
+         *     Staff downloading someone else's file writes a ``file.download`` audit row.
          */
         get: operations["download_file_files__file_id__download_get"];
         put?: never;
