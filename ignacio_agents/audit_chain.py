@@ -15,6 +15,7 @@ operator who wants those covered copies the last ``row_hash`` somewhere else now
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from ignacio_agents.db import Database
 
@@ -59,10 +60,10 @@ async def verify_chain(db: Database) -> ChainReport:
 def _broken(row: dict[str, object], last_seq: int, last_hash: bytes | None) -> str | None:
     if row["seq"] != last_seq + 1:
         return f"rows missing before it (sequence jumps from {last_seq} to {row['seq']})"
-    prev = bytes(row["prev_hash"]) if row["prev_hash"] is not None else None  # type: ignore[arg-type]
+    prev = bytes(cast(bytes, row["prev_hash"])) if row["prev_hash"] is not None else None
     if prev != last_hash:
         return "its link to the previous row does not match that row's hash"
-    if bytes(row["row_hash"]) != bytes(row["expected"]):  # type: ignore[arg-type]
+    if bytes(cast(bytes, row["row_hash"])) != bytes(cast(bytes, row["expected"])):
         return "its content does not match its hash (the row was changed)"
     return None
 

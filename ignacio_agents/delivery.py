@@ -62,7 +62,7 @@ def retry_delay(attempt: int, *, base: float, cap: float, floor: float = 0.0,
     queued job at once, and never below ``floor`` (a channel's minimum pause, e.g. WhatsApp's
     6 s between two messages to one participant)."""
     exponent = min(max(attempt, 0), 32)
-    return max(floor, min(cap, base * 4 ** exponent) * (0.5 + jitter() / 2))
+    return float(max(floor, min(cap, base * 4 ** exponent) * (0.5 + jitter() / 2)))
 
 
 async def deliver(messages: MessageStore, sender: Sender, reply: StoredMessage, to: str,

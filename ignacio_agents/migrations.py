@@ -45,7 +45,7 @@ def migrations_dir() -> Path:
 
 def load_migrations(directory: Path | None = None) -> list[Migration]:
     directory = directory or migrations_dir()
-    found = []
+    found: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         m = _NAME.match(path.name)
         if not m:

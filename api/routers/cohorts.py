@@ -32,7 +32,8 @@ from ignacio_agents.store.cohorts import StoredCohort
 
 router = APIRouter(prefix="/admin", tags=["cohorts"])
 
-_CONFLICT = {409: {"model": ErrorResponse, "description": "The name is taken"}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "The name is taken"}}
 
 
 def _out(cohort: StoredCohort) -> Cohort:
@@ -53,7 +54,7 @@ async def list_cohorts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CohortPage:
     """Newest first, with how many participants each has now."""
-    page = await store.cohorts.list(limit=limit, cursor=cursor)
+    page = await store.cohorts.page(limit=limit, cursor=cursor)
     return CohortPage(items=[_out(c) for c in page.items], next_cursor=page.next_cursor)
 
 

@@ -90,7 +90,7 @@ class AnswerRetry(BaseRetryStrategy):
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, RetryLater):
-            return RetryDecision(retry_in={"seconds": exception.seconds})
+            return RetryDecision(retry_in={"milliseconds": max(1, round(exception.seconds * 1000))})
         if job.attempts >= 1:
             return None
         return RetryDecision(retry_in={"seconds": 1})

@@ -100,7 +100,7 @@ class CohortStore:
                 return None
         return await self.get(cohort_id, conn=conn)
 
-    async def list(self, *, limit: int | None = None, cursor: str | None = None,
+    async def page(self, *, limit: int | None = None, cursor: str | None = None,
                    conn: Conn | None = None) -> Page[StoredCohort]:
         """Newest first."""
         return await fetch_page(self.db, _SELECT, ["true"], [], Keyset("c.created_at", "c.id"),

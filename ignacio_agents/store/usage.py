@@ -118,18 +118,20 @@ class UsageStore:
 
     async def hold(self, *, user_id: UUID, cohort_id: UUID | None, tokens: int,
                    expires_at: datetime, conn: Conn | None = None) -> UUID:
-        return await self.db.fetch_value(
+        hold_id: UUID = await self.db.fetch_value(
             "insert into usage_holds (user_id, cohort_id, tokens, expires_at)"
             " values (%s, %s, %s, %s) returning id", user_id, cohort_id, tokens, expires_at,
             conn=conn,
         )
+        return hold_id
 
     async def release(self, hold_id: UUID, *, conn: Conn | None = None) -> None:
         await self.db.execute("delete from usage_holds where id = %s", hold_id, conn=conn)
 
     async def lifted_until(self, user_id: UUID, *, conn: Conn | None = None) -> datetime | None:
-        return await self.db.fetch_value(
+        until: datetime | None = await self.db.fetch_value(
             "select lifted_until from usage_cap_lifts where user_id = %s", user_id, conn=conn)
+        return until
 
     async def lift(self, user_id: UUID, until: datetime, *, by: UUID | None,
                    conn: Conn | None = None) -> None:
