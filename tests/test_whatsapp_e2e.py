@@ -132,14 +132,15 @@ async def test_webhook_stores_once_queues_one_locked_job_and_skips_stale(no_work
     assert await users.channel_identity(user.id, "whatsapp") == "ES.abc123"  # the BSUID is kept
 
     # Older than whatsapp_max_inbound_age_seconds (30 min; Meta replays for days after an
-    # outage): stored in the history, not answered.
+    # outage): queued as late (answered once per backlog, with an apology).
     old = int(time.time()) - 2 * 3600
     stale = await post_webhook(no_worker_app, text_webhook("¿sigues ahí?", wa_id=WA_USER,
                                                            timestamp=old))
     assert stale.status_code == 200
     assert await scalar(no_worker_app, "select count(*) from messages") == 2
-    assert await scalar(no_worker_app, "select count(*) from procrastinate_jobs"
-                        " where task_name like 'whatsapp:%%'") == 1
+    jobs = await fetch_all(no_worker_app, "select args from procrastinate_jobs"
+                           " where task_name like 'whatsapp:%%' order by id")
+    assert [j["args"].get("late") for j in jobs] == [False, True]
 
 
 async def test_new_starts_a_fresh_conversation(no_worker_app: Any):
@@ -373,14 +374,18 @@ async def test_burst_is_answered_in_order_and_users_run_concurrently(
             await post_webhook(wa_app, text_webhook("luis 1", wa_id=WA_USER_2))
     await post_webhook(wa_app, text_webhook("luis 2", wa_id=WA_USER_2))
 
-    await graph.wait_for_messages_async(7, timeout=30)
+    await wait_for_idle_queue(wa_app, timeout=30)
+    # Messages queued behind a running answer are answered together, once, in order: the
+    # prompts of Ana's turns, read in order, are her burst, each message exactly once.
+    ana_turns = [text for text, _, _ in log.calls if text.startswith("ana")]
+    assert "\n\n".join(ana_turns).split("\n\n") == burst
     replies = [m["text"]["body"] for m in sent_texts(graph, to=WA_USER)]
-    assert replies == [f"re: {text}" for text in burst]
-    assert [m["text"]["body"] for m in sent_texts(graph, to=WA_USER_2)] == ["re: luis 1",
-                                                                            "re: luis 2"]
-    ana = [log.span(text) for text in burst]
+    assert replies == [f"re: {text}" for text in ana_turns]
+    luis_turns = [text for text, _, _ in log.calls if text.startswith("luis")]
+    assert "\n\n".join(luis_turns).split("\n\n") == ["luis 1", "luis 2"]
+    ana = [log.span(text) for text in ana_turns]
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(ana))
-    luis_start, luis_end = log.span("luis 1")
+    luis_start, luis_end = log.span(luis_turns[0])
     assert any(start < luis_end and luis_start < end for start, end in ana)  # overlapped in time
 
 

@@ -30,6 +30,8 @@ def whatsapp_settings(graph: FakeGraphServer, **overrides: Any) -> dict[str, Any
         # Durable-send back-off in tens of milliseconds: a retried job runs again at once.
         "send_retry_base_seconds": 0.02,
         "send_retry_max_seconds": 0.2,
+        # No quiet period unless a test is about bursts (queued messages still go together).
+        "quiet_period_seconds": 0,
         **overrides,
     }
 

@@ -17,8 +17,10 @@ Ordering and idempotency:
   bug) is logged without its content and skipped, so its neighbours are still stored and
   answered; only a database failure that is not about the item's content (unreachable, a job
   that could not be queued) fails the delivery (503, Meta delivers again);
-* a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is stored but not answered: after an
-  outage Meta replays up to 7 days of messages, and answering them all would bury the user.
+* a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is queued as ``late``: after an
+  outage Meta replays up to 7 days of messages, and answering each would bury the user, so the
+  answer job answers the newest of a backlog once, with one apology line, and marks the older
+  ones read (they reach the model with it: ``channels.whatsapp.jobs``).
 
 What is not a question gets no answer: items for another business number on the same Meta app
 (a test number, staging beside production) are acknowledged and ignored, as are group chats
@@ -264,12 +266,11 @@ class InboundHandler:
                 return
             if kind == "new_conversation":
                 await self.store.conversations.start_new(user.id, NAME, conn=tx)
-            if not stale:
-                await self._defer_answer(stored, sender, kind, msg, tx)
+            await self._defer_answer(stored, sender, kind, msg, tx, late=stale)
         outcome.add("stored")
         if stale:
-            outcome.add("stale")
-            log.info("whatsapp message %s is older than %ss: stored, not answered",
+            outcome.add("late")
+            log.info("whatsapp message %s is older than %ss: answered with an apology",
                      stored.id, self.settings.max_inbound_age_seconds)
 
     async def _quote(self, msg: InboundWhatsAppMessage, user_id: Any,
@@ -294,7 +295,7 @@ class InboundHandler:
         return "unsupported"
 
     async def _defer_answer(self, stored: StoredMessage, sender: Sender, kind: str,
-                            msg: InboundWhatsAppMessage, tx: Conn) -> None:
+                            msg: InboundWhatsAppMessage, tx: Conn, *, late: bool = False) -> None:
         """Queue the answer job in the transaction that stores the message: both or neither."""
         media: dict[str, Any] | None = None
         if msg.media is not None:
@@ -306,7 +307,7 @@ class InboundHandler:
             queueing_lock=f"answer:{stored.id}", connection=tx,
         ).defer_async(
             message_id=str(stored.id), to=seal(self.store.cipher, sender.reply_to),
-            kind=kind, media=media,
+            kind=kind, media=media, late=late,
         )
 
     async def _not_enrolled(self, msg: InboundWhatsAppMessage, sender: Sender,

@@ -50,12 +50,14 @@ from channels.whatsapp.client import (
     send_with_retry,
 )
 from channels.whatsapp.identity import masked, unseal
+from channels.whatsapp.inbound import is_new_conversation_command
 from channels.whatsapp.media import MediaUnavailable, fetch_media
 from channels.whatsapp.quotes import turn_text
+from channels.whatsapp.render import late_apology, whatsapp_parts
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
 from channels.whatsapp.welcome import send_welcome
 from ignacio_agents.answering import answer_stored
-from ignacio_agents.channel import SendFailed
+from ignacio_agents.channel import Sender, SendFailed
 from ignacio_agents.delivery import DeliveryReport, Outcome, retry_delay
 from ignacio_agents.documents.sniff import UnsupportedFileType
 from ignacio_agents.domain import Attachment, DeliveryStatus, InboundMessage, MessageType
@@ -63,7 +65,7 @@ from ignacio_agents.engine import TurnRejected
 from ignacio_agents.files import FileTooLarge
 from ignacio_agents.jobs import runtime_of
 from ignacio_agents.runtime import Runtime
-from ignacio_agents.store.messages import NewMessage, StoredMessage
+from ignacio_agents.store.messages import Neighbour, NewMessage, StoredMessage
 from ignacio_agents.usage_caps import UsageCapReached, notice_text
 
 log = logging.getLogger(__name__)
@@ -111,12 +113,12 @@ def blueprint() -> Blueprint:
 
 
 async def answer_message(context: JobContext, message_id: str, to: str, kind: str = "text",
-                         media: dict[str, Any] | None = None) -> None:
+                         media: dict[str, Any] | None = None, late: bool = False) -> None:
     runtime = runtime_of(context)
     channel = whatsapp_of(runtime)
     channel.require_client()
     answer = Answer(runtime, channel, UUID(message_id), unseal(runtime.store.cipher, to),
-                    kind, media, attempt=context.job.attempts)
+                    kind, media, attempt=context.job.attempts, late=late)
     await answer.run()
 
 
@@ -196,13 +198,46 @@ class Waiting:
         await self.hold(report.reply_id, code)
 
 
+# Answered on their own, at once: commands and messages with a fixed reply.
+_ALONE = frozenset({"new_conversation", "unsupported"})
+
+
+def _joins(newer: Neighbour) -> bool:
+    """Whether a newer message's job will take this text along (an unanswered text that
+    is not a command)."""
+    return (not newer.answered and newer.message_type is MessageType.text
+            and bool((newer.content or "").strip())
+            and not is_new_conversation_command(newer.content))
+
+
+class Apologising:
+    """The WhatsApp sender, with one apology line above the answer (late messages)."""
+
+    def __init__(self, channel: WhatsAppChannel, lead: str) -> None:
+        self.channel = channel
+        self.lead = lead
+        self.traits = channel.traits
+
+    def render(self, reply: StoredMessage) -> list[str]:
+        return whatsapp_parts(reply, self.lead)
+
+    async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:
+        return await self.channel.send_part(to, text, reply_to=reply_to)
+
+    async def mark_read(self, external_id: str, *, typing: bool) -> None:
+        await self.channel.mark_read(external_id, typing=typing)
+
+
 class Answer:
     """One run of ``answer_message``."""
 
     def __init__(self, runtime: Runtime, channel: WhatsAppChannel, message_id: UUID, to: str,
-                 kind: str, media: dict[str, Any] | None, *, attempt: int = 0) -> None:
+                 kind: str, media: dict[str, Any] | None, *, attempt: int = 0,
+                 late: bool = False) -> None:
         self.runtime = runtime
         self.attempt = attempt
+        self.late = late
+        self.earlier: list[UUID] = []  # unanswered messages just before, answered with this one
         self.store = runtime.store
         self.channel = channel
         self.client: WhatsAppClient = channel.require_client()
@@ -212,13 +247,65 @@ class Answer:
         self.media = media
 
     async def run(self) -> None:
-        report = await answer_stored(self.runtime, self.channel, self.message_id, self.to,
+        if not await self._takes_turn():
+            return
+        sender: Sender = self.channel
+        if self.late:
+            sender = Apologising(self.channel, late_apology(await self._language()))
+        report = await answer_stored(self.runtime, sender, self.message_id, self.to,
                                      self._compose)
         if report is not None and report.reply_id is not None:
             reply = await self.store.messages.get(report.reply_id)
             if reply is not None:
                 waiting = Waiting(self.runtime, self.channel, self.to, self.attempt)
                 await waiting.settle(report, reply.conversation_id)
+
+    async def _takes_turn(self) -> bool:
+        """Whether this run answers its message now. Messages that arrive close together
+        are answered once, together: a text that a newer one follows is left to the newer
+        one's job (queued behind it under the conversation's lock), and the newest waits
+        for ``WHATSAPP_QUIET_PERIOD_SECONDS`` of quiet before it takes every unanswered
+        message before it. Raises :class:`RetryLater` while the quiet period runs."""
+        messages = self.store.messages
+        if self.kind in _ALONE or await messages.reply_for(self.message_id) is not None:
+            return True
+        s = self.channel.settings
+        around = await messages.turn_neighbours(
+            self.message_id, s.max_inbound_age_seconds + s.quiet_period_seconds)
+        if around is None:
+            return True  # gone: answer_stored says so
+        if any(n.answered for n in around.newer):
+            log.info("whatsapp message %s was answered with a newer one", self.message_id)
+            return False
+        if self.kind == "text":
+            if any(_joins(n) for n in around.newer):
+                return False
+            if not around.newer and around.elapsed_seconds < s.quiet_period_seconds:
+                raise RetryLater(s.quiet_period_seconds - around.elapsed_seconds + 0.05, None)
+        self.earlier = around.earlier_unanswered
+        return True
+
+    async def _language(self) -> str | None:
+        message = await self.store.messages.get(self.message_id)
+        user = await self.store.users.get(message.user_id) if message else None
+        return user.preferred_language if user else None
+
+    async def _with_earlier(self, text: str) -> str:
+        """The texts of the unanswered messages just before this one, then its own; they
+        are marked read (the answer covers them)."""
+        before: list[str] = []
+        for message_id in self.earlier:
+            message = await self.store.messages.get(message_id)
+            if message is None or message.deleted_at is not None:
+                continue
+            if message.content:
+                before.append(await turn_text(self.store, message))
+            if message.external_id:
+                try:
+                    await self.channel.mark_read(message.external_id, typing=False)
+                except SendFailed as exc:
+                    log.info("mark-as-read failed (code %s)", exc.code)
+        return "\n\n".join([*before, text]) if before else text
 
     async def _compose(self, inbound: StoredMessage) -> StoredMessage | None:
         """Store the reply to ``inbound``: a fixed one, or the engine's answer."""
@@ -240,6 +327,7 @@ class Answer:
                     file_id=file.id, file_name=file.file_name, content_type=file.file_type,
                     kind=file.kind, size=file.file_size,
                 ))
+        text = await self._with_earlier(text)
         turn = InboundMessage(
             user_id=inbound.user_id, conversation_id=inbound.conversation_id,
             channel=NAME, text=text, attachments=attachments,

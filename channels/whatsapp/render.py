@@ -28,8 +28,21 @@ def answer_text(answer: AdvisorAnswer, language: str | None = None) -> str:
     return "\n\n".join(out)
 
 
-def whatsapp_parts(reply: StoredMessage) -> list[str]:
-    """The ordered WhatsApp texts (each ≤ 4096 characters) of a stored assistant message.
+# The line before an answer to messages that reached us late (after an outage, Meta
+# redelivers up to 7 days of messages): one apology, then the answer.
+LATE_APOLOGY = {
+    "es": "_Perdona la demora: tus mensajes me han llegado con retraso._",
+    "en": "_Sorry for the delay: your messages only reached me now._",
+}
+
+
+def late_apology(language: str | None) -> str:
+    return LATE_APOLOGY["en" if (language or "es").startswith("en") else "es"]
+
+
+def whatsapp_parts(reply: StoredMessage, lead: str | None = None) -> list[str]:
+    """The ordered WhatsApp texts (each ≤ 4096 characters) of a stored assistant message,
+    after a ``lead`` line when given.
 
     Derived from what is stored, never from the turn's in-memory result, so a resumed job cuts
     the answer exactly as the first attempt did.
@@ -42,4 +55,6 @@ def whatsapp_parts(reply: StoredMessage) -> list[str]:
             text = ""
     if not text.strip():
         text = to_whatsapp(reply.content or "")
+    if lead:
+        text = f"{lead}\n\n{text}"
     return [part for part in split_message(text) if part.strip()] or ["…"]

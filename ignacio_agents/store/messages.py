@@ -100,6 +100,23 @@ class Delivery(BaseModel):
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class Neighbour:
+    """A participant message stored after the one being answered."""
+
+    id: UUID
+    message_type: MessageType
+    content: str | None
+    answered: bool
+
+
+@dataclass(frozen=True)
+class TurnNeighbours:
+    elapsed_seconds: float  # since the message was stored
+    earlier_unanswered: list[UUID]  # right before it, oldest first, back to the last answered
+    newer: list[Neighbour]  # stored after it, oldest first
+
+
 class HistoryHit(BaseModel):
     message_id: UUID
     conversation_id: UUID
@@ -446,6 +463,37 @@ class MessageStore:
             " order by m.created_at, m.id",
             conversation_id, conn=conn,
         )
+
+    async def turn_neighbours(self, message_id: UUID, lookback_seconds: float, *,
+                              limit: int = 50, conn: Conn | None = None) -> TurnNeighbours | None:
+        """The participant's messages around ``message_id`` in its conversation (those stored
+        at most ``lookback_seconds`` before it, and every later one), each with whether an
+        answer to it is stored, plus how long ago it was stored (by the database's clock).
+        What a channel that answers bursts once needs to decide who answers what."""
+        rows = await self.db.fetch_all(
+            dict,
+            "with target as (select conversation_id, created_at from messages where id = %s)"
+            " select m.id, m.created_at, m.is_from_user, m.content, m.message_type,"
+            " extract(epoch from clock_timestamp() - t.created_at)::float8 as elapsed,"
+            " exists (select 1 from messages r where r.conversation_id = m.conversation_id"
+            "   and r.reply_to_id = m.id and not r.is_from_user) as answered"
+            " from target t join messages m on m.conversation_id = t.conversation_id"
+            " where m.is_from_user"
+            " and m.created_at >= t.created_at - make_interval(secs => %s)"
+            " order by m.created_at, m.id limit %s",
+            message_id, lookback_seconds, limit, conn=conn,
+        )
+        index = next((i for i, r in enumerate(rows) if r["id"] == message_id), None)
+        if index is None:
+            return None
+        earlier: list[UUID] = []
+        for row in reversed(rows[:index]):
+            if row["answered"]:
+                break
+            earlier.insert(0, row["id"])
+        newer = [Neighbour(r["id"], MessageType(r["message_type"]), r["content"], r["answered"])
+                 for r in rows[index + 1:]]
+        return TurnNeighbours(rows[index]["elapsed"], earlier, newer)
 
     async def last_from_user_at(self, conversation_id: UUID, *,
                                 conn: Conn | None = None) -> datetime | None:
