@@ -435,14 +435,16 @@ class MessageStore:
         Parts the channel refused are forgotten so they are sent again then; parts already
         sent stay sent. False when it was already held."""
         async with self.db.transaction(conn) as tx:
+            # Parts first, then the message: the order ``apply_status`` locks them in, so a
+            # status webhook arriving meanwhile waits instead of deadlocking.
+            await self.db.execute(
+                "delete from message_deliveries where message_id = %s and status = 'failed'",
+                message_id, conn=tx,
+            )
             held = await self.db.fetch_value(
                 "update messages set held_at = now(), status = 'pending', error_code = %s"
                 " where id = %s and held_at is null returning id",
                 error_code, message_id, conn=tx,
-            )
-            await self.db.execute(
-                "delete from message_deliveries where message_id = %s and status = 'failed'",
-                message_id, conn=tx,
             )
             return held is not None
 
