@@ -179,7 +179,10 @@ def observed_reply(body: str, role: Role) -> str:
 
 @pytest.fixture
 async def wa_app(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
-    return await make_client(make_settings(**WORKER), whatsapp=whatsapp_settings(graph))
+    # A short quiet period: the messages of one sender in one delivery are one burst, answered
+    # once, whatever moment the worker picks the first one up.
+    return await make_client(make_settings(**WORKER),
+                             whatsapp=whatsapp_settings(graph, quiet_period_seconds=0.3))
 
 
 async def _warm_up(app: Any, graph: FakeGraphServer, role: Role) -> dict[str, str]:
