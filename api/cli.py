@@ -1,4 +1,5 @@
-"""The ``ignacio`` command: serve, worker, migrate, create-admin, verify-audit, openapi.
+"""The ``ignacio`` command: serve, worker, migrate, create-admin, verify-audit,
+export-eval-cases, openapi.
 
 The quality suites are not part of the server: they run from a checkout with ``python -m evals``.
 """
@@ -185,6 +186,26 @@ def _cmd_verify_audit(_: argparse.Namespace) -> int:
     return code
 
 
+async def _promoted_files() -> dict[str, str]:
+    from ignacio_agents.promotion import dataset_files
+
+    async with _cli_store() as (store, _settings):
+        return dataset_files(await store.eval_cases.all())
+
+
+def export_eval_cases(files: dict[str, str], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    return [out / name for name in files]
+
+
+def _cmd_export_eval_cases(args: argparse.Namespace) -> int:
+    for path in export_eval_cases(asyncio.run(_promoted_files()), Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
 def _cmd_openapi(args: argparse.Namespace) -> int:
     from api.app import create_app
 
@@ -227,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify-audit", help="check the audit log's hash chain; names the first broken row")
     p.set_defaults(func=_cmd_verify_audit)
+
+    p = sub.add_parser("export-eval-cases",
+                       help="write promoted eval cases to the datasets the eval run loads")
+    p.add_argument("--out", default="evals/datasets/promoted")
+    p.set_defaults(func=_cmd_export_eval_cases)
 
     p = sub.add_parser("openapi", help="print the OpenAPI schema (used to type the web client)")
     p.add_argument("--out", default=None)

@@ -45,15 +45,23 @@ SUITES = ("routing", "answer_structure", "tool_use", "channel_rendering", "langu
 NEEDS_STORE = frozenset(SUITES) - {"routing"}
 JUDGED = frozenset({"answer_structure"})  # with a model: an LLM judge per specialist
 DEFAULT_REPORT = Path("reports/evals.json")
+PROMOTED_DIR = "promoted"
 
 
 # --- loading ------------------------------------------------------------------------------
 def load_dataset(name: str, directory: Path = DATASETS_DIR) -> Dataset[Any, Any, Any]:
+    """A suite's cases, with the cases admins promoted from real turns
+    (``promoted/<name>.yaml``, written by ``ignacio export-eval-cases``) after its own."""
     if name == "recall":  # searches, not messages: its own case shape
         return load_recall_dataset(directory)
-    return Dataset[Question, Any, CaseInfo].from_file(
+    dataset = Dataset[Question, Any, CaseInfo].from_file(
         directory / f"{name}.yaml", custom_evaluator_types=CUSTOM_EVALUATORS
     )
+    promoted = directory / PROMOTED_DIR / f"{name}.yaml"
+    if promoted.exists():
+        dataset.cases.extend(Dataset[Question, Any, CaseInfo].from_file(
+            promoted, custom_evaluator_types=CUSTOM_EVALUATORS).cases)
+    return dataset
 
 
 def load_thresholds(directory: Path = DATASETS_DIR) -> dict[str, dict[str, float]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -21,6 +21,7 @@ from api.schemas import (
     AdminConversation,
     AdminConversationPage,
     Conversation,
+    ErrorResponse,
     Input,
     Message,
     PlainText,
@@ -29,8 +30,10 @@ from api.schemas import (
     message_model,
     transcript_message,
 )
-from ignacio_agents import mentoring
+from ignacio_agents import mentoring, promotion
+from ignacio_agents.domain import Specialist
 from ignacio_agents.errors import InvalidInput, NotFound
+from ignacio_agents.store.eval_cases import StoredEvalCase
 from ignacio_agents.store.mentoring import Pause
 
 router = APIRouter(prefix="/mentor", tags=["mentor"])
@@ -156,6 +159,49 @@ async def send_message(conversation_id: UUID, body: HumanMessageIn, staff: Staff
         raise InvalidInput("The message is empty.")
     message = await mentoring.reply(runtime, staff, conversation, text, client_ip=client_ip(request))
     return message_model(message)
+
+
+# --- promotion into eval cases (admins) -------------------------------------------------------
+
+
+class PromoteIn(Input):
+    suites: list[Literal["routing", "answer_structure"]] = Field(min_length=1, max_length=2)
+    expected_specialist: Specialist
+    notes: PlainText | None = Field(default=None, max_length=1000)
+    keep_details: bool = Field(default=False, description="Keep the participant's name, "
+                               "numbers and addresses in the case (they are stripped otherwise).")
+
+
+class EvalCaseOut(BaseModel):
+    id: UUID
+    name: str
+    suite: str
+    message_id: UUID | None
+    case: dict[str, Any]
+    created_at: datetime
+
+
+def _case_out(c: StoredEvalCase) -> EvalCaseOut:
+    return EvalCaseOut(id=c.id, name=c.name, suite=c.suite, message_id=c.message_id, case=c.body,
+                       created_at=c.created_at)
+
+
+@router.post("/messages/{message_id}/promote", status_code=201, response_model=list[EvalCaseOut],
+             operation_id="mentor_promote", responses={409: {"model": ErrorResponse,
+                                                            "description": "Already promoted"}})
+async def promote(message_id: UUID, body: PromoteIn, admin: AdminUser, store: StoreDep,
+                  request: Request) -> list[EvalCaseOut]:
+    """Turn a rated or flagged turn into eval cases (routing and/or answer) with who should
+    have answered it. ``ignacio export-eval-cases`` writes them to the dataset files."""
+    stored = await promotion.promote(store, admin, message_id, suites=list(body.suites),
+                                     expected=body.expected_specialist, notes=body.notes,
+                                     keep_details=body.keep_details, client_ip=client_ip(request))
+    return [_case_out(c) for c in stored]
+
+
+@router.get("/eval-cases", response_model=list[EvalCaseOut], operation_id="mentor_eval_cases")
+async def eval_cases(_admin: AdminUser, store: StoreDep) -> list[EvalCaseOut]:
+    return [_case_out(c) for c in await store.eval_cases.all()]
 
 
 # --- assignments (admins) --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ignacio_agents.store.audit import AuditStore
 from ignacio_agents.store.cohorts import CohortStore
 from ignacio_agents.store.conversations import ConversationStore
 from ignacio_agents.store.embeddings import EmbeddingStore
+from ignacio_agents.store.eval_cases import EvalCaseStore
 from ignacio_agents.store.feedback import FeedbackStore
 from ignacio_agents.store.files import FileStore
 from ignacio_agents.store.memory import MemoryStore
@@ -47,6 +48,7 @@ class Store:
     mentoring: MentoringStore = field(init=False)
     attention: AttentionStore = field(init=False)
     feedback: FeedbackStore = field(init=False)
+    eval_cases: EvalCaseStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -65,6 +67,7 @@ class Store:
         self.mentoring = MentoringStore(self.db)
         self.attention = AttentionStore(self.db)
         self.feedback = FeedbackStore(self.db)
+        self.eval_cases = EvalCaseStore(self.db)
 
 
 __all__ = ["Store"]
