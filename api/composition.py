@@ -31,6 +31,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(events.router)
     from api.routers import usage
     routers.append(usage.router)
+    from api.routers import exports
+    routers.append(exports.router)
     from api.routers import attention, mentor
     routers += [mentor.router, attention.router]
     return routers
