@@ -24,9 +24,11 @@ from uuid import UUID
 from pydantic_ai import ModelMessagesTypeAdapter
 from pydantic_ai.messages import ModelRequest, UserPromptPart
 
+from ignacio_agents.db import Conn
 from ignacio_agents.domain import DeliveryStatus
 from ignacio_agents.engine.human import ConversationPaused, history_entry
 from ignacio_agents.errors import Forbidden, NotFound
+from ignacio_agents.notify import publish
 from ignacio_agents.store import Store
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.mentoring import Pause
@@ -101,6 +103,13 @@ async def current_pause(store: Store, timeout_seconds: float, conversation_id: U
     return await store.mentoring.get_pause(conversation_id, timeout_seconds=timeout_seconds)
 
 
+async def _announce(conn: Conn, conversation: Conversation, *, paused: bool) -> None:
+    """Tabs showing the conversation learn (at commit) that a human took or returned it."""
+    await publish(conn, "conversation.updated", {
+        "user_id": conversation.user_id, "conversation_id": conversation.id,
+        "data": {"paused": paused}})
+
+
 async def pause(runtime: Runtime, actor: StoredUser, conversation: Conversation, *,
                 client_ip: str | None) -> Pause:
     store = runtime.store
@@ -108,6 +117,7 @@ async def pause(runtime: Runtime, actor: StoredUser, conversation: Conversation,
         result = await store.mentoring.pause(
             conversation.id, actor.id,
             timeout_seconds=runtime.settings.mentor_pause_timeout_seconds, conn=tx)
+        await _announce(tx, conversation, paused=True)
         await store.audit.record(actor_id=actor.id, action="conversation.pause",
                                  target_type="conversation", target_id=conversation.id,
                                  client_ip=client_ip,
@@ -120,6 +130,7 @@ async def resume(runtime: Runtime, actor: StoredUser, conversation: Conversation
     store = runtime.store
     async with store.db.transaction() as tx:
         ended = await store.mentoring.resume(conversation.id, conn=tx)
+        await _announce(tx, conversation, paused=False)
         await store.audit.record(actor_id=actor.id, action="conversation.resume",
                                  target_type="conversation", target_id=conversation.id,
                                  client_ip=client_ip,
