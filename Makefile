@@ -11,7 +11,7 @@ WEB_STAMP := frontend/node_modules/.installed-$(shell cat frontend/package-lock.
 WEB_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test setup web lint test-python test-web test-browser evals fuzz clean chromium
+.PHONY: run test setup web lint test-python test-web test-browser evals fuzz clean chromium bench
 
 run: setup web
 	$(BIN)/ignacio serve
@@ -67,6 +67,16 @@ test-web: web-deps
 
 test-browser: setup web chromium
 	cd frontend && npm run test:e2e
+
+# Short versions of the capacity benchmarks (small seed, a few seconds each); every script
+# prints ratios against a baseline measured in the same run and redraws its chart in
+# docs/benchmarks/. The full-size runs and their commands are in docs/benchmarks.md.
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.api_reads --users 50 --seconds 3 --runs 1 -c 20 --json reports/bench/api_reads.json --charts reports/bench
+	$(BIN)/python -m bench.search --users 50 -n 40 --json reports/bench/search.json --charts reports/bench
+	$(BIN)/python -m bench.webhook_latency -n 100 -c 8 --json reports/bench/webhook_latency.json
+	$(BIN)/python bench/engine_overhead.py --turns 30
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest-pgdata reports

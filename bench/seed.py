@@ -107,8 +107,10 @@ async def _copy_history(db: Any, users: list[uuid.UUID], shape: Shape, seed: int
                                           "web", base + timedelta(seconds=j * 30)))
 
 
-async def seed(conninfo: str, shape: Shape, *, seed_value: int = 16) -> dict[str, Any]:
-    """Seed ``conninfo`` (migrated first) unless it already holds this shape."""
+async def seed(conninfo: str, shape: Shape, data_dir: Path, *,
+               seed_value: int = 16) -> dict[str, Any]:
+    """Seed ``conninfo`` (migrated first) unless it already holds this shape; the phone keys
+    are the development ones of ``data_dir`` (the servers under test use the same)."""
     from ignacio_agents.db import Database
     from ignacio_agents.migrations import migrate
     from ignacio_agents.runtime import phone_cipher
@@ -123,7 +125,8 @@ async def seed(conninfo: str, shape: Shape, *, seed_value: int = 16) -> dict[str
             return {"seeded": False, "shape": existing}
         if existing is not None:
             raise SystemExit(f"this database holds another seed ({existing}); use a fresh one")
-        settings = load_settings(database_url=conninfo, pydantic_ai_model="test")
+        settings = load_settings(database_url=conninfo, pydantic_ai_model="test",
+                                 data_dir=data_dir)
         store = Store(db, phone_cipher(settings))
         started = time.perf_counter()
         users = await _make_users(store, shape.users)
@@ -164,7 +167,7 @@ def main() -> None:
     if conninfo is None:
         conninfo, server = embedded(args.data_dir)
     try:
-        print(json.dumps(asyncio.run(seed(conninfo, shape))))
+        print(json.dumps(asyncio.run(seed(conninfo, shape, args.data_dir))))
     finally:
         if server is not None:
             from ignacio_agents.db import release_embedded_server

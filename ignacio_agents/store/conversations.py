@@ -37,8 +37,10 @@ _SUMMARY_SELECT = (
     " from conversations c join users u on u.id = c.user_id"
 )
 _RECENT = Keyset("c.updated_at", "c.id")
-# Up to this many matching messages, a search word counts as rare (see ``search``).
-RARE_MATCH_CAP = 5000
+# Up to this many matching messages, a search word counts as rare (see ``search``): few
+# enough that reading them is cheap, many enough that past it the newest-first walk meets
+# matches within a page.
+RARE_MATCH_CAP = 1000
 
 
 def _lock_key(user_id: UUID, channel: ChannelName) -> str:

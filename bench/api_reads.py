@@ -1,0 +1,304 @@
+"""API reads against a bare handler doing the same work, on a seeded database, in one run.
+
+Two servers on 127.0.0.1, each in its own process, on the same database (``bench.seed``):
+Ignacio (``api.app.create_app``, as deployed: every middleware, dependency and response model)
+and a bare Starlette app with the same pool size that runs the **same SQL** through the same
+store calls, the same JWT decode and session check, and serialises the same response models.
+A load generator in a third process keeps ``-c`` requests in flight to one server at a time for
+``--seconds`` per read, alternating Ignacio and bare, ``--runs`` times; the medians are reported
+as p50/p99 and throughput, and as ratios (Ignacio / bare: p99 ratio ≤ 1.5 and throughput ratio
+≥ 0.67 is the goal). The reads: ``GET /users/me``, ``GET /conversations``, ``GET
+/conversations/{id}/messages`` (first page of a 100-message conversation), and admin search for
+a common word (``GET /admin/conversations?q=``).
+
+    .venv/bin/python -m bench.api_reads                       # 1.1 M messages, 50 clients
+    .venv/bin/python -m bench.api_reads --users 50 --seconds 3 --runs 1   # the short version
+    .venv/bin/python -m bench.api_reads --json reports/api_reads.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.seed import COMMON, Shape, embedded, seed  # noqa: E402
+
+JWT_SECRET = "bench-jwt-secret-bench-jwt-secret-bench"  # noqa: S105 - a throwaway app's secret
+
+
+def _settings(conninfo: str, data_dir: Path) -> Any:
+    from ignacio_agents.settings import load_settings
+
+    return load_settings(database_url=conninfo, data_dir=data_dir, pydantic_ai_model="test",
+                         openai_api_key=None, run_worker_in_process=False, log_level="WARNING",
+                         jwt_secret_key=JWT_SECRET)
+
+
+def bare_app(settings: Any) -> Any:
+    """Starlette, one pool, the same store calls and response models, nothing else."""
+    from contextlib import asynccontextmanager
+    from uuid import UUID
+
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from api.routers.admin import _page
+    from api.routers.conversations import MessagePage
+    from api.schemas import message_model, user_out
+    from api.tokens import decode_access_token
+    from ignacio_agents.db import Database
+    from ignacio_agents.runtime import phone_cipher
+    from ignacio_agents.store import Store
+
+    state: dict[str, Store] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        db = await Database.open(settings.database_url, min_size=settings.db_pool_min_size,
+                                 max_size=settings.db_pool_max_size)
+        state["store"] = Store(db, phone_cipher(settings))
+        yield
+        await db.close()
+
+    async def user_of(request: Request) -> Any:
+        claims = decode_access_token(settings, request.headers["authorization"][7:])
+        store = state["store"]
+        if await store.sessions.get_active(claims.sid) is None:
+            return None
+        return await store.users.get(claims.sub)
+
+    def json_response(model: Any) -> Response:
+        return Response(model.model_dump_json(), media_type="application/json")
+
+    async def me(request: Request) -> Response:
+        user = await user_of(request)
+        return json_response(user_out(user, await state["store"].profiles.get(user.id)))
+
+    async def conversations(request: Request) -> Response:
+        user = await user_of(request)
+        return json_response(await state["store"].conversations.list_for_user(user.id, limit=50))
+
+    async def messages(request: Request) -> Response:
+        user = await user_of(request)
+        store = state["store"]
+        conversation_id = UUID(request.path_params["conversation_id"])
+        await store.conversations.get(conversation_id, user_id=user.id)
+        page = await store.messages.page(conversation_id, limit=50)
+        return json_response(MessagePage(items=[message_model(m) for m in page.items],
+                                         next_cursor=page.next_cursor))
+
+    async def admin_search(request: Request) -> Response:
+        user = await user_of(request)
+        assert user.is_admin
+        page = await state["store"].conversations.search(q=request.query_params["q"], limit=50)
+        return json_response(_page(page))
+
+    return Starlette(lifespan=lifespan, routes=[
+        Route("/users/me", me), Route("/conversations", conversations),
+        Route("/conversations/{conversation_id}/messages", messages),
+        Route("/admin/conversations", admin_search),
+        Route("/health", lambda _r: Response("ok")),
+    ])
+
+
+def serve(kind: str, conninfo: str, data_dir: Path, port: int) -> None:
+    import uvicorn
+
+    settings = _settings(conninfo, data_dir)
+    if kind == "bare":
+        app = bare_app(settings)
+    else:
+        from api.app import create_app
+
+        app = create_app(settings, run_worker=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+async def _tokens(conninfo: str, data_dir: Path) -> dict[str, Any]:
+    """A participant with ten 100-message conversations and an admin, signed in."""
+    from api.tokens import issue_access_token
+    from ignacio_agents.db import Database
+    from ignacio_agents.runtime import phone_cipher
+    from ignacio_agents.store import Store
+
+    settings = _settings(conninfo, data_dir)
+    db = await Database.open(conninfo, min_size=1, max_size=2)
+    try:
+        store = Store(db, phone_cipher(settings))
+        participant = await db.fetch_value(
+            "select user_id from conversations group by user_id order by count(*), user_id limit 1")
+        conversation = await db.fetch_value(
+            "select id from conversations where user_id = %s order by updated_at desc limit 1",
+            participant)
+        admin = await db.fetch_value(  # the heavy participant, promoted
+            "update users set is_admin = true where id = (select user_id from conversations"
+            " group by user_id order by count(*) desc, user_id limit 1) returning id")
+        out: dict[str, Any] = {"conversation": str(conversation)}
+        for role, user_id, is_admin in (("participant", participant, False), ("admin", admin, True)):
+            session = await store.sessions.create(user_id, os.urandom(16).hex(), timedelta(days=1))
+            out[role] = issue_access_token(settings, user_id, session.id, is_admin)
+        return out
+    finally:
+        await db.close()
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+async def load(base_url: str, path: str, token: str, concurrency: int,
+               seconds: float) -> dict[str, float]:
+    """``concurrency`` requests in flight for ``seconds`` (after a short warm-up)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"authorization": f"Bearer {token}"}
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60,
+                                 headers=headers) as client:
+        for _ in range(3):  # warm-up: caches filled
+            (await client.get(path)).raise_for_status()
+        stop_at = time.perf_counter() + seconds
+
+        async def client_loop() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop_at:
+                start = time.perf_counter()
+                try:
+                    response = await client.get(path)
+                except httpx.TransportError:  # counted, not hidden: reported as "errors"
+                    errors += 1
+                    continue
+                latencies.append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path} answered {response.status_code}: {response.text}")
+
+        began = time.perf_counter()
+        await asyncio.gather(*[client_loop() for _ in range(concurrency)])
+        elapsed = time.perf_counter() - began
+    return {"n": len(latencies), "p50_ms": round(_percentile(latencies, 50), 1),
+            "p99_ms": round(_percentile(latencies, 99), 1),
+            "rps": round(len(latencies) / elapsed, 1), "errors": errors}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(kind: str, conninfo: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.api_reads", "--serve", kind, "--conninfo", conninfo,
+         "--port", str(port), "--data-dir", str(data_dir)], cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the {kind} server exited during start-up")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"the {kind} server did not start")
+
+
+def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: round(statistics.median(r[key] for r in runs), 1) for key in runs[0]}
+
+
+async def compare(bases: dict[str, str], tokens: dict[str, Any], args: argparse.Namespace,
+                  ) -> list[dict[str, Any]]:
+    reads = [("GET /users/me", "/users/me", "participant"),
+             ("GET /conversations", "/conversations", "participant"),
+             ("GET /conversations/{id}/messages",
+              f"/conversations/{tokens['conversation']}/messages", "participant"),
+             ("admin search, common word", f"/admin/conversations?q={COMMON}", "admin")]
+    rows = []
+    for label, path, role in reads:
+        runs: dict[str, list[dict[str, float]]] = {"ignacio": [], "bare": []}
+        for _ in range(args.runs):
+            for kind in ("ignacio", "bare"):
+                runs[kind].append(await load(bases[kind], path, tokens[role], args.concurrency,
+                                             args.seconds))
+        ignacio, bare = _median_of(runs["ignacio"]), _median_of(runs["bare"])
+        rows.append({"read": label, "concurrency": args.concurrency, "ignacio": ignacio,
+                     "bare": bare,
+                     "p99_ratio": round(ignacio["p99_ms"] / max(bare["p99_ms"], 0.1), 2),
+                     "throughput_ratio": round(ignacio["rps"] / max(bare["rps"], 0.1), 2)})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", type=Path, default=ROOT / ".bench-data" / "reads")
+    p.add_argument("--users", type=int, default=Shape.users)
+    p.add_argument("-c", "--concurrency", type=int, default=50)
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--charts", type=Path, default=ROOT / "docs" / "benchmarks",
+                   help="where the PNG chart goes")
+    p.add_argument("--serve", choices=["ignacio", "bare"], help=argparse.SUPPRESS)
+    p.add_argument("--conninfo", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    return p
+
+
+def main() -> None:
+    args = _parser().parse_args()
+    if args.serve:
+        serve(args.serve, args.conninfo, args.data_dir, args.port)
+        return
+    data_dir = args.data_dir if args.users == Shape.users else args.data_dir.with_name(
+        f"{args.data_dir.name}-{args.users}")
+    conninfo, server = embedded(data_dir)
+    processes = []
+    try:
+        print(json.dumps(asyncio.run(seed(conninfo, Shape(users=args.users), data_dir))), flush=True)
+        tokens = asyncio.run(_tokens(conninfo, data_dir))
+        bases = {}
+        for kind in ("ignacio", "bare"):
+            process, bases[kind] = _start(kind, conninfo, data_dir)
+            processes.append(process)
+        rows = asyncio.run(compare(bases, tokens, args))
+        report = {"load_average": os.getloadavg(), "cpus": os.cpu_count(), "reads": rows}
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(report, indent=2))
+        from bench.charts import api_reads_chart
+
+        api_reads_chart(rows, args.charts / "api_reads.png")
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        from ignacio_agents.db import release_embedded_server
+
+        release_embedded_server(server)
+
+
+if __name__ == "__main__":
+    main()
