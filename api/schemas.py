@@ -293,8 +293,43 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
 
 
+class MessageOrigin(BaseModel):
+    """What the channel told us about a message beyond its words, for the admin's review."""
+
+    source_type: str | None = Field(
+        default=None, description="The channel's own type for it, e.g. WhatsApp's 'sticker', "
+        "'interactive' (a button, list or Flow answer) or 'request_welcome'.")
+    forwarded: bool = False
+    frequently_forwarded: bool = False
+    referral: dict[str, Any] | None = Field(
+        default=None, description="The ad or post that led the participant here "
+        "(click-to-WhatsApp: source_url, headline, ...).")
+    flow_response: dict[str, Any] | None = Field(
+        default=None, description="A form's answers, by field name.")
+    quoted_id: UUID | None = Field(default=None, description="The earlier message it replies to.")
+    quotes_unknown: bool = Field(
+        default=False, description="It replies to a message that is not in the history.")
+    deleted_at: datetime | None = Field(
+        default=None, description="When its author deleted it: kept here, hidden from the "
+        "participant's view and from the model.")
+    edited_at: datetime | None = None
+
+
+def message_origin(message: StoredMessage) -> MessageOrigin:
+    details = message.details or {}
+    return MessageOrigin(
+        source_type=message.source_type,
+        forwarded=bool(details.get("forwarded")),
+        frequently_forwarded=bool(details.get("frequently_forwarded")),
+        referral=details.get("referral"), flow_response=details.get("flow_response"),
+        quoted_id=message.quoted_id, quotes_unknown=bool(details.get("quotes_unknown")),
+        deleted_at=message.deleted_at, edited_at=message.edited_at,
+    )
+
+
 class TranscriptMessage(Message):
     deliveries: list[DeliveryOut]
+    origin: MessageOrigin
 
 
 class Transcript(BaseModel):
@@ -307,6 +342,7 @@ def transcript_message(message: StoredMessage, deliveries: list[StoredDelivery])
     return TranscriptMessage(
         **message_model(message).model_dump(),
         deliveries=[DeliveryOut.model_validate(d.model_dump()) for d in deliveries],
+        origin=message_origin(message),
     )
 
 

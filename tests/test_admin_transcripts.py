@@ -132,7 +132,7 @@ async def test_transcript_has_messages_attachments_and_deliveries(client, world)
     assert body["user"]["id"] == str(world["ana"].id)
     assert body["user"]["phone_number"] == world["ana"].phone_number  # admins see numbers
     question, answer = body["messages"]
-    assert set(question) == MESSAGE_KEYS | {"deliveries"}
+    assert set(question) == MESSAGE_KEYS | {"deliveries", "origin"}
     assert question["role"] == "user" and answer["role"] == "assistant"
     assert question["attachments"] == [{
         "file_id": str(world["file_id"]), "file_name": "tarifas.pdf",

@@ -138,6 +138,10 @@ _SELECT = (
     " left join users a on a.id = m.author_id"
 )
 
+# An answer to a message its author deleted goes with it (the question would be missing).
+_NOT_ANSWERING_DELETED = ("not exists (select 1 from messages q where q.id = m.reply_to_id"
+                          " and q.deleted_at is not null)")
+
 _RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _MESSAGE_ID_AAD = b"messages.external_id"
 _DELIVERY_ID_AAD = b"message_deliveries.external_id"
@@ -252,10 +256,11 @@ class MessageStore:
         self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None,
         conn: Conn | None = None,
     ) -> Page[StoredMessage]:
-        """Newest page first; the cursor walks back in time. Messages their author deleted are
-        left out (this is what the participant and the model see; admins read ``transcript``)."""
+        """Newest page first; the cursor walks back in time. Messages their author deleted, and
+        their answers, are left out (this is what the participant and the model see; admins
+        read ``transcript``)."""
         return await fetch_page(
-            self.db, _SELECT, ["m.conversation_id = %s", "m.deleted_at is null"],
+            self.db, _SELECT, ["m.conversation_id = %s", "m.deleted_at is null", _NOT_ANSWERING_DELETED],
             [conversation_id],
             Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
             build=self._message, conn=conn,

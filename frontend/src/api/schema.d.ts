@@ -1834,6 +1834,59 @@ export interface components {
             /** File Ids */
             file_ids?: string[];
         };
+        /**
+         * MessageOrigin
+         * @description What the channel told us about a message beyond its words, for the admin's review.
+         */
+        MessageOrigin: {
+            /**
+             * Deleted At
+             * @description When its author deleted it: kept here, hidden from the participant's view and from the model.
+             */
+            deleted_at?: string | null;
+            /** Edited At */
+            edited_at?: string | null;
+            /**
+             * Flow Response
+             * @description A form's answers, by field name.
+             */
+            flow_response?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Forwarded
+             * @default false
+             */
+            forwarded: boolean;
+            /**
+             * Frequently Forwarded
+             * @default false
+             */
+            frequently_forwarded: boolean;
+            /**
+             * Quoted Id
+             * @description The earlier message it replies to.
+             */
+            quoted_id?: string | null;
+            /**
+             * Quotes Unknown
+             * @description It replies to a message that is not in the history.
+             * @default false
+             */
+            quotes_unknown: boolean;
+            /**
+             * Referral
+             * @description The ad or post that led the participant here (click-to-WhatsApp: source_url, headline, ...).
+             */
+            referral?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Source Type
+             * @description The channel's own type for it, e.g. WhatsApp's 'sticker', 'interactive' (a button, list or Flow answer) or 'request_welcome'.
+             */
+            source_type?: string | null;
+        };
         /** MessagePage */
         MessagePage: {
             /** Items */
@@ -2145,6 +2198,7 @@ export interface components {
             /** Is Fallback */
             is_fallback: boolean;
             message_type: components["schemas"]["MessageType"];
+            origin: components["schemas"]["MessageOrigin"];
             /**
              * Role
              * @enum {string}

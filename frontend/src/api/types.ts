@@ -42,9 +42,9 @@ export type PartialAnswer = { kind: AnswerKind; offline?: boolean } & Record<str
 
 /**
  * The API publishes a message only inside `Transcript` (the admin view adds
- * `deliveries`); chat routes answer it as a plain JSON object of the same shape.
+ * `deliveries` and `origin`); chat routes answer it as a plain JSON object of the same shape.
  */
-type ApiMessage = Omit<Schemas['TranscriptMessage'], 'deliveries'>;
+type ApiMessage = Omit<Schemas['TranscriptMessage'], 'deliveries' | 'origin'>;
 export type Message = Omit<ApiMessage, 'feedback'> & {
   feedback: 1 | -1 | null;
 };
@@ -58,7 +58,9 @@ export interface ConversationUpload { file: UserFile; message: Message }
 
 export type AdminConversation = Schemas['AdminConversation'];
 export type Delivery = Schemas['DeliveryOut'];
-export type TranscriptMessage = Message & { deliveries: Delivery[] };
+/** What the channel said about a message beyond its words (forwarded, an ad, deleted…). */
+export type MessageOrigin = Schemas['MessageOrigin'];
+export type TranscriptMessage = Message & { deliveries: Delivery[]; origin: MessageOrigin };
 export type Transcript = Omit<Schemas['Transcript'], 'messages'> & { messages: TranscriptMessage[] };
 export type AuditEntry = Schemas['AuditEntry'];
 
