@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.datastructures import Headers
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.body_limits import BodyLimitMiddleware, BodyLimits
@@ -27,6 +27,8 @@ from api.observability import (
 )
 from api.openapi_errors import document_error_responses
 from api.security_headers import SecurityHeadersMiddleware
+from api.static_assets import HashedAssets
+from api.turn_stream import document_turn_stream
 from api.worker_processes import WorkerProcesses
 from ignacio_agents.channel import Channel
 from ignacio_agents.jobs import WorkerSupervisor, worker_options
@@ -159,12 +161,13 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
     for router in _routers():
         app.include_router(router)
     document_error_responses(app)
+    document_turn_stream(app, "/conversations/{conversation_id}/messages")
 
     dist = settings.web_dist_dir or default_web_dist()
     index = dist / "index.html"
     if index.is_file():
         if (dist / "assets").is_dir():
-            app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+            app.mount("/assets", HashedAssets(directory=dist / "assets"), name="assets")
         app.add_middleware(SpaFallback, index=index)
 
         @app.get("/", include_in_schema=False)
@@ -194,5 +197,10 @@ def _add_edge_middleware(app: FastAPI, settings: Settings) -> None:
         body_seconds=settings.request_body_seconds, upload_seconds=settings.upload_body_seconds,
     )
     app.add_middleware(BodyLimitMiddleware, limits=limits)
+    # JSON and HTML compressed on the way out (the built assets come precompressed, event
+    # streams and files already compressed pass through as they are).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6,
+                       exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf",
+                                              "application/octet-stream"))
     app.add_middleware(SecurityHeadersMiddleware, allowed_hosts=settings.allowed_host_list,
                        hsts=settings.is_production)

@@ -2,8 +2,9 @@
 
 Every event is a pydantic model with a ``type`` field, so a channel can serialise any of them
 as ``event: <type>`` with the rest as JSON data. A client renders ``partial`` answers (typed,
-with ``kind``) or appends ``delta`` text; ``retry`` means "discard what was streamed so far, the
-answer is being produced again"; ``done`` carries both stored messages.
+with ``kind``), appends ``delta`` text, or parses the ``answer_json`` itself; ``retry`` means
+"discard what was streamed so far, the answer is being produced again"; ``done`` carries both
+stored messages.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ class DeltaEvent(BaseModel):
     text: str
 
 
+class AnswerJsonEvent(BaseModel):
+    """The answer's JSON as the model writes it, for a client that parses it itself and so gets
+    each character once. ``start`` marks the first piece of an answer (what came before is
+    dropped) and carries the fields the code sets (``kind``, ``offline``, ``language``)."""
+
+    type: Literal["answer_json"] = "answer_json"
+    text: str
+    start: dict[str, Any] | None = None
+
+
 class RetryEvent(BaseModel):
     type: Literal["retry"] = "retry"
     attempt: int
@@ -57,7 +68,8 @@ class DoneEvent(BaseModel):
     message: StoredMessage
 
 
-TurnEvent = RouteEvent | ToolEvent | PartialEvent | DeltaEvent | RetryEvent | DoneEvent
+TurnEvent = (RouteEvent | ToolEvent | PartialEvent | DeltaEvent | AnswerJsonEvent | RetryEvent
+             | DoneEvent)
 
 
 class TurnResult(BaseModel):

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, RuntimeDep, StoreDep
 from api.routers.files import FileOut, upload_file
-from api.schemas import ErrorResponse, Input, Message, message_model, message_out
+from api.schemas import ErrorResponse, Input, Message, message_model
 from api.sse import sse_stream
+from api.turn_stream import TurnFramer
 from ignacio_agents.domain import WEB_CHANNEL, Attachment, InboundMessage
 from ignacio_agents.engine import TurnContext
 from ignacio_agents.errors import IgnacioError, InvalidInput, NotFound
@@ -114,24 +115,11 @@ async def list_messages(
     return MessagePage(items=[message_model(m) for m in page.items], next_cursor=page.next_cursor)
 
 
-def _shape(event: Any) -> tuple[str, Any]:
-    if isinstance(event, dict):
-        data = dict(event)
-        return str(data.pop("type", "message")), data
-    name = event.type
-    if name == "done":
-        return name, {"user_message": message_out(event.user_message),
-                      "message": message_out(event.message)}
-    data = event.model_dump(mode="json")
-    data.pop("type", None)
-    return name, data
-
-
 @router.post(
     "/conversations/{conversation_id}/messages",
     response_model=TurnOut,
     responses={200: {"content": {"text/event-stream": {}},
-                     "description": "JSON, or SSE events route/delta/partial/tool/done/error "
+                     "description": "JSON, or the turn's events (`TurnStreamEvent`) "
                                     "when the request accepts text/event-stream"},
                429: {"model": ErrorResponse,
                      "description": "A token cap is reached (code usage_cap_reached); the "
@@ -163,7 +151,7 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
     events = runtime.engine.stream_turn(context)  # the turn runs in its own task
     if "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(
-            sse_stream(events, _shape), media_type="text/event-stream",
+            sse_stream(events, TurnFramer()), media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
     async for event in events:

@@ -1,8 +1,10 @@
-"""A specialist's stream events as the turn's ``tool`` / ``partial`` / ``delta`` events.
+"""A specialist's stream events as the turn's ``tool`` / ``partial`` / ``delta`` /
+``answer_json`` events.
 
-The answer is a tool call whose JSON arguments arrive in pieces; each piece is parsed as
-partial JSON into the typed answer so far, published as a ``partial`` event, and the growth
-of its Markdown rendering as a ``delta``.
+The answer is a tool call whose JSON arguments arrive in pieces; each piece is passed on as
+``answer_json`` (for clients that parse the JSON themselves), parsed as partial JSON into the
+typed answer so far, published as a ``partial`` event, and the growth of its Markdown rendering
+as a ``delta``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from pydantic_core import from_json, to_json
 
 from ignacio_agents.agents import answer_tool_name
 from ignacio_agents.domain import Specialist
-from ignacio_agents.events import DeltaEvent, PartialEvent, RetryEvent, ToolEvent, TurnEvent
+from ignacio_agents.events import (
+    AnswerJsonEvent,
+    DeltaEvent,
+    PartialEvent,
+    RetryEvent,
+    ToolEvent,
+    TurnEvent,
+)
 from ignacio_agents.responses import partial_answer
 
 Emit = Callable[[TurnEvent], None]
@@ -53,15 +62,24 @@ class AnswerStream:
                 self.index = event.index
                 args = event.part.args
                 self.args = args if isinstance(args, str) else to_json(args).decode() if args else ""
+                self._start_json()
                 self._publish()
         elif (isinstance(event, PartDeltaEvent) and event.index == self.index
               and isinstance(event.delta, ToolCallPartDelta)):
             delta = event.delta.args_delta
             if isinstance(delta, str):
                 self.args += delta
+                if delta:
+                    self.emit(AnswerJsonEvent(text=delta))
             elif isinstance(delta, dict):  # some providers send whole argument objects
                 self.args = to_json(delta).decode()
+                self._start_json()
             self._publish()
+
+    def _start_json(self) -> None:
+        self.emit(AnswerJsonEvent(text=self.args, start={
+            "kind": self.specialist.value, "offline": self.offline,
+            "language": self.language}))
 
     def _publish(self) -> None:
         try:

@@ -2,7 +2,7 @@ import { api, expectOk, unwrap, unwrapAs } from './client';
 import { errorFromResponse, networkError } from './errors';
 import { session } from './session';
 import { readSse } from './sse';
-import type { Conversation, FeedbackValue, Message, Page, TurnEvent, TurnResult } from './types';
+import type { Conversation, FeedbackValue, Message, Page, TurnEvent, TurnEventName, TurnResult } from './types';
 
 export const listConversations = (cursor?: string | null): Promise<Page<Conversation>> =>
   unwrap(api.GET('/conversations', { params: { query: { cursor: cursor ?? undefined } } }));
@@ -27,13 +27,16 @@ export const listMessages = (id: string, cursor?: string | null): Promise<Page<M
 export const sendFeedback = (messageId: string, value: FeedbackValue): Promise<Message> =>
   unwrapAs(api.POST('/messages/{message_id}/feedback', { params: { path: { message_id: messageId } }, body: { value } }));
 
-const TURN_EVENTS = new Set(['route', 'delta', 'partial', 'tool', 'done', 'error']);
+/** Every event the schema names: a new one fails the typecheck until it is listed here. */
+const TURN_EVENTS: Record<TurnEventName, true> = { route: true, answer: true, json: true, tool: true, retry: true, done: true, error: true };
 
 /** Parses one SSE message into a turn event; unknown or malformed events are skipped. */
 export function toTurnEvent(event: string, data: string): TurnEvent | null {
-  if (!TURN_EVENTS.has(event)) return null;
+  if (!Object.hasOwn(TURN_EVENTS, event)) return null;
   try {
-    const payload = JSON.parse(data) as Record<string, unknown>;
+    const payload = JSON.parse(data) as unknown;
+    if (typeof payload === 'string') return { type: event, text: payload } as TurnEvent;
+    if (!payload || typeof payload !== 'object') return null;
     return { ...payload, type: event } as TurnEvent;
   } catch {
     return null;

@@ -1207,6 +1207,27 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /**
+         * AnswerData
+         * @description A new answer begins: drop any JSON streamed before. The fields the code sets.
+         */
+        AnswerData: {
+            /** Kind */
+            kind: string;
+            /** Language */
+            language: string;
+            /** Offline */
+            offline: boolean;
+        };
+        /** AnswerFrame */
+        AnswerFrame: {
+            data: components["schemas"]["AnswerData"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "answer";
+        };
         /** Assignment */
         Assignment: {
             mentor: components["schemas"]["UserRef"];
@@ -1512,12 +1533,40 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "pending" | "sent" | "delivered" | "read" | "failed";
+        /** DoneData */
+        DoneData: {
+            message: components["schemas"]["Message"];
+            user_message: components["schemas"]["Message"];
+        };
+        /** DoneFrame */
+        DoneFrame: {
+            data: components["schemas"]["DoneData"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "done";
+        };
         /** ErrorBody */
         ErrorBody: {
             /** Code */
             code: string;
             /** Message */
             message: string;
+        };
+        /** ErrorData */
+        ErrorData: {
+            /** Message */
+            message: string;
+        };
+        /** ErrorFrame */
+        ErrorFrame: {
+            data: components["schemas"]["ErrorData"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "error";
         };
         /** ErrorResponse */
         ErrorResponse: {
@@ -1686,6 +1735,19 @@ export interface components {
         HumanMessageIn: {
             /** Content */
             content: string;
+        };
+        /** JsonFrame */
+        JsonFrame: {
+            /**
+             * Data
+             * @description More of the answer's JSON text (partial JSON until `done`)
+             */
+            data: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "json";
         };
         /**
          * Language
@@ -2074,6 +2136,43 @@ export interface components {
             /** Note */
             note: string;
         };
+        /**
+         * RetryData
+         * @description Discard the answer streamed so far: it is being produced again.
+         */
+        RetryData: {
+            /** Attempt */
+            attempt: number;
+        };
+        /** RetryFrame */
+        RetryFrame: {
+            data: components["schemas"]["RetryData"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "retry";
+        };
+        /**
+         * RouteData
+         * @description The specialist who answers (again after a hand-back: the answer starts over).
+         */
+        RouteData: {
+            /** Language */
+            language: string;
+            /** Reason */
+            reason: string;
+            specialist: components["schemas"]["Specialist"];
+        };
+        /** RouteFrame */
+        RouteFrame: {
+            data: components["schemas"]["RouteData"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "route";
+        };
         /** SessionList */
         SessionList: {
             /** Items */
@@ -2154,6 +2253,20 @@ export interface components {
              */
             solution: string;
         };
+        /** ToolData */
+        ToolData: {
+            /** Name */
+            name: string;
+        };
+        /** ToolFrame */
+        ToolFrame: {
+            data: components["schemas"]["ToolData"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            event: "tool";
+        };
         /** Transcript */
         Transcript: {
             conversation: components["schemas"]["Conversation"];
@@ -2211,6 +2324,7 @@ export interface components {
             message: components["schemas"]["Message"];
             user_message: components["schemas"]["Message"];
         };
+        TurnStreamEvent: components["schemas"]["RouteFrame"] | components["schemas"]["AnswerFrame"] | components["schemas"]["JsonFrame"] | components["schemas"]["ToolFrame"] | components["schemas"]["RetryFrame"] | components["schemas"]["DoneFrame"] | components["schemas"]["ErrorFrame"];
         /**
          * UsageGroup
          * @enum {string}
@@ -4463,14 +4577,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description JSON, or SSE events route/delta/partial/tool/done/error when the request accepts text/event-stream */
+            /** @description JSON, or the turn's events (`TurnStreamEvent`) when the request accepts text/event-stream */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TurnOut"];
-                    "text/event-stream": unknown;
+                    "text/event-stream": components["schemas"]["TurnStreamEvent"];
                 };
             };
             /** @description Host not served here */

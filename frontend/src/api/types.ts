@@ -74,11 +74,15 @@ export interface Page<T> {
   next_cursor?: string | null;
 }
 
-/** One server-sent event of a streamed turn (`POST /conversations/{id}/messages`). */
+/**
+ * One server-sent event of a streamed turn (`POST /conversations/{id}/messages`),
+ * as the schema's `TurnStreamEvent` frames: `event` becomes `type`, `data` the
+ * rest (a text `data`, as `json` has, becomes `text`).
+ */
+type StreamFrame = Schemas['TurnStreamEvent'];
+type AsTurnEvent<F> = F extends { event: infer E; data: infer D } ? (D extends string ? { type: E; text: D } : { type: E } & D) : never;
+export type TurnEventName = StreamFrame['event'];
+export type AnswerStart = Schemas['AnswerData'];
 export type TurnEvent =
-  | { type: 'route'; specialist: Agent; reason: string; language: string }
-  | { type: 'delta'; text: string }
-  | { type: 'partial'; answer: PartialAnswer }
-  | { type: 'tool'; name: string }
-  | { type: 'done'; user_message: Message; message: Message }
-  | { type: 'error'; message: string };
+  | Exclude<AsTurnEvent<StreamFrame>, { type: 'done' }>
+  | { type: 'done'; user_message: Message; message: Message };

@@ -128,7 +128,7 @@ export function ConversationView() {
         hasOlder={state.olderCursor !== null}
         loadingOlder={state.loadingOlder}
         onLoadOlder={() => void chatStore.loadOlder(conversationId)}
-        tailVersion={pending ? `${pending.text.length}:${JSON.stringify(pending.partial).length}:${pending.tool ?? ''}` : 'idle'}
+        tailVersion={pending ? `${JSON.stringify(pending.partial ?? '').length}:${pending.tool ?? ''}` : 'idle'}
         renderMessage={(message) => (
           <MessageItem
             key={message.id}

@@ -1,6 +1,5 @@
-/** The answer as it arrives: who is answering, tool activity, then the text or the partial card. */
+/** The answer as it arrives: who is answering, tool activity, then the partial card. */
 import { Icon } from '../../components/Icon';
-import { Markdown } from '../../components/Markdown';
 import { useI18n } from '../../i18n';
 import { AnswerCard, SpecialistHeader } from './AnswerCard';
 import type { PendingTurn } from './chatStore';
@@ -15,7 +14,6 @@ export function StreamingAnswer({ pending }: { pending: PendingTurn }) {
       {t('chat.usingTool', { tool: pending.tool })}
     </p>
   );
-  const waiting = !pending.text && !pending.partial;
 
   return (
     <li className="msg msg--assistant" data-testid="streaming-message" aria-busy="true">
@@ -26,9 +24,8 @@ export function StreamingAnswer({ pending }: { pending: PendingTurn }) {
           <article className={`answer specialist--${look.tone} is-streaming`} data-testid="specialist-card" data-specialist={pending.specialist ?? ''}>
             <SpecialistHeader agent={pending.specialist ?? 'general'} />
             <div className="answer__body">
-              {pending.text && <Markdown className="answer__lead">{pending.text}</Markdown>}
               {tool}
-              {waiting && !pending.tool && (
+              {!pending.tool && (
                 <p className="typing">
                   <span className="typing__dots" aria-hidden="true">
                     <span />

@@ -46,8 +46,9 @@ describe('streamMessage', () => {
       return Promise.resolve(
         sseResponse([
           'event: route\ndata: {"specialist":"financial","reason":"r","lang',
-          'uage":"es"}\n\nevent: delta\ndata: {"text":"Ho"}\n\nevent: del',
-          'ta\ndata: {"text":"la"}\n\nevent: tool\ndata: {"name":"search_files"}\n\n',
+          'uage":"es"}\n\nevent: answer\ndata: {"kind":"general","offline":false,"language":"es"}\n\nevent: js',
+          'on\ndata: "{\\"message\\": \\"Ho"\n\nevent: json\ndata: "la"\n\nevent: retry\ndata: {"attempt":2}\n\n',
+          'event: delta\ndata: {"text":"not an event of this stream"}\n\nevent: tool\ndata: {"name":"search_files"}\n\n',
           `event: done\ndata: ${JSON.stringify(done)}\n\n`,
         ]),
       );
@@ -57,7 +58,8 @@ describe('streamMessage', () => {
 
     const result = await streamMessage('c1', { content: 'hola' }, (e) => events.push(e));
 
-    expect(events.map((e) => e.type)).toEqual(['route', 'delta', 'delta', 'tool', 'done']);
+    expect(events.map((e) => e.type)).toEqual(['route', 'answer', 'json', 'json', 'retry', 'tool', 'done']);
+    expect(events[2]).toEqual({ type: 'json', text: '{"message": "Ho' });
     expect(events[0]).toMatchObject({ specialist: 'financial', language: 'es' });
     expect(result?.message.id).toBe('a1');
     const sent = fetch.mock.calls[0]?.[0];
@@ -65,7 +67,7 @@ describe('streamMessage', () => {
   });
 
   it('resolves null when the stream ends without a done event', async () => {
-    vi.stubGlobal('fetch', () => Promise.resolve(sseResponse(['event: delta\ndata: {"text":"Ho"}\n\n'])));
+    vi.stubGlobal('fetch', () => Promise.resolve(sseResponse(['event: json\ndata: "{}"\n\n'])));
     expect(await streamMessage('c1', { content: 'x' }, () => undefined)).toBeNull();
   });
 });
@@ -114,12 +116,19 @@ describe('ChatStore', () => {
     const sending = store.send('c1', 'How do I price?');
 
     emit({ type: 'route', specialist: 'financial', reason: '', language: 'en' });
-    emit({ type: 'delta', text: 'Start ' });
-    emit({ type: 'delta', text: 'with costs.' });
-    expect(store.get('c1').pending).toMatchObject({ content: 'How do I price?', specialist: 'financial', text: 'Start with costs.' });
+    emit({ type: 'answer', kind: 'financial', offline: false, language: 'en' });
+    emit({ type: 'json', text: '{"analysis": "Start' });
+    emit({ type: 'json', text: ' with costs.", "risks": ["Ca' });
+    expect(store.get('c1').pending).toMatchObject({ content: 'How do I price?', specialist: 'financial' });
+    expect(store.get('c1').pending?.partial).toEqual({
+      kind: 'financial', offline: false, language: 'en', analysis: 'Start with costs.', risks: ['Ca'],
+    });
 
-    emit({ type: 'partial', answer: { kind: 'financial', analysis: 'Start' } });
-    expect(store.get('c1').pending?.partial).toEqual({ kind: 'financial', analysis: 'Start' });
+    emit({ type: 'retry', attempt: 2 }); // the answer is produced again: what was streamed goes
+    expect(store.get('c1').pending?.partial).toBeNull();
+    emit({ type: 'answer', kind: 'financial', offline: false, language: 'en' });
+    emit({ type: 'json', text: '{"analysis": "Again"}' });
+    expect(store.get('c1').pending?.partial).toMatchObject({ kind: 'financial', analysis: 'Again' });
 
     finish();
     await sending;

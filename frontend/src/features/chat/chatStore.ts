@@ -7,7 +7,8 @@
  */
 import { useSyncExternalStore } from 'react';
 import { listMessages, sendFeedback, streamMessage } from '../../api/conversations';
-import type { Agent, Attachment, FeedbackValue, Message, Page, PartialAnswer, TurnEvent, TurnResult } from '../../api/types';
+import { parsePartialJson } from '../../api/partialJson';
+import type { Agent, AnswerStart, Attachment, FeedbackValue, Message, Page, PartialAnswer, TurnEvent, TurnResult } from '../../api/types';
 
 export interface PendingTurn {
   content: string;
@@ -15,7 +16,9 @@ export interface PendingTurn {
   attachments: Attachment[];
   startedAt: string;
   specialist: Agent | null;
-  text: string;
+  /** The answer's JSON so far and the fields the server sets, from the stream. */
+  answer: { start: AnswerStart; json: string } | null;
+  /** The typed answer so far, parsed from `answer`. */
   partial: PartialAnswer | null;
   tool: string | null;
 }
@@ -50,6 +53,14 @@ export interface ChatApi {
     onEvent: (event: TurnEvent) => void,
   ) => Promise<TurnResult | null>;
   sendFeedback: (messageId: string, value: FeedbackValue) => Promise<Message>;
+}
+
+/** The typed answer so far: the JSON streamed since `answer`, with the fields the server sets. */
+function partialAnswer(start: AnswerStart, json: string): PartialAnswer {
+  const parsed = parsePartialJson(json);
+  const fields = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+  const { kind, offline, language } = start;
+  return { ...fields, kind, offline, language } as PartialAnswer;
 }
 
 /** Newest-first page items, oldest first, without ids we already hold. */
@@ -158,7 +169,7 @@ export class ChatStore {
         attachments,
         startedAt: new Date().toISOString(),
         specialist: null,
-        text: '',
+        answer: null,
         partial: null,
         tool: null,
       },
@@ -195,16 +206,26 @@ export class ChatStore {
       const pending = s.pending;
       if (!pending) return s;
       switch (event.type) {
-        case 'route':
-          return { ...s, pending: { ...pending, specialist: event.specialist } };
-        case 'delta':
-          return { ...s, pending: { ...pending, text: pending.text + event.text, tool: null } };
-        case 'partial':
-          return { ...s, pending: { ...pending, partial: event.answer, tool: null } };
+        case 'route': // a hand-back starts the answer over
+          return { ...s, pending: { ...pending, specialist: event.specialist, answer: null, partial: null } };
+        case 'answer':
+          return { ...s, pending: { ...pending, answer: { start: event, json: '' }, partial: partialAnswer(event, ''), tool: null } };
+        case 'json': {
+          if (!pending.answer) return s;
+          const answer = { ...pending.answer, json: pending.answer.json + event.text };
+          return { ...s, pending: { ...pending, answer, partial: partialAnswer(answer.start, answer.json), tool: null } };
+        }
         case 'tool':
           return { ...s, pending: { ...pending, tool: event.name } };
-        default:
-          return s;
+        case 'retry':
+          return { ...s, pending: { ...pending, answer: null, partial: null, tool: null } };
+        case 'done':
+        case 'error':
+          return s; // `send` settles the turn from the stream's outcome
+        default: {
+          const unhandled: never = event;
+          return unhandled;
+        }
       }
     });
   }
