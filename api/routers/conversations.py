@@ -16,7 +16,7 @@ from api.sse import sse_stream
 from api.turn_stream import TurnFramer
 from ignacio_agents.domain import WEB_CHANNEL, Attachment, InboundMessage
 from ignacio_agents.engine import TurnContext
-from ignacio_agents.errors import IgnacioError, InvalidInput, NotFound
+from ignacio_agents.errors import Conflict, IgnacioError, InvalidInput, NotFound
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.messages import NewMessage
@@ -159,6 +159,17 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
             return TurnOut(user_message=message_model(event.user_message),
                            message=message_model(event.message))
     raise IgnacioError("The turn ended without an answer.", code="turn_failed")  # a bug: a 500
+
+
+@router.post("/conversations/{conversation_id}/stop", status_code=204,
+             responses={409: {"description": "No answer is being written here"}})
+async def stop_turn(conversation_id: UUID, user: CurrentUser, runtime: RuntimeDep) -> Response:
+    """Stop the answer being written in this conversation. The turn's stream then ends with
+    ``done`` as usual: its message holds what was written, with ``error_code`` ``stopped``."""
+    await _own_conversation(runtime.store, conversation_id, user.id)
+    if not runtime.engine.stop(conversation_id):
+        raise Conflict("No answer is being written in this conversation.", code="no_running_turn")
+    return Response(status_code=204)
 
 
 @router.post("/conversations/{conversation_id}/files", status_code=201,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic_ai import AgentRunResult
-from pydantic_ai.messages import ModelRequest, UserContent, UserPromptPart
+from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserContent, UserPromptPart
 
 from ignacio_agents.agents import Route
 from ignacio_agents.domain import DeliveryStatus, InboundMessage
@@ -52,3 +52,23 @@ async def store_fallback(store: Store, inbound: InboundMessage, user_message: St
                             usage={**usage, "history_tokens": history_tokens},
                             model_messages=stored_messages, is_fallback=True,
                             status=DeliveryStatus.failed, error_code=code)
+
+
+STOPPED = "stopped"
+
+
+async def store_stopped(store: Store, inbound: InboundMessage, user_message: StoredMessage,
+                        route: Route, prompt: str | list[UserContent], answer: AdvisorAnswer,
+                        usage: dict[str, Any]) -> StoredMessage:
+    """What the specialist had written when the participant stopped it, kept as the answer
+    (error code ``stopped``). It joins the replayable history too, so the next turn knows
+    what the participant already read."""
+    text = answer.to_markdown()
+    turn: list[Any] = [ModelRequest(parts=[UserPromptPart(prompt)])]
+    if text:
+        turn.append(ModelResponse(parts=[TextPart(text)]))
+    stored_messages, history_tokens = prepare_for_storage(turn)
+    return await _add_reply(store, inbound, user_message, route, answer,
+                            usage={**usage, "history_tokens": history_tokens},
+                            model_messages=stored_messages, status=DeliveryStatus.sent,
+                            error_code=STOPPED)

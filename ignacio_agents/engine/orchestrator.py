@@ -42,7 +42,7 @@ from ignacio_agents.blobs import BlobStore
 from ignacio_agents.channel import ChannelRegistry
 from ignacio_agents.domain import InboundMessage, Specialist
 from ignacio_agents.embeddings import Embeddings
-from ignacio_agents.engine.answers import store_answer, store_fallback
+from ignacio_agents.engine.answers import store_answer, store_fallback, store_stopped
 from ignacio_agents.engine.context import TurnContext, TurnRejected, resolve_context, user_message
 from ignacio_agents.engine.fallback import (
     error_code,
@@ -55,6 +55,7 @@ from ignacio_agents.engine.human import answer_human_request, flag_out_of_scope,
 from ignacio_agents.engine.limits import ROUTER_SHARE, ModelCircuit, ModelCircuitOpen, TurnDeadline
 from ignacio_agents.engine.prompt import build_prompt
 from ignacio_agents.engine.routing import handed_back, recent_exchange, route_turn
+from ignacio_agents.engine.stopping import TurnStopped, unless_stopped
 from ignacio_agents.engine.streaming import AnswerStream
 from ignacio_agents.engine.titles import title_for
 from ignacio_agents.engine.usage import answer_usage, fallback_usage, routed_only_usage
@@ -125,6 +126,7 @@ class ConversationEngine:
         self.send_images = supports_image_input(self.model, settings.pydantic_ai_image_input)
         self._tasks: set[asyncio.Task[Any]] = set()
         self.caps = UsageCaps(store, settings)
+        self._stops: dict[UUID, asyncio.Event] = {}  # streamed turns running here, by conversation
         self.circuit = ModelCircuit(settings.model_circuit_failures,
                                     settings.model_circuit_cooldown_seconds)
         self.encoding_name = tokens.encoding_name_for(self.model.model_name)
@@ -160,9 +162,12 @@ class ConversationEngine:
                 queue.put_nowait(event)
 
         inbound = turn.inbound if isinstance(turn, TurnContext) else turn
-        task = asyncio.create_task(self._turn(turn, emit), name=f"turn-{inbound.conversation_id}")
+        stop = self._stops[inbound.conversation_id] = asyncio.Event()
+        task = asyncio.create_task(self._turn(turn, emit, stop), name=f"turn-{inbound.conversation_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._stops.pop(inbound.conversation_id, None)
+                               if self._stops.get(inbound.conversation_id) is stop else None)
         task.add_done_callback(lambda _: queue.put_nowait(None))
         task.add_done_callback(_log_failure)
         try:
@@ -172,13 +177,24 @@ class ConversationEngine:
         finally:
             listening = False
 
+    def stop(self, conversation_id: UUID) -> bool:
+        """Stop the streamed turn running in this process for the conversation: the model run is
+        cancelled and what it had written is stored as the answer, marked ``stopped``. False
+        when no such turn runs here."""
+        stop = self._stops.get(conversation_id)
+        if stop is None:
+            return False
+        stop.set()
+        return True
+
     async def wait_idle(self) -> None:
         """Wait for turns still running after their stream's consumer left (tests, shutdown)."""
         if self._tasks:
             await asyncio.wait(set(self._tasks))
 
     # --- one turn --------------------------------------------------------------------------
-    async def _turn(self, turn: Turn, emit: Emit | None) -> TurnResult:
+    async def _turn(self, turn: Turn, emit: Emit | None,
+                    stop: asyncio.Event | None = None) -> TurnResult:
         streaming = emit is not None
         emit = emit or (lambda _event: None)
         inbound = turn.inbound if isinstance(turn, TurnContext) else turn
@@ -225,7 +241,8 @@ class ConversationEngine:
                 context_window=self.context_window, may_hand_back=True, embeddings=self.embeddings,
             )
             route, result, failure, spent = await self._specialists(
-                route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming, deadline)
+                route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming,
+                deadline, stop)
             span.set_attribute("specialist", route.specialist.value)
             answer: AdvisorAnswer
             if result is not None and isinstance(result.output, AdvisorAnswer):
@@ -236,6 +253,10 @@ class ConversationEngine:
                 message = await store_answer(store, inbound, question, route, result, answer, usage,
                                              deferred=traits.defers_delivery)
                 await flag_out_of_scope(store, route, question)
+            elif isinstance(failure, TurnStopped):
+                answer = failure.answer
+                usage = fallback_usage(triage_usage, model=model_label(self.model), error="stopped")
+                message = await store_stopped(store, inbound, question, route, prompt, answer, usage)
             else:
                 span.set_attribute("fallback", True)
                 code = error_code(failure) if failure else "model_error"
@@ -275,12 +296,13 @@ class ConversationEngine:
 
     async def _specialists(
         self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
-        emit: Emit, streaming: bool, deadline: TurnDeadline,
+        emit: Emit, streaming: bool, deadline: TurnDeadline, stop: asyncio.Event | None = None,
     ) -> tuple[Route, AgentRunResult[SpecialistOutput] | None, BaseException | None, RunUsage]:
         """The routed specialist's answer; when it hands the question back, the specialist it
         names answers instead, once (that one is not offered a hand-back, so it never loops).
         Also what the specialists spent, the hand-back included."""
-        result, failure = await self._answer(route, prompt, history, deps, emit, streaming, deadline)
+        result, failure = await self._answer(route, prompt, history, deps, emit, streaming, deadline,
+                                             stop)
         if result is None or not isinstance(result.output, Reroute):
             return route, result, failure, result.usage if result else RunUsage()
         handed = result
@@ -288,15 +310,17 @@ class ConversationEngine:
         log.info("%s handed the question back to %s", deps.specialist.value, route.specialist.value)
         emit(RouteEvent(specialist=route.specialist, reason=route.reason, language=route.language))
         deps = replace(deps, specialist=route.specialist, may_hand_back=False)
-        result, failure = await self._answer(route, prompt, history, deps, emit, streaming, deadline)
+        result, failure = await self._answer(route, prompt, history, deps, emit, streaming, deadline,
+                                             stop)
         return route, result, failure, handed.usage + (result.usage if result else RunUsage())
 
     async def _answer(
         self, route: Route, prompt: str | list[UserContent], history: list[Any], deps: AdvisorDeps,
-        emit: Emit, streaming: bool, deadline: TurnDeadline,
+        emit: Emit, streaming: bool, deadline: TurnDeadline, stop: asyncio.Event | None = None,
     ) -> tuple[AgentRunResult[SpecialistOutput] | None, BaseException | None]:
         """Run the specialist, up to ``model_attempts`` times within the turn's deadline and
-        while the circuit lets calls through; the result or the last failure."""
+        while the circuit lets calls through; the result or the last failure (``TurnStopped``
+        with what was written, when the participant stopped it)."""
         agent = SPECIALISTS[route.specialist]
         attempts = max(1, self.settings.model_attempts)
         limits = UsageLimits(request_limit=self.settings.turn_request_limit,
@@ -319,14 +343,16 @@ class ConversationEngine:
                                   attempt=attempt)
             try:
                 async with asyncio.timeout(timeout):
-                    result = await agent.run(
+                    result = await unless_stopped(agent.run(
                         prompt, message_history=history, deps=deps, model=self.model,
                         model_settings=model_settings(self.settings),
                         conversation_id=str(deps.conversation_id), usage_limits=limits,
                         event_stream_handler=stream.handle if streaming else None,
-                    )
+                    ), stop)
                 self.circuit.succeeded()
                 return result, None
+            except TurnStopped:
+                return None, TurnStopped(stream.answer_so_far())
             except ModelContextWindowExceededError as exc:
                 failure = exc
                 if shrunk:

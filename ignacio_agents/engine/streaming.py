@@ -26,7 +26,7 @@ from ignacio_agents.events import (
     ToolEvent,
     TurnEvent,
 )
-from ignacio_agents.responses import partial_answer
+from ignacio_agents.responses import AdvisorAnswer, partial_answer
 
 Emit = Callable[[TurnEvent], None]
 
@@ -80,6 +80,17 @@ class AnswerStream:
         self.emit(AnswerJsonEvent(text=self.args, start={
             "kind": self.specialist.value, "offline": self.offline,
             "language": self.language}))
+
+    def answer_so_far(self) -> AdvisorAnswer:
+        """The typed answer as far as the model wrote it (empty if it had not started)."""
+        try:
+            data = from_json(self.args, allow_partial="trailing-strings") if self.args else {}
+        except ValueError:
+            data = {}
+        answer = partial_answer(self.specialist, data if isinstance(data, dict) else {})
+        answer.offline = self.offline
+        answer.language = self.language
+        return answer
 
     def _publish(self) -> None:
         try:

@@ -24,6 +24,10 @@ export const listMessages = (id: string, cursor?: string | null): Promise<Page<M
     }),
   );
 
+/** Stops the answer being written; its stream still ends with `done` (error code `stopped`). */
+export const stopTurn = (id: string): Promise<void> =>
+  expectOk(api.POST('/conversations/{conversation_id}/stop', { params: { path: { conversation_id: id } } }));
+
 export const sendFeedback = (messageId: string, value: FeedbackValue): Promise<Message> =>
   unwrapAs(api.POST('/messages/{message_id}/feedback', { params: { path: { message_id: messageId } }, body: { value } }));
 

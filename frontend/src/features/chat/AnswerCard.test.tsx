@@ -101,7 +101,7 @@ describe('AnswerCard', () => {
     expect(screen.getByRole('checkbox', { name: 'Raise prices 10%' })).toBeTruthy();
   });
 
-  it('offers general follow-up questions as buttons that ask them', () => {
+  it('offers general follow-up questions as buttons that start an answer to them', () => {
     const ask = vi.fn();
     renderUi(
       <AnswerCard answer={{ kind: 'general', message: 'Hola!', follow_up_questions: ['What is your project?'] }} onFollowUp={ask} />,

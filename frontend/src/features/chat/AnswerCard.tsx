@@ -146,12 +146,21 @@ function Figures({ items }: { items: unknown[] }) {
   );
 }
 
+/** Ignacio's questions to the participant: tapping one starts the participant's answer to it. */
 function FollowUps({ items, onAsk }: { items: unknown[]; onAsk?: (question: string) => void }) {
+  const { t } = useI18n();
   if (!onAsk) return <Bullets items={items} icon="help" />;
   return (
     <div className="chips">
       {items.map((item, index) => (
-        <button key={index} type="button" className="chip" onClick={() => onAsk(asText(item))}>
+        <button
+          key={index}
+          type="button"
+          className="chip"
+          onClick={() => onAsk(asText(item))}
+          title={t('chat.answerFollowUp')}
+          data-testid="follow-up"
+        >
           {asText(item)}
         </button>
       ))}

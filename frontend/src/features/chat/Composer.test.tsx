@@ -2,6 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FileRules, UserFile } from '../../api/types';
 import { renderUi } from '../../test/render';
+import { loadDraft } from './drafts';
 
 const files = vi.hoisted(() => ({
   getFileRules: vi.fn(),
@@ -39,7 +40,7 @@ describe('Composer', () => {
 
   it('uploads a file picked before the upload rules arrived (the server checks it) and sends it', async () => {
     const onSend = vi.fn();
-    renderUi(<Composer busy={false} onSend={onSend} />);
+    renderUi(<Composer busy={false} onSend={onSend} draftKey="c1" />);
 
     const input = screen.getByTestId('composer-file-input');
     expect((input as HTMLInputElement).disabled).toBe(false);
@@ -60,7 +61,7 @@ describe('Composer', () => {
       max_bytes: 10,
       types: [{ mime: 'application/pdf', extensions: ['pdf'], kind: 'document', family: 'document', label: 'PDF' }],
     });
-    renderUi(<Composer busy={false} onSend={vi.fn()} />);
+    renderUi(<Composer busy={false} onSend={vi.fn()} draftKey="c1" />);
     // Wait for the rules: the attach button's hint lists them.
     await waitFor(() => expect(screen.getByRole('button', { name: 'Attach a file' }).title).toContain('PDF'));
 
@@ -70,5 +71,31 @@ describe('Composer', () => {
     expect(await screen.findByText(/big\.pdf/)).toBeTruthy();
     expect(files.uploadFile).not.toHaveBeenCalled();
     expect(screen.queryByTestId('composer-attachment')).toBeNull();
+  });
+
+  it('keeps the unsent text per conversation, and forgets it once sent', () => {
+    const onSend = vi.fn();
+    const first = renderUi(<Composer busy={false} onSend={onSend} draftKey="c1" />);
+    fireEvent.change(screen.getByTestId('message-input'), { target: { value: 'Mi idea es' } });
+    first.unmount();
+
+    const other = renderUi(<Composer busy={false} onSend={onSend} draftKey="c2" />);
+    expect((screen.getByTestId('message-input') as HTMLTextAreaElement).value).toBe('');
+    other.unmount();
+
+    renderUi(<Composer busy={false} onSend={onSend} draftKey="c1" />);
+    const input = screen.getByTestId('message-input') as HTMLTextAreaElement;
+    expect(input.value).toBe('Mi idea es');
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(onSend).toHaveBeenCalledWith('Mi idea es', []);
+    expect(loadDraft('c1')).toBe('');
+  });
+
+  it('shows Stop instead of Send while answering', () => {
+    const onStop = vi.fn();
+    renderUi(<Composer busy onSend={vi.fn()} onStop={onStop} draftKey="c1" />);
+    expect(screen.queryByTestId('send-button')).toBeNull();
+    fireEvent.click(screen.getByTestId('stop-button'));
+    expect(onStop).toHaveBeenCalledTimes(1);
   });
 });

@@ -14,6 +14,7 @@ import { fileIcon } from '../files/fileIcon';
 import { ProgressBar } from '../files/ProgressBar';
 import { acceptAttribute, checkFile } from '../files/rules';
 import { useAllowedText, useFileCheckText } from '../files/useFileCheckText';
+import { loadDraft, saveDraft } from './drafts';
 import { useFileRules } from '../files/useFileRules';
 
 interface Upload {
@@ -29,6 +30,12 @@ interface ComposerProps {
   /** A turn is being answered: typing is allowed, sending waits. */
   busy: boolean;
   onSend: (content: string, attachments: Attachment[]) => void;
+  /** Where the unsent text is kept (`drafts.ts`): the conversation's id, or `new`. */
+  draftKey: string;
+  /** Text put in the composer from outside (a follow-up to answer, words to send again). */
+  prefill?: { text: string; version: number } | null;
+  /** While answering: stops the answer instead of sending. */
+  onStop?: () => void;
 }
 
 export function toAttachment(file: UserFile): Attachment {
@@ -37,13 +44,17 @@ export function toAttachment(file: UserFile): Attachment {
 
 let uploadCounter = 0;
 
-export function Composer({ busy, onSend }: ComposerProps) {
+export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerProps) {
   const { t } = useI18n();
   const errorText = useErrorText();
   const checkText = useFileCheckText();
   const allowedText = useAllowedText();
   const rules = useFileRules();
-  const [text, setText] = useState('');
+  const [text, setTextState] = useState(() => loadDraft(draftKey));
+  const setText = (next: string) => {
+    setTextState(next);
+    saveDraft(draftKey, next);
+  };
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [rejections, setRejections] = useState<string[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -61,6 +72,16 @@ export function Composer({ busy, onSend }: ComposerProps) {
   useEffect(() => {
     textareaRef.current?.focus();
   }, []);
+
+  useEffect(() => {
+    if (!prefill) return;
+    setTextState(prefill.text);
+    saveDraft(draftKey, prefill.text);
+    const area = textareaRef.current;
+    if (!area) return;
+    area.focus();
+    requestAnimationFrame(() => area.setSelectionRange(prefill.text.length, prefill.text.length));
+  }, [prefill, draftKey]);
 
   const update = (key: string, patch: Partial<Upload>) =>
     setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...patch } : u)));
@@ -223,16 +244,23 @@ export function Composer({ busy, onSend }: ComposerProps) {
         <span id={`${id}-hint`} className="visually-hidden">
           {t('chat.composerHint')}
         </span>
-        <button
-          type="submit"
-          className="btn btn--primary composer__send"
-          disabled={!canSend}
-          aria-label={busy ? t('chat.sending') : t('chat.send')}
-          data-testid="send-button"
-        >
-          <Icon name="send" size={18} />
-          <span className="composer__send-label">{t('chat.send')}</span>
-        </button>
+        {busy && onStop ? (
+          <button type="button" className="btn btn--secondary composer__send" onClick={onStop} data-testid="stop-button">
+            <Icon name="stop" size={18} />
+            <span className="composer__send-label">{t('chat.stop')}</span>
+          </button>
+        ) : (
+          <button
+            type="submit"
+            className="btn btn--primary composer__send"
+            disabled={!canSend}
+            aria-label={busy ? t('chat.sending') : t('chat.send')}
+            data-testid="send-button"
+          >
+            <Icon name="send" size={18} />
+            <span className="composer__send-label">{t('chat.send')}</span>
+          </button>
+        )}
       </div>
     </form>
   );

@@ -1,5 +1,5 @@
 /** One conversation (or the welcome screen at `/`): header, transcript, streamed answer and composer. */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { createConversation } from '../../api/conversations';
 import { ApiError } from '../../api/errors';
@@ -10,14 +10,13 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { useUser } from '../auth/AuthContext';
 import { useChatContext } from './ChatLayout';
-import { Attachments } from './Attachments';
 import { ChannelBadge, isReadOnly, useChannelLabel, useChannels } from './channels';
+import { ChatMessageRow } from './ChatMessageRow';
 import { chatStore, useConversation } from './chatStore';
 import { Composer } from './Composer';
-import { MessageItem } from './MessageItem';
 import { MessageList } from './MessageList';
 import { specialistLook } from './specialists';
-import { StreamingAnswer } from './StreamingAnswer';
+import { TranscriptTail } from './TranscriptTail';
 import { Welcome } from './Welcome';
 
 const TITLE_LENGTH = 60;
@@ -25,6 +24,21 @@ const TITLE_LENGTH = 60;
 function titleFrom(content: string): string {
   const line = content.trim().split('\n')[0] ?? '';
   return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
+}
+
+/**
+ * A follow-up is Ignacio's question to the participant, so tapping it starts
+ * their answer: the composer gets the question quoted, ready for their words.
+ * Sent, the quote reaches the model with the answer (as a WhatsApp reply to a
+ * button carries the question it answers), and the participant sees what
+ * they are answering while they write.
+ */
+export function quoteQuestion(question: string): string {
+  return `${question
+    .trim()
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n')}\n\n`;
 }
 
 /** The user message a fallback answer replied to, to send it again. */
@@ -52,6 +66,13 @@ export function ConversationView() {
   const [createError, setCreateError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const lastSpecialist = useRef<string | null>(null);
+  const draftKey = conversationId ?? 'new';
+  // Text for the composer of one conversation (not carried into the next one opened).
+  const [prefill, setPrefill] = useState<{ key: string; text: string; version: number } | null>(null);
+  const fill = useCallback((key: string, text: string) => {
+    setPrefill((previous) => ({ key, text, version: (previous?.version ?? 0) + 1 }));
+  }, []);
+  const answerFollowUp = useCallback((question: string) => fill(draftKey, quoteQuestion(question)), [fill, draftKey]);
 
   const conversation = conversations.items.find((c) => c.id === conversationId);
   const pending = state.pending;
@@ -90,6 +111,8 @@ export function ConversationView() {
       void navigate(`/c/${created.id}`);
     } catch (error) {
       setCreateError(errorText(error));
+      // The words go back where they were typed (with their draft), not lost.
+      fill('new', content);
     } finally {
       setCreating(false);
     }
@@ -130,31 +153,15 @@ export function ConversationView() {
         onLoadOlder={() => void chatStore.loadOlder(conversationId)}
         tailVersion={pending ? `${JSON.stringify(pending.partial ?? '').length}:${pending.tool ?? ''}` : 'idle'}
         renderMessage={(message) => (
-          <MessageItem
+          <ChatMessageRow
             key={message.id}
+            conversationId={conversationId}
             message={message}
-            onRate={(value) => chatStore.feedback(conversationId, message.id, value)}
-            onFollowUp={readOnly || pending ? undefined : (q) => void send(q, [])}
-            onRetry={
-              retryOf && message === state.messages[state.messages.length - 1] && !pending
-                ? () => void send(retryOf.content, retryOf.attachments)
-                : undefined
-            }
+            onFollowUp={readOnly || pending ? undefined : answerFollowUp}
+            retry={retryOf && message === state.messages[state.messages.length - 1] && !pending ? retryOf : null}
           />
         )}
-        tail={
-          pending && (
-            <>
-              <li className="msg msg--user is-pending" data-testid="user-message">
-                <div className="msg__bubble">
-                  <p className="pending-text">{pending.content}</p>
-                  <Attachments attachments={pending.attachments} />
-                </div>
-              </li>
-              <StreamingAnswer pending={pending} />
-            </>
-          )
-        }
+        tail={<TranscriptTail state={state} onResend={() => void chatStore.resend(conversationId)} />}
       />
     );
   }
@@ -184,19 +191,6 @@ export function ConversationView() {
       </div>
 
       <div className="conversation__footer">
-        {state.failed && conversationId && (
-          <Alert
-            onRetry={() => {
-              const failed = state.failed;
-              if (!failed) return;
-              chatStore.dismissFailure(conversationId);
-              void chatStore.send(conversationId, failed.content, failed.attachments);
-            }}
-            retryLabel={t('chat.retry')}
-          >
-            {t('chat.streamError')} {errorText(state.failed.error)}
-          </Alert>
-        )}
         {createError && <Alert>{createError}</Alert>}
         {readOnly ? (
           <div className="conversation__readonly">
@@ -204,7 +198,16 @@ export function ConversationView() {
             <p>{t('chat.readOnlyNotice', { channel: channel ? channelLabel(channel, channels) : '' })}</p>
           </div>
         ) : (
-          !notFound && <Composer busy={Boolean(pending) || creating} onSend={(content, attachments) => void send(content, attachments)} />
+          !notFound && (
+            <Composer
+              key={draftKey}
+              draftKey={draftKey}
+              prefill={prefill?.key === draftKey ? prefill : null}
+              busy={Boolean(pending) || creating}
+              onSend={(content, attachments) => void send(content, attachments)}
+              onStop={pending && conversationId ? () => void chatStore.stop(conversationId) : undefined}
+            />
+          )
         )}
       </div>
     </main>

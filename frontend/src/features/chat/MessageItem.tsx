@@ -1,4 +1,5 @@
 /** One message: the user's bubble, or the advisor's answer card with its feedback and retry. */
+import type { ReactNode } from 'react';
 import type { Delivery, FeedbackValue, Message } from '../../api/types';
 import { Icon } from '../../components/Icon';
 import { Markdown } from '../../components/Markdown';
@@ -19,6 +20,8 @@ interface MessageItemProps {
   onRate?: (value: FeedbackValue) => Promise<void>;
   /** WhatsApp sends of this answer (admin transcript): one per part of a long answer. */
   deliveries?: Delivery[];
+  /** The answer's toolbar (copy, stop marks…), in the participant's view. */
+  actions?: ReactNode;
 }
 
 const STATUS_TONE = { pending: 'neutral', sent: 'neutral', delivered: 'primary', read: 'success', failed: 'danger' } as const;
@@ -53,7 +56,14 @@ function Meta({ message, variant }: { message: Message; variant: 'chat' | 'admin
           </Badge>
         </span>
       )}
-      {admin && message.error_code && <Badge tone="danger">{t('admin.errorCode', { code: message.error_code })}</Badge>}
+      {message.error_code === 'stopped' && (
+        <span data-testid="stopped-badge">
+          <Badge tone="warning" icon="stop">
+            {t('chat.stopped')}
+          </Badge>
+        </span>
+      )}
+      {admin && message.error_code && message.error_code !== 'stopped' && <Badge tone="danger">{t('admin.errorCode', { code: message.error_code })}</Badge>}
       {admin && message.is_fallback && <Badge tone="warning">{t('admin.fallbackFlag')}</Badge>}
       {admin && message.feedback === 1 && <Badge tone="success" icon="thumbsUp">{t('admin.feedbackUp')}</Badge>}
       {admin && message.feedback === -1 && <Badge tone="danger" icon="thumbsDown">{t('admin.feedbackDown')}</Badge>}
@@ -61,7 +71,7 @@ function Meta({ message, variant }: { message: Message; variant: 'chat' | 'admin
   );
 }
 
-export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, onRate, deliveries }: MessageItemProps) {
+export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, onRate, deliveries, actions }: MessageItemProps) {
   const { t } = useI18n();
   const admin = variant === 'admin';
 
@@ -82,6 +92,7 @@ export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, on
     <footer className="answer__footer">
       <Meta message={message} variant={variant} />
       {admin && deliveries && deliveries.length > 0 && <Deliveries deliveries={deliveries} />}
+      {!admin && actions}
       {!admin && onRate && <Feedback message={message} onRate={onRate} />}
     </footer>
   );

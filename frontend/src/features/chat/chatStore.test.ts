@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { streamMessage } from '../../api/conversations';
+import { ApiError } from '../../api/errors';
 import type { Message, TurnEvent, TurnResult } from '../../api/types';
 import { ChatStore, type ChatApi } from './chatStore';
 
@@ -78,6 +79,7 @@ describe('ChatStore', () => {
       listMessages: vi.fn(() => Promise.resolve({ items: [message('a0', 'assistant'), message('u0', 'user')], next_cursor: 'older' })),
       streamMessage: vi.fn(() => Promise.resolve(null)),
       sendFeedback: vi.fn((id: string, value: number) => Promise.resolve(message(id, 'assistant', { feedback: value === 0 ? null : (value as 1 | -1) }))),
+      stopTurn: vi.fn(() => Promise.resolve()),
       ...overrides,
     };
   }
@@ -136,13 +138,62 @@ describe('ChatStore', () => {
     expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
   });
 
-  it('after a broken stream, reloads what the server stored and keeps the turn for a retry', async () => {
-    const api = fakeApi({ streamMessage: vi.fn(() => Promise.reject(new Error('network'))) });
-    const store = new ChatStore(api);
+  it('keeps a message the server never got as not sent, and sends it when the network returns', async () => {
+    const streamMessage = vi
+      .fn<ChatApi['streamMessage']>()
+      .mockRejectedValueOnce(new ApiError(0, 'network_error', 'Failed to fetch'))
+      .mockResolvedValueOnce({ user_message: message('u1', 'user'), message: message('a1', 'assistant') });
+    const store = new ChatStore(fakeApi({ streamMessage }));
     await store.open('c1');
     await store.send('c1', 'hello');
     expect(store.get('c1').failed).toMatchObject({ content: 'hello' });
-    expect(api.listMessages).toHaveBeenCalledTimes(2);
+
+    window.dispatchEvent(new Event('online'));
+    await vi.waitFor(() => expect(store.get('c1').failed).toBeNull());
+    expect(streamMessage).toHaveBeenCalledTimes(2);
+    expect(streamMessage.mock.calls[1]?.[1]).toEqual({ content: 'hello' });
+    expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
+  });
+
+  it('after a stream that broke once the server had the message, shows it and follows the answer', async () => {
+    vi.useFakeTimers();
+    const question = message('u1', 'user', { created_at: new Date().toISOString() });
+    const answer = message('a1', 'assistant');
+    const listMessages = vi
+      .fn<ChatApi['listMessages']>()
+      .mockResolvedValueOnce({ items: [message('a0', 'assistant'), message('u0', 'user')] })
+      .mockResolvedValueOnce({ items: [question, message('a0', 'assistant'), message('u0', 'user')] })
+      .mockResolvedValueOnce({ items: [answer, question] });
+    const streamMessage = vi.fn<ChatApi['streamMessage']>((_id, _body, onEvent) => {
+      onEvent({ type: 'route', specialist: 'general', reason: '', language: 'en' });
+      return Promise.reject(new ApiError(0, 'network_error', 'connection reset'));
+    });
+    const store = new ChatStore(fakeApi({ listMessages, streamMessage }));
+    await store.open('c1');
+    await store.send('c1', 'hello');
+    expect(store.get('c1')).toMatchObject({ failed: null, answering: true });
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(store.get('c1').answering).toBe(false);
+    expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
+    vi.useRealTimers();
+  });
+
+  it('asks the server to stop the answer being written', async () => {
+    let finish: () => void = () => undefined;
+    const api = fakeApi({
+      streamMessage: vi.fn(() => new Promise<TurnResult | null>((resolve) => {
+        finish = () => resolve({ user_message: message('u1', 'user'), message: message('a1', 'assistant', { error_code: 'stopped' }) });
+      })),
+    });
+    const store = new ChatStore(api);
+    await store.open('c1');
+    const sending = store.send('c1', 'hello');
+    await store.stop('c1');
+    expect(api.stopTurn).toHaveBeenCalledWith('c1');
+    expect(store.get('c1').pending?.stopping).toBe(true);
+    finish();
+    await sending;
+    expect(store.get('c1').messages.at(-1)?.error_code).toBe('stopped');
   });
 
   it('shows feedback at once and rolls it back if the server refuses', async () => {

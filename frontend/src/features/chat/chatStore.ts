@@ -6,9 +6,11 @@
  * the first message can be opened without interrupting that message's turn.
  */
 import { useSyncExternalStore } from 'react';
-import { listMessages, sendFeedback, streamMessage } from '../../api/conversations';
+import { listMessages, sendFeedback, stopTurn, streamMessage } from '../../api/conversations';
+import { ApiError } from '../../api/errors';
 import { parsePartialJson } from '../../api/partialJson';
 import type { Agent, AnswerStart, Attachment, FeedbackValue, Message, Page, PartialAnswer, TurnEvent, TurnResult } from '../../api/types';
+import { clearDrafts } from './drafts';
 
 export interface PendingTurn {
   content: string;
@@ -21,6 +23,8 @@ export interface PendingTurn {
   /** The typed answer so far, parsed from `answer`. */
   partial: PartialAnswer | null;
   tool: string | null;
+  /** The participant pressed Stop; the stored answer is on its way. */
+  stopping?: boolean;
 }
 
 export interface ConversationState {
@@ -31,8 +35,13 @@ export interface ConversationState {
   loadingOlder: boolean;
   error: unknown;
   pending: PendingTurn | null;
-  /** A turn whose stream broke; the user can send it again. */
+  /**
+   * A message the server never got (offline, or refused): it stays in the
+   * transcript as "not sent", and goes again when the network returns.
+   */
   failed: { content: string; attachments: Attachment[]; error: unknown } | null;
+  /** The last message is a question whose answer is still being produced elsewhere (another tab, a reload, WhatsApp). */
+  answering: boolean;
 }
 
 export const EMPTY_CONVERSATION: ConversationState = {
@@ -43,7 +52,22 @@ export const EMPTY_CONVERSATION: ConversationState = {
   error: null,
   pending: null,
   failed: null,
+  answering: false,
 };
+
+/** How long after a question with no answer yet it is still shown as being answered (the turn's own deadline is shorter). */
+export const STILL_ANSWERING_MS = 2 * 60_000;
+const POLL_MS = 2_000;
+
+function awaitsAnswer(messages: Message[], now = Date.now()): boolean {
+  const last = messages[messages.length - 1];
+  return last?.role === 'user' && now - Date.parse(last.created_at) < STILL_ANSWERING_MS;
+}
+
+/** The request never reached the server (as opposed to an error the server answered with). */
+function unreachable(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 0 && error.code !== 'aborted';
+}
 
 export interface ChatApi {
   listMessages: (id: string, cursor?: string | null) => Promise<Page<Message>>;
@@ -53,6 +77,7 @@ export interface ChatApi {
     onEvent: (event: TurnEvent) => void,
   ) => Promise<TurnResult | null>;
   sendFeedback: (messageId: string, value: FeedbackValue) => Promise<Message>;
+  stopTurn: (id: string) => Promise<void>;
 }
 
 /** The typed answer so far: the JSON streamed since `answer`, with the fields the server sets. */
@@ -73,6 +98,8 @@ export class ChatStore {
   private states = new Map<string, ConversationState>();
   private listeners = new Set<() => void>();
   private turnListeners = new Set<(conversationId: string) => void>();
+  private polls = new Map<string, ReturnType<typeof setTimeout>>();
+  private waitingForNetwork = false;
 
   constructor(private readonly api: ChatApi) {}
 
@@ -103,12 +130,15 @@ export class ChatStore {
     this.set(id, (s) => ({ ...s, status: 'loading', error: null }));
     try {
       const page = await this.api.listMessages(id);
+      const messages = [...page.items].reverse();
       this.set(id, (s) => ({
         ...s,
-        messages: [...page.items].reverse(),
+        messages,
         olderCursor: page.next_cursor ?? null,
         status: 'ready',
+        answering: !s.pending && awaitsAnswer(messages),
       }));
+      if (this.get(id).answering) this.poll(id);
     } catch (error) {
       this.set(id, (s) => ({ ...s, status: 'error', error }));
     }
@@ -130,11 +160,31 @@ export class ChatStore {
         const kept = s.messages.filter((m) => !fresh.has(m.id));
         const oldestFresh = page.items.at(-1)?.created_at ?? '';
         const older = kept.filter((m) => m.created_at < oldestFresh);
-        return { ...s, messages: [...older, ...[...page.items].reverse()] };
+        const messages = [...older, ...[...page.items].reverse()];
+        return { ...s, messages, answering: awaitsAnswer(messages) };
       });
     } catch {
       // Live refreshes are best effort: the next change or a reload tries again.
     }
+  }
+
+  /** While `answering`, fetch the newest page every few seconds until the answer is there. */
+  private poll(id: string) {
+    if (this.polls.has(id)) return;
+    const tick = async () => {
+      try {
+        const page = await this.api.listMessages(id);
+        this.set(id, (s) => {
+          const merged = [...s.messages, ...chronological(page.items, s.messages)];
+          return { ...s, messages: merged, answering: !s.pending && awaitsAnswer(merged) };
+        });
+      } catch {
+        // offline for a moment: try again on the next tick
+      }
+      this.polls.delete(id);
+      if (this.get(id).answering && this.states.has(id)) this.polls.set(id, setTimeout(() => void tick(), POLL_MS));
+    };
+    this.polls.set(id, setTimeout(() => void tick(), POLL_MS));
   }
 
   /** Infinite scroll back in time: the next page of older messages goes on top. */
@@ -174,7 +224,12 @@ export class ChatStore {
         tool: null,
       },
     }));
-    const onEvent = (event: TurnEvent) => this.apply(id, event);
+    // Set from the event callback (a box, so the compiler does not narrow it to false).
+    const progress = { started: false };
+    const onEvent = (event: TurnEvent) => {
+      progress.started = true;
+      this.apply(id, event);
+    };
     let result: TurnResult | null = null;
     let error: unknown = null;
     try {
@@ -187,14 +242,55 @@ export class ChatStore {
       this.set(id, (s) => ({
         ...s,
         pending: null,
+        answering: false,
         messages: [...s.messages.filter((m) => m.id !== user_message.id && m.id !== message.id), user_message, message],
       }));
-    } else {
-      // The stream broke: what the server stored is the truth, so reload it, and offer to send again.
+    } else if (!progress.started && error) {
+      // The server does not have the message: keep the words, as "not sent".
       this.set(id, (s) => ({ ...s, pending: null, failed: { content, attachments, error } }));
+      if (unreachable(error)) this.retryWhenOnline();
+    } else {
+      // The stream broke after the server took the message: its turn goes on there, so show
+      // what it stored and follow the answer from there.
+      this.set(id, (s) => ({ ...s, pending: null }));
       await this.open(id, true);
     }
     for (const listener of this.turnListeners) listener(id);
+  }
+
+  /**
+   * Stop: the server cancels the model and stores what it wrote (marked
+   * stopped), which arrives as the stream's `done` like any answer. A 409 means
+   * the answer was already finished.
+   */
+  async stop(id: string): Promise<void> {
+    if (!this.get(id).pending) return;
+    this.set(id, (s) => (s.pending ? { ...s, pending: { ...s.pending, stopping: true } } : s));
+    try {
+      await this.api.stopTurn(id);
+    } catch {
+      // finished meanwhile, or unreachable: the stream settles the turn either way
+    }
+  }
+
+  /** Sends a "not sent" message again (the Retry button, or the network coming back). */
+  async resend(id: string): Promise<void> {
+    const failed = this.get(id).failed;
+    if (!failed || this.get(id).pending) return;
+    await this.send(id, failed.content, failed.attachments);
+  }
+
+  private retryWhenOnline() {
+    if (this.waitingForNetwork || typeof window === 'undefined') return;
+    this.waitingForNetwork = true;
+    window.addEventListener(
+      'online',
+      () => {
+        this.waitingForNetwork = false;
+        for (const [id, state] of this.states) if (state.failed && unreachable(state.failed.error)) void this.resend(id);
+      },
+      { once: true },
+    );
   }
 
   dismissFailure(id: string) {
@@ -248,18 +344,23 @@ export class ChatStore {
   }
 
   forget(id: string) {
+    clearTimeout(this.polls.get(id));
+    this.polls.delete(id);
     this.states.delete(id);
     for (const listener of this.listeners) listener();
   }
 
   /** Sign-out: nothing of the previous user stays in memory. */
   reset() {
+    for (const timer of this.polls.values()) clearTimeout(timer);
+    this.polls.clear();
     this.states.clear();
+    clearDrafts();
     for (const listener of this.listeners) listener();
   }
 }
 
-export const chatStore = new ChatStore({ listMessages, streamMessage, sendFeedback });
+export const chatStore = new ChatStore({ listMessages, streamMessage, sendFeedback, stopTurn });
 
 export function useConversation(id: string | undefined): ConversationState {
   return useSyncExternalStore(chatStore.subscribe, () => (id ? chatStore.get(id) : EMPTY_CONVERSATION));
