@@ -8,8 +8,9 @@ browser tests run end to end, and is the honest floor of the routing eval (not m
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic_ai.messages import (
@@ -193,24 +194,30 @@ async def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
     return ModelResponse(parts=[ToolCallPart(tool, args)])
 
 
-async def _stream(
-    messages: list[ModelMessage], info: AgentInfo
-) -> AsyncIterator[str | dict[int, DeltaToolCall]]:
-    decided = _decide(messages, info)
-    if decided is None:
-        yield "Offline mode: no AI model is configured."
-        return
-    tool, args = decided
-    payload = json.dumps(args, ensure_ascii=False)
-    for i in range(0, len(payload), 48):
-        first = i == 0
-        yield {0: DeltaToolCall(name=tool if first else None, json_args=payload[i : i + 48],
-                                tool_call_id="offline-1" if first else None)}
+def _streamer(pause: float) -> Callable[..., AsyncIterator[str | dict[int, DeltaToolCall]]]:
+    async def stream(
+        messages: list[ModelMessage], info: AgentInfo
+    ) -> AsyncIterator[str | dict[int, DeltaToolCall]]:
+        decided = _decide(messages, info)
+        if decided is None:
+            yield "Offline mode: no AI model is configured."
+            return
+        tool, args = decided
+        payload = json.dumps(args, ensure_ascii=False)
+        for i in range(0, len(payload), 48):
+            first = i == 0
+            if pause and not first:
+                await asyncio.sleep(pause)
+            yield {0: DeltaToolCall(name=tool if first else None, json_args=payload[i : i + 48],
+                                    tool_call_id="offline-1" if first else None)}
+
+    return stream
 
 
 class OfflineModel(FunctionModel):
-    """Deterministic keyword routing and templated answers, labelled offline. Sees no images."""
+    """Deterministic keyword routing and templated answers, labelled offline. Sees no images.
+    ``pause``: seconds between streamed pieces (``OFFLINE_STREAM_CHUNK_SECONDS``)."""
 
-    def __init__(self) -> None:
-        super().__init__(_respond, stream_function=_stream, model_name="offline",
+    def __init__(self, pause: float = 0.0) -> None:
+        super().__init__(_respond, stream_function=_streamer(pause), model_name="offline",
                          profile=ModelProfile(supports_image_input=False))

@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     model_attempts: int = 2
     # A turn's total time across the router and every attempt; then the polite fallback.
     turn_deadline_seconds: float = 45.0
+    # The offline model's pause between the pieces it streams (0: all at once), so a demo or a
+    # browser test sees an answer arrive as a real model's would.
+    offline_stream_chunk_seconds: float = Field(default=0.0, ge=0, le=1)
     # After this many provider failures in a row, turns get the fallback at once for a while.
     model_circuit_failures: int = 3
     model_circuit_cooldown_seconds: float = 30.0

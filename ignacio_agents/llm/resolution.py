@@ -46,7 +46,7 @@ def resolve_model(settings: Settings, name: str | None = None) -> Model:
     """The model for ``name`` (default: ``PYDANTIC_AI_MODEL``), or the offline model."""
     configured = model_string(name or settings.pydantic_ai_model)
     if configured in OFFLINE_NAMES:
-        return OfflineModel()
+        return OfflineModel(settings.offline_stream_chunk_seconds)
     provider, model_name = parse_model_id(configured)
     assert provider is not None
     try:
@@ -60,7 +60,7 @@ def resolve_model(settings: Settings, name: str | None = None) -> Model:
     except (UserError, ImportError) as exc:
         log.warning("model %s is not usable (%s): answering with the offline model",
                     configured, type(exc).__name__)
-    return OfflineModel()
+    return OfflineModel(settings.offline_stream_chunk_seconds)
 
 
 def resolve_triage_model(settings: Settings, main: Model | None = None) -> Model:
