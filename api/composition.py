@@ -46,6 +46,8 @@ def all_blueprints() -> list[Blueprint]:
     blueprints.append(memory_jobs())
     from ignacio_agents.embedding_jobs import embeddings_jobs
     blueprints.append(embeddings_jobs())
+    from ignacio_agents.retention import retention_jobs
+    blueprints.append(retention_jobs())
     from ignacio_agents.mentoring_jobs import mentoring_jobs
     blueprints.append(mentoring_jobs())
     return blueprints

@@ -40,6 +40,7 @@ from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
 from api.routers.auth import phone_or_422
 from api.schemas import ErrorResponse, MeUpdate, PlainText, User, UserCreate, UserPage, UserUpdate, user_out
 from ignacio_agents.db import Conn
+from ignacio_agents.erasure import erase_blobs, erase_rows
 from ignacio_agents.errors import InvalidInput, NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.users import LastAdmin, StoredUser
@@ -202,19 +203,12 @@ async def delete_user(user_id: UUID, admin: AdminUser, runtime: RuntimeDep,
         if target is None:
             raise NotFound.of("user")
         await _refuse_last_admin(store, target, tx)
-        keys = await store.files.keys_for_user(target.id, conn=tx)
-        await store.users.delete(target.id, conn=tx)
-        await store.otp.delete_for_phone(target.phone_number, conn=tx)
+        keys = await erase_rows(store, target, conn=tx)
         await store.audit.record(
             actor_id=admin.id, action="user.delete", target_type="user", target_id=target.id,
             client_ip=client_ip(request),
             details={"name": target.name, "was_admin": target.is_admin, "files_deleted": len(keys)},
             conn=tx,
         )
-    for key in keys:  # after the commit: objects go only once their rows are gone for good
-        try:
-            await runtime.blobs.delete(key)
-        except Exception as exc:
-            log.warning("could not delete a stored file of deleted user %s: %s",
-                        target.id, type(exc).__name__)
+    await erase_blobs(runtime.blobs, target.id, keys)
     return Response(status_code=204)
