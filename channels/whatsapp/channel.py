@@ -19,7 +19,7 @@ from channels.whatsapp.client import (
     send_with_retry,
 )
 from channels.whatsapp.formatting import WHATSAPP_TEXT_LIMIT
-from channels.whatsapp.render import whatsapp_parts
+from channels.whatsapp.render import InteractivePart, whatsapp_parts
 from channels.whatsapp.settings import WhatsAppSettings
 from ignacio_agents.channel import ChannelTraits, SendFailed
 from ignacio_agents.runtime import Runtime
@@ -103,6 +103,8 @@ class WhatsAppChannel:
         (``channels.whatsapp.jobs``), so an outage of minutes loses nothing."""
         client = self.require_client()
         try:
+            if isinstance(text, InteractivePart):
+                return await client.send_interactive(to, text.interactive, reply_to=reply_to)
             return await client.send_text(to, text, reply_to=reply_to)
         except GraphError as exc:
             raise send_failed(exc) from exc

@@ -218,6 +218,13 @@ class WhatsAppClient:
         payload = self._message(to, "text", {"preview_url": preview_url, "body": body}, reply_to)
         return await self._send(payload, to)
 
+    async def send_interactive(
+        self, to: str, interactive: dict[str, Any], reply_to: str | None = None
+    ) -> str:
+        """Send reply buttons or a list (``interactive`` as Meta documents it). Returns the
+        wamid."""
+        return await self._send(self._message(to, "interactive", interactive, reply_to), to)
+
     async def send_media(
         self,
         to: str,

@@ -150,6 +150,8 @@ def message_details(message: InboundWhatsAppMessage) -> dict[str, Any] | None:
                                if isinstance(v, str | int | float | bool)}
     if message.interactive is not None and message.interactive.flow_response is not None:
         details["flow_response"] = message.interactive.flow_response
+    if message.interactive is not None and message.interactive.id:
+        details["option_id"] = message.interactive.id  # which of our buttons / rows was tapped
     if message.type == "unsupported" and message.errors:
         details["error_code"] = message.errors[0].code
     return details or None

@@ -53,7 +53,7 @@ from channels.whatsapp.identity import masked, unseal
 from channels.whatsapp.inbound import is_new_conversation_command
 from channels.whatsapp.media import MediaUnavailable, fetch_media
 from channels.whatsapp.quotes import turn_text
-from channels.whatsapp.render import late_apology, whatsapp_parts
+from channels.whatsapp.render import follow_up_question, late_apology, whatsapp_parts
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
 from channels.whatsapp.welcome import send_welcome
 from ignacio_agents.answering import answer_stored
@@ -285,6 +285,16 @@ class Answer:
         self.earlier = around.earlier_unanswered
         return True
 
+    async def _tapped(self, inbound: StoredMessage) -> str | None:
+        """A tap on one of our follow-up questions, as the model should read it: which of
+        its questions the participant picked, then what the button said."""
+        option = (inbound.details or {}).get("option_id")
+        quoted = await self.store.messages.get(inbound.quoted_id) if inbound.quoted_id else None
+        question = follow_up_question(quoted, option) if quoted is not None else None
+        if question is None:
+            return None
+        return f"[Responde a tu pregunta: «{question}»]\n{inbound.content or ''}".strip()
+
     async def _language(self) -> str | None:
         message = await self.store.messages.get(self.message_id)
         user = await self.store.users.get(message.user_id) if message else None
@@ -313,7 +323,7 @@ class Answer:
             return await self._fixed(inbound, "new_conversation")
         if self.kind == "unsupported":
             return await self._fixed(inbound, "unsupported_message")
-        text = await turn_text(self.store, inbound)
+        text = await self._tapped(inbound) or await turn_text(self.store, inbound)
         attachments: list[Attachment] = []
         if self.media is not None:
             outcome = await self._media(inbound)
