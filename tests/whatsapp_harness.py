@@ -76,14 +76,26 @@ async def wait_for_idle_queue(client: Any, timeout: float = 10.0) -> None:
     await wait_until(idle, timeout, what="idle WhatsApp queue")
 
 
+_WORDS = ("text", "interactive")  # an answer's last part carries its follow-ups as options
+
+
 def sent_texts(graph: FakeGraphServer, to: str | None = None) -> list[dict[str, Any]]:
-    return [m for m in graph.sent_messages(to) if m.get("type") == "text"]
+    """Accepted answer parts, in order: texts, and interactive parts (buttons or a list under
+    their text), each with its words at ``["text"]["body"]``."""
+    out = []
+    for m in graph.sent_messages(to):
+        if m.get("type") == "interactive":
+            m = {**m, "text": {"body": m["interactive"]["body"]["text"]}}
+        if m.get("type") in _WORDS:
+            out.append(m)
+    return out
 
 
 def text_attempts(graph: FakeGraphServer) -> list[Any]:
-    """Every text send that reached the fake, accepted or not (read receipts excluded)."""
+    """Every answer-part send that reached the fake, accepted or not (read receipts and
+    templates excluded)."""
     return [r for r in graph.requests if r.method == "POST" and r.path.endswith("/messages")
-            and isinstance(r.json, dict) and r.json.get("type") == "text"]
+            and isinstance(r.json, dict) and r.json.get("type") in _WORDS]
 
 
 # --- scripted models (the engine's injection point) ---------------------------------------------
