@@ -268,6 +268,18 @@ class UserRef(BaseModel):
     name: str | None
 
 
+class SnippetPart(BaseModel):
+    text: str
+    match: bool  # one of the searched words: shown highlighted
+
+
+class SearchMatch(BaseModel):
+    """Where a text search matched: the best message and the words around the match."""
+
+    message_id: UUID
+    snippet: list[SnippetPart]
+
+
 class AdminConversation(BaseModel):
     id: UUID
     title: str | None
@@ -276,6 +288,7 @@ class AdminConversation(BaseModel):
     updated_at: datetime
     user: UserRef
     message_count: int
+    match: SearchMatch | None = None  # with a text search ``q``
 
 
 class AdminConversationPage(BaseModel):

@@ -84,6 +84,7 @@ async def test_lists_everyones_conversations_newest_activity_first(client, world
         "id": str(world["web"].id), "title": "Precios", "channel": "web",
         "created_at": items[1]["created_at"], "updated_at": items[1]["updated_at"],
         "user": {"id": str(world["ana"].id), "name": "Ana"}, "message_count": 2,
+        "match": None,
     }
     assert "phone_number" not in str(items)
 
@@ -182,3 +183,50 @@ async def test_participants_cannot_review_transcripts(client, world, auth_header
                  f"/admin/users/{world['ana'].id}/conversations"):
         assert (await client.get(path, headers=headers)).status_code == 403
     assert (await client.runtime.store.audit.list()).items == []
+
+
+LONG_ANSWER = (
+    "Para fijar el precio conviene empezar por los costes de cada escuela y el tiempo que"
+    " dedicáis a la formación inicial del profesorado. Después comparad con lo que pagan hoy"
+    " por herramientas parecidas, y probad una tarifa anual con descuento frente a la mensual."
+    " Un piloto gratuito de un trimestre ayuda a medir la retención antes de cobrar."
+)
+
+
+async def test_search_shows_the_best_matching_message_with_the_words_marked(client, world):
+    store = client.runtime.store
+    answer = await store.messages.add(NewMessage(
+        conversation_id=world["web"].id, user_id=world["ana"].id, is_from_user=False,
+        content=LONG_ANSWER, agent="financial",
+    ))
+    assert answer is not None
+    [row] = await _list(client, world["headers"], q="profesorado")  # a word mid-answer
+    assert row["id"] == str(world["web"].id)
+    match = row["match"]
+    assert match["message_id"] == str(answer.id)
+    hits = [p["text"] for p in match["snippet"] if p["match"]]
+    assert hits == ["profesorado"]
+    text = "".join(p["text"] for p in match["snippet"])
+    assert "formación inicial del profesorado" in text
+    assert len(text) < len(LONG_ANSWER)  # a fragment around the match, not the whole answer
+    assert "\x02" not in text and "\x03" not in text
+    # Without a text search there is no match to show.
+    assert all(r["match"] is None for r in await _list(client, world["headers"]))
+
+
+async def test_filters_for_thumbs_down_fallbacks_and_failed_deliveries(client, world):
+    store = client.runtime.store
+    h = world["headers"]
+    assert await _list(client, h, thumbs_down=True) == []
+    await store.messages.set_feedback(world["a1"].id, -1)
+    assert [r["id"] for r in await _list(client, h, thumbs_down=True)] == [str(world["web"].id)]
+    assert await _list(client, h, fallback=True) == []
+    await store.messages.add(NewMessage(
+        conversation_id=world["wa"].id, user_id=world["bruno"].id, is_from_user=False,
+        content="No he podido responder.", channel="whatsapp", is_fallback=True,
+    ))
+    assert [r["id"] for r in await _list(client, h, fallback=True)] == [str(world["wa"].id)]
+    assert await _list(client, h, failed_delivery=True) == []
+    await store.messages.set_status(world["a2"].id, DeliveryStatus.failed, "131047")
+    assert [r["id"] for r in await _list(client, h, failed_delivery=True)] == [str(world["wa"].id)]
+    assert await _list(client, h, failed_delivery=True, thumbs_down=True) == []

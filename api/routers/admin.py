@@ -23,6 +23,8 @@ from api.schemas import (
     AuditPage,
     IsoDateTime,
     PlainText,
+    SearchMatch,
+    SnippetPart,
     Transcript,
     UserRef,
     transcript_message,
@@ -33,7 +35,7 @@ from ignacio_agents.errors import NotFound
 from ignacio_agents.store import Store
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import ConversationSummary
-from ignacio_agents.store.messages import Delivery, StoredMessage
+from ignacio_agents.store.messages import Delivery, MessageMatch, StoredMessage
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -41,13 +43,23 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 
 
-def _page(page: Page[ConversationSummary]) -> AdminConversationPage:
+def _page(page: Page[ConversationSummary],
+          matches: dict[UUID, MessageMatch] | None = None) -> AdminConversationPage:
+    matches = matches or {}
+
+    def match(conversation_id: UUID) -> SearchMatch | None:
+        found = matches.get(conversation_id)
+        if found is None:
+            return None
+        return SearchMatch(message_id=found.message_id,
+                           snippet=[SnippetPart(text=t, match=m) for t, m in found.parts])
+
     return AdminConversationPage(
         items=[
             AdminConversation(
                 id=c.id, title=c.title, channel=c.channel, created_at=c.created_at,
                 updated_at=c.updated_at, user=UserRef(id=c.user_id, name=c.user_name),
-                message_count=c.message_count,
+                message_count=c.message_count, match=match(c.id),
             )
             for c in page.items
         ],
@@ -62,14 +74,18 @@ async def list_conversations(
     user_id: UUID | None = None, channel: ChannelName | None = None, agent: Specialist | None = None,
     date_from: IsoDateTime | None = None, date_to: IsoDateTime | None = None,
     q: Annotated[PlainText | None, Query(max_length=200)] = None,
+    thumbs_down: bool = False, fallback: bool = False, failed_delivery: bool = False,
     cursor: Cursor = None, limit: Limit = 50,
 ) -> AdminConversationPage:
     """All users' conversations, newest activity first. ``agent``: conversations answered at
-    least once by that specialist; ``q``: full-text search over their messages; dates: the
-    conversation was active in that range."""
+    least once by that specialist; ``q``: full-text search over their messages, each result
+    with the best matching message and the words around the match; dates: the conversation
+    was active in that range; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an
+    answer the participant marked 👎, a fallback answer, a delivery that failed."""
     page = await store.conversations.search(
         user_id=user_id, channel=channel, agent=agent.value if agent else None,
-        date_from=date_from, date_to=date_to, q=q, limit=limit, cursor=cursor,
+        date_from=date_from, date_to=date_to, q=q, thumbs_down=thumbs_down, fallback=fallback,
+        failed_delivery=failed_delivery, limit=limit, cursor=cursor,
     )
     if q:  # a search of what participants wrote: the query is recorded, not the results
         await store.audit.record(
@@ -78,7 +94,8 @@ async def list_conversations(
             details={"q": q, "user_id": str(user_id) if user_id else None,
                      "found": len(page.items)},
         )
-    return _page(page)
+    matches = await store.messages.best_matches([c.id for c in page.items], q) if q else None
+    return _page(page, matches)
 
 
 async def _deliveries(store: Store, message: StoredMessage) -> list[Delivery]:

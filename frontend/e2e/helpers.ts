@@ -2,7 +2,7 @@
 import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactsDir } from './server';
+import { artifactsDir, repoDir } from './server';
 
 export const appUrl = (): string => required('IGNACIO_E2E_APP');
 export const controlUrl = (): string => required('IGNACIO_E2E_CONTROL');
@@ -107,6 +107,13 @@ export async function snap(target: Page | Locator, name: string, options: { full
   const path = join(artifactsDir, `${name}.png`);
   if ('goto' in target) await target.screenshot({ path, fullPage: options.fullPage ?? false, animations: 'disabled' });
   else await target.screenshot({ path, animations: 'disabled' });
+}
+
+/** Saves a screenshot the documentation shows, under docs/screenshots/ (committed, refreshed by each run). */
+export async function docShot(target: Page | Locator, name: string): Promise<void> {
+  const dir = join(repoDir, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await target.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
 }
 
 /**

@@ -164,6 +164,7 @@ class ConversationStore:
         self, *, user_id: UUID | None = None, channel: ChannelName | None = None,
         agent: str | None = None, date_from: datetime | None = None,
         date_to: datetime | None = None, q: str | None = None,
+        thumbs_down: bool = False, fallback: bool = False, failed_delivery: bool = False,
         limit: int | None = None, cursor: str | None = None, conn: Conn | None = None,
     ) -> Page[ConversationSummary]:
         """All users' conversations for transcript review, filtered; newest activity first."""
@@ -186,6 +187,13 @@ class ConversationStore:
                 "exists (select 1 from messages m where m.conversation_id = c.id and m.agent = %s)"
             )
             params.append(agent)
+        # Conversations to look at: an answer marked 👎, a fallback answer, a failed delivery.
+        for wanted, condition in ((thumbs_down, "m.feedback = -1"),
+                                  (fallback, "m.is_fallback"),
+                                  (failed_delivery, "m.status = 'failed'")):
+            if wanted:
+                where.append("exists (select 1 from messages m where m.conversation_id = c.id"
+                             f" and {condition})")
         if q and q.strip():
             # Rare word: the conversations the index found; common word (more than the cap
             # matches): the newest-first walk below meets matches at once (migration

@@ -17,12 +17,15 @@ from ignacio_agents.domain import WEB_CHANNEL, ChannelName, DeliveryStatus, Mess
 from ignacio_agents.notify import publish
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 from ignacio_agents.store.search import (
+    MATCH_HEADLINE_OPTIONS,
     MESSAGES,
     QueryVector,
+    match_headline_sql,
     opening,
     ranked_ids_sql,
     search_params,
     snippet_sql,
+    split_marked,
 )
 
 
@@ -115,6 +118,15 @@ class TurnNeighbours:
     elapsed_seconds: float  # since the message was stored
     earlier_unanswered: list[UUID]  # right before it, oldest first, back to the last answered
     newer: list[Neighbour]  # stored after it, oldest first
+
+
+class MessageMatch(BaseModel):
+    """Where a search matched in one conversation: its best message and the words around the
+    match, as plain and matched parts (never markup)."""
+
+    conversation_id: UUID
+    message_id: UUID
+    parts: list[tuple[str, bool]]
 
 
 class HistoryHit(BaseModel):
@@ -553,3 +565,30 @@ class MessageStore:
                 overall, code = min((p["status"] for p in parts), key=_RANK.__getitem__), None
             await self.set_status(message_id, DeliveryStatus(overall), code, conn=tx)
             return message_id
+
+    async def best_matches(self, conversation_ids: list[UUID], query: str, *,
+                           user_id: UUID | None = None,
+                           conn: Conn | None = None) -> dict[UUID, MessageMatch]:
+        """For each of ``conversation_ids`` (a page of search results: the headline is costly,
+        so it is made only for what is shown), the message that matches ``query`` best, with
+        its matched words marked. ``user_id`` keeps it to one participant's messages."""
+        if not conversation_ids or not query.strip():
+            return {}
+        q = "ignacio_fts_query(%(q)s)"
+        sql = (
+            "select distinct on (m.conversation_id) m.conversation_id, m.id as message_id,"
+            f" {match_headline_sql('m.content', q)} as headline from messages m"
+            f" where m.conversation_id = any(%(ids)s) and m.content_tsv @@ {q}"
+            " and (%(user)s::uuid is null or m.user_id = %(user)s::uuid)"
+            f" order by m.conversation_id, ts_rank_cd(m.content_tsv, {q}) desc,"
+            " m.created_at desc, m.id"
+        )
+        params = {"ids": conversation_ids, "q": query.strip(), "user": user_id,
+                  "headline_options": MATCH_HEADLINE_OPTIONS}
+        async with self.db.connection(conn) as c:
+            cur = await c.execute(sql, params)
+            rows = await cur.fetchall()
+        return {r["conversation_id"]: MessageMatch(
+            conversation_id=r["conversation_id"], message_id=r["message_id"],
+            parts=split_marked(r["headline"] or ""),
+        ) for r in rows}

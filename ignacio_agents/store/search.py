@@ -155,3 +155,35 @@ def opening(text: str, max_chars: int = WHOLE_TEXT_CHARS) -> str:
     cut = text[:max_chars]
     space = cut.rfind(" ")
     return (cut[:space] if space > max_chars // 2 else cut).rstrip() + " …"
+
+
+MATCH_START, MATCH_END = "\x02", "\x03"
+"""Marks around matched words in :func:`match_headline_sql` output: control characters no
+message text uses, so the caller can split a snippet into plain and matched parts and nothing
+in it is ever read as markup."""
+
+MATCH_HEADLINE_OPTIONS = (
+    f"MaxFragments=1, MaxWords=30, MinWords=12, ShortWord=2, StartSel={MATCH_START},"
+    f" StopSel={MATCH_END}, FragmentDelimiter=\" … \""
+)
+
+
+def match_headline_sql(text: str, query: str) -> str:
+    """``text``'s fragment around the words of ``query`` (a tsquery expression), matched words
+    marked with ``MATCH_START``/``MATCH_END``, in the language that matches better."""
+    config = (f"(case when ts_rank(to_tsvector('spanish', {text}), {query})"
+              f" >= ts_rank(to_tsvector('english', {text}), {query})"
+              " then 'spanish' else 'english' end)::regconfig")
+    return f"ts_headline({config}, {text}, {query}, %(headline_options)s)"
+
+
+def split_marked(headline: str) -> list[tuple[str, bool]]:
+    """A marked headline as (text, matched) parts, in order, empty parts dropped."""
+    parts: list[tuple[str, bool]] = []
+    for i, chunk in enumerate(headline.split(MATCH_START)):
+        if i == 0:
+            parts.append((chunk, False))
+            continue
+        hit, _, rest = chunk.partition(MATCH_END)
+        parts += [(hit, True), (rest, False)]
+    return [(t.replace(MATCH_END, ""), m) for t, m in parts if t]

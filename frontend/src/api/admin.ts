@@ -8,11 +8,14 @@ export interface ConversationFilters {
   date_from?: string;
   date_to?: string;
   q?: string;
+  thumbs_down?: boolean;
+  fallback?: boolean;
+  failed_delivery?: boolean;
 }
 
 /** Drops empty strings so the API sees only the filters that are set. */
 function compact<T extends object>(filters: T): T {
-  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v != null)) as T;
+  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v != null && v !== false)) as T;
 }
 
 export const adminListConversations = (

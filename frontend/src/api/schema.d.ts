@@ -134,8 +134,10 @@ export interface paths {
         /**
          * List Conversations
          * @description All users' conversations, newest activity first. ``agent``: conversations answered at
-         *     least once by that specialist; ``q``: full-text search over their messages; dates: the
-         *     conversation was active in that range.
+         *     least once by that specialist; ``q``: full-text search over their messages, each result
+         *     with the best matching message and the words around the match; dates: the conversation
+         *     was active in that range; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an
+         *     answer the participant marked 👎, a fallback answer, a delivery that failed.
          */
         get: operations["admin_list_conversations"];
         put?: never;
@@ -1210,6 +1212,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            match?: components["schemas"]["SearchMatch"] | null;
             /** Message Count */
             message_count: number;
             /** Title */
@@ -2194,6 +2197,19 @@ export interface components {
              */
             event: "route";
         };
+        /**
+         * SearchMatch
+         * @description Where a text search matched: the best message and the words around the match.
+         */
+        SearchMatch: {
+            /**
+             * Message Id
+             * Format: uuid
+             */
+            message_id: string;
+            /** Snippet */
+            snippet: components["schemas"]["SnippetPart"][];
+        };
         /** SessionList */
         SessionList: {
             /** Items */
@@ -2228,6 +2244,13 @@ export interface components {
              * Format: date-time
              */
             last_used_at: string;
+        };
+        /** SnippetPart */
+        SnippetPart: {
+            /** Match */
+            match: boolean;
+            /** Text */
+            text: string;
         };
         /** SnoozeIn */
         SnoozeIn: {
@@ -3105,6 +3128,9 @@ export interface operations {
                 date_from?: string | null;
                 date_to?: string | null;
                 q?: string | null;
+                thumbs_down?: boolean;
+                fallback?: boolean;
+                failed_delivery?: boolean;
                 cursor?: string | null;
                 limit?: number;
             };

@@ -1,6 +1,6 @@
 /** Admin: every conversation, filtered by user, channel, specialist, dates and text; filters live in the URL. */
 import { useEffect, useId, useState, type SyntheticEvent } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import type { ConversationFilters } from '../../api/admin';
 import type { Agent, User } from '../../api/types';
 import { listUsers } from '../../api/users';
@@ -9,10 +9,17 @@ import { Alert, EmptyState, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
-import { ChannelBadge, useChannelLabel, useChannels } from '../chat/channels';
+import { useChannelLabel, useChannels } from '../chat/channels';
+import { ConversationResults } from './ConversationResults';
 import { useAdminConversations } from './queries';
 
-const FILTER_KEYS = ['user_id', 'channel', 'agent', 'date_from', 'date_to', 'q'] as const;
+const FILTER_KEYS = ['user_id', 'channel', 'agent', 'date_from', 'date_to', 'q', 'thumbs_down', 'fallback', 'failed_delivery'] as const;
+/** Yes/no filters: "1" in the form and the URL when set. */
+const FLAGS = [
+  ['thumbs_down', 'admin.thumbsDown'],
+  ['fallback', 'admin.fallbacks'],
+  ['failed_delivery', 'admin.failedDeliveries'],
+] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type FilterForm = Record<FilterKey, string>;
 
@@ -31,6 +38,9 @@ function toApiFilters(form: FilterForm): ConversationFilters {
     date_from: dayStart(form.date_from),
     date_to: dayEnd(form.date_to),
     q: form.q.trim() || undefined,
+    thumbs_down: form.thumbs_down === '1' || undefined,
+    fallback: form.fallback === '1' || undefined,
+    failed_delivery: form.failed_delivery === '1' || undefined,
   };
 }
 
@@ -50,7 +60,7 @@ function useUserOptions(): User[] {
 }
 
 export function ConversationsPage() {
-  const { t, formatDate } = useI18n();
+  const { t } = useI18n();
   const channels = useChannels();
   const channelLabel = useChannelLabel();
   const errorText = useErrorText();
@@ -138,6 +148,20 @@ export function ConversationsPage() {
           <label htmlFor={field('to')}>{t('admin.dateTo')}</label>
           <input id={field('to')} type="date" value={form.date_to} onChange={(e) => set('date_to')(e.target.value)} />
         </div>
+        <fieldset className="filters__flags">
+          <legend>{t('admin.lookAt')}</legend>
+          {FLAGS.map(([k, label]) => (
+            <label key={k} className="check">
+              <input
+                type="checkbox"
+                checked={form[k] === '1'}
+                onChange={(e) => set(k)(e.target.checked ? '1' : '')}
+                data-testid={`filter-${k}`}
+              />
+              {t(label)}
+            </label>
+          ))}
+        </fieldset>
         <div className="filters__actions">
           <button type="submit" className="btn btn--primary">
             {t('common.apply')}
@@ -162,40 +186,7 @@ export function ConversationsPage() {
       {conversations.items.length === 0 && !conversations.loading && conversations.error == null ? (
         <EmptyState icon="chat" title={t('admin.noConversations')} />
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="admin-conversations-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.conversationTitle')}</th>
-                <th scope="col">{t('admin.user')}</th>
-                <th scope="col">{t('admin.channel')}</th>
-                <th scope="col">{t('admin.messages')}</th>
-                <th scope="col">{t('admin.updated')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {conversations.items.map((c) => (
-                <tr key={c.id} data-testid="admin-conversation-row">
-                  <td data-label={t('admin.conversationTitle')}>
-                    <Link to={`/admin/conversations/${c.id}`} className="cell-link">
-                      {c.title?.trim() || t('chat.untitled')}
-                    </Link>
-                  </td>
-                  <td data-label={t('admin.user')}>
-                    <Link to={`/admin/conversations?user_id=${encodeURIComponent(c.user.id)}`} className="cell-sub-link">
-                      {c.user.name || c.user.id.slice(0, 8)}
-                    </Link>
-                  </td>
-                  <td data-label={t('admin.channel')}>
-                    <ChannelBadge channel={c.channel} />
-                  </td>
-                  <td data-label={t('admin.messages')}>{c.message_count}</td>
-                  <td data-label={t('admin.updated')}>{formatDate(c.updated_at, 'long')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ConversationResults items={conversations.items} />
       )}
       {conversations.loading && <Spinner label={t('app.loading')} />}
       {conversations.hasMore && !conversations.loading && (

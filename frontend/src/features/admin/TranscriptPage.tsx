@@ -1,5 +1,6 @@
 /** Admin: one conversation as it happened, with channel, specialist, delivery status and attachments per message. */
-import { Link, useParams } from 'react-router';
+import { useEffect } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { Icon } from '../../components/Icon';
 import { Alert, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
@@ -10,11 +11,28 @@ import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { ChannelBadge } from '../chat/channels';
 import { useTranscript } from './queries';
 
+/**
+ * A search result opens the transcript at the message that matched: scrolled to the middle of
+ * the screen and marked, once the transcript is on screen.
+ */
+function useOpenAtMessage(messageId: string | null, loaded: boolean) {
+  useEffect(() => {
+    if (!messageId || !loaded) return;
+    const target = document.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(messageId)}"]`);
+    if (!target) return;
+    target.classList.add('is-search-match');
+    target.scrollIntoView({ block: 'center' });
+    return () => target.classList.remove('is-search-match');
+  }, [messageId, loaded]);
+}
+
 export function TranscriptPage() {
   const { conversationId = '' } = useParams();
   const { t, formatDate } = useI18n();
   const errorText = useErrorText();
   const result = useTranscript(conversationId);
+  const [params] = useSearchParams();
+  useOpenAtMessage(params.get('message'), result.data != null);
 
   const back = (
     <Link to="/admin/conversations" className="back-link">
