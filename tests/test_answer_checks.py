@@ -301,7 +301,8 @@ def test_as_data_defuses_any_spelling_of_its_fence() -> None:
 
 
 def test_the_route_states_its_reason_before_its_decision() -> None:
-    assert list(Route.model_json_schema()["properties"]) == ["reason", "specialist", "language"]
+    fields = list(Route.model_json_schema()["properties"])
+    assert fields[:3] == ["reason", "specialist", "language"]  # anything else comes after
 
 
 def test_the_triage_prompt_writes_down_the_routing_conventions() -> None:
