@@ -157,7 +157,7 @@ def main() -> int:
         pydantic_ai_model="test", openai_api_key=None, run_worker_in_process=True,
         job_poll_interval_seconds=0.2,
         # Paced like a real model, so answers stream in several updates (and Stop has time).
-        offline_stream_chunk_seconds=0.08,
+        offline_stream_chunk_seconds=0.15,
     )
     asyncio.run(_seed(settings))
 
