@@ -13,6 +13,7 @@ computed with their own tokenizer.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import logging
@@ -138,7 +139,22 @@ def warm_up_in_background(name: str = ENCODING_NAME) -> None:
     threading.Thread(target=load, name="tiktoken-warm-up", daemon=True).start()
 
 
+# Texts up to this long are counted once per process: every model request of a turn counts the
+# same instructions, tool definitions and history again (and the next turn the same history),
+# and encoding them was a measurable share of a turn's CPU. Longer texts (a file's pages) are
+# rarely counted twice and would hold memory.
+CACHED_TEXT_CHARS = 16_000
+COUNT_CACHE_ENTRIES = 8192
+
+
+@functools.lru_cache(maxsize=COUNT_CACHE_ENTRIES)
+def _count_cached(text: str, encoding_name: str) -> int:
+    return len(encoding(encoding_name).encode(text, disallowed_special=()))
+
+
 def count_tokens(text: str, encoding_name: str = ENCODING_NAME) -> int:
     if not text:
         return 0
+    if len(text) <= CACHED_TEXT_CHARS:
+        return _count_cached(text, encoding_name)
     return len(encoding(encoding_name).encode(text, disallowed_special=()))

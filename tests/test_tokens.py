@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import importlib.util
 import re
+import uuid
 from importlib import resources
 from pathlib import Path
 
@@ -85,3 +86,20 @@ def test_cl100k_loads_without_network_and_counts_like_gpt_4(tmp_path: Path,
     assert tokens.encoding_name_for("openai/gpt-4o-mini") == "o200k_base"
     assert tokens.encoding("cl100k_base").encode("hello world") == [15339, 1917]
     assert tokens.count_tokens("hello world", "cl100k_base") == 2
+
+
+def test_a_text_is_encoded_once_per_process_and_long_texts_are_not_kept() -> None:
+    """Every request of a turn counts the same instructions and history again: the count is
+    remembered (same answer), while a long text (a file's pages) is counted afresh."""
+    from ignacio_agents import tokens
+
+    text = "¿Cómo valido el precio con los primeros clientes? " + uuid.uuid4().hex
+    before = tokens._count_cached.cache_info()
+    first = tokens.count_tokens(text)
+    second = tokens.count_tokens(text)
+    after = tokens._count_cached.cache_info()
+    assert first == second == len(tokens.encoding().encode(text, disallowed_special=()))
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    long_text = "palabra " * (tokens.CACHED_TEXT_CHARS // 4)
+    assert tokens.count_tokens(long_text) == len(tokens.encoding().encode(long_text))
+    assert tokens._count_cached.cache_info().currsize == after.currsize
