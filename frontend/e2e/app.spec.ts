@@ -3,6 +3,7 @@
  * WhatsApp Graph API). Serial: the admin reviews what the participants did before.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { expectAccessible } from './a11y';
 import { appUrl, onSlowNetwork, recordStreaming, seededUsers, signIn, snap, streamedFrames, tinyPdf, type Person } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -31,11 +32,13 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   await page.goto('/');
   await expect(page).toHaveURL(/\/login$/);
   await snap(page, 'login');
+  await expectAccessible(page, 'sign-in');
   const pair = await signIn(page, request, participant);
   expect(pair.user.is_admin).toBe(false);
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('heading', { level: 1 }).last()).toContainText('Pablo');
   await snap(page, 'welcome');
+  await expectAccessible(page, 'welcome');
 
   // Chat: the streamed answer, then the stored typed answer as a specialist card.
   await onSlowNetwork(page, 4_000, () => ask(page, PRICING_QUESTION));
@@ -58,6 +61,7 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
 
   await snap(page, 'chat-desktop');
   await snap(card, 'answer-card');
+  await expectAccessible(page, 'chat with an answer');
 
   // Feedback on the answer is stored.
   const rated = page.waitForResponse((r) => r.url().endsWith('/feedback') && r.request().method() === 'POST');
@@ -71,6 +75,7 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, 'no horizontal scrolling on a phone').toBeLessThanOrEqual(0);
   await snap(page, 'chat-phone');
+  await expectAccessible(page, 'chat on a phone');
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // The interface in English (the answer itself stays in the language it was given in).
@@ -105,6 +110,7 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   await expect(pilots).toContainText('Cifra');
   await expect(memory.getByTestId('memory-note').filter({ hasText: 'Hemos decidido cobrar 12 euros' })).toBeVisible();
   await snap(memory, 'profile-memory');
+  await expectAccessible(page, 'profile');
   await pilots.getByTestId('memory-forget').click();
   const forgetting = page.waitForResponse((r) => /\/users\/me\/memory\/[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'DELETE');
   await page.getByTestId('confirm-dialog').getByTestId('confirm-button').click();
@@ -146,10 +152,12 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await page.getByTestId('user-name').fill(NEW_USER.name);
   await page.getByTestId('user-save').click();
   await expect(page.getByTestId('user-dialog')).toHaveCount(0);
+  await expect(page.getByTestId('new-user'), 'focus returns to the button that opened the dialog').toBeFocused();
   const newRow = page.getByTestId('user-row').filter({ hasText: NEW_USER.name });
   await expect(newRow).toBeVisible();
   await expect(newRow).toContainText(NEW_USER.phone);
   await snap(page, 'admin-users');
+  await expectAccessible(page, 'admin users');
 
   // The new participant signs in on their own device and asks something.
   const theirs = await browser.newContext();
@@ -167,6 +175,7 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
     await ask(them, PLANNING_QUESTION);
     await expect(them.getByTestId('user-message').getByTestId('message-attachment')).toContainText('cronograma.pdf');
     await expect(them.getByTestId('assistant-message').getByTestId('specialist-card')).toHaveAttribute('data-specialist', 'project_management');
+    await expectAccessible(them, 'chat with an attachment');
   } finally {
     await theirs.close();
   }
@@ -178,6 +187,7 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await expect(conversationRow).toHaveCount(1);
   await expect(conversationRow).toContainText(NEW_USER.name);
   await snap(page, 'admin-conversations');
+  await expectAccessible(page, 'admin conversations');
   await conversationRow.getByRole('link').first().click();
   await expect(page).toHaveURL(/\/admin\/conversations\/[0-9a-f-]{36}$/);
   const conversationId = page.url().split('/').pop() ?? '';
@@ -195,6 +205,7 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await page.getByTestId('admin-memory').locator('summary').click();
   await expect(page.getByTestId('admin-memory')).toContainText(/Todavía no recuerda nada|Nothing remembered/);
   await snap(page, 'admin-transcript', { fullPage: true });
+  await expectAccessible(page, 'admin transcript');
   await page.setViewportSize({ width: 375, height: 812 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, 'no horizontal scrolling on a phone').toBeLessThanOrEqual(0);
@@ -210,4 +221,5 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   await expect(page.getByTestId('audit-row').filter({ hasText: 'user.create' })).toHaveCount(1);
   await expect(page.getByTestId('audit-row').filter({ hasText: 'memory.view' })).toHaveCount(1);
   await snap(page, 'admin-audit');
+  await expectAccessible(page, 'admin audit log');
 });

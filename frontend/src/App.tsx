@@ -3,6 +3,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
 import { AppShell } from './components/AppShell';
+import { PageTitle } from './components/PageTitle';
 import { EmptyState } from './components/ui';
 import { AdminLayout } from './features/admin/AdminLayout';
 import { AuditPage } from './features/admin/AuditPage';
@@ -19,12 +20,13 @@ import { ProfilePage } from './features/profile/ProfilePage';
 import { queryClient } from './api/queryClient';
 import { useLiveConnection } from './hooks/useLive';
 import { I18nProvider, useI18n } from './i18n';
+import { ThemeProvider } from './theme/ThemeContext';
 
 function NotFound() {
   const { t } = useI18n();
   return (
     <main className="page page--narrow" id="main">
-      <EmptyState icon="help" title={t('app.notFound')}>
+      <EmptyState icon="help" title={t('app.notFound')} heading={1}>
         <Link to="/" className="btn btn--primary">
           {t('app.backHome')}
         </Link>
@@ -98,16 +100,19 @@ export function AppRoutes() {
 export function App() {
   return (
     <I18nProvider>
-      <QueryClientProvider client={queryClient}>
-        <AuthProvider>
-          <LangAttribute />
-          <ForgetOnSignOut />
-          <LiveConnection />
-          <BrowserRouter>
-            <AppRoutes />
-          </BrowserRouter>
-        </AuthProvider>
-      </QueryClientProvider>
+      <ThemeProvider>
+        <QueryClientProvider client={queryClient}>
+          <AuthProvider>
+            <LangAttribute />
+            <ForgetOnSignOut />
+            <LiveConnection />
+            <BrowserRouter>
+              <PageTitle />
+              <AppRoutes />
+            </BrowserRouter>
+          </AuthProvider>
+        </QueryClientProvider>
+      </ThemeProvider>
     </I18nProvider>
   );
 }

@@ -4,6 +4,7 @@ import { updateMe } from '../api/users';
 import { useAuth, useUser } from '../features/auth/AuthContext';
 import { useI18n } from '../i18n';
 import { Icon } from './Icon';
+import { ThemeSwitch } from '../theme/ThemeSwitch';
 import { LanguageSwitch } from './LanguageSwitch';
 
 export function AppShell() {
@@ -22,7 +23,7 @@ export function AppShell() {
         {t('app.skipToContent')}
       </a>
       <header className="topbar">
-        <NavLink to="/" className="brand" aria-label={t('app.name')}>
+        <NavLink to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">
             I
           </span>
@@ -50,7 +51,8 @@ export function AppShell() {
               updateMe({ preferred_language: lang }).then(setUser, () => undefined);
             }}
           />
-          <span className="topbar__user" title={displayName} aria-label={t('nav.account', { name: displayName })}>
+          <ThemeSwitch />
+          <span className="topbar__user" role="img" title={displayName} aria-label={t('nav.account', { name: displayName })}>
             <span className="avatar" aria-hidden="true">
               {initials(displayName)}
             </span>

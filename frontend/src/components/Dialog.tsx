@@ -22,6 +22,16 @@ export function Dialog({ open, title, onClose, children, footer, onSubmit, testI
   const titleId = useId();
   const { t } = useI18n();
 
+  // Focus goes back to what opened the dialog, also when the dialog is unmounted while open
+  // (the browser restores it only on close()).
+  useEffect(() => {
+    if (!open) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    return () => {
+      if (opener?.isConnected && !opener.closest('dialog')) opener.focus();
+    };
+  }, [open]);
+
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;

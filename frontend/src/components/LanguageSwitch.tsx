@@ -18,10 +18,11 @@ export function LanguageSwitch({ onChange }: { onChange?: (lang: Lang) => void }
           aria-pressed={lang === option}
           lang={option}
           onClick={() => choose(option)}
-          aria-label={t(option === 'es' ? 'app.lang.es' : 'app.lang.en')}
           data-testid={`lang-${option}`}
         >
+          {/* The visible code is part of the accessible name, which adds the language's own name. */}
           {option.toUpperCase()}
+          <span className="visually-hidden"> · {t(option === 'es' ? 'app.lang.es' : 'app.lang.en')}</span>
         </button>
       ))}
     </div>

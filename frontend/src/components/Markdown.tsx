@@ -52,8 +52,10 @@ const components: Components = {
       <span>{alt}</span>
     );
   },
+  // Long code lines and wide tables scroll sideways: focusable, so a keyboard can scroll them too.
+  pre: ({ children }) => <pre tabIndex={0}>{children}</pre>,
   table: ({ children }) => (
-    <div className="md-table">
+    <div className="md-table" tabIndex={0}>
       <table>{children}</table>
     </div>
   ),

@@ -73,13 +73,15 @@ export function Badge({
   );
 }
 
-export function EmptyState({ icon, title, children }: { icon: IconName; title: string; children?: ReactNode }) {
+/** `heading` makes the title a heading of that level (a page whose only content this is). */
+export function EmptyState({ icon, title, heading, children }: { icon: IconName; title: string; heading?: 1 | 2; children?: ReactNode }) {
+  const Title = heading ? (`h${heading}` as const) : 'p';
   return (
     <div className="empty-state">
       <span className="empty-state__icon">
         <Icon name={icon} size={28} />
       </span>
-      <p className="empty-state__title">{title}</p>
+      <Title className="empty-state__title">{title}</Title>
       {children}
     </div>
   );

@@ -154,7 +154,7 @@ export function AuditPage() {
                     {Object.keys(entry.details).length > 0 ? (
                       <details>
                         <summary>{t('admin.auditDetails')}</summary>
-                        <pre className="details-json">{JSON.stringify(entry.details, null, 2)}</pre>
+                        <pre className="details-json" tabIndex={0}>{JSON.stringify(entry.details, null, 2)}</pre>
                       </details>
                     ) : (
                       t('common.none')

@@ -5,6 +5,7 @@ import { requestOtp } from '../../api/auth';
 import { ApiError } from '../../api/errors';
 import { Icon } from '../../components/Icon';
 import { LanguageSwitch } from '../../components/LanguageSwitch';
+import { ThemeSwitch } from '../../theme/ThemeSwitch';
 import { Alert } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
@@ -106,9 +107,10 @@ export function LoginPage() {
 
   return (
     <div className="auth">
-      <div className="auth__lang">
+      <header className="auth__lang">
+        <ThemeSwitch />
         <LanguageSwitch />
-      </div>
+      </header>
       <main className="auth__card" id="main">
         <div className="auth__brand">
           <span className="brand-mark" aria-hidden="true">

@@ -54,8 +54,9 @@ export function Attachments({ attachments }: { attachments: Attachment[] }) {
               setError(null);
               downloadFile(attachment.file_id, attachment.file_name).catch(() => setError(t('common.error')));
             }}
-            aria-label={t('files.download', { name: attachment.file_name })}
           >
+            {/* Named by its content: what it does (read only), then the visible name and size. */}
+            <span className="visually-hidden">{t('files.downloadAction')} </span>
             <Icon name={fileIcon(attachment.kind)} size={16} />
             <span className="attachment__name">{attachment.file_name}</span>
             {attachment.size > 0 && <span className="attachment__size">{formatBytes(attachment.size)}</span>}

@@ -215,6 +215,7 @@ export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerPr
             e.target.value = '';
           }}
           data-testid="composer-file-input"
+          aria-label={t('chat.attach')}
           tabIndex={-1}
         />
         <button
