@@ -1,5 +1,5 @@
 /** Admin: one conversation as it happened, with channel, specialist, delivery status and attachments per message. */
-import { useEffect } from 'react';
+import { Fragment, useEffect } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { Icon } from '../../components/Icon';
 import { Alert, PageLoader } from '../../components/ui';
@@ -9,6 +9,7 @@ import { MessageItem } from '../chat/MessageItem';
 import { UserMemoryPanel } from '../memory/UserMemoryPanel';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { ChannelBadge } from '../chat/channels';
+import { OriginNote } from './OriginNote';
 import { useTranscript } from './queries';
 
 /**
@@ -97,7 +98,10 @@ export function TranscriptPage() {
       <UserMemoryPanel userId={user.id} />
       <ol className="messages__list transcript__messages" aria-label={t('admin.transcript')}>
         {messages.map((message) => (
-          <MessageItem key={message.id} message={message} variant="admin" deliveries={message.deliveries} />
+          <Fragment key={message.id}>
+            <MessageItem message={message} variant="admin" deliveries={message.deliveries} />
+            <OriginNote origin={message.origin} />
+          </Fragment>
         ))}
       </ol>
     </section>
