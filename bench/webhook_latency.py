@@ -11,6 +11,11 @@ measured (Meta's guidance for webhook endpoints: median <= 250 ms, < 1 % over 1 
     .venv/bin/python -m bench.webhook_latency                 # 300 of each, one at a time
     .venv/bin/python -m bench.webhook_latency -n 500 -c 8     # 8 concurrent senders
     .venv/bin/python -m bench.webhook_latency --json reports/webhook_latency.json
+    .venv/bin/python -m bench.webhook_latency -n 50 --batch 1000   # + one 1,000-message delivery
+
+``--batch N`` also times the acknowledgement of whole deliveries of N messages from
+``BATCH_SENDERS`` enrolled participants (Meta batches a busy number's messages and resends the
+whole delivery when it is not acknowledged in time), three times, against the same baseline.
 """
 
 from __future__ import annotations
@@ -37,10 +42,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakes.graph import signed_webhook, text_webhook  # noqa: E402
+from tests.fakes.graph import signed_webhook, text_item, text_webhook, webhook_payload  # noqa: E402
 
 APP_SECRET = "bench-app-secret"  # noqa: S105 - a throwaway secret for a throwaway app
 WA_ID = "34612345678"
+BATCH_SENDERS = 100
+
+
+def _sender(index: int) -> str:
+    return f"34613{index:06d}"
 
 
 def _free_port() -> int:
@@ -86,6 +96,8 @@ def serve(data_dir: Path, conninfo: str, port: int) -> None:
     async def seed() -> None:
         async with open_runtime(settings) as runtime:
             await runtime.store.users.create("+" + WA_ID, "Bench Participant")
+            for i in range(BATCH_SENDERS):
+                await runtime.store.users.create("+" + _sender(i), f"Batch Participant {i}")
 
     asyncio.run(seed())
     from channels.web.channel import WebChannel
@@ -167,6 +179,24 @@ async def _measure(base_url: str, count: int, concurrency: int) -> dict[str, Any
     }
 
 
+async def _measure_batches(base_url: str, size: int, rounds: int = 3) -> dict[str, Any]:
+    """Seconds to acknowledge whole deliveries of ``size`` messages."""
+    bodies = [signed_webhook(webhook_payload([
+        text_item(f"lote {r} mensaje {i}", wa_id=_sender(i % BATCH_SENDERS))
+        for i in range(size)]), APP_SECRET) for r in range(rounds)]
+    seconds: list[float] = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+        for body, headers in bodies:
+            start = time.perf_counter()
+            response = await client.post("/webhooks/whatsapp", content=body, headers=headers)
+            seconds.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                raise RuntimeError(f"batch answered {response.status_code}: {response.text}")
+    return {"size": size, "rounds": rounds, "body_bytes": len(bodies[0][0]),
+            "ack_seconds": [round(x, 3) for x in seconds],
+            "ack_seconds_median": round(statistics.median(seconds), 3)}
+
+
 async def _count_stored(conninfo: str) -> int:
     """How many inbound messages were stored (every webhook must have been)."""
     from ignacio_agents.db import Database
@@ -186,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--count", type=int, default=300, help="webhooks to time")
     parser.add_argument("-c", "--concurrency", type=int, default=1, help="concurrent senders")
+    parser.add_argument("--batch", type=int, default=0,
+                        help="also time 3 deliveries of this many messages each")
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
     parser.add_argument("--serve", nargs=3, metavar=("DATA_DIR", "CONNINFO", "PORT"),
                         help=argparse.SUPPRESS)  # internal: the server process
@@ -211,11 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _wait_until_up(base_url, app)
         result = asyncio.run(_measure(base_url, args.count, args.concurrency))
+        if args.batch:
+            result["batch"] = asyncio.run(_measure_batches(base_url, args.batch))
         stored = asyncio.run(_count_stored(conninfo))
     finally:
         app.terminate()
         app.wait(timeout=30)
-    expected = args.count + 20  # the warm-up webhooks are stored too
+    expected = args.count + 20 + 3 * args.batch  # the warm-up webhooks are stored too
     if stored != expected:
         print(f"error: {stored} messages stored, expected {expected}", file=sys.stderr)
         return 1
@@ -226,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nwebhook ack p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms | GET /health p50 "
           f"{h['p50_ms']} ms, p99 {h['p99_ms']} ms | ratio p50 x{result['ratio_p50']}, "
           f"p99 x{result['ratio_p99']} ({args.count} each, concurrency {args.concurrency})")
+    if args.batch:
+        b = result["batch"]
+        print(f"{b['size']}-message delivery ({b['body_bytes']} bytes) acknowledged in "
+              f"{b['ack_seconds_median']} s (median of {b['ack_seconds']})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text + "\n")
