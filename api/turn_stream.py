@@ -38,7 +38,7 @@ PATCH_INTERVAL_SECONDS = 0.25
 MAX_PATCH_INTERVAL_SECONDS = 1.0
 STREAM_SCHEMA = "TurnStreamEvent"
 
-Frame = tuple[str, dict[str, Any]]
+Frame = tuple[str, dict[str, Any] | str]  # the json event carries text as it came
 
 
 class RouteData(BaseModel):

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from psycopg.errors import UniqueViolation
 
-from ignacio_agents.domain import ADVISORS, Specialist
+from ignacio_agents.domain import ADVISORS, WEB_CHANNEL, Specialist
 from ignacio_agents.errors import Conflict, InvalidInput, NotFound
 from ignacio_agents.language import detect_language
 from ignacio_agents.store import Store
@@ -99,8 +99,7 @@ async def build_case(store: Store, message: StoredMessage, participant: StoredUs
         metadata["category"] = "follow_up" if history else "direct"
         case.update(inputs=inputs, expected_output=expected.value)
     else:
-        inputs.update(specialist=expected.value, channel=question.channel
-                      if question.channel in ("web", "whatsapp") else "web")
+        inputs.update(specialist=expected.value, channel=question.channel or WEB_CHANNEL)
         case["inputs"] = inputs
     if notes:
         metadata["notes"] = notes if keep_details else strip_details(notes, names)

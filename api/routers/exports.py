@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -21,7 +21,8 @@ from ignacio_agents.store.users import StoredUser
 router = APIRouter(tags=["exports"])
 
 CHUNK = 256 * 1024
-_ZIP = {200: {"content": {"application/zip": {}}, "description": "The export as a ZIP"}}
+_ZIP: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/zip": {}}, "description": "The export as a ZIP"}}
 
 
 async def _stream(file: IO[bytes]) -> AsyncIterator[bytes]:
