@@ -26,7 +26,8 @@ from ignacio_agents.errors import TooLarge, TooSlow
 KIB = 1024
 MIB = 1024 * KIB
 
-_UPLOAD_PATHS = re.compile(r"^/(files/upload|conversations/[^/]+/files)/?$")
+_UPLOAD_PATHS = re.compile(
+    r"^/(files/upload|conversations/[^/]+/files|dev/whatsapp-simulator/chats/[^/]+/messages)/?$")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ def all_routers() -> list[APIRouter]:
     routers.append(exports.router)
     from api.routers import attention, mentor
     routers += [mentor.router, attention.router]
+    from api.routers import whatsapp_simulator
+    routers.append(whatsapp_simulator.router)
     return routers
 
 

@@ -461,10 +461,12 @@ async def test_access_token_signed_with_another_key_is_refused(wa_client, graph)
 # --- development console ----------------------------------------------------------------------
 
 
-async def test_without_whatsapp_the_code_goes_to_the_console_only(client, capsys, caplog):
+async def test_without_whatsapp_credentials_the_code_goes_to_the_console_and_the_simulator(
+        client, capsys, caplog):
     caplog.set_level("DEBUG")
     await add_user(client)
-    assert client.runtime.channels.code_sender() is None
+    sender = client.runtime.channels.code_sender()
+    assert sender is not None and sender.simulator is not None  # development: the simulator
     capsys.readouterr()
     resp = await client.post("/auth/request-otp", json={"phone_number": PHONE})
     assert resp.content == OTP_SENT
@@ -475,6 +477,8 @@ async def test_without_whatsapp_the_code_goes_to_the_console_only(client, capsys
     assert PHONE not in err
     assert code not in caplog.text
     assert all(code not in r.getMessage() for r in caplog.records)
+    [template] = [m for m in await sender.simulator.messages(PHONE) if m.kind == "template"]
+    assert code in str(template.body["template"]["components"])
     assert (await verify(client, code)).status_code == 200
 
 

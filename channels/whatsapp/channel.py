@@ -1,13 +1,16 @@
 """The WhatsApp channel as the core sees it: its traits, its jobs, and a :class:`Sender`.
 
 The Graph client is opened with the runtime when the channel can send (a token and a business
-number id are configured); without them the webhook still stores what arrives, and the answer
-jobs fail loudly instead of pretending to send.
+number id are configured). Without them, in development, the client talks to the built-in
+simulator (``channels.whatsapp.simulator``) so WhatsApp can be tried without Meta; in
+production the webhook still stores what arrives, and the answer jobs fail loudly instead of
+pretending to send.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 import httpx
 from procrastinate import Blueprint
@@ -21,7 +24,14 @@ from channels.whatsapp.client import (
 from channels.whatsapp.formatting import WHATSAPP_TEXT_LIMIT
 from channels.whatsapp.render import InteractivePart, whatsapp_parts
 from channels.whatsapp.settings import WhatsAppSettings
+from channels.whatsapp.simulator import (
+    SIMULATOR_BASE_URL,
+    SIMULATOR_NUMBER_ID,
+    SimulatedGraph,
+    SimulatorPhone,
+)
 from ignacio_agents.channel import ChannelTraits, SendFailed
+from ignacio_agents.crypto import mask_phone
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings, load_channel_settings
 from ignacio_agents.store.messages import StoredMessage
@@ -65,6 +75,8 @@ class WhatsAppChannel:
         self.settings = settings
         self._http = http
         self.client: WhatsAppClient | None = None
+        self.simulator: SimulatorPhone | None = None
+        self._simulator_http: httpx.AsyncClient | None = None
 
     @classmethod
     def from_settings(cls, core: Settings) -> WhatsAppChannel | None:
@@ -79,13 +91,28 @@ class WhatsAppChannel:
         return [blueprint()]
 
     async def start(self, runtime: Runtime) -> None:
-        if self.settings.configured and self.client is None:
+        if self.client is not None:
+            return
+        if self.settings.configured:
             self.client = WhatsAppClient.from_settings(self.settings, http=self._http)
+        elif not runtime.settings.is_production:
+            self.simulator = SimulatorPhone(runtime.db, runtime.store.cipher)
+            self._simulator_http = httpx.AsyncClient(transport=SimulatedGraph(self.simulator))
+            self.client = WhatsAppClient(
+                SIMULATOR_BASE_URL, self.settings.graph_api_version, SIMULATOR_NUMBER_ID,
+                "simulator", http=self._simulator_http,
+                max_media_bytes=self.settings.max_media_bytes,
+            )
+            log.info("WhatsApp is not configured: messages go to the built-in simulator")
 
     async def aclose(self) -> None:
         if self.client is not None:
             await self.client.aclose()
             self.client = None
+        if self._simulator_http is not None:
+            await self._simulator_http.aclose()
+            self._simulator_http = None
+        self.simulator = None
 
     def require_client(self) -> WhatsAppClient:
         if self.client is None:
@@ -134,6 +161,11 @@ class WhatsAppChannel:
     async def send_sign_in_code(self, e164: str, code: str) -> None:
         """The code as the approved authentication template (copy-code button)."""
         client = self.require_client()
+        if self.simulator is not None:
+            # The simulator page needs a signed-in admin, so the first code must reach them
+            # here too: the console stands in for the phone, as without any channel.
+            print(f"[ignacio] sign-in code for {mask_phone(e164)}: {code}  (also in the "
+                  "WhatsApp simulator)", file=sys.stderr, flush=True)
         try:
             await send_with_retry(
                 lambda: client.send_otp_template(e164, code, self.settings.otp_template_name,

@@ -27,7 +27,7 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-const START_TIMEOUT_MS = 90_000;
+const START_TIMEOUT_MS = 180_000; // two API processes on a loaded 2-core machine
 const STOP_GRACE_MS = 20_000;
 
 /** A port nothing listens on right now (the OS picks it). */

@@ -17,6 +17,7 @@ import { ChatLayout } from './features/chat/ChatLayout';
 import { chatStore } from './features/chat/chatStore';
 import { ConversationView } from './features/chat/ConversationView';
 import { ProfilePage } from './features/profile/ProfilePage';
+import { SimulatorPage } from './features/simulator/SimulatorPage';
 import { queryClient } from './api/queryClient';
 import { useLiveConnection } from './hooks/useLive';
 import { I18nProvider, useI18n } from './i18n';
@@ -91,6 +92,14 @@ export function AppRoutes() {
           <Route path="conversations/:conversationId" element={<TranscriptPage />} />
           <Route path="audit" element={<AuditPage />} />
         </Route>
+        <Route
+          path="simulator"
+          element={
+            <RequireAdmin>
+              <SimulatorPage />
+            </RequireAdmin>
+          }
+        />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

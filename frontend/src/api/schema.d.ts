@@ -574,6 +574,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dev/whatsapp-simulator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Simulator Info
+         * @description Whether the simulator runs here (404 when not), and the enrolled people to act as.
+         */
+        get: operations["whatsapp_simulator_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev/whatsapp-simulator/chats/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Simulator Chat
+         * @description The participant's phone: what they sent and what Ignacio sent them, oldest first.
+         */
+        get: operations["whatsapp_simulator_chat"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev/whatsapp-simulator/chats/{user_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulator Send
+         * @description Send as the participant: a text, a file (with the text as caption), or both; with
+         *     ``button_id``, a tap on a reply button or list row of message ``reply_to`` (``text`` is
+         *     its title), as WhatsApp sends it.
+         */
+        post: operations["whatsapp_simulator_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dev/whatsapp-simulator/chats/{user_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulator Read
+         * @description The participant opened the chat: Ignacio's messages turn delivered, then read (blue).
+         */
+        post: operations["whatsapp_simulator_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -1323,6 +1405,26 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** Body_whatsapp_simulator_send */
+        Body_whatsapp_simulator_send: {
+            /** Button Id */
+            button_id?: string | null;
+            /**
+             * Button Kind
+             * @default button
+             * @enum {string}
+             */
+            button_kind: "button" | "list";
+            /** File */
+            file?: string | null;
+            /** Reply To */
+            reply_to?: string | null;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
         };
         /** CapLift */
         CapLift: {
@@ -2244,6 +2346,90 @@ export interface components {
              * Format: date-time
              */
             last_used_at: string;
+        };
+        /** SimulatorButton */
+        SimulatorButton: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+        };
+        /** SimulatorChat */
+        SimulatorChat: {
+            /** Messages */
+            messages: components["schemas"]["SimulatorChatMessage"][];
+        };
+        /**
+         * SimulatorChatMessage
+         * @description One bubble as WhatsApp shows it: who sent it, its text, buttons or list, ticks.
+         */
+        SimulatorChatMessage: {
+            /**
+             * Buttons
+             * @default []
+             */
+            buttons: components["schemas"]["SimulatorButton"][];
+            /** Created At */
+            created_at: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound";
+            /** File Name */
+            file_name?: string | null;
+            /** Footer */
+            footer?: string | null;
+            /** Header */
+            header?: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** List Button */
+            list_button?: string | null;
+            /** Media Kind */
+            media_kind?: string | null;
+            /** Reply To */
+            reply_to?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "sent" | "delivered" | "read";
+            /** Template */
+            template?: string | null;
+            /** Text */
+            text?: string | null;
+            /** Wamid */
+            wamid: string;
+        };
+        /** SimulatorInfo */
+        SimulatorInfo: {
+            /** Participants */
+            participants: components["schemas"]["SimulatorParticipant"][];
+        };
+        /** SimulatorParticipant */
+        SimulatorParticipant: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Phone Number */
+            phone_number: string;
+        };
+        /** SimulatorRead */
+        SimulatorRead: {
+            /** Read */
+            read: number;
+        };
+        /** SimulatorSent */
+        SimulatorSent: {
+            /** Wamid */
+            wamid: string;
         };
         /** SnippetPart */
         SnippetPart: {
@@ -4741,6 +4927,269 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    whatsapp_simulator_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorInfo"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    whatsapp_simulator_chat: {
+        parameters: {
+            query?: {
+                after?: number;
+            };
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorChat"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    whatsapp_simulator_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_whatsapp_simulator_send"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorSent"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body larger than this route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    whatsapp_simulator_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorRead"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description The request does not match the schema */
             422: {

@@ -4,6 +4,7 @@ import { updateMe } from '../api/users';
 import { useAuth, useUser } from '../features/auth/AuthContext';
 import { useI18n } from '../i18n';
 import { Icon } from './Icon';
+import { useSimulatorAvailable } from '../features/simulator/available';
 import { ThemeSwitch } from '../theme/ThemeSwitch';
 import { LanguageSwitch } from './LanguageSwitch';
 
@@ -14,6 +15,7 @@ export function AppShell() {
   const navigate = useNavigate();
   const location = useLocation();
   const displayName = user.name || user.phone_number;
+  const simulator = useSimulatorAvailable(user.is_admin);
 
   const navClass = ({ isActive }: { isActive: boolean }) => (isActive ? 'topnav__link is-active' : 'topnav__link');
 
@@ -38,6 +40,12 @@ export function AppShell() {
             <Icon name="user" />
             <span>{t('nav.profile')}</span>
           </NavLink>
+          {simulator && (
+            <NavLink to="/simulator" className={navClass} data-testid="simulator-link">
+              <Icon name="phone" />
+              <span>{t('nav.simulator')}</span>
+            </NavLink>
+          )}
           {user.is_admin && (
             <NavLink to="/admin/users" className={({ isActive }) => navClass({ isActive: isActive || location.pathname.startsWith('/admin') })} data-testid="admin-link">
               <Icon name="shield" />

@@ -16,6 +16,7 @@ const TITLES: readonly [pattern: string, key: MessageKey][] = [
   ['/admin/conversations', 'title.conversations'],
   ['/admin/conversations/:conversationId', 'title.transcript'],
   ['/admin/audit', 'title.audit'],
+  ['/simulator', 'title.simulator'],
 ];
 
 export function pageTitleKey(pathname: string): MessageKey {
