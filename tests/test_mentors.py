@@ -235,3 +235,70 @@ async def _settle_mentoring_jobs(app: Any) -> None:
                             " 'mentoring:%%' and status in ('todo', 'doing')") == 0
 
     await wait_until(idle, timeout=20, what="idle mentoring jobs")
+
+
+# --- the WhatsApp feedback prompt --------------------------------------------------------------
+
+
+@pytest.fixture
+async def prompting(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
+    app = await make_client(make_settings(**WORKER, feedback_prompt_percent=100),
+                            whatsapp=whatsapp_settings(graph))
+    model = CapturingModel()
+    use_model(app, model.model())
+    participant = await app.runtime.store.users.create("+" + WA_USER, "Ana")
+    return app, model, participant
+
+
+def prompts(graph: FakeGraphServer) -> list[dict[str, Any]]:
+    return [m for m in to_participant(graph) if m.get("type") == "interactive"]
+
+
+async def tap(app: Any, title: str) -> None:
+    from tests.fakes.graph import message_item, webhook_payload
+
+    item = message_item("interactive", {"type": "button_reply", "button_reply": {
+        "id": "feedback:x", "title": title}}, wa_id=WA_USER)
+    assert (await post_webhook(app, webhook_payload([item]))).status_code == 200
+    await wait_for_idle_queue(app, timeout=20)
+
+
+async def test_the_feedback_prompt_rates_the_answer_once_a_day_until_opted_out(
+        prompting: Any, graph: FakeGraphServer) -> None:
+    app, model, participant = prompting
+    store = app.runtime.store
+    await write(app, graph, "¿Cómo preparo el pitch?")
+    [prompt] = prompts(graph)
+    buttons = prompt["interactive"]["action"]["buttons"]
+    assert prompt["interactive"]["body"]["text"] == "¿Te ha servido? 👍 / 👎"
+    assert [b["reply"]["title"] for b in buttons] == ["👍 Sí", "👎 No", "No más encuestas"]
+    [first] = await fetch_all(app, "select id from messages where not is_from_user")
+
+    await write(app, graph, "¿Y cuánto debe durar?")
+    assert len(prompts(graph)) == 1  # never twice a day
+    await tap(app, "👎 No")
+    feedback = await store.feedback.get(first["id"])
+    assert feedback is not None and feedback.value == -1 and feedback.source == "whatsapp"
+    assert len(model.requests) == 2  # the tap is no question for the model
+    assert sent_texts(graph, "+" + WA_USER)[-1]["text"]["body"].startswith("Gracias por decírmelo")
+    queue = (await store.attention.open()).items
+    assert [(i.kind.value, i.message_id) for i in queue] == [("thumbs_down", first["id"])]
+
+    await tap(app, "No más encuestas")
+    assert await store.feedback.opted_out(participant.id)
+    async with app.runtime.db.connection() as c:  # a day later...
+        await c.execute("update feedback_prompts set last_prompted_at = now() - interval '2 days'")
+    await write(app, graph, "Otra pregunta sobre el pitch")
+    assert len(model.requests) == 3 and len(prompts(graph)) == 1  # ...still no prompt
+
+
+def test_the_prompt_goes_after_at_most_the_configured_share_of_answers() -> None:
+    import uuid
+
+    from channels.whatsapp.feedback_prompt import sampled
+
+    ids = [uuid.uuid4() for _ in range(4000)]
+    share = sum(sampled(i, 10) for i in ids) / len(ids)
+    assert 0.07 < share < 0.13
+    assert not any(sampled(i, 0) for i in ids) and all(sampled(i, 100) for i in ids)
+    assert [sampled(i, 10) for i in ids[:50]] == [sampled(i, 10) for i in ids[:50]]  # stable

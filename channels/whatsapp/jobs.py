@@ -259,6 +259,9 @@ class Answer:
             if reply is not None:
                 waiting = Waiting(self.runtime, self.channel, self.to, self.attempt)
                 await waiting.settle(report, reply.conversation_id)
+            from channels.whatsapp.feedback_prompt import maybe_ask
+
+            await maybe_ask(self.runtime, self.channel, report, self.to)
 
     async def _takes_turn(self) -> bool:
         """Whether this run answers its message now. Messages that arrive close together

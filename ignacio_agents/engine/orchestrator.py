@@ -51,6 +51,7 @@ from ignacio_agents.engine.fallback import (
     provider_failure,
     worth_retrying,
 )
+from ignacio_agents.engine.feedback_replies import answer_feedback_reply, feedback_reply
 from ignacio_agents.engine.human import answer_human_request, flag_out_of_scope, stop_if_paused
 from ignacio_agents.engine.limits import ROUTER_SHARE, ModelCircuit, ModelCircuitOpen, TurnDeadline
 from ignacio_agents.engine.prompt import build_prompt
@@ -208,6 +209,15 @@ class ConversationEngine:
             hold = context.hold or await self.caps.reserve(user.id)  # over a cap: raises
             question = await user_message(store, context)
             await stop_if_paused(store, self.settings, question)  # a mentor has the conversation
+            if (tapped := feedback_reply(inbound.text)) is not None and (
+                    answered := await answer_feedback_reply(
+                        store, self.settings, inbound, question, tapped,
+                        deferred=self.channels.traits(inbound.channel).defers_delivery)):
+                message, thanks = answered
+                emit(DoneEvent(user_message=question, message=message))
+                return TurnResult(user_message=question, message=message, answer=thanks,
+                                  route=Route(reason="feedback", specialist=Specialist.general,
+                                              language=thanks.language or "es"))
             if not conversation.title and (title := title_for(inbound)):
                 await store.conversations.set_title_if_empty(conversation.id, title)
 

@@ -54,19 +54,31 @@ class FeedbackStore:
         )
 
     # --- WhatsApp prompts ------------------------------------------------------------------
-    async def claim_prompt(self, user_id: UUID, *, min_interval_seconds: float,
-                           conn: Conn | None = None) -> bool:
-        """Mark a prompt as sent now unless the participant opted out or was asked within the
-        interval; True when the prompt may go out (one statement: two answers at once cannot
-        both claim it)."""
+    async def claim_prompt(self, user_id: UUID, message_id: UUID, *,
+                           min_interval_seconds: float, conn: Conn | None = None) -> bool:
+        """Mark a prompt about ``message_id`` as sent now unless the participant opted out or
+        was asked within the interval; True when the prompt may go out (one statement: two
+        answers at once cannot both claim it)."""
         return await self.db.execute(
-            "insert into feedback_prompts (user_id, last_prompted_at) values (%s, now())"
-            " on conflict (user_id) do update set last_prompted_at = now()"
+            "insert into feedback_prompts (user_id, last_prompted_at, message_id)"
+            " values (%s, now(), %s)"
+            " on conflict (user_id) do update set last_prompted_at = now(),"
+            " message_id = excluded.message_id"
             " where feedback_prompts.opted_out_at is null and (feedback_prompts.last_prompted_at"
             " is null or feedback_prompts.last_prompted_at"
             " <= now() - make_interval(secs => %s::float8))",
-            user_id, min_interval_seconds, conn=conn,
+            user_id, message_id, min_interval_seconds, conn=conn,
         ) == 1
+
+    async def prompted_message(self, user_id: UUID, *, within_seconds: float,
+                               conn: Conn | None = None) -> UUID | None:
+        """The answer the participant's latest prompt asked about, while it is recent."""
+        value = await self.db.fetch_value(
+            "select message_id from feedback_prompts where user_id = %s and message_id is not"
+            " null and last_prompted_at > now() - make_interval(secs => %s::float8)",
+            user_id, within_seconds, conn=conn,
+        )
+        return value if isinstance(value, UUID) else None
 
     async def opt_out(self, user_id: UUID, *, conn: Conn | None = None) -> None:
         await self.db.execute(
