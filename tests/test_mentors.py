@@ -65,7 +65,9 @@ async def headers_for(app: Any, user: Any) -> dict[str, str]:
 
 @pytest.fixture
 async def setup(make_client: Any, make_settings: Any, graph: FakeGraphServer) -> Any:
-    app = await make_client(make_settings(**WORKER), whatsapp=whatsapp_settings(graph))
+    # No sampled feedback prompts here (the prompt has its own test below).
+    app = await make_client(make_settings(**WORKER, feedback_prompt_percent=0),
+                            whatsapp=whatsapp_settings(graph))
     settings = app.runtime.channels.by_name("whatsapp").settings
     for name in (settings.mentor_alert_template, settings.mentor_reply_template):
         graph.templates.add((name, settings.mentor_template_language))  # approved on the account
