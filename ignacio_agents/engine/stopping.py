@@ -8,12 +8,16 @@ import contextlib
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from ignacio_agents.errors import IgnacioError
+
 T = TypeVar("T")
 
 
-class TurnStopped(Exception):
+class TurnStopped(IgnacioError):
     """The participant stopped the answer; ``answer`` is what had been written (or None while
-    the run is being cancelled)."""
+    the run is being cancelled). Control flow inside the engine: it never reaches a client."""
+
+    code = "turn_stopped"
 
     def __init__(self, answer: Any = None):
         super().__init__("stopped by the participant")

@@ -80,11 +80,11 @@ describe('Composer', () => {
     first.unmount();
 
     const other = renderUi(<Composer busy={false} onSend={onSend} draftKey="c2" />);
-    expect((screen.getByTestId('message-input') as HTMLTextAreaElement).value).toBe('');
+    expect(screen.getByTestId<HTMLTextAreaElement>('message-input').value).toBe('');
     other.unmount();
 
     renderUi(<Composer busy={false} onSend={onSend} draftKey="c1" />);
-    const input = screen.getByTestId('message-input') as HTMLTextAreaElement;
+    const input = screen.getByTestId<HTMLTextAreaElement>('message-input');
     expect(input.value).toBe('Mi idea es');
     fireEvent.keyDown(input, { key: 'Enter' });
     expect(onSend).toHaveBeenCalledWith('Mi idea es', []);

@@ -73,9 +73,16 @@ export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerPr
     textareaRef.current?.focus();
   }, []);
 
+  // A new prefill (a tapped follow-up) replaces the text during render, as React advises for
+  // state derived from a prop; the effect below only saves and focuses.
+  const [seenPrefill, setSeenPrefill] = useState(prefill);
+  if (prefill !== seenPrefill) {
+    setSeenPrefill(prefill);
+    if (prefill) setTextState(prefill.text);
+  }
+
   useEffect(() => {
     if (!prefill) return;
-    setTextState(prefill.text);
     saveDraft(draftKey, prefill.text);
     const area = textareaRef.current;
     if (!area) return;
