@@ -76,6 +76,9 @@ def make_settings(conninfo: str, tmp_path: Path) -> Callable[..., Settings]:
             "openai_api_key": None,
             "pydantic_ai_model": "test",
             "trace_sample_rate": 1.0,  # a test that reads spans sees every one
+            # The "¿Te ha servido?" prompt follows a random share of answers (by their id):
+            # off, so reply counts are exact; the feedback tests turn it on.
+            "feedback_prompt_percent": 0,
         }
         base.update(overrides)
         return load_settings(**base)
