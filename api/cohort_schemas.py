@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas import Input, Language
+from api.schemas import Input, IsoDate, Language
 
 TokenCap = int | None
 
@@ -23,8 +23,8 @@ class CohortCaps(BaseModel):
 
 class CohortCreate(Input, CohortCaps):
     name: str = Field(min_length=1, max_length=200)
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     language: Language = Language.es
     retention_days: int = Field(default=365, ge=0, le=36500)
 
@@ -39,8 +39,8 @@ class CohortUpdate(Input):
     """Only the fields sent change; ``null`` on a cap removes it."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: IsoDate | None = None
+    ends_on: IsoDate | None = None
     language: Language | None = None
     retention_days: int | None = Field(default=None, ge=0, le=36500)
     participant_daily_tokens: TokenCap = Field(default=None, gt=0, le=10**12)
@@ -52,8 +52,8 @@ class CohortUpdate(Input):
 class Cohort(CohortCaps):
     id: UUID
     name: str
-    starts_on: date
-    ends_on: date
+    starts_on: IsoDate
+    ends_on: IsoDate
     language: Language
     retention_days: int
     member_count: int

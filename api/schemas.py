@@ -11,7 +11,7 @@ transcript routers so both show the same message the same way.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -76,6 +76,9 @@ def _iso_only(value: Any) -> Any:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 """A date-time query parameter, as documented: ISO 8601 text, not a number."""
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+"""A calendar date, as documented: ISO 8601 text ("2026-03-01"), not a number."""
 
 
 class Input(BaseModel):

@@ -217,7 +217,8 @@ async def my_participants(staff: StaffUser, store: StoreDep,
 
 
 @router.post("/assignments", status_code=201, response_model=Assignment,
-             operation_id="mentor_assign")
+             operation_id="mentor_assign",
+             responses={404: {"model": ErrorResponse, "description": "No such mentor or participant"}})
 async def assign(body: AssignmentIn, admin: AdminUser, store: StoreDep,
                  request: Request) -> Assignment:
     """Assign a participant to a mentor (the mentor gets the mentor role if they lacked it)."""

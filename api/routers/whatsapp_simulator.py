@@ -20,6 +20,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel
 
 from api.deps import AdminUser, RuntimeDep
+from api.schemas import ErrorResponse
 from channels.whatsapp.channel import WhatsAppChannel
 from channels.whatsapp.signature import SIGNATURE_HEADER, compute_signature
 from channels.whatsapp.simulator import (
@@ -34,7 +35,8 @@ from ignacio_agents.errors import InvalidInput, NotFound, TooLarge
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.users import StoredUser
 
-router = APIRouter(prefix="/dev/whatsapp-simulator", tags=["whatsapp simulator"])
+router = APIRouter(prefix="/dev/whatsapp-simulator", tags=["whatsapp simulator"], responses={
+    404: {"model": ErrorResponse, "description": "The simulator does not run here"}})
 
 
 class SimulatorParticipant(BaseModel):

@@ -4984,6 +4984,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description The simulator does not run here */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     whatsapp_simulator_chat: {
@@ -5035,7 +5044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description The simulator does not run here */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5106,7 +5115,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description The simulator does not run here */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5182,7 +5191,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Not found (or not yours) */
+            /** @description The simulator does not run here */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5707,6 +5716,15 @@ export interface operations {
             };
             /** @description Admins only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such mentor or participant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
