@@ -16,7 +16,7 @@ function middleWord(text: string): string {
 }
 
 test('admin search shows the highlighted words and opens the transcript at the matching answer', async ({ browser, page, request }) => {
-  const { admin, participant } = await seededUsers(request);
+  const { search_admin: admin, search_participant: participant } = await seededUsers(request);
 
   // The participant asks on the web and marks the answer 👎.
   const theirs = await browser.newContext({ baseURL: appUrl() });

@@ -33,11 +33,24 @@ export interface AccessToken {
   user: { id: string; name: string | null; is_admin: boolean };
 }
 
-/** The admin and the participant that tests/e2e/serve.py seeded. */
-export async function seededUsers(request: APIRequestContext): Promise<{ admin: Person; participant: Person }> {
+/**
+ * The people tests/e2e/serve.py seeded: the shared admin and participant (with an earlier
+ * WhatsApp conversation), and one person for each spec that signs in on its own, so no spec
+ * runs into another's per-number sign-in limit or sees its conversations.
+ */
+export interface SeededPeople {
+  admin: Person;
+  participant: Person;
+  search_admin: Person;
+  search_participant: Person;
+  theme_participant: Person;
+  security_admin: Person;
+}
+
+export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {
   const response = await request.get(`${controlUrl()}/users`);
   expect(response.ok()).toBe(true);
-  return (await response.json()) as { admin: Person; participant: Person };
+  return (await response.json()) as SeededPeople;
 }
 
 /** How many codes the fake Graph API has delivered to this number, and the last one. */

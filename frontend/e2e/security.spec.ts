@@ -17,7 +17,7 @@ let adminToken: string | null = null;
 /** The seeded admin's access token, signed in over the API once for this file. */
 async function asAdmin(request: Api): Promise<string> {
   if (adminToken) return adminToken;
-  const { admin } = await seededUsers(request);
+  const { security_admin: admin } = await seededUsers(request);
   const before = (await capturedCodes(request, admin.phone)).count;
   expect((await request.post(`${appUrl()}/auth/request-otp`, { data: { phone_number: admin.phone } })).status()).toBe(202);
   let code: string | null = null;

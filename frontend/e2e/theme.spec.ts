@@ -12,7 +12,7 @@ test.use({ baseURL: process.env.IGNACIO_E2E_APP });
 const themeOf = (page: import('@playwright/test').Page) => page.evaluate(() => document.documentElement.dataset.theme);
 
 test('the theme follows the system, the toggle overrides it and is kept; pages have their own titles', async ({ page, request }) => {
-  const { participant } = await seededUsers(request);
+  const { theme_participant: participant } = await seededUsers(request);
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto('/login');
   await expect(page).toHaveTitle('Entrar · Ignacio');
@@ -53,7 +53,7 @@ test('the theme follows the system, the toggle overrides it and is kept; pages h
 });
 
 test('the phone drawer gives focus back to the button that opened it', async ({ page, request }) => {
-  const { participant } = await seededUsers(request);
+  const { theme_participant: participant } = await seededUsers(request);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/');
   await signIn(page, request, participant);

@@ -38,6 +38,14 @@ from tests.fakes.graph import FakeGraphServer, signed_webhook, text_webhook
 
 ADMIN = ("+34600000001", "Ada Admin")
 PARTICIPANT = ("+34600000002", "Pablo Participante")
+# One person per spec that signs in on its own: sign-in codes are limited per number and
+# client (3 in 15 min), and every browser signs in from loopback.
+OWN_PEOPLE = {
+    "search_admin": ("+34600000003", "Rosa Revisora", True),
+    "search_participant": ("+34600000004", "Sergio Buscador", False),
+    "theme_participant": ("+34600000005", "Teresa Tema", False),
+    "security_admin": ("+34600000006", "Sofía Seguridad", True),
+}
 APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
 
 
@@ -61,8 +69,10 @@ def control_app(graph: FakeGraphServer, app_url: str = "") -> Starlette:
         return JSONResponse({"code": codes[-1], "count": len(codes)})
 
     async def users(_: Request) -> JSONResponse:
-        return JSONResponse({"admin": {"phone": ADMIN[0], "name": ADMIN[1]},
-                             "participant": {"phone": PARTICIPANT[0], "name": PARTICIPANT[1]}})
+        people = {"admin": ADMIN, "participant": PARTICIPANT,
+                  **{key: (phone, name) for key, (phone, name, _) in OWN_PEOPLE.items()}}
+        return JSONResponse({key: {"phone": phone, "name": name}
+                             for key, (phone, name) in people.items()})
 
     async def framer(request: Request) -> HTMLResponse:
         """A page on another origin (this server's port) that frames the given URL."""
@@ -132,6 +142,9 @@ async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
                     for text in WHATSAPP_EARLIER:
                         await add_turn(rt.store, chat, text, "¡Anotado!")
                     await fold_conversation(rt.store, ExtractSummarizer(), chat.id)
+        for phone, name, admin in OWN_PEOPLE.values():
+            if await rt.store.users.get_by_phone(phone) is None:
+                await rt.store.users.create(phone, name, is_admin=admin)
 
 
 def main() -> int:
