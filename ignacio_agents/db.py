@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -107,6 +109,29 @@ async def _autocommit(conn: Conn) -> None:
     await conn.set_autocommit(True)
 
 
+# A connection handed back to the pool this recently was alive a moment ago: borrowing it again
+# skips the liveness round trip (a turn borrows a dozen times). After a database restart every
+# pooled connection has been idle far longer than this, so each is still checked.
+RECENTLY_RETURNED_SECONDS = 1.0
+
+
+class _LivenessCheck:
+    """The pool's ``check`` and ``reset`` hooks: check a borrowed connection unless it was
+    returned within ``RECENTLY_RETURNED_SECONDS``."""
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[Conn, float] = weakref.WeakKeyDictionary()
+
+    async def reset(self, conn: Conn) -> None:
+        self._returned[conn] = time.monotonic()
+
+    async def check(self, conn: Conn) -> None:
+        returned = self._returned.pop(conn, None)
+        if returned is not None and time.monotonic() - returned < RECENTLY_RETURNED_SECONDS:
+            return
+        await AsyncConnectionPool.check_connection(conn)
+
+
 class Database:
     """An async psycopg pool, the only one in the process (the job queue shares it).
 
@@ -125,8 +150,9 @@ class Database:
     async def open(cls, conninfo: str, *, min_size: int = 1, max_size: int = 10,
                    pool_timeout: float = 30.0) -> Database:
         """``pool_timeout`` bounds every wait for a connection (``PoolTimeout`` past it), and each
-        borrowed connection is checked first, so after a database restart requests get fresh
-        connections instead of the dead ones the pool still held."""
+        borrowed connection that sat idle is checked first, so after a database restart requests
+        get fresh connections instead of the dead ones the pool still held."""
+        liveness = _LivenessCheck()
         pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
@@ -134,7 +160,8 @@ class Database:
             timeout=pool_timeout,
             kwargs={"prepare_threshold": None, "row_factory": dict_row},
             configure=_autocommit,
-            check=AsyncConnectionPool.check_connection,
+            check=liveness.check,
+            reset=liveness.reset,
             open=False,
             name="ignacio",
         )
