@@ -221,6 +221,13 @@ class Message(BaseModel):
     attachments: list[Attachment]
     # A human's own message (a mentor or admin while the AI is paused): shown as "Mentor · name".
     author_name: str | None = None
+    reply_to_id: UUID | None = Field(
+        default=None, description="The participant's message this answer answers.")
+    replaced: Literal["regenerated", "edited"] | None = Field(
+        default=None, description="An answer the participant replaced: `regenerated` (another "
+        "answer to the same question follows; this one stays as an alternative) or `edited` "
+        "(its question was edited and sent again; only admins see it).")
+    edited: bool = Field(default=False, description="A question its author edited.")
 
 
 def _attachments(message: StoredMessage) -> list[Attachment]:
@@ -255,6 +262,9 @@ def message_model(message: StoredMessage) -> Message:
         feedback=message.feedback, created_at=message.created_at,
         attachments=_attachments(message),
         author_name=(message.author_name or "") if message.author_id else None,
+        reply_to_id=message.reply_to_id,
+        replaced=message.replaced_reason,  # checked by the database
+        edited=message.edited_at is not None,
     )
 
 

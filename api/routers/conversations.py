@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from ignacio_agents.engine import TurnContext
 from ignacio_agents.errors import Conflict, IgnacioError, InvalidInput, NotFound
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import Conversation
-from ignacio_agents.store.messages import NewMessage
+from ignacio_agents.store.messages import NewMessage, StoredMessage
 
 router = APIRouter(tags=["conversations"])
 
@@ -143,10 +144,20 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
                               kind=f.kind, size=f.file_size) for f in files]
     inbound = InboundMessage(user_id=user.id, conversation_id=conversation_id, channel=WEB_CHANNEL,
                              text=body.content.strip(), attachments=attachments)
+    return await _run_turn(request, user, runtime, conversation, inbound, tuple(files))
+
+
+async def _run_turn(request: Request, user: Any, runtime: Any, conversation: Conversation,
+                    inbound: InboundMessage, files: tuple[Any, ...],
+                    before: Callable[[], Awaitable[Any]] | None = None) -> Any:
+    """Run a web turn for ``inbound``: its events as SSE when the client accepts them, else the
+    stored pair as JSON. ``before`` runs once the token cap let the turn through."""
     # Over a token cap: a 429 before anything is stored or streamed (the client keeps the text).
     hold = await runtime.engine.caps.reserve(user.id)
+    if before is not None:
+        await before()
     # Everything the turn refers to is checked here, so the engine fetches none of it again.
-    context = TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files),
+    context = TurnContext(inbound=inbound, user=user, conversation=conversation, files=files,
                           hold=hold)
     events = runtime.engine.stream_turn(context)  # the turn runs in its own task
     if "text/event-stream" in request.headers.get("accept", ""):
@@ -159,6 +170,91 @@ async def send_message(conversation_id: UUID, body: MessageCreate, request: Requ
             return TurnOut(user_message=message_model(event.user_message),
                            message=message_model(event.message))
     raise IgnacioError("The turn ended without an answer.", code="turn_failed")  # a bug: a 500
+
+
+_TURN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}},
+          "description": "JSON, or the turn's events (`TurnStreamEvent`) when the request "
+                         "accepts text/event-stream"},
+    409: {"model": ErrorResponse, "description": "Not the conversation's last exchange "
+          "(code not_last_exchange), or an answer is being written (code turn_running)"},
+    429: {"model": ErrorResponse, "description": "A token cap is reached (code usage_cap_reached)"},
+}
+
+
+async def _last_exchange(runtime: Any, conversation_id: UUID, user_id: UUID) -> tuple[
+        Conversation, StoredMessage, StoredMessage | None]:
+    conversation = await _own_conversation(runtime.store, conversation_id, user_id)
+    if runtime.engine.is_running(conversation_id):
+        raise Conflict("An answer is still being written here: stop it first.",
+                       code="turn_running")
+    question, answer = await runtime.store.messages.last_exchange(conversation_id)
+    if question is None:
+        raise Conflict("This conversation has no question yet.", code="not_last_exchange")
+    return conversation, question, answer
+
+
+async def _question_inbound(runtime: Any, question: StoredMessage, user_id: UUID,
+                            text: str) -> tuple[InboundMessage, tuple[Any, ...]]:
+    """The stored question as a turn's inbound message (answered again, not stored again)."""
+    files: tuple[Any, ...] = ()
+    attachments = []
+    if question.file_id is not None:
+        f = await runtime.store.files.get(question.file_id, user_id=user_id)
+        if f is not None:
+            files = (f,)
+            attachments = [Attachment(file_id=f.id, file_name=f.file_name, content_type=f.file_type,
+                                      kind=f.kind, size=f.file_size)]
+    inbound = InboundMessage(user_id=user_id, conversation_id=question.conversation_id,
+                             channel=WEB_CHANNEL, text=text, attachments=attachments,
+                             message_id=question.id)
+    return inbound, files
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/regenerate",
+             response_model=TurnOut, responses=_TURN_RESPONSES)
+async def regenerate_answer(conversation_id: UUID, message_id: UUID, request: Request,
+                            user: CurrentUser, runtime: RuntimeDep) -> Any:
+    """A new answer to the same question. ``message_id`` is the conversation's last answer; it
+    stays as an alternative (``replaced`` = ``regenerated``) the participant can page through,
+    and leaves the history the model replays."""
+    conversation, question, answer = await _last_exchange(runtime, conversation_id, user.id)
+    if answer is None or answer.id != message_id:
+        raise Conflict("Only the last answer can be regenerated.", code="not_last_exchange")
+    inbound, files = await _question_inbound(runtime, question, user.id, question.content or "")
+
+    async def replace() -> None:
+        await runtime.store.messages.replace_answers(question.id, "regenerated")
+
+    return await _run_turn(request, user, runtime, conversation, inbound, files, replace)
+
+
+class MessageEdit(Input):
+    content: str = Field(min_length=1, max_length=20_000)
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/edit",
+             response_model=TurnOut, responses=_TURN_RESPONSES)
+async def edit_and_resend(conversation_id: UUID, message_id: UUID, body: MessageEdit,
+                          request: Request, user: CurrentUser, runtime: RuntimeDep) -> Any:
+    """Edit the participant's last message and answer it again. The earlier wording is kept as
+    a revision and its answer as ``replaced`` = ``edited``: the participant sees only the new
+    exchange, the admin transcript shows both."""
+    text = body.content.strip()
+    if not text:
+        raise InvalidInput("a message needs text")
+    conversation, question, _ = await _last_exchange(runtime, conversation_id, user.id)
+    if question.id != message_id:
+        raise Conflict("Only the last message can be edited.", code="not_last_exchange")
+    if question.channel != WEB_CHANNEL:
+        raise Conflict("Messages sent on WhatsApp are edited on WhatsApp.", code="not_editable")
+    inbound, files = await _question_inbound(runtime, question, user.id, text)
+
+    async def edit() -> None:
+        await runtime.store.messages.replace_answers(question.id, "edited")
+        await runtime.store.messages.revise(question.id, text)
+
+    return await _run_turn(request, user, runtime, conversation, inbound, files, edit)
 
 
 @router.post("/conversations/{conversation_id}/stop", status_code=204,

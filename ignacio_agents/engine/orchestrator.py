@@ -188,6 +188,10 @@ class ConversationEngine:
         stop.set()
         return True
 
+    def is_running(self, conversation_id: UUID) -> bool:
+        """A streamed turn is being written in this process for the conversation."""
+        return conversation_id in self._stops
+
     async def wait_idle(self) -> None:
         """Wait for turns still running after their stream's consumer left (tests, shutdown)."""
         if self._tasks:

@@ -37,7 +37,7 @@ async def recent_exchange(store: Store, conversation_id: UUID,
     page = await store.messages.page(conversation_id, limit=RECENT_MESSAGES + 1)
     recent = []
     for m in reversed(page.items):
-        if m.id == current:
+        if m.id == current or m.replaced_reason is not None:
             continue
         speaker = "user" if m.is_from_user else f"ignacio ({m.agent or 'general'})"
         text = m.content or (f"[{m.message_type.value}: {m.file_name}]" if m.file_name else "")

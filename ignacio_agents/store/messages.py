@@ -56,6 +56,9 @@ class StoredMessage(BaseModel):
     quoted_id: UUID | None = None
     deleted_at: datetime | None = None  # deleted by its author: kept, shown to no one but admins
     edited_at: datetime | None = None
+    # an answer the participant replaced: 'regenerated' (kept as an alternative) or 'edited'
+    # (its question was edited and sent again: hidden from the participant)
+    replaced_reason: str | None = None
     # a human's message (a mentor or admin writing while the AI is paused): who wrote it
     author_id: UUID | None = None
     author_name: str | None = None
@@ -144,7 +147,7 @@ _SELECT = (
     "select m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
     " m.is_from_user, m.external_id_sealed, m.created_at, m.channel, m.agent, m.route_reason,"
     " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
-    " m.source_type, m.details, m.quoted_id, m.deleted_at, m.edited_at,"
+    " m.source_type, m.details, m.quoted_id, m.deleted_at, m.edited_at, m.replaced_reason,"
     " m.author_id, a.name as author_name, f.file_name, f.file_type, f.file_size"
     " from messages m left join user_files f on f.id = m.file_id"
     " left join users a on a.id = m.author_id"
@@ -153,6 +156,9 @@ _SELECT = (
 # An answer to a message its author deleted goes with it (the question would be missing).
 _NOT_ANSWERING_DELETED = ("not exists (select 1 from messages q where q.id = m.reply_to_id"
                           " and q.deleted_at is not null)")
+
+# An answer replaced because its question was edited and sent again: only admins see it.
+_NOT_EDITED_AWAY = "m.replaced_reason is distinct from 'edited'"
 
 _RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _MESSAGE_ID_AAD = b"messages.external_id"
@@ -272,7 +278,8 @@ class MessageStore:
         their answers, are left out (this is what the participant and the model see; admins
         read ``transcript``)."""
         return await fetch_page(
-            self.db, _SELECT, ["m.conversation_id = %s", "m.deleted_at is null", _NOT_ANSWERING_DELETED],
+            self.db, _SELECT, ["m.conversation_id = %s", "m.deleted_at is null", _NOT_ANSWERING_DELETED,
+                      _NOT_EDITED_AWAY],
             [conversation_id],
             Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
             build=self._message, conn=conn,
@@ -298,6 +305,7 @@ class MessageStore:
             "   coalesce((usage->>'history_tokens')::int, 0)) over (order by created_at desc,"
             "   id desc rows between unbounded preceding and 1 preceding), 0) as newer_tokens"
             " from messages where conversation_id = %s and model_messages is not null"
+            " and replaced_at is null"  # a regenerated or edited-away answer is not replayed
             # a turn whose question its author deleted is forgotten with it
             " and not exists (select 1 from messages q where q.id = messages.reply_to_id"
             "   and q.deleted_at is not null)"
@@ -381,6 +389,33 @@ class MessageStore:
                 content, message_id, conn=tx,
             )
 
+    async def replace_answers(self, question_id: UUID, reason: str, *,
+                              conn: Conn | None = None) -> int:
+        """Mark the current answers to ``question_id`` replaced (``regenerated`` or ``edited``):
+        out of the replayed history; an edited-away one out of the participant's view too."""
+        async with self.db.connection(conn) as c:
+            cur = await c.execute(
+                "update messages set replaced_at = now(), replaced_reason = %s"
+                " where reply_to_id = %s and not is_from_user and replaced_at is null"
+                " returning id, user_id, conversation_id", (reason, question_id))
+            rows = await cur.fetchall()
+            for row in rows:
+                await publish(c, "message.updated", {
+                    "user_id": row["user_id"], "conversation_id": row["conversation_id"],
+                    "message_id": row["id"], "data": {"replaced": reason},
+                })
+        return len(rows)
+
+    async def last_exchange(self, conversation_id: UUID, *,
+                            conn: Conn | None = None) -> tuple[StoredMessage | None, StoredMessage | None]:
+        """The conversation's newest question and its current answer (either may be missing),
+        as the participant sees them."""
+        page = await self.page(conversation_id, limit=10, conn=conn)
+        question = next((m for m in page.items if m.is_from_user), None)
+        answer = next((m for m in page.items if not m.is_from_user and m.replaced_reason is None
+                       and question is not None and m.reply_to_id == question.id), None)
+        return question, answer
+
     async def revisions(self, message_id: UUID, *, conn: Conn | None = None) -> list[str | None]:
         """Earlier wordings of an edited message, oldest first."""
         rows = await self.db.fetch_all(
@@ -417,7 +452,7 @@ class MessageStore:
             # Scoped to the conversation so the (conversation, time) index serves it.
             f"{_SELECT} where m.conversation_id = (select conversation_id from messages"
             " where id = %s) and m.reply_to_id = %s and not m.is_from_user"
-            " order by m.created_at, m.id limit 1",
+            " and m.replaced_at is null order by m.created_at, m.id limit 1",
             message_id, message_id, conn=conn,
         )
 

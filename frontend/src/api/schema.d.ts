@@ -553,6 +553,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/{conversation_id}/messages/{message_id}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit And Resend
+         * @description Edit the participant's last message and answer it again. The earlier wording is kept as
+         *     a revision and its answer as ``replaced`` = ``edited``: the participant sees only the new
+         *     exchange, the admin transcript shows both.
+         */
+        post: operations["edit_and_resend_conversations__conversation_id__messages__message_id__edit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/conversations/{conversation_id}/messages/{message_id}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate Answer
+         * @description A new answer to the same question. ``message_id`` is the conversation's last answer; it
+         *     stays as an alternative (``replaced`` = ``regenerated``) the participant can page through,
+         *     and leaves the history the model replays.
+         */
+        post: operations["regenerate_answer_conversations__conversation_id__messages__message_id__regenerate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{conversation_id}/stop": {
         parameters: {
             query?: never;
@@ -1993,6 +2037,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Edited
+             * @description A question its author edited.
+             * @default false
+             */
+            edited: boolean;
             /** Error Code */
             error_code: string | null;
             /** Feedback */
@@ -2005,6 +2055,16 @@ export interface components {
             /** Is Fallback */
             is_fallback: boolean;
             message_type: components["schemas"]["MessageType"];
+            /**
+             * Replaced
+             * @description An answer the participant replaced: `regenerated` (another answer to the same question follows; this one stays as an alternative) or `edited` (its question was edited and sent again; only admins see it).
+             */
+            replaced?: ("regenerated" | "edited") | null;
+            /**
+             * Reply To Id
+             * @description The participant's message this answer answers.
+             */
+            reply_to_id?: string | null;
             /**
              * Role
              * @enum {string}
@@ -2021,6 +2081,11 @@ export interface components {
             content: string;
             /** File Ids */
             file_ids?: string[];
+        };
+        /** MessageEdit */
+        MessageEdit: {
+            /** Content */
+            content: string;
         };
         /**
          * MessageOrigin
@@ -2529,6 +2594,12 @@ export interface components {
             created_at: string;
             /** Deliveries */
             deliveries: components["schemas"]["DeliveryOut"][];
+            /**
+             * Edited
+             * @description A question its author edited.
+             * @default false
+             */
+            edited: boolean;
             /** Error Code */
             error_code: string | null;
             /** Feedback */
@@ -2542,6 +2613,16 @@ export interface components {
             is_fallback: boolean;
             message_type: components["schemas"]["MessageType"];
             origin: components["schemas"]["MessageOrigin"];
+            /**
+             * Replaced
+             * @description An answer the participant replaced: `regenerated` (another answer to the same question follows; this one stays as an alternative) or `edited` (its question was edited and sent again; only admins see it).
+             */
+            replaced?: ("regenerated" | "edited") | null;
+            /**
+             * Reply To Id
+             * @description The participant's message this answer answers.
+             */
+            reply_to_id?: string | null;
             /**
              * Role
              * @enum {string}
@@ -4866,6 +4947,175 @@ export interface operations {
                 };
             };
             /** @description A token cap is reached (code usage_cap_reached); the message says when it resets, Retry-After in how long */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    edit_and_resend_conversations__conversation_id__messages__message_id__edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageEdit"];
+            };
+        };
+        responses: {
+            /** @description JSON, or the turn's events (`TurnStreamEvent`) when the request accepts text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TurnOut"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not the conversation's last exchange (code not_last_exchange), or an answer is being written (code turn_running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body larger than this route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A token cap is reached (code usage_cap_reached) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    regenerate_answer_conversations__conversation_id__messages__message_id__regenerate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or the turn's events (`TurnStreamEvent`) when the request accepts text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TurnOut"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not the conversation's last exchange (code not_last_exchange), or an answer is being written (code turn_running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A token cap is reached (code usage_cap_reached) */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -20,6 +20,7 @@ function message(id: string, role: 'user' | 'assistant', extra: Partial<Message>
     feedback: null,
     created_at: '2025-01-01T10:00:00Z',
     attachments: [],
+    edited: false,
     ...extra,
   };
 }
