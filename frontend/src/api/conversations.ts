@@ -53,13 +53,43 @@ export function toTurnEvent(event: string, data: string): TurnEvent | null {
  * caller reloads and offers a retry). Also accepts a plain JSON answer, for a
  * server that does not stream.
  */
-export async function streamMessage(
+export function streamMessage(
   conversationId: string,
   body: { content: string; file_ids?: string[] },
   onEvent: (event: TurnEvent) => void,
   signal?: AbortSignal,
 ): Promise<TurnResult | null> {
-  const request = new Request(`${session.baseUrl}/conversations/${encodeURIComponent(conversationId)}/messages`, {
+  return streamTurn(`/conversations/${encodeURIComponent(conversationId)}/messages`, body, onEvent, signal);
+}
+
+/** A new answer to the conversation's last question; `messageId` (its last answer) stays as an alternative. */
+export function streamRegenerate(
+  conversationId: string,
+  messageId: string,
+  onEvent: (event: TurnEvent) => void,
+): Promise<TurnResult | null> {
+  const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/regenerate`;
+  return streamTurn(path, {}, onEvent);
+}
+
+/** The participant's last message (`messageId`) with new words, answered again. */
+export function streamEdit(
+  conversationId: string,
+  messageId: string,
+  content: string,
+  onEvent: (event: TurnEvent) => void,
+): Promise<TurnResult | null> {
+  const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/edit`;
+  return streamTurn(path, { content }, onEvent);
+}
+
+async function streamTurn(
+  path: string,
+  body: object,
+  onEvent: (event: TurnEvent) => void,
+  signal?: AbortSignal,
+): Promise<TurnResult | null> {
+  const request = new Request(`${session.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
     body: JSON.stringify(body),

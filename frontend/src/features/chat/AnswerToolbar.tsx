@@ -1,6 +1,8 @@
 /**
  * What the participant can do with one of Ignacio's answers: copy it as plain
- * text (what the card shows) or as Markdown (to paste into a document).
+ * text (what the card shows) or as Markdown (to paste into a document), ask
+ * for another answer (the last one only), and page through the answers
+ * Regenerate produced.
  */
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import type { Message } from '../../api/types';
@@ -16,7 +18,51 @@ function cardText(button: HTMLElement): string {
   return (body?.innerText ?? body?.textContent ?? '').trim();
 }
 
-export function AnswerToolbar({ message }: { message: Message }) {
+export interface AnswerPager {
+  /** 0-based position of the answer shown among `total`. */
+  index: number;
+  total: number;
+  onMove: (index: number) => void;
+}
+
+interface AnswerToolbarProps {
+  message: Message;
+  onRegenerate?: () => void;
+  pager?: AnswerPager;
+}
+
+function Pager({ index, total, onMove }: AnswerPager) {
+  const { t } = useI18n();
+  return (
+    <span className="answer__pager" data-testid="answer-pager">
+      <button
+        type="button"
+        className="icon-btn icon-btn--sm"
+        onClick={() => onMove(index - 1)}
+        disabled={index === 0}
+        aria-label={t('chat.previousAnswer')}
+        data-testid="previous-answer"
+      >
+        <Icon name="chevronLeft" size={14} />
+      </button>
+      <span aria-live="polite" data-testid="answer-position">
+        {t('chat.answerPosition', { n: index + 1, total })}
+      </span>
+      <button
+        type="button"
+        className="icon-btn icon-btn--sm"
+        onClick={() => onMove(index + 1)}
+        disabled={index === total - 1}
+        aria-label={t('chat.nextAnswer')}
+        data-testid="next-answer"
+      >
+        <Icon name="chevronRight" size={14} />
+      </button>
+    </span>
+  );
+}
+
+export function AnswerToolbar({ message, onRegenerate, pager }: AnswerToolbarProps) {
   const { t } = useI18n();
   const [copied, setCopied] = useState<Copied>(null);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -44,6 +90,13 @@ export function AnswerToolbar({ message }: { message: Message }) {
         <Icon name={copied === 'markdown' ? 'check' : 'code'} size={14} />
         {copied === 'markdown' ? t('chat.copied') : t('chat.copyMarkdown')}
       </button>
+      {onRegenerate && (
+        <button type="button" className="btn btn--ghost btn--sm" onClick={onRegenerate} data-testid="regenerate">
+          <Icon name="refresh" size={14} />
+          {t('chat.regenerate')}
+        </button>
+      )}
+      {pager && pager.total > 1 && <Pager {...pager} />}
     </div>
   );
 }

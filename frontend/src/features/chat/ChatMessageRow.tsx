@@ -3,10 +3,13 @@
  * streams, only the streaming row re-renders, not every message above it, so
  * its props are the message itself and callbacks that keep their identity.
  */
-import { memo, useCallback } from 'react';
+import { memo, useCallback, useState } from 'react';
 import type { FeedbackValue, Message } from '../../api/types';
+import { Icon } from '../../components/Icon';
+import { useI18n } from '../../i18n';
 import { AnswerToolbar } from './AnswerToolbar';
 import { chatStore } from './chatStore';
+import { EditQuestion } from './EditQuestion';
 import { MessageItem } from './MessageItem';
 
 interface ChatMessageRowProps {
@@ -14,23 +17,57 @@ interface ChatMessageRowProps {
   message: Message;
   /** Tapping a follow-up question lets the participant answer it; absent while answering or read-only. */
   onFollowUp?: (question: string) => void;
-  /** The question to send again, when this row is the fallback answer to it. */
-  retry?: Message | null;
+  /** The conversation's last answer (Regenerate), or last question (Edit & resend), while nothing streams. */
+  last?: boolean;
+  /** Every answer Regenerate produced for this answer's question, the current one last. */
+  alternatives?: Message[];
 }
 
-export const ChatMessageRow = memo(function ChatMessageRow({ conversationId, message, onFollowUp, retry }: ChatMessageRowProps) {
-  const onRate = useCallback(
-    (value: FeedbackValue) => chatStore.feedback(conversationId, message.id, value),
-    [conversationId, message.id],
-  );
-  const onRetry = retry ? () => void chatStore.send(conversationId, retry.content, retry.attachments) : undefined;
+function QuestionRow({ conversationId, message, last }: ChatMessageRowProps) {
+  const { t } = useI18n();
+  const [editing, setEditing] = useState(false);
+  if (editing) {
+    return (
+      <li className="msg msg--user" data-testid="user-message" data-message-id={message.id}>
+        <EditQuestion
+          initial={message.content}
+          onCancel={() => setEditing(false)}
+          onSend={(content) => {
+            setEditing(false);
+            void chatStore.edit(conversationId, message.id, content);
+          }}
+        />
+      </li>
+    );
+  }
+  const edit = last ? (
+    <button type="button" className="btn btn--ghost btn--sm msg__edit-button" onClick={() => setEditing(true)} data-testid="edit-message">
+      <Icon name="pencil" size={14} />
+      {t('chat.edit')}
+    </button>
+  ) : undefined;
+  return <MessageItem message={message} actions={edit} />;
+}
+
+function AnswerRow({ conversationId, message, onFollowUp, last, alternatives }: ChatMessageRowProps) {
+  const total = alternatives?.length ?? 1;
+  const [index, setIndex] = useState<number | null>(null);
+  const shownIndex = index ?? total - 1;
+  const shown = alternatives?.[shownIndex] ?? message;
+  const onRate = useCallback((value: FeedbackValue) => chatStore.feedback(conversationId, shown.id, value), [conversationId, shown.id]);
+  const onRegenerate = last ? () => void chatStore.regenerate(conversationId, message.id) : undefined;
+  const pager = total > 1 ? { index: shownIndex, total, onMove: setIndex } : undefined;
   return (
     <MessageItem
-      message={message}
+      message={shown}
       onRate={onRate}
-      onFollowUp={onFollowUp}
-      onRetry={onRetry}
-      actions={message.role === 'assistant' && !message.is_fallback ? <AnswerToolbar message={message} /> : undefined}
+      onFollowUp={shown === message ? onFollowUp : undefined}
+      onRetry={message.is_fallback ? onRegenerate : undefined}
+      actions={shown.is_fallback && !pager ? undefined : <AnswerToolbar message={shown} onRegenerate={shown.is_fallback ? undefined : onRegenerate} pager={pager} />}
     />
   );
+}
+
+export const ChatMessageRow = memo(function ChatMessageRow(props: ChatMessageRowProps) {
+  return props.message.role === 'user' ? <QuestionRow {...props} /> : <AnswerRow {...props} />;
 });

@@ -1,9 +1,9 @@
 /** One conversation (or the welcome screen at `/`): header, transcript, streamed answer and composer. */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { createConversation } from '../../api/conversations';
 import { ApiError } from '../../api/errors';
-import type { Attachment, Message } from '../../api/types';
+import type { Attachment } from '../../api/types';
 import { Icon } from '../../components/Icon';
 import { Alert, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
@@ -17,6 +17,7 @@ import { Composer } from './Composer';
 import { MessageList } from './MessageList';
 import { specialistLook } from './specialists';
 import { TranscriptTail } from './TranscriptTail';
+import { transcriptView } from './transcriptView';
 import { Welcome } from './Welcome';
 
 const TITLE_LENGTH = 60;
@@ -39,17 +40,6 @@ export function quoteQuestion(question: string): string {
     .split('\n')
     .map((line) => `> ${line}`)
     .join('\n')}\n\n`;
-}
-
-/** The user message a fallback answer replied to, to send it again. */
-function turnToRetry(messages: Message[]): Message | null {
-  const last = messages[messages.length - 1];
-  if (last?.role !== 'assistant' || !last.is_fallback) return null;
-  for (let i = messages.length - 2; i >= 0; i--) {
-    const message = messages[i];
-    if (message?.role === 'user') return message;
-  }
-  return null;
 }
 
 export function ConversationView() {
@@ -118,7 +108,7 @@ export function ConversationView() {
     }
   };
 
-  const retryOf = turnToRetry(state.messages);
+  const view = useMemo(() => transcriptView(state.messages), [state.messages]);
   const notFound = state.status === 'error' && state.error instanceof ApiError && (state.error.status === 404 || state.error.status === 422);
   // A deep link to a conversation beyond the list's first page: its messages tell the channel.
   const channel = conversation?.channel ?? state.messages[0]?.channel;
@@ -147,7 +137,7 @@ export function ConversationView() {
   } else {
     body = (
       <MessageList
-        messages={state.messages}
+        messages={view.rows}
         hasOlder={state.olderCursor !== null}
         loadingOlder={state.loadingOlder}
         onLoadOlder={() => void chatStore.loadOlder(conversationId)}
@@ -158,7 +148,8 @@ export function ConversationView() {
             conversationId={conversationId}
             message={message}
             onFollowUp={readOnly || pending ? undefined : answerFollowUp}
-            retry={retryOf && message === state.messages[state.messages.length - 1] && !pending ? retryOf : null}
+            last={!readOnly && !pending && (message.id === view.lastAnswerId || message.id === view.lastQuestionId)}
+            alternatives={message.reply_to_id ? view.alternatives.get(message.reply_to_id) : undefined}
           />
         )}
         tail={<TranscriptTail state={state} onResend={() => void chatStore.resend(conversationId)} />}

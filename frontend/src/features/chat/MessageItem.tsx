@@ -20,7 +20,7 @@ interface MessageItemProps {
   onRate?: (value: FeedbackValue) => Promise<void>;
   /** WhatsApp sends of this answer (admin transcript): one per part of a long answer. */
   deliveries?: Delivery[];
-  /** The answer's toolbar (copy, stop marks…), in the participant's view. */
+  /** The answer's toolbar (copy, regenerate…) or the question's Edit, in the participant's view. */
   actions?: ReactNode;
 }
 
@@ -65,6 +65,12 @@ function Meta({ message, variant }: { message: Message; variant: 'chat' | 'admin
       )}
       {admin && message.error_code && message.error_code !== 'stopped' && <Badge tone="danger">{t('admin.errorCode', { code: message.error_code })}</Badge>}
       {admin && message.is_fallback && <Badge tone="warning">{t('admin.fallbackFlag')}</Badge>}
+      {!admin && message.edited && <Badge tone="neutral">{t('chat.edited')}</Badge>}
+      {admin && message.replaced && (
+        <span data-testid="replaced-badge">
+          <Badge tone="neutral">{t(message.replaced === 'edited' ? 'admin.replacedEdited' : 'admin.replacedRegenerated')}</Badge>
+        </span>
+      )}
       {admin && message.feedback === 1 && <Badge tone="success" icon="thumbsUp">{t('admin.feedbackUp')}</Badge>}
       {admin && message.feedback === -1 && <Badge tone="danger" icon="thumbsDown">{t('admin.feedbackDown')}</Badge>}
     </div>
@@ -84,6 +90,7 @@ export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, on
           <Attachments attachments={message.attachments} />
         </div>
         <Meta message={message} variant={variant} />
+        {!admin && actions}
       </li>
     );
   }

@@ -3,6 +3,7 @@ import { streamMessage } from '../../api/conversations';
 import { ApiError } from '../../api/errors';
 import type { Message, TurnEvent, TurnResult } from '../../api/types';
 import { ChatStore, type ChatApi } from './chatStore';
+import { transcriptView } from './transcriptView';
 
 function message(id: string, role: 'user' | 'assistant', extra: Partial<Message> = {}): Message {
   return {
@@ -81,6 +82,8 @@ describe('ChatStore', () => {
       streamMessage: vi.fn(() => Promise.resolve(null)),
       sendFeedback: vi.fn((id: string, value: number) => Promise.resolve(message(id, 'assistant', { feedback: value === 0 ? null : (value as 1 | -1) }))),
       stopTurn: vi.fn(() => Promise.resolve()),
+      streamRegenerate: vi.fn(() => Promise.resolve(null)),
+      streamEdit: vi.fn(() => Promise.resolve(null)),
       ...overrides,
     };
   }
@@ -177,6 +180,52 @@ describe('ChatStore', () => {
     expect(store.get('c1').answering).toBe(false);
     expect(store.get('c1').messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
     vi.useRealTimers();
+  });
+
+  it('regenerates the last answer: the old one stays as an alternative, the question is not repeated', async () => {
+    const question = message('u0', 'user');
+    const old = message('a0', 'assistant', { reply_to_id: 'u0' });
+    const fresh = message('a1', 'assistant', { reply_to_id: 'u0' });
+    const streamRegenerate = vi.fn<ChatApi['streamRegenerate']>(() => Promise.resolve({ user_message: question, message: fresh }));
+    const store = new ChatStore(fakeApi({ listMessages: vi.fn(() => Promise.resolve({ items: [old, question] })), streamRegenerate }));
+    await store.open('c1');
+    const regenerating = store.regenerate('c1', 'a0');
+    expect(store.get('c1').pending).toMatchObject({ content: question.content });
+    expect(transcriptView(store.get('c1').messages).rows.map((m) => m.id)).toEqual([]);
+    await regenerating;
+    expect(streamRegenerate).toHaveBeenCalledWith('c1', 'a0', expect.any(Function));
+    const view = transcriptView(store.get('c1').messages);
+    expect(view.rows.map((m) => m.id)).toEqual(['u0', 'a1']);
+    expect(view.alternatives.get('u0')?.map((m) => [m.id, m.replaced ?? null])).toEqual([['a0', 'regenerated'], ['a1', null]]);
+    expect(view.lastAnswerId).toBe('a1');
+  });
+
+  it('edits and resends the last question: its old answer leaves the view', async () => {
+    const question = message('u0', 'user');
+    const old = message('a0', 'assistant', { reply_to_id: 'u0' });
+    const edited = { ...question, content: 'better words', edited: true };
+    const streamEdit = vi.fn<ChatApi['streamEdit']>(() =>
+      Promise.resolve({ user_message: edited, message: message('a1', 'assistant', { reply_to_id: 'u0' }) }),
+    );
+    const store = new ChatStore(fakeApi({ listMessages: vi.fn(() => Promise.resolve({ items: [old, question] })), streamEdit }));
+    await store.open('c1');
+    await store.edit('c1', 'u0', 'better words');
+    expect(streamEdit).toHaveBeenCalledWith('c1', 'u0', 'better words', expect.any(Function));
+    const view = transcriptView(store.get('c1').messages);
+    expect(view.rows.map((m) => [m.id, m.content])).toEqual([['u0', 'better words'], ['a1', 'content a1']]);
+    expect(view.alternatives.size).toBe(0);
+    expect(view.lastQuestionId).toBe('u0');
+  });
+
+  it('after a refused regenerate, shows what the server holds again', async () => {
+    const question = message('u0', 'user');
+    const old = message('a0', 'assistant', { reply_to_id: 'u0' });
+    const streamRegenerate = vi.fn<ChatApi['streamRegenerate']>(() => Promise.reject(new ApiError(409, 'turn_running', 'busy')));
+    const store = new ChatStore(fakeApi({ listMessages: vi.fn(() => Promise.resolve({ items: [old, question] })), streamRegenerate }));
+    await store.open('c1');
+    await store.regenerate('c1', 'a0');
+    expect(store.get('c1').pending).toBeNull();
+    expect(transcriptView(store.get('c1').messages).rows.map((m) => m.id)).toEqual(['u0', 'a0']);
   });
 
   it('asks the server to stop the answer being written', async () => {

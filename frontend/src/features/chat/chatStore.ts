@@ -6,7 +6,7 @@
  * the first message can be opened without interrupting that message's turn.
  */
 import { useSyncExternalStore } from 'react';
-import { listMessages, sendFeedback, stopTurn, streamMessage } from '../../api/conversations';
+import { listMessages, sendFeedback, stopTurn, streamEdit, streamMessage, streamRegenerate } from '../../api/conversations';
 import { ApiError } from '../../api/errors';
 import { parsePartialJson } from '../../api/partialJson';
 import type { Agent, AnswerStart, Attachment, FeedbackValue, Message, Page, PartialAnswer, TurnEvent, TurnResult } from '../../api/types';
@@ -78,7 +78,11 @@ export interface ChatApi {
   ) => Promise<TurnResult | null>;
   sendFeedback: (messageId: string, value: FeedbackValue) => Promise<Message>;
   stopTurn: (id: string) => Promise<void>;
+  streamRegenerate: (id: string, messageId: string, onEvent: (event: TurnEvent) => void) => Promise<TurnResult | null>;
+  streamEdit: (id: string, messageId: string, content: string, onEvent: (event: TurnEvent) => void) => Promise<TurnResult | null>;
 }
+
+type StreamRequest = (onEvent: (event: TurnEvent) => void) => Promise<TurnResult | null>;
 
 /** The typed answer so far: the JSON streamed since `answer`, with the fields the server sets. */
 function partialAnswer(start: AnswerStart, json: string): PartialAnswer {
@@ -207,15 +211,50 @@ export class ChatStore {
 
   /** Sends a message and streams the answer into `pending` until the stored message arrives. */
   async send(id: string, content: string, attachments: Attachment[] = []): Promise<void> {
-    if (this.get(id).pending) return;
     const fileIds = attachments.map((a) => a.file_id);
+    const body = { content, ...(fileIds.length ? { file_ids: fileIds } : {}) };
+    await this.turn(id, content, attachments, (onEvent) => this.api.streamMessage(id, body, onEvent), true);
+  }
+
+  /**
+   * Regenerate: a new answer to the last question. The current answer stays
+   * as an alternative (marked `regenerated`) the row lets the reader page back to.
+   */
+  async regenerate(id: string, answerId: string): Promise<void> {
+    const state = this.get(id);
+    const answer = state.messages.find((m) => m.id === answerId);
+    const question = state.messages.find((m) => m.id === answer?.reply_to_id);
+    if (state.pending || !answer || !question) return;
+    this.set(id, (s) => ({
+      ...s,
+      messages: s.messages
+        .filter((m) => m.id !== question.id)
+        .map((m) => (m.reply_to_id === question.id && m.role === 'assistant' && !m.replaced ? { ...m, replaced: 'regenerated' as const } : m)),
+    }));
+    await this.turn(id, question.content, question.attachments, (onEvent) => this.api.streamRegenerate(id, answerId, onEvent));
+  }
+
+  /** Edit & resend: the last question with new words, answered again; its old answers leave the view. */
+  async edit(id: string, questionId: string, content: string): Promise<void> {
+    const state = this.get(id);
+    const question = state.messages.find((m) => m.id === questionId);
+    if (state.pending || !question || !content.trim()) return;
+    this.set(id, (s) => ({
+      ...s,
+      messages: s.messages.filter((m) => m.id !== questionId && m.reply_to_id !== questionId),
+    }));
+    await this.turn(id, content, question.attachments, (onEvent) => this.api.streamEdit(id, questionId, content, onEvent));
+  }
+
+  private async turn(id: string, content: string, attachments: Attachment[], request: StreamRequest, keepUnsent = false): Promise<void> {
+    if (this.get(id).pending) return;
     this.set(id, (s) => ({
       ...s,
       status: s.status === 'idle' ? 'ready' : s.status,
       failed: null,
       pending: {
         content,
-        fileIds,
+        fileIds: attachments.map((a) => a.file_id),
         attachments,
         startedAt: new Date().toISOString(),
         specialist: null,
@@ -233,7 +272,7 @@ export class ChatStore {
     let result: TurnResult | null = null;
     let error: unknown = null;
     try {
-      result = await this.api.streamMessage(id, { content, ...(fileIds.length ? { file_ids: fileIds } : {}) }, onEvent);
+      result = await request(onEvent);
     } catch (cause) {
       error = cause;
     }
@@ -245,13 +284,13 @@ export class ChatStore {
         answering: false,
         messages: [...s.messages.filter((m) => m.id !== user_message.id && m.id !== message.id), user_message, message],
       }));
-    } else if (!progress.started && error) {
+    } else if (keepUnsent && !progress.started && error) {
       // The server does not have the message: keep the words, as "not sent".
       this.set(id, (s) => ({ ...s, pending: null, failed: { content, attachments, error } }));
       if (unreachable(error)) this.retryWhenOnline();
     } else {
-      // The stream broke after the server took the message: its turn goes on there, so show
-      // what it stored and follow the answer from there.
+      // The stream broke after the server took the message (its turn goes on there), or a
+      // regenerate / edit was refused: show what the server holds and follow it from there.
       this.set(id, (s) => ({ ...s, pending: null }));
       await this.open(id, true);
     }
@@ -360,7 +399,7 @@ export class ChatStore {
   }
 }
 
-export const chatStore = new ChatStore({ listMessages, streamMessage, sendFeedback, stopTurn });
+export const chatStore = new ChatStore({ listMessages, streamMessage, sendFeedback, stopTurn, streamRegenerate, streamEdit });
 
 export function useConversation(id: string | undefined): ConversationState {
   return useSyncExternalStore(chatStore.subscribe, () => (id ? chatStore.get(id) : EMPTY_CONVERSATION));
