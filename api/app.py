@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                                 channels=channels) as runtime:
             app.state.runtime = runtime
             app.state.events = EventHub(runtime.conninfo)  # live changes for browser tabs
+            app.state.events.on_stop(lambda cid: runtime.engine.stop(cid))  # Stop sent elsewhere
             await app.state.events.start()
             worker = None
             app.state.worker = None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
@@ -41,7 +41,11 @@ EventKind = Literal[
     "conversation.deleted",
     "message.created",
     "message.updated",  # delivery status, feedback, content
+    "turn.stop",  # a participant's Stop, for whichever process is writing that answer
 ]
+
+# Kinds the hub acts on itself instead of passing to browser tabs.
+CONTROL_KINDS = frozenset({"turn.stop"})
 
 
 class LiveEvent(BaseModel):
@@ -114,6 +118,15 @@ class Subscription:
         return signal
 
 
+async def request_stop(conn: Conn, user_id: UUID, conversation_id: UUID) -> None:
+    """Ask every process to stop the answer it is writing in ``conversation_id`` (Stop that
+    reached a process other than the one streaming it, behind a load balancer)."""
+    await publish(conn, "turn.stop", {"user_id": user_id, "conversation_id": conversation_id})
+
+
+StopHandler = Callable[[UUID], object]
+
+
 class EventHub:
     """Listens on one dedicated connection and fans events out to this process's subscribers.
 
@@ -128,6 +141,7 @@ class EventHub:
         self.reconnect_delay = reconnect_delay
         self.max_reconnect_delay = max_reconnect_delay
         self._subscribers: set[Subscription] = set()
+        self._stop_handlers: list[StopHandler] = []
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._closing = False
@@ -170,11 +184,20 @@ class EventHub:
         finally:
             self._subscribers.discard(sub)
 
+    def on_stop(self, handler: StopHandler) -> None:
+        """Call ``handler(conversation_id)`` for every ``turn.stop`` heard (from any process)."""
+        self._stop_handlers.append(handler)
+
     def dispatch(self, payload: str) -> None:
         try:
             event = LiveEvent.model_validate_json(payload)
         except ValidationError:
             log.warning("ignoring a malformed live event (%d bytes)", len(payload))
+            return
+        if event.kind in CONTROL_KINDS:
+            if event.kind == "turn.stop" and event.conversation_id is not None:
+                for handler in self._stop_handlers:
+                    handler(event.conversation_id)
             return
         for sub in list(self._subscribers):
             if sub.may_see(event):

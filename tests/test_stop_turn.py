@@ -71,3 +71,30 @@ async def test_stop_is_only_for_ones_own_conversation(client, make_user, auth_he
     conv = (await client.post("/conversations", json={}, headers=ana)).json()
     resp = await client.post(f"/conversations/{conv['id']}/stop", headers=bob)
     assert resp.status_code == 404
+
+
+async def test_stop_sent_to_another_api_process_stops_the_answer(
+        client, make_client, settings, make_user, auth_headers):
+    """Two API processes on one database (behind a load balancer): the tab streams from one,
+    its Stop lands on the other, and the answer still stops where it was."""
+    written, cancelled = asyncio.Event(), asyncio.Event()
+    use_engine(client, model=writes_then_hangs(written, cancelled),
+               triage_model=route_to(Specialist.marketing))
+    other = await make_client(settings)
+    h = await auth_headers(await make_user())
+    conv = (await client.post("/conversations", json={}, headers=h)).json()
+    turn = asyncio.create_task(client.post(
+        f"/conversations/{conv['id']}/messages", json={"content": "¿Por dónde empiezo?"},
+        headers={**h, "Accept": "text/event-stream"}))
+    await asyncio.wait_for(written.wait(), 30)
+
+    stopped = await other.post(f"/conversations/{conv['id']}/stop", headers=h)
+    assert stopped.status_code == 204
+    events = parse_sse((await asyncio.wait_for(turn, 30)).text)
+    assert cancelled.is_set()
+    assert events[-1][0] == "done"
+    assert events[-1][1]["message"]["error_code"] == "stopped"
+    assert "cinco clientes" in events[-1][1]["message"]["content"]
+    # Answered now: neither process has anything left to stop.
+    again = await other.post(f"/conversations/{conv['id']}/stop", headers=h)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "no_running_turn"

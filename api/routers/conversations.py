@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -18,6 +19,8 @@ from api.turn_stream import TurnFramer
 from ignacio_agents.domain import WEB_CHANNEL, Attachment, InboundMessage
 from ignacio_agents.engine import TurnContext
 from ignacio_agents.errors import Conflict, IgnacioError, InvalidInput, NotFound
+from ignacio_agents.notify import request_stop
+from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.messages import NewMessage, StoredMessage
@@ -263,9 +266,24 @@ async def stop_turn(conversation_id: UUID, user: CurrentUser, runtime: RuntimeDe
     """Stop the answer being written in this conversation. The turn's stream then ends with
     ``done`` as usual: its message holds what was written, with ``error_code`` ``stopped``."""
     await _own_conversation(runtime.store, conversation_id, user.id)
-    if not runtime.engine.stop(conversation_id):
-        raise Conflict("No answer is being written in this conversation.", code="no_running_turn")
-    return Response(status_code=204)
+    if runtime.engine.stop(conversation_id):
+        return Response(status_code=204)
+    if await _awaiting_answer(runtime, conversation_id):
+        # Another API process is writing it (tabs and load balancers need not agree on one).
+        async with runtime.db.connection() as conn:
+            await request_stop(conn, user.id, conversation_id)
+        return Response(status_code=204)
+    raise Conflict("No answer is being written in this conversation.", code="no_running_turn")
+
+
+async def _awaiting_answer(runtime: Runtime, conversation_id: UUID) -> bool:
+    """The newest message is the participant's, sent within the turn's deadline: its answer may
+    still be being written somewhere."""
+    newest = (await runtime.store.messages.page(conversation_id, limit=1)).items
+    if not newest or not newest[0].is_from_user:
+        return False
+    age = datetime.now(UTC) - newest[0].created_at
+    return age.total_seconds() < runtime.settings.turn_deadline_seconds
 
 
 @router.post("/conversations/{conversation_id}/files", status_code=201,
