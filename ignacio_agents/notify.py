@@ -41,11 +41,7 @@ EventKind = Literal[
     "conversation.deleted",
     "message.created",
     "message.updated",  # delivery status, feedback, content
-    "turn.stop",  # a participant's Stop, for whichever process is writing that answer
 ]
-
-# Kinds the hub acts on itself instead of passing to browser tabs.
-CONTROL_KINDS = frozenset({"turn.stop"})
 
 
 class LiveEvent(BaseModel):
@@ -118,10 +114,15 @@ class Subscription:
         return signal
 
 
-async def request_stop(conn: Conn, user_id: UUID, conversation_id: UUID) -> None:
-    """Ask every process to stop the answer it is writing in ``conversation_id`` (Stop that
-    reached a process other than the one streaming it, behind a load balancer)."""
-    await publish(conn, "turn.stop", {"user_id": user_id, "conversation_id": conversation_id})
+# A participant's Stop, for whichever process is writing that answer: its own channel, since
+# it is an instruction between processes and never reaches a browser tab.
+STOP_CHANNEL = "ignacio_turn_stops"
+
+
+async def request_stop(conn: Conn, conversation_id: UUID) -> None:
+    """Ask every process to stop the answer it is writing in ``conversation_id`` (a Stop that
+    reached another process than the one streaming it, behind a load balancer)."""
+    await conn.execute("select pg_notify(%s, %s)", (STOP_CHANNEL, str(conversation_id)))
 
 
 StopHandler = Callable[[UUID], object]
@@ -188,16 +189,20 @@ class EventHub:
         """Call ``handler(conversation_id)`` for every ``turn.stop`` heard (from any process)."""
         self._stop_handlers.append(handler)
 
+    def dispatch_stop(self, payload: str) -> None:
+        try:
+            conversation_id = UUID(payload)
+        except ValueError:
+            log.warning("ignoring a malformed stop request (%d bytes)", len(payload))
+            return
+        for handler in self._stop_handlers:
+            handler(conversation_id)
+
     def dispatch(self, payload: str) -> None:
         try:
             event = LiveEvent.model_validate_json(payload)
         except ValidationError:
             log.warning("ignoring a malformed live event (%d bytes)", len(payload))
-            return
-        if event.kind in CONTROL_KINDS:
-            if event.kind == "turn.stop" and event.conversation_id is not None:
-                for handler in self._stop_handlers:
-                    handler(event.conversation_id)
             return
         for sub in list(self._subscribers):
             if sub.may_see(event):
@@ -211,13 +216,16 @@ class EventHub:
                 async with await psycopg.AsyncConnection.connect(
                     self.conninfo, autocommit=True, prepare_threshold=None
                 ) as conn:
-                    await conn.execute(f"listen {CHANNEL}")
+                    await conn.execute(f"listen {CHANNEL}; listen {STOP_CHANNEL}")
                     self._listening.set()
                     if not first:
                         self._resync_all()
                     first, delay = False, self.reconnect_delay
                     async for notify in conn.notifies():
-                        self.dispatch(notify.payload)
+                        if notify.channel == STOP_CHANNEL:
+                            self.dispatch_stop(notify.payload)
+                        else:
+                            self.dispatch(notify.payload)
             except asyncio.CancelledError:
                 raise
             except (psycopg.Error, OSError) as exc:

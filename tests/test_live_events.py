@@ -132,10 +132,13 @@ async def test_the_hub_relistens_after_losing_its_connection_and_asks_for_a_resy
     ana = uuid4()
     try:
         async with hub.subscribe(ana, is_admin=False) as sub:
+            database = psycopg.conninfo.conninfo_to_dict(conninfo)["dbname"]
             async with await psycopg.AsyncConnection.connect(pg_server_uri, autocommit=True) as su:
+                # Only this test's database: other tests' listeners share the server.
                 await su.execute(
                     "select pg_terminate_backend(pid) from pg_stat_activity"
-                    " where query ilike %s and pid <> pg_backend_pid()", (f"listen {CHANNEL}%",))
+                    " where datname = %s and query ilike %s and pid <> pg_backend_pid()",
+                    (database, f"listen {CHANNEL}%"))
             assert await sub.next(10) == "resync"
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                 await publish(conn, "message.created", {"user_id": ana})

@@ -271,7 +271,7 @@ async def stop_turn(conversation_id: UUID, user: CurrentUser, runtime: RuntimeDe
     if await _awaiting_answer(runtime, conversation_id):
         # Another API process is writing it (tabs and load balancers need not agree on one).
         async with runtime.db.connection() as conn:
-            await request_stop(conn, user.id, conversation_id)
+            await request_stop(conn, conversation_id)
         return Response(status_code=204)
     raise Conflict("No answer is being written in this conversation.", code="no_running_turn")
 
