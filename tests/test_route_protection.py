@@ -29,6 +29,7 @@ PUBLIC = {
     ("POST", "/auth/request-otp"), ("POST", "/auth/verify-otp"), ("POST", "/auth/refresh"),
     ("GET", "/webhooks/whatsapp"), ("POST", "/webhooks/whatsapp"),  # Meta's signature instead
     ("GET", "/health"),
+    ("GET", "/auth/code-delivery"),  # where the sign-in code goes, for the sign-in page
     # API documentation and the static web UI
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc"),
     ("GET", "/"), ("GET", "/{name}.{ext}"), ("GET", "/assets"),

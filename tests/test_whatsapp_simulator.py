@@ -142,3 +142,13 @@ async def test_the_simulated_graph_refuses_what_meta_refuses(client):
         assert message.wamid == wamid and message.body["text"]["body"] == "*Hola*"
         with pytest.raises(GraphError):
             await graph.get_media("no-such-media")
+
+
+async def test_the_sign_in_page_learns_where_codes_go(simulated, make_client, make_settings, graph):
+    from tests.whatsapp_harness import whatsapp_settings
+
+    client, _, _ = simulated
+    dev = await client.get("/auth/code-delivery")  # no token: the sign-in page asks
+    assert dev.status_code == 200 and dev.json() == {"delivery": "development"}
+    real = await make_client(make_settings(), whatsapp=whatsapp_settings(graph))
+    assert (await real.get("/auth/code-delivery")).json() == {"delivery": "whatsapp"}

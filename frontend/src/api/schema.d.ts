@@ -305,6 +305,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/code-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Code Delivery
+         * @description Public: the sign-in page asks before anyone is signed in.
+         */
+        get: operations["code_delivery_auth_code_delivery_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/logout": {
         parameters: {
             query?: never;
@@ -1500,6 +1520,18 @@ export interface components {
             read_only_on_web: boolean;
             /** Short Answers */
             short_answers: boolean;
+        };
+        /**
+         * CodeDelivery
+         * @description Where a sign-in code goes, so the sign-in page can tell a newcomer where to look.
+         */
+        CodeDelivery: {
+            /**
+             * Delivery
+             * @description `development`: no WhatsApp is configured, the code is printed on the server console and lands in the WhatsApp simulator; `whatsapp`: it is sent there.
+             * @enum {string}
+             */
+            delivery: "whatsapp" | "development";
         };
         /** Cohort */
         Cohort: {
@@ -4081,6 +4113,35 @@ export interface operations {
             };
             /** @description The request does not match the schema */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    code_delivery_auth_code_delivery_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeDelivery"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,8 @@ import { Alert } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { useAuth } from './AuthContext';
+import { DevCodeHint } from './DevCodeHint';
+import { waitText } from '../../i18n/wait';
 
 const RESEND_COOLDOWN_S = 30;
 
@@ -64,7 +66,7 @@ export function LoginPage() {
 
   const rateLimited = (err: ApiError) => {
     if (err.retryAfter) startCooldown(err.retryAfter);
-    return err.retryAfter ? t('auth.rateLimited', { seconds: err.retryAfter }) : t('auth.rateLimitedShort');
+    return err.retryAfter ? t('auth.rateLimited', { wait: waitText(t, err.retryAfter) }) : t('auth.rateLimitedShort');
   };
 
   const sendCode = async (event?: SyntheticEvent) => {
@@ -124,6 +126,7 @@ export function LoginPage() {
         <h1 className="auth__title">{t('auth.title')}</h1>
 
         {notice === 'expired' && step === 'phone' && <Alert tone="info">{t('auth.expired')}</Alert>}
+        <DevCodeHint />
 
         {step === 'phone' ? (
           <form onSubmit={sendCode} noValidate className="form" data-testid="phone-form">
@@ -207,7 +210,7 @@ export function LoginPage() {
                 {t('auth.changeNumber')}
               </button>
               <button type="button" className="link-btn" onClick={() => void sendCode()} disabled={busy || cooldown > 0}>
-                {cooldown > 0 ? t('auth.resendIn', { seconds: cooldown }) : t('auth.resend')}
+                {cooldown > 0 ? t('auth.resendIn', { wait: waitText(t, cooldown) }) : t('auth.resend')}
               </button>
             </div>
           </form>
