@@ -36,6 +36,9 @@ export default defineConfig({
         // Libraries change less often than the app: separate files cache better.
         manualChunks(id) {
           if (!id.includes('node_modules')) return undefined;
+          // Libraries only lazily imported modules use stay in those modules' own chunks,
+          // so the first load does not pay for them.
+          if (/[\\/]node_modules[\\/](highlight\.js|chart\.js|react-chartjs-2|@kurkle)[\\/]/.test(id)) return undefined;
           if (/[\\/]node_modules[\\/](react|react-dom|react-router|scheduler|cookie|set-cookie-parser)[\\/]/.test(id)) return 'react';
           return 'vendor';
         },

@@ -1,15 +1,10 @@
 /** Providers and routes. Every route is a deep link: the server answers unknown paths with index.html. */
 import { QueryClientProvider } from '@tanstack/react-query';
-import { useEffect } from 'react';
-import { BrowserRouter, Link, Navigate, Route, Routes } from 'react-router';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { AppShell } from './components/AppShell';
 import { PageTitle } from './components/PageTitle';
-import { EmptyState } from './components/ui';
-import { AdminLayout } from './features/admin/AdminLayout';
-import { AuditPage } from './features/admin/AuditPage';
-import { ConversationsPage } from './features/admin/ConversationsPage';
-import { TranscriptPage } from './features/admin/TranscriptPage';
-import { UsersPage } from './features/admin/UsersPage';
+import { EmptyState, PageLoader } from './components/ui';
 import { AuthProvider, useAuth } from './features/auth/AuthContext';
 import { RequireAdmin, RequireAuth } from './features/auth/guards';
 import { LoginPage } from './features/auth/LoginPage';
@@ -17,11 +12,23 @@ import { ChatLayout } from './features/chat/ChatLayout';
 import { chatStore } from './features/chat/chatStore';
 import { ConversationView } from './features/chat/ConversationView';
 import { ProfilePage } from './features/profile/ProfilePage';
-import { SimulatorPage } from './features/simulator/SimulatorPage';
 import { queryClient } from './api/queryClient';
 import { useLiveConnection } from './hooks/useLive';
 import { I18nProvider, useI18n } from './i18n';
 import { ThemeProvider } from './theme/ThemeContext';
+
+// Staff-only areas: separate chunks, fetched the first time someone opens them.
+const AdminArea = lazy(() => import('./features/admin/AdminArea'));
+const SimulatorPage = lazy(() => import('./features/simulator/SimulatorPage').then((m) => ({ default: m.SimulatorPage })));
+
+function Loading({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <Suspense fallback={<PageLoader label={t('app.loading')} />}>
+      {children}
+    </Suspense>
+  );
+}
 
 function NotFound() {
   const { t } = useI18n();
@@ -79,24 +86,22 @@ export function AppRoutes() {
         </Route>
         <Route path="profile" element={<ProfilePage />} />
         <Route
-          path="admin"
+          path="admin/*"
           element={
             <RequireAdmin>
-              <AdminLayout />
+              <Loading>
+                <AdminArea />
+              </Loading>
             </RequireAdmin>
           }
-        >
-          <Route index element={<Navigate to="/admin/users" replace />} />
-          <Route path="users" element={<UsersPage />} />
-          <Route path="conversations" element={<ConversationsPage />} />
-          <Route path="conversations/:conversationId" element={<TranscriptPage />} />
-          <Route path="audit" element={<AuditPage />} />
-        </Route>
+        />
         <Route
           path="simulator"
           element={
             <RequireAdmin>
-              <SimulatorPage />
+              <Loading>
+                <SimulatorPage />
+              </Loading>
             </RequireAdmin>
           }
         />

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { fireEvent, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
 import { renderUi } from '../test/render';
 import { Markdown } from './Markdown';
 
@@ -36,5 +37,38 @@ describe('Markdown', () => {
     const { container } = renderUi(<Markdown>{'![a chart](https://example.org/c.png)'}</Markdown>);
     expect(container.querySelector('img')).toBeNull();
     expect(container.querySelector('a')?.textContent).toBe('a chart');
+  });
+});
+
+describe('code blocks', () => {
+  const fenced = "Run this:\n\n```python\ndef total(xs):\n    return sum(xs)  # <script>alert(1)</script>\n```";
+
+  it('shows the code at once, then highlights it once the lazy highlighter has loaded', async () => {
+    const { container, findByTestId } = renderUi(<Markdown>{fenced}</Markdown>);
+    const block = await findByTestId('code-block');
+    expect(block.textContent).toContain('def total(xs):');
+    expect(block.querySelector('.code-block__lang')?.textContent).toBe('python');
+    await waitFor(() => expect(block.querySelector('code[data-highlighted="true"]')).not.toBeNull());
+    expect(block.querySelector('.hljs-keyword')?.textContent).toBe('def');
+    // The highlighter escapes the source: markup in code stays text.
+    expect(container.querySelector('script')).toBeNull();
+    expect(block.textContent).toContain('<script>alert(1)</script>');
+    expect(block.querySelector('pre')?.getAttribute('tabindex')).toBe('0');
+  });
+
+  it('copies the block alone, exactly as written', async () => {
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    const { findByTestId } = renderUi(<Markdown>{fenced}</Markdown>);
+    const button = await findByTestId('code-copy');
+    fireEvent.click(button);
+    expect(writeText).toHaveBeenCalledWith('def total(xs):\n    return sum(xs)  # <script>alert(1)</script>');
+    await waitFor(() => expect(button.textContent).toBe('Code copied'));
+  });
+
+  it('leaves inline code inline', () => {
+    const { container } = renderUi(<Markdown>{'Use `npm ci` here.'}</Markdown>);
+    expect(container.querySelector('[data-testid="code-block"]')).toBeNull();
+    expect(container.querySelector('code')?.textContent).toBe('npm ci');
   });
 });

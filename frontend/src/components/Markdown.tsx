@@ -4,8 +4,10 @@
  * is), and links are limited to http(s)/mailto and open in a new tab without
  * an opener.
  */
+import type { ReactNode } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
+import { CodeBlock } from './CodeBlock';
 
 const SAFE_URL = /^(https?:|mailto:)/i;
 
@@ -18,6 +20,28 @@ interface MdNode {
   type: string;
   value?: string;
   children?: MdNode[];
+}
+
+/** The parsed HTML tree react-markdown hands to `components` (only what is read here). */
+interface HastNode {
+  type: string;
+  tagName?: string;
+  value?: string;
+  properties?: { className?: unknown };
+  children?: HastNode[];
+}
+
+function textOf(node: HastNode): string {
+  return node.type === 'text' ? (node.value ?? '') : (node.children ?? []).map(textOf).join('');
+}
+
+/** A fenced block (`pre > code.language-x`) becomes a CodeBlock; its text, never its markup. */
+function Pre({ node, children }: { node?: unknown; children?: ReactNode }) {
+  const code = (node as HastNode | undefined)?.children?.find((c) => c.type === 'element' && c.tagName === 'code');
+  if (!code) return <pre tabIndex={0}>{children}</pre>;
+  const classes = Array.isArray(code.properties?.className) ? code.properties.className.map(String) : [];
+  const language = classes.find((c) => c.startsWith('language-'))?.slice('language-'.length);
+  return <CodeBlock code={textOf(code).replace(/\n$/, '')} language={language || undefined} />;
 }
 
 /** A remark plugin: inline or block HTML becomes plain text, so `<b>` reads as `<b>`. */
@@ -53,7 +77,7 @@ const components: Components = {
     );
   },
   // Long code lines and wide tables scroll sideways: focusable, so a keyboard can scroll them too.
-  pre: ({ children }) => <pre tabIndex={0}>{children}</pre>,
+  pre: Pre,
   table: ({ children }) => (
     <div className="md-table" tabIndex={0}>
       <table>{children}</table>

@@ -125,4 +125,35 @@ describe('AnswerCard', () => {
     renderUi(<AnswerCard answer={marketing} readOnly />);
     for (const box of screen.getAllByRole('checkbox')) expect((box as HTMLInputElement).disabled).toBe(true);
   });
+
+  it('names each specialist role naturally in both languages', () => {
+    const technical: Answer = { kind: 'technical', language: 'es', offline: false, solution: 'Use a form.', implementation_steps: [], considerations: [] };
+    const { unmount } = renderUi(<AnswerCard answer={technical} agent="technical" />, { lang: 'es' });
+    expect(screen.getByText('Especialista técnico')).toBeTruthy();
+    expect(screen.queryByText(/Especialista en Técnico/)).toBeNull();
+    unmount();
+    renderUi(<AnswerCard answer={technical} agent="technical" />);
+    expect(screen.getByText('Technical specialist')).toBeTruthy();
+  });
+
+  it('collapses a long section after four items, with a toggle that says how many more', () => {
+    const long: Answer = { ...marketing, action_items: ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'], resources: [] };
+    renderUi(<AnswerCard answer={long} agent="marketing" messageId="m-long" />);
+    const toggle = screen.getByTestId('section-toggle');
+    expect(toggle.textContent).toBe('Show 2 more');
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    const section = toggle.closest('section') as HTMLElement;
+    expect(section.className).toContain('is-collapsed');
+    // Hidden by the stylesheet only: the checklist still counts all six.
+    expect(within(section).getAllByRole('checkbox', { hidden: true })).toHaveLength(6);
+    fireEvent.click(toggle);
+    expect(section.className).not.toContain('is-collapsed');
+    expect(toggle.textContent).toBe('Show less');
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+  });
+
+  it('shows no toggle for a short section', () => {
+    renderUi(<AnswerCard answer={marketing} agent="marketing" />);
+    expect(screen.queryByTestId('section-toggle')).toBeNull();
+  });
 });

@@ -2,7 +2,7 @@
  * A typed answer as a card: which specialist answered, the main advice, and
  * the structured parts (checklists, links, risks, timeline, key figures).
  */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { Agent, Answer, PartialAnswer } from '../../api/types';
 import { Icon, type IconName } from '../../components/Icon';
 import { Markdown } from '../../components/Markdown';
@@ -35,7 +35,7 @@ export function SpecialistHeader({ agent, offline }: { agent: Agent | null | und
       </span>
       <span className="answer__who">
         <span className="answer__name">{name}</span>
-        {agent && agent !== 'general' && <span className="answer__role">{t('agent.specialist', { name })}</span>}
+        {look.role && <span className="answer__role">{t(look.role)}</span>}
       </span>
       {offline && (
         <span className="badge badge--warning answer__offline" title={t('chat.offlineHint')} data-testid="offline-badge">
@@ -50,15 +50,33 @@ export function SpecialistHeader({ agent, offline }: { agent: Agent | null | und
   );
 }
 
-function Section({ title, icon, children }: { title: MessageKey; icon: IconName; children: ReactNode }) {
+/** Sections longer than this show their first items and a "show more" toggle. */
+export const SECTION_VISIBLE_ITEMS = 4;
+
+function Section({ title, icon, count, children }: { title: MessageKey; icon: IconName; count: number; children: ReactNode }) {
   const { t } = useI18n();
+  const [expanded, setExpanded] = useState(false);
+  const long = count > SECTION_VISIBLE_ITEMS;
+  const collapsed = long && !expanded;
+  // Collapsed items are hidden by CSS, not removed, so checklist ticks and counts stay whole.
   return (
-    <section className="answer__section">
+    <section className={collapsed ? 'answer__section is-collapsed' : 'answer__section'}>
       <h3 className="answer__section-title">
         <Icon name={icon} size={15} />
         {t(title)}
       </h3>
       {children}
+      {long && (
+        <button
+          type="button"
+          className="answer__more"
+          aria-expanded={expanded}
+          onClick={() => setExpanded((value) => !value)}
+          data-testid="section-toggle"
+        >
+          {expanded ? t('card.showLess') : t('card.showMore', { n: count - SECTION_VISIBLE_ITEMS })}
+        </button>
+      )}
     </section>
   );
 }
@@ -179,7 +197,7 @@ function AnswerBody({ answer, messageId, onFollowUp, readOnly, streaming }: Answ
   const lead = (value: string) => (value ? <Markdown className="answer__lead">{value}</Markdown> : null);
   const part = (items: unknown[], title: MessageKey, icon: IconName, body: (items: unknown[]) => ReactNode) =>
     items.length > 0 ? (
-      <Section title={title} icon={icon}>
+      <Section title={title} icon={icon} count={items.length}>
         {body(items)}
       </Section>
     ) : null;

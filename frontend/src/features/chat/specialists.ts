@@ -8,13 +8,15 @@ export interface SpecialistLook {
   /** Used as `specialist--{tone}`; the colours live in the stylesheet. */
   tone: Agent;
   label: MessageKey;
+  /** How the role reads under the name ("Especialista técnico"); none for Ignacio itself. */
+  role?: MessageKey;
 }
 
 export const SPECIALISTS: Record<Agent, SpecialistLook> = {
-  marketing: { icon: 'megaphone', tone: 'marketing', label: 'agent.marketing' },
-  technical: { icon: 'code', tone: 'technical', label: 'agent.technical' },
-  project_management: { icon: 'calendar', tone: 'project_management', label: 'agent.project_management' },
-  financial: { icon: 'chart', tone: 'financial', label: 'agent.financial' },
+  marketing: { icon: 'megaphone', tone: 'marketing', label: 'agent.marketing', role: 'agent.role.marketing' },
+  technical: { icon: 'code', tone: 'technical', label: 'agent.technical', role: 'agent.role.technical' },
+  project_management: { icon: 'calendar', tone: 'project_management', label: 'agent.project_management', role: 'agent.role.project_management' },
+  financial: { icon: 'chart', tone: 'financial', label: 'agent.financial', role: 'agent.role.financial' },
   general: { icon: 'sparkle', tone: 'general', label: 'agent.general' },
   // The participant asked for a person: Ignacio said a mentor has been told.
   human: { icon: 'user', tone: 'general', label: 'agent.human' },
