@@ -259,6 +259,9 @@ class ConversationEngine:
                 deadline, stop)
             span.set_attribute("specialist", route.specialist.value)
             answer: AdvisorAnswer
+            if result is not None and stop is not None and stop.is_set() \
+                    and isinstance(result.output, AdvisorAnswer):
+                failure, result = TurnStopped(result.output), None  # Stop after the run, before the store
             if result is not None and isinstance(result.output, AdvisorAnswer):
                 answer = result.output.model_copy(update={"offline": self.offline,
                                                           "language": route.language})
@@ -364,6 +367,9 @@ class ConversationEngine:
                         event_stream_handler=stream.handle if streaming else None,
                     ), stop)
                 self.circuit.succeeded()
+                if stop is not None and stop.is_set() and isinstance(result.output, AdvisorAnswer):
+                    # Stop landed as the run ended: the participant was told it stopped.
+                    return None, TurnStopped(result.output)
                 return result, None
             except TurnStopped:
                 return None, TurnStopped(stream.answer_so_far())
