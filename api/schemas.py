@@ -18,6 +18,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
+from ignacio_agents.channel import ChannelRegistry, DeliveryErrorReason
 from ignacio_agents.domain import ChannelName, DeliveryStatus, MessageType, ProjectKind, Specialist
 from ignacio_agents.responses import Answer, AnswerAdapter
 from ignacio_agents.store.conversations import Conversation
@@ -204,6 +205,16 @@ class Attachment(BaseModel):
     kind: str
 
 
+class DeliveryError(BaseModel):
+    """Why the channel did not deliver an answer (yet): its error code, the channel's own
+    title for it, and what it means (``reason``, which the web app puts into words)."""
+
+    code: str = Field(description="The channel's error code, e.g. WhatsApp's `131026`.")
+    title: str | None = Field(description="The channel's own name for the code (None if "
+                              "this version does not know it).")
+    reason: DeliveryErrorReason
+
+
 class Message(BaseModel):
     id: UUID
     conversation_id: UUID
@@ -228,6 +239,10 @@ class Message(BaseModel):
         "answer to the same question follows; this one stays as an alternative) or `edited` "
         "(its question was edited and sent again; only admins see it).")
     edited: bool = Field(default=False, description="A question its author edited.")
+    delivery_error: DeliveryError | None = Field(
+        default=None, description="For an answer a channel delivers after the turn: why its "
+        "last delivery attempt failed (with `status` `failed`: it will not be sent; `pending`: "
+        "it is retried or waits for the participant to write).")
 
 
 def _attachments(message: StoredMessage) -> list[Attachment]:
@@ -252,7 +267,20 @@ def _answer(stored: dict[str, Any] | None) -> Any:
         return None
 
 
-def message_model(message: StoredMessage) -> Message:
+_UNDELIVERED = frozenset({DeliveryStatus.failed, DeliveryStatus.pending})
+
+
+def _delivery_error(message: StoredMessage, channels: ChannelRegistry | None
+                    ) -> DeliveryError | None:
+    if channels is None or message.is_from_user or message.status not in _UNDELIVERED:
+        return None  # a code left from an attempt before a later success means nothing now
+    explained = channels.explain_error(message.channel, message.error_code)
+    return DeliveryError.model_validate(explained, from_attributes=True) if explained else None
+
+
+def message_model(message: StoredMessage, channels: ChannelRegistry | None = None) -> Message:
+    """A stored message as the API shows it; with ``channels``, a failed or waiting delivery
+    says what its error code means."""
     return Message(
         id=message.id, conversation_id=message.conversation_id,
         role="user" if message.is_from_user else "assistant",
@@ -265,6 +293,7 @@ def message_model(message: StoredMessage) -> Message:
         reply_to_id=message.reply_to_id,
         replaced=message.replaced_reason,  # checked by the database
         edited=message.edited_at is not None,
+        delivery_error=_delivery_error(message, channels),
     )
 
 
@@ -364,9 +393,10 @@ class Transcript(BaseModel):
     messages: list[TranscriptMessage]
 
 
-def transcript_message(message: StoredMessage, deliveries: list[StoredDelivery]) -> TranscriptMessage:
+def transcript_message(message: StoredMessage, deliveries: list[StoredDelivery],
+                       channels: ChannelRegistry | None = None) -> TranscriptMessage:
     return TranscriptMessage(
-        **message_model(message).model_dump(),
+        **message_model(message, channels).model_dump(),
         deliveries=[DeliveryOut.model_validate(d.model_dump()) for d in deliveries],
         origin=message_origin(message),
     )

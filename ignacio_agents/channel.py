@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from procrastinate import Blueprint
@@ -53,6 +54,48 @@ class SendFailed(Unavailable):
         super().__init__(message or f"send failed ({code})", code=code)
         self.retryable = retryable
         self.window_closed = window_closed
+
+
+class DeliveryErrorReason(StrEnum):
+    """What a channel's delivery error means, in kinds the web app puts into words (each
+    channel maps its own codes to one of these)."""
+
+    rate_limited = "rate_limited"  # too many messages per second from our number overall
+    recipient_rate_limited = "recipient_rate_limited"  # too many to this participant, too fast
+    window_closed = "window_closed"  # only a template until the participant writes again
+    undeliverable = "undeliverable"  # the participant's phone cannot receive it
+    spam_limited = "spam_limited"  # too many earlier messages were blocked or reported
+    withheld = "withheld"  # the channel chose not to deliver it
+    experiment = "experiment"  # the participant's number is in the channel's experiment
+    unsupported = "unsupported"  # a message type the channel does not take
+    media_failed = "media_failed"  # a file could not be uploaded or downloaded
+    service_error = "service_error"  # an outage, overload, internal error or timeout
+    invalid_request = "invalid_request"  # a malformed request (a bug on our side)
+    recipient_is_sender = "recipient_is_sender"  # sent to our own business number
+    access_denied = "access_denied"  # our credentials expired or lack a permission
+    account_blocked = "account_blocked"  # our business account is blocked or locked
+    payment = "payment"  # a payment problem on our business account
+    template_unavailable = "template_unavailable"  # template missing, paused or disabled
+    number_not_registered = "number_not_registered"  # our business number is not registered
+    maintenance = "maintenance"  # our business account is in maintenance mode
+    unknown = "unknown"  # a code this version does not know
+
+
+@dataclass(frozen=True)
+class DeliveryError:
+    """A channel's error code as an admin reads it: the code, the channel's own title for it
+    (None when unknown) and what it means."""
+
+    code: str
+    title: str | None
+    reason: DeliveryErrorReason
+
+
+@runtime_checkable
+class ErrorExplainer(Protocol):
+    """A channel that can say what its stored delivery error codes mean."""
+
+    def explain_error(self, code: str) -> DeliveryError: ...
 
 
 @runtime_checkable
@@ -145,6 +188,13 @@ class ChannelRegistry:
     def sender(self, name: str) -> Sender | None:
         channel = self._by_name.get(name)
         return channel if isinstance(channel, Sender) else None
+
+    def explain_error(self, name: str, code: str | None) -> DeliveryError | None:
+        """What a stored error code of channel ``name`` means, when that channel can say."""
+        channel = self._by_name.get(name)
+        if code is None or not isinstance(channel, ErrorExplainer):
+            return None
+        return channel.explain_error(code)
 
     def code_sender(self) -> CodeSender | None:
         """The first channel able to deliver sign-in codes right now, if any."""

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from channels.whatsapp.client import error_meaning
+from channels.whatsapp.errors import GRAPH_ERRORS, explain_graph_error
+from ignacio_agents.channel import DeliveryErrorReason
 from ignacio_agents.delivery import retry_delay
 from tests.fakes.graph import FakeGraphServer, status_webhook, text_webhook
 from tests.whatsapp_harness import (
@@ -52,6 +53,17 @@ def templates(graph: FakeGraphServer) -> list[dict[str, Any]]:
 async def answers(app: Any) -> list[dict[str, Any]]:
     return await fetch_all(app, "select id, status, error_code, held_at, reply_to_id"
                            " from messages where not is_from_user order by created_at")
+
+
+async def signed_in(app: Any, user: Any) -> dict[str, str]:
+    from datetime import timedelta
+
+    from api.tokens import issue_access_token
+    from ignacio_agents.crypto import new_token
+
+    session = await app.runtime.store.sessions.create(user.id, new_token(), timedelta(days=1))
+    token = issue_access_token(app.runtime.settings, user.id, session.id, user.is_admin)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize(("code", "http_status"), [(130429, 400), (None, 503)],
@@ -106,6 +118,12 @@ async def test_closed_window_sends_the_template_and_the_answer_follows_the_next_
     [held] = await answers(app)
     assert held["held_at"] is not None and held["status"] == "pending"
     assert held["error_code"] == "131047"
+    [conversation] = await fetch_all(app, "select id from conversations")
+    admin = await app.runtime.store.users.create("+34600000999", "Admin", is_admin=True)
+    transcript = (await app.get(f"/admin/conversations/{conversation['id']}",
+                                headers=await signed_in(app, admin))).json()
+    assert transcript["messages"][-1]["delivery_error"] == {
+        "code": "131047", "title": "Re-engagement message", "reason": "window_closed"}
 
     graph.open_window(WA_USER)  # the participant writes again
     second = text_webhook("pregunta dos", wa_id=WA_USER)
@@ -164,12 +182,12 @@ async def test_re_engagement_reported_by_a_status_webhook_holds_and_resends(
     assert [a["status"] for a in await answers(app)] == ["sent", "sent"]
 
 
-async def test_a_permanent_error_fails_once_with_its_meaning(
+async def test_a_permanent_error_fails_once_and_the_transcript_says_what_it_means(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
 ):
     app = await start(make_client, make_settings, graph)
-    await enroll(app, WA_USER, "Ana")
-    graph.fail_next("/messages", code=131026, times=2)
+    ana = await enroll(app, WA_USER, "Ana")
+    graph.fail_next("/messages", code=131026, times=2)  # the read receipt, then the answer
     await post_webhook(app, text_webhook("hola", wa_id=WA_USER))
     await wait_until(lambda: _answer_failed(app), timeout=15, what="failed answer")
     await wait_for_idle_queue(app)
@@ -177,7 +195,23 @@ async def test_a_permanent_error_fails_once_with_its_meaning(
     [failed] = await answers(app)
     assert (failed["status"], failed["error_code"], failed["held_at"]) == ("failed", "131026",
                                                                           None)
-    assert "undeliverable" in (error_meaning("131026") or "")
+
+    [conversation] = await fetch_all(app, "select id from conversations where user_id = %s",
+                                     ana.id)
+    admin = await app.runtime.store.users.create("+34600000999", "Admin", is_admin=True)
+    response = await app.get(f"/admin/conversations/{conversation['id']}",
+                             headers=await signed_in(app, admin))
+    assert response.status_code == 200
+    question, answer = response.json()["messages"]
+    assert question["delivery_error"] is None
+    assert answer["status"] == "failed"
+    assert answer["delivery_error"] == {"code": "131026", "title": "Message Undeliverable",
+                                        "reason": "undeliverable"}
+    assert answer["deliveries"][0]["error_code"] == "131026"
+    own = await app.get(f"/conversations/{conversation['id']}/messages",
+                        headers=await signed_in(app, ana))  # the participant's web view
+    assert [m["delivery_error"] for m in own.json()["items"]] == [  # newest first
+        answer["delivery_error"], None]
 
 
 async def _answer_failed(app: Any) -> bool:
@@ -194,6 +228,21 @@ def test_back_off_grows_by_four_with_jitter_up_to_the_cap() -> None:
 
 
 def test_graph_codes_have_meanings_for_the_transcript() -> None:
-    assert error_meaning("130429") and error_meaning("131047") and error_meaning("131056")
-    assert "503" in (error_meaning("http_503") or "")
-    assert error_meaning("999999") is None and error_meaning(None) is None
+    documented = ["130429", "131026", "131047", "131051", "131056", "131000", "131005",
+                  "131008", "131009", "131021", "131031", "132000", "132001", "132015",
+                  "132016", "133010", "470", "368", "190"]
+    for code in documented:
+        explained = explain_graph_error(code)
+        assert explained.title and explained.reason is not DeliveryErrorReason.unknown, code
+    assert explain_graph_error("131047").reason is DeliveryErrorReason.window_closed
+    assert explain_graph_error("470").reason is DeliveryErrorReason.window_closed
+    assert explain_graph_error("131056").reason is DeliveryErrorReason.recipient_rate_limited
+    assert explain_graph_error("132016").reason is DeliveryErrorReason.template_unavailable
+    assert explain_graph_error("http_503").reason is DeliveryErrorReason.service_error
+    assert "503" in (explain_graph_error("http_503").title or "")
+    assert explain_graph_error("http_429").reason is DeliveryErrorReason.rate_limited
+    assert explain_graph_error("timeout").reason is DeliveryErrorReason.service_error
+    unknown = explain_graph_error("999999")
+    assert (unknown.code, unknown.title, unknown.reason) == ("999999", None,
+                                                            DeliveryErrorReason.unknown)
+    assert all(code.isdigit() or code == "timeout" for code in GRAPH_ERRORS)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import AdminUser, StoreDep, client_ip
+from api.deps import AdminUser, RuntimeDep, StoreDep, client_ip
 from api.schemas import (
     AdminConversation,
     AdminConversationPage,
@@ -108,10 +108,12 @@ async def _deliveries(store: Store, message: StoredMessage) -> list[Delivery]:
 
 @router.get("/conversations/{conversation_id}", response_model=Transcript,
             operation_id="admin_get_transcript")
-async def get_transcript(conversation_id: UUID, admin: AdminUser, store: StoreDep,
+async def get_transcript(conversation_id: UUID, admin: AdminUser, runtime: RuntimeDep,
                          request: Request) -> Transcript:
     """One conversation with all its messages (oldest first), attachments and, for answers a
-    channel sent after the turn (WhatsApp), the delivery status of every part sent."""
+    channel sent after the turn (WhatsApp), the delivery status of every part sent and, for one
+    that failed, what its error code means."""
+    store = runtime.store
     conversation = await store.conversations.get(conversation_id)
     if conversation is None:
         raise NotFound.of("conversation")
@@ -128,7 +130,8 @@ async def get_transcript(conversation_id: UUID, admin: AdminUser, store: StoreDe
     return Transcript(
         conversation=conversation,
         user=user_out(user, await store.profiles.get(user.id)),
-        messages=[transcript_message(m, d) for m, d in zip(messages, deliveries, strict=True)],
+        messages=[transcript_message(m, d, runtime.channels)
+                  for m, d in zip(messages, deliveries, strict=True)],
     )
 
 

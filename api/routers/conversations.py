@@ -110,13 +110,16 @@ async def delete_conversation(conversation_id: UUID, user: CurrentUser, store: S
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
 async def list_messages(
-    conversation_id: UUID, user: CurrentUser, store: StoreDep,
+    conversation_id: UUID, user: CurrentUser, runtime: RuntimeDep,
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagePage:
-    """Newest page first; pass ``next_cursor`` back to walk back in time."""
+    """Newest page first; pass ``next_cursor`` back to walk back in time. An answer a channel
+    could not deliver says why (``delivery_error``)."""
+    store = runtime.store
     await _own_conversation(store, conversation_id, user.id)
     page = await store.messages.page(conversation_id, limit=limit, cursor=cursor)
-    return MessagePage(items=[message_model(m) for m in page.items], next_cursor=page.next_cursor)
+    return MessagePage(items=[message_model(m, runtime.channels) for m in page.items],
+                       next_cursor=page.next_cursor)
 
 
 @router.post(

@@ -121,7 +121,7 @@ async def get_transcript(conversation_id: UUID, staff: StaffUser, runtime: Runti
         conversation=Conversation.model_validate(conversation.model_dump()),
         participant=UserRef(id=participant.id, name=participant.name),
         pause=_pause_out(pause, timeout),
-        messages=[transcript_message(m, by_id.get(m.id, [])) for m in messages],
+        messages=[transcript_message(m, by_id.get(m.id, []), runtime.channels) for m in messages],
     )
 
 

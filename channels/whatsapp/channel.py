@@ -21,6 +21,7 @@ from channels.whatsapp.client import (
     WhatsAppClient,
     send_with_retry,
 )
+from channels.whatsapp.errors import explain_graph_error
 from channels.whatsapp.formatting import WHATSAPP_TEXT_LIMIT
 from channels.whatsapp.render import InteractivePart, whatsapp_parts
 from channels.whatsapp.settings import WhatsAppSettings
@@ -30,7 +31,7 @@ from channels.whatsapp.simulator import (
     SimulatedGraph,
     SimulatorPhone,
 )
-from ignacio_agents.channel import ChannelTraits, SendFailed
+from ignacio_agents.channel import ChannelTraits, DeliveryError, SendFailed
 from ignacio_agents.crypto import mask_phone
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings, load_channel_settings
@@ -119,6 +120,11 @@ class WhatsAppChannel:
             raise RuntimeError("WhatsApp is not configured (WHATSAPP_ACCESS_TOKEN, "
                                "WHATSAPP_PHONE_NUMBER_ID): cannot send")
         return self.client
+
+    # --- ErrorExplainer -------------------------------------------------------------------
+
+    def explain_error(self, code: str) -> DeliveryError:
+        return explain_graph_error(code)
 
     # --- Sender ----------------------------------------------------------------------------
 

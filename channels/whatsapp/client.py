@@ -40,44 +40,6 @@ PAIR_RATE_LIMIT_SECONDS = 6.0
 # More than 24 hours since the participant last wrote: only a template gets through.
 REENGAGEMENT_CODE = 131047
 
-# What an admin reads next to a failed delivery (Meta's error-codes page, reference §6).
-ERROR_MEANINGS: dict[str, str] = {
-    "1": "Meta API unknown error",
-    "2": "Meta service temporarily unavailable",
-    "4": "Graph API call limit reached for the app",
-    "100": "invalid parameter (a malformed request)",
-    "190": "access token expired or invalid",
-    "368": "account temporarily blocked for policy violations",
-    "80007": "WhatsApp Business Account rate limit reached",
-    "130429": "throughput limit reached (too many messages per second)",
-    "131000": "something went wrong at Meta",
-    "131016": "WhatsApp service overloaded",
-    "131026": "message undeliverable (not a WhatsApp number, old app, or terms not accepted)",
-    "131047": "more than 24 hours since the participant last wrote (re-engagement needed)",
-    "131048": "spam rate limit: too many messages were blocked or reported",
-    "131049": "not delivered to keep the ecosystem healthy (try again after 24 hours)",
-    "131051": "unsupported message type",
-    "131052": "media download error",
-    "131053": "media upload error",
-    "131056": "too many messages to this participant in a short time (pair rate limit)",
-    "132000": "template parameter count does not match",
-    "132001": "template does not exist or is not approved in this language",
-    "132012": "template parameter format mismatch",
-    "132015": "template paused for low quality",
-    "timeout": "Graph API did not answer in time",
-}
-
-
-def error_meaning(code: str | None) -> str | None:
-    """A short English meaning of a stored Graph error code (``http_503`` included)."""
-    if code is None:
-        return None
-    if code in ERROR_MEANINGS:
-        return ERROR_MEANINGS[code]
-    if code.startswith("http_"):
-        return f"Graph API answered HTTP {code.removeprefix('http_')} without an error body"
-    return None
-
 # Hosts that may receive our bearer token when downloading media (besides the Graph host).
 DEFAULT_MEDIA_HOST_SUFFIXES = ("fbsbx.com", "facebook.com", "fbcdn.net", "whatsapp.net")
 

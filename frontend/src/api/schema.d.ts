@@ -158,7 +158,8 @@ export interface paths {
         /**
          * Get Transcript
          * @description One conversation with all its messages (oldest first), attachments and, for answers a
-         *     channel sent after the turn (WhatsApp), the delivery status of every part sent.
+         *     channel sent after the turn (WhatsApp), the delivery status of every part sent and, for one
+         *     that failed, what its error code means.
          */
         get: operations["admin_get_transcript"];
         put?: never;
@@ -557,7 +558,8 @@ export interface paths {
         };
         /**
          * List Messages
-         * @description Newest page first; pass ``next_cursor`` back to walk back in time.
+         * @description Newest page first; pass ``next_cursor`` back to walk back in time. An answer a channel
+         *     could not deliver says why (``delivery_error``).
          */
         get: operations["list_messages_conversations__conversation_id__messages_get"];
         put?: never;
@@ -1713,6 +1715,31 @@ export interface components {
             message: components["schemas"]["Message"];
         };
         /**
+         * DeliveryError
+         * @description Why the channel did not deliver an answer (yet): its error code, the channel's own
+         *     title for it, and what it means (``reason``, which the web app puts into words).
+         */
+        DeliveryError: {
+            /**
+             * Code
+             * @description The channel's error code, e.g. WhatsApp's `131026`.
+             */
+            code: string;
+            reason: components["schemas"]["DeliveryErrorReason"];
+            /**
+             * Title
+             * @description The channel's own name for the code (None if this version does not know it).
+             */
+            title: string | null;
+        };
+        /**
+         * DeliveryErrorReason
+         * @description What a channel's delivery error means, in kinds the web app puts into words (each
+         *     channel maps its own codes to one of these).
+         * @enum {string}
+         */
+        DeliveryErrorReason: "rate_limited" | "recipient_rate_limited" | "window_closed" | "undeliverable" | "spam_limited" | "withheld" | "experiment" | "unsupported" | "media_failed" | "service_error" | "invalid_request" | "recipient_is_sender" | "access_denied" | "account_blocked" | "payment" | "template_unavailable" | "number_not_registered" | "maintenance" | "unknown";
+        /**
          * DeliveryOut
          * @description One WhatsApp message actually sent for an answer (long answers are split in parts).
          */
@@ -2069,6 +2096,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** @description For an answer a channel delivers after the turn: why its last delivery attempt failed (with `status` `failed`: it will not be sent; `pending`: it is retried or waits for the participant to write). */
+            delivery_error?: components["schemas"]["DeliveryError"] | null;
             /**
              * Edited
              * @description A question its author edited.
@@ -2626,6 +2655,8 @@ export interface components {
             created_at: string;
             /** Deliveries */
             deliveries: components["schemas"]["DeliveryOut"][];
+            /** @description For an answer a channel delivers after the turn: why its last delivery attempt failed (with `status` `failed`: it will not be sent; `pending`: it is retried or waits for the participant to write). */
+            delivery_error?: components["schemas"]["DeliveryError"] | null;
             /**
              * Edited
              * @description A question its author edited.

@@ -7,6 +7,7 @@ import { Badge } from '../../components/ui';
 import { useI18n, type MessageKey } from '../../i18n';
 import { AnswerCard, SpecialistHeader } from './AnswerCard';
 import { Attachments } from './Attachments';
+import { DeliveryErrorNote } from './DeliveryErrorNote';
 import { Feedback } from './Feedback';
 import { specialistLook } from './specialists';
 import { ChannelBadge } from './channels';
@@ -99,6 +100,7 @@ export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, on
     <footer className="answer__footer">
       <Meta message={message} variant={variant} />
       {admin && deliveries && deliveries.length > 0 && <Deliveries deliveries={deliveries} />}
+      {message.delivery_error && <DeliveryErrorNote error={message.delivery_error} admin={admin} failed={message.status === 'failed'} />}
       {!admin && actions}
       {!admin && onRate && <Feedback message={message} onRate={onRate} />}
     </footer>
