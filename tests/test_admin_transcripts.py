@@ -15,7 +15,8 @@ from ignacio_agents.store.messages import NewMessage
 
 MESSAGE_KEYS = {"id", "conversation_id", "role", "content", "message_type", "channel", "agent",
                 "answer", "status", "error_code", "is_fallback", "feedback", "created_at",
-                "attachments", "author_name", "reply_to_id", "replaced", "edited"}
+                "attachments", "author_name", "reply_to_id", "replaced", "edited",
+                "delivery_error"}
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:
