@@ -130,3 +130,34 @@ async def test_participants_cannot_reach_cohorts(client, make_user, auth_headers
     headers = await auth_headers(await make_user("Ana"))
     assert (await client.get("/admin/cohorts", headers=headers)).status_code == 403
     assert (await client.post("/admin/cohorts", headers=headers, json=COHORT)).status_code == 403
+
+
+async def test_the_admin_conversation_list_filters_by_cohort(client, admin_headers, make_user):
+    """``cohort_id`` keeps the conversations of the cohort's current participants: someone who
+    moved to another cohort leaves with their conversations."""
+    ana, ben, cleo = await make_user("Ana"), await make_user("Ben"), await make_user("Cleo")
+    store = client.runtime.store
+    chats = {u.name: await store.conversations.create(u.id, "web", f"Chat de {u.name}")
+             for u in (ana, ben, cleo)}
+    spring = (await client.post("/admin/cohorts", headers=admin_headers, json=COHORT)).json()
+    autumn = (await client.post("/admin/cohorts", headers=admin_headers,
+                                json={**COHORT, "name": "Otoño 2027"})).json()
+    await client.post(f"/admin/cohorts/{spring['id']}/members", headers=admin_headers,
+                      json={"user_ids": [str(ana.id), str(ben.id)]})
+
+    async def listed(cohort_id: str) -> set[str]:
+        resp = await client.get("/admin/conversations", headers=admin_headers,
+                                params={"cohort_id": cohort_id})
+        assert resp.status_code == 200, resp.text
+        return {c["id"] for c in resp.json()["items"]}
+
+    assert await listed(spring["id"]) == {str(chats["Ana"].id), str(chats["Ben"].id)}
+    assert await listed(autumn["id"]) == set()
+    await client.post(f"/admin/cohorts/{autumn['id']}/members", headers=admin_headers,
+                      json={"user_ids": [str(ben.id)]})
+    assert await listed(spring["id"]) == {str(chats["Ana"].id)}
+    assert await listed(autumn["id"]) == {str(chats["Ben"].id)}
+
+    bad = await client.get("/admin/conversations", headers=admin_headers,
+                           params={"cohort_id": "spring"})
+    assert bad.status_code == 422 and set(bad.json()["error"]) == {"code", "message"}

@@ -71,7 +71,8 @@ def _page(page: Page[ConversationSummary],
             operation_id="admin_list_conversations")
 async def list_conversations(
     _admin: AdminUser, store: StoreDep, request: Request,
-    user_id: UUID | None = None, channel: ChannelName | None = None, agent: Specialist | None = None,
+    user_id: UUID | None = None, cohort_id: UUID | None = None,
+    channel: ChannelName | None = None, agent: Specialist | None = None,
     date_from: IsoDateTime | None = None, date_to: IsoDateTime | None = None,
     q: Annotated[PlainText | None, Query(max_length=200)] = None,
     thumbs_down: bool = False, fallback: bool = False, failed_delivery: bool = False,
@@ -80,10 +81,12 @@ async def list_conversations(
     """All users' conversations, newest activity first. ``agent``: conversations answered at
     least once by that specialist; ``q``: full-text search over their messages, each result
     with the best matching message and the words around the match; dates: the conversation
-    was active in that range; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an
-    answer the participant marked 👎, a fallback answer, a delivery that failed."""
+    was active in that range; ``cohort_id``: the conversations of the cohort's current
+    participants; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an answer the
+    participant marked 👎, a fallback answer, a delivery that failed."""
     page = await store.conversations.search(
-        user_id=user_id, channel=channel, agent=agent.value if agent else None,
+        user_id=user_id, cohort_id=cohort_id, channel=channel,
+        agent=agent.value if agent else None,
         date_from=date_from, date_to=date_to, q=q, thumbs_down=thumbs_down, fallback=fallback,
         failed_delivery=failed_delivery, limit=limit, cursor=cursor,
     )
@@ -92,6 +95,7 @@ async def list_conversations(
             actor_id=_admin.id, action="conversation.search", target_type="conversation",
             client_ip=client_ip(request),
             details={"q": q, "user_id": str(user_id) if user_id else None,
+                     "cohort_id": str(cohort_id) if cohort_id else None,
                      "found": len(page.items)},
         )
     matches = await store.messages.best_matches([c.id for c in page.items], q) if q else None

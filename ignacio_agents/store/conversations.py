@@ -161,18 +161,24 @@ class ConversationStore:
         )
 
     async def search(
-        self, *, user_id: UUID | None = None, channel: ChannelName | None = None,
-        agent: str | None = None, date_from: datetime | None = None,
+        self, *, user_id: UUID | None = None, cohort_id: UUID | None = None,
+        channel: ChannelName | None = None, agent: str | None = None,
+        date_from: datetime | None = None,
         date_to: datetime | None = None, q: str | None = None,
         thumbs_down: bool = False, fallback: bool = False, failed_delivery: bool = False,
         limit: int | None = None, cursor: str | None = None, conn: Conn | None = None,
     ) -> Page[ConversationSummary]:
-        """All users' conversations for transcript review, filtered; newest activity first."""
+        """All users' conversations for transcript review, filtered; newest activity first.
+        ``cohort_id`` keeps the conversations of the cohort's current participants."""
         where: list[str] = ["true"]
         params: list[Any] = []
         if user_id:
             where.append("c.user_id = %s")
             params.append(user_id)
+        if cohort_id:
+            where.append("exists (select 1 from cohort_members cm where cm.user_id = c.user_id"
+                         " and cm.cohort_id = %s and cm.left_at is null)")
+            params.append(cohort_id)
         if channel:
             where.append("c.channel = %s")
             params.append(channel)

@@ -136,8 +136,9 @@ export interface paths {
          * @description All users' conversations, newest activity first. ``agent``: conversations answered at
          *     least once by that specialist; ``q``: full-text search over their messages, each result
          *     with the best matching message and the words around the match; dates: the conversation
-         *     was active in that range; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an
-         *     answer the participant marked 👎, a fallback answer, a delivery that failed.
+         *     was active in that range; ``cohort_id``: the conversations of the cohort's current
+         *     participants; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an answer the
+         *     participant marked 👎, a fallback answer, a delivery that failed.
          */
         get: operations["admin_list_conversations"];
         put?: never;
@@ -3453,6 +3454,7 @@ export interface operations {
         parameters: {
             query?: {
                 user_id?: string | null;
+                cohort_id?: string | null;
                 channel?: string | null;
                 agent?: components["schemas"]["Specialist"] | null;
                 date_from?: string | null;
