@@ -45,6 +45,8 @@ export interface SeededPeople {
   search_participant: Person;
   theme_participant: Person;
   security_admin: Person;
+  cohorts_admin: Person;
+  cohorts_participant: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

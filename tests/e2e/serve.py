@@ -45,6 +45,8 @@ OWN_PEOPLE = {
     "search_participant": ("+34600000004", "Sergio Buscador", False),
     "theme_participant": ("+34600000005", "Teresa Tema", False),
     "security_admin": ("+34600000006", "Sofía Seguridad", True),
+    "cohorts_admin": ("+34600000040", "Carmen Cohortes", True),
+    "cohorts_participant": ("+34600000041", "Diego Datos", False),
 }
 APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
 

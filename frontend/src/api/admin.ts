@@ -3,6 +3,8 @@ import type { AdminConversation, Agent, AuditEntry, Channel, Page, Transcript } 
 
 export interface ConversationFilters {
   user_id?: string;
+  /** The conversations of that cohort's current participants. */
+  cohort_id?: string;
   channel?: Channel;
   agent?: Agent;
   date_from?: string;

@@ -86,3 +86,13 @@ export type AnswerStart = Schemas['AnswerData'];
 export type TurnEvent =
   | Exclude<AsTurnEvent<StreamFrame>, { type: 'done' }>
   | { type: 'done'; user_message: Message; message: Message };
+
+/** An edition of the program: dates, language, retention and token caps, members and mentors. */
+export type Cohort = Schemas['Cohort'];
+export type CohortCreate = Schemas['CohortCreate'];
+export type CohortUpdate = Schemas['CohortUpdate'];
+export type CohortMembership = Schemas['CohortMembership'];
+/** Tokens and cost summed by cohort, participant or day (`cost_usd` is a decimal string). */
+export type UsageGroup = Schemas['UsageGroup'];
+export type UsageItem = Schemas['UsageItem'];
+export type CapLiftOut = Schemas['CapLiftOut'];

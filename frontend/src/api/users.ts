@@ -5,10 +5,23 @@ export const getMe = (): Promise<User> => unwrap(api.GET('/users/me'));
 
 export const updateMe = (body: MeUpdate): Promise<User> => unwrap(api.PUT('/users/me', { body }));
 
-export const listUsers = (params: { search?: string; cursor?: string | null; limit?: number }): Promise<Page<User>> =>
+export const listUsers = (params: {
+  search?: string;
+  /** Only that cohort's current participants. */
+  cohort_id?: string;
+  cursor?: string | null;
+  limit?: number;
+}): Promise<Page<User>> =>
   unwrap(
     api.GET('/users', {
-      params: { query: { search: params.search || undefined, cursor: params.cursor ?? undefined, limit: params.limit } },
+      params: {
+        query: {
+          search: params.search || undefined,
+          cohort_id: params.cohort_id || undefined,
+          cursor: params.cursor ?? undefined,
+          limit: params.limit,
+        },
+      },
     }),
   );
 

@@ -21,9 +21,17 @@ export function AdminLayout() {
           <Icon name="users" />
           {t('admin.users')}
         </NavLink>
+        <NavLink to="/admin/cohorts" className={link}>
+          <Icon name="calendar" />
+          {t('cohorts.title')}
+        </NavLink>
         <NavLink to="/admin/conversations" className={link}>
           <Icon name="chat" />
           {t('admin.conversations')}
+        </NavLink>
+        <NavLink to="/admin/usage" className={link}>
+          <Icon name="chart" />
+          {t('usage.tab')}
         </NavLink>
         <NavLink to="/admin/audit" className={link}>
           <Icon name="list" />

@@ -1,8 +1,7 @@
 /** Admin: every conversation, filtered by user, channel, specialist, dates and text; filters live in the URL. */
 import { useEffect, useId, useState, type SyntheticEvent } from 'react';
 import { useSearchParams } from 'react-router';
-import type { ConversationFilters } from '../../api/admin';
-import type { Agent, User } from '../../api/types';
+import type { User } from '../../api/types';
 import { listUsers } from '../../api/users';
 import { Icon } from '../../components/Icon';
 import { Alert, EmptyState, Spinner } from '../../components/ui';
@@ -10,39 +9,10 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { useChannelLabel, useChannels } from '../chat/channels';
+import { CohortSelect } from './CohortSelect';
 import { ConversationResults } from './ConversationResults';
+import { FILTER_KEYS, FLAGS, readFilters, toApiFilters, type FilterForm, type FilterKey } from './conversationFilters';
 import { useAdminConversations } from './queries';
-
-const FILTER_KEYS = ['user_id', 'channel', 'agent', 'date_from', 'date_to', 'q', 'thumbs_down', 'fallback', 'failed_delivery'] as const;
-/** Yes/no filters: "1" in the form and the URL when set. */
-const FLAGS = [
-  ['thumbs_down', 'admin.thumbsDown'],
-  ['fallback', 'admin.fallbacks'],
-  ['failed_delivery', 'admin.failedDeliveries'],
-] as const;
-type FilterKey = (typeof FILTER_KEYS)[number];
-type FilterForm = Record<FilterKey, string>;
-
-function readFilters(params: URLSearchParams): FilterForm {
-  return Object.fromEntries(FILTER_KEYS.map((key) => [key, params.get(key) ?? ''])) as FilterForm;
-}
-
-/** Dates from <input type="date"> become whole-day bounds in the user's time zone. */
-function toApiFilters(form: FilterForm): ConversationFilters {
-  const dayStart = (d: string) => (d ? new Date(`${d}T00:00:00`).toISOString() : undefined);
-  const dayEnd = (d: string) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefined);
-  return {
-    user_id: form.user_id || undefined,
-    channel: form.channel || undefined,
-    agent: (form.agent || undefined) as Agent | undefined,
-    date_from: dayStart(form.date_from),
-    date_to: dayEnd(form.date_to),
-    q: form.q.trim() || undefined,
-    thumbs_down: form.thumbs_down === '1' || undefined,
-    fallback: form.fallback === '1' || undefined,
-    failed_delivery: form.failed_delivery === '1' || undefined,
-  };
-}
 
 function useUserOptions(): User[] {
   const [users, setUsers] = useState<User[]>([]);
@@ -118,6 +88,7 @@ export function ConversationsPage() {
             ))}
           </select>
         </div>
+        <CohortSelect value={form.cohort_id} onChange={set('cohort_id')} />
         <div className="field">
           <label htmlFor={field('channel')}>{t('admin.channel')}</label>
           <select id={field('channel')} value={form.channel} onChange={(e) => set('channel')(e.target.value)}>

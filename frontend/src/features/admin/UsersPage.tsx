@@ -1,35 +1,33 @@
-/** Admin: find, create, edit, (de)activate, promote and delete users. */
-import { useEffect, useId, useState } from 'react';
-import { Link } from 'react-router';
+/** Admin: find (by name, number or cohort), create, edit, (de)activate, promote, export and delete users. */
+import { useId, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { downloadUserData } from '../../api/downloads';
 import { ApiError } from '../../api/errors';
 import type { User } from '../../api/types';
 import { deleteUser, listUsers, updateUser } from '../../api/users';
 import { ConfirmDialog } from '../../components/Dialog';
 import { Icon } from '../../components/Icon';
-import { Alert, Badge, EmptyState, LiveMessage, Spinner } from '../../components/ui';
+import { Alert, EmptyState, LiveMessage, Spinner } from '../../components/ui';
+import { useDebounced } from '../../hooks/useDebounced';
 import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
 import { useUser } from '../auth/AuthContext';
+import { CohortSelect } from './CohortSelect';
 import { UserDialog } from './UserDialog';
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
-}
+import { UserRow } from './UserRow';
 
 export function UsersPage() {
-  const { t, formatDate } = useI18n();
+  const { t } = useI18n();
   const me = useUser();
   const errorText = useErrorText();
   const searchId = useId();
   const [search, setSearch] = useState('');
   const query = useDebounced(search.trim(), 250);
-  const users = usePaged((cursor) => listUsers({ search: query, cursor }), `users:${query}`);
+  const [params, setParams] = useSearchParams();
+  const cohortId = params.get('cohort_id') ?? '';
+  const users = usePaged((cursor) => listUsers({ search: query, cohort_id: cohortId, cursor }), `users:${query}:${cohortId}`);
+  const [exporting, setExporting] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ user: User | null } | null>(null);
   const [toDelete, setToDelete] = useState<User | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -67,6 +65,26 @@ export function UsersPage() {
 
   const display = (user: User) => user.name || user.phone_number;
 
+  const exportData = async (user: User) => {
+    setActionError(null);
+    setExporting(user.id);
+    try {
+      await downloadUserData(user.id);
+      setStatus(t('export.userDone', { name: display(user) }));
+    } catch (error) {
+      setActionError(errorText(error));
+    } finally {
+      setExporting(null);
+    }
+  };
+
+  const filterCohort = (id: string) => {
+    const next = new URLSearchParams(params);
+    if (id) next.set('cohort_id', id);
+    else next.delete('cohort_id');
+    setParams(next);
+  };
+
   return (
     <section className="panel" aria-labelledby={`${searchId}-title`}>
       <div className="panel__header">
@@ -93,6 +111,7 @@ export function UsersPage() {
             data-testid="user-search"
           />
         </div>
+        <CohortSelect value={cohortId} onChange={filterCohort} hiddenLabel />
       </div>
       <LiveMessage className="visually-hidden">{status}</LiveMessage>
       {actionError && <Alert>{actionError}</Alert>}
@@ -121,68 +140,19 @@ export function UsersPage() {
             </thead>
             <tbody>
               {users.items.map((user) => (
-                <tr key={user.id} data-testid="user-row" className={user.is_active ? undefined : 'is-muted'}>
-                  <td data-label={t('admin.name')}>
-                    <div>
-                      <span className="cell-strong">{user.name || t('common.none')}</span>
-                      {user.id === me.id && <span className="muted"> ({t('admin.you')})</span>}
-                      <span className="cell-sub">{user.preferred_language.toUpperCase()}</span>
-                    </div>
-                  </td>
-                  <td data-label={t('admin.phone')} className="mono">
-                    {user.phone_number}
-                  </td>
-                  <td data-label={t('admin.role')}>
-                    {user.is_admin ? (
-                      <Badge tone="primary" icon="shield">
-                        {t('admin.isAdmin')}
-                      </Badge>
-                    ) : (
-                      <Badge>{t('admin.participant')}</Badge>
-                    )}
-                  </td>
-                  <td data-label={t('admin.status')}>
-                    <Badge tone={user.is_active ? 'success' : 'neutral'}>{user.is_active ? t('admin.active') : t('admin.inactive')}</Badge>
-                  </td>
-                  <td data-label={t('admin.created')}>{formatDate(user.created_at, 'date')}</td>
-                  <td className="table__actions">
-                    <Link
-                      className="icon-btn"
-                      to={`/admin/conversations?user_id=${encodeURIComponent(user.id)}`}
-                      aria-label={t('admin.viewConversations', { name: display(user) })}
-                      title={t('admin.viewConversations', { name: display(user) })}
-                    >
-                      <Icon name="chat" />
-                    </Link>
-                    <button
-                      type="button"
-                      className="icon-btn"
-                      onClick={() => setDialog({ user })}
-                      aria-label={`${t('common.edit')}: ${display(user)}`}
-                      title={t('common.edit')}
-                    >
-                      <Icon name="pencil" />
-                    </button>
-                    <button type="button" className="btn btn--ghost btn--sm" onClick={() => void patch(user, { is_admin: !user.is_admin })}>
-                      {user.is_admin ? t('admin.removeAdmin') : t('admin.makeAdmin')}
-                    </button>
-                    <button type="button" className="btn btn--ghost btn--sm" onClick={() => void patch(user, { is_active: !user.is_active })}>
-                      {user.is_active ? t('admin.deactivate') : t('admin.activate')}
-                    </button>
-                    <button
-                      type="button"
-                      className="icon-btn icon-btn--danger"
-                      onClick={() => {
-                        setDeleteError(null);
-                        setToDelete(user);
-                      }}
-                      aria-label={`${t('common.delete')}: ${display(user)}`}
-                      title={t('common.delete')}
-                    >
-                      <Icon name="trash" />
-                    </button>
-                  </td>
-                </tr>
+                <UserRow
+                  key={user.id}
+                  user={user}
+                  isMe={user.id === me.id}
+                  exporting={exporting === user.id}
+                  onEdit={() => setDialog({ user })}
+                  onPatch={(change) => void patch(user, change)}
+                  onExport={() => void exportData(user)}
+                  onDelete={() => {
+                    setDeleteError(null);
+                    setToDelete(user);
+                  }}
+                />
               ))}
             </tbody>
           </table>

@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { useAuth, useUser } from '../auth/AuthContext';
 import { FileLibrary } from '../files/FileLibrary';
 import { MyMemory } from '../memory/MyMemory';
+import { DataExport } from './DataExport';
 import { SignedInDevices } from './SignedInDevices';
 
 const KINDS: ProjectKind[] = ['startup', 'ngo', 'spin_off', 'intrapreneurship'];
@@ -195,6 +196,8 @@ export function ProfilePage() {
       <FileLibrary />
 
       <SignedInDevices />
+
+      <DataExport />
     </main>
   );
 }
