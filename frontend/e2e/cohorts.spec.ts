@@ -80,7 +80,9 @@ test('cohort, usage charts and data exports', async ({ browser, page, request })
   expect(mine.name).toMatch(/^ignacio-export-\d{8}\.zip$/);
   const entries = zipEntries(mine.bytes);
   expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['export.json', 'transcript.md']));
-  const exported = zipRead(mine.bytes, entries.find((e) => e.name === 'export.json') ?? entries[0]).toString('utf8');
+  const json = entries.find((e) => e.name === 'export.json');
+  if (!json) throw new Error('export.json is missing');
+  const exported = zipRead(mine.bytes, json).toString('utf8');
   expect(exported).toContain(QUESTION);
   expect(exported).toContain(COHORT);
   await expect(exportPanel.getByRole('status')).toHaveText(/Descarga lista|Download ready/);
@@ -99,8 +101,8 @@ test('cohort, usage charts and data exports', async ({ browser, page, request })
   await expect(theirRow).toHaveCount(1);
   const tokens = Number(((await theirRow.locator('td').nth(1).innerText()) || '0').replace(/\D/g, ''));
   expect(tokens).toBeGreaterThan(0);
-  await expectAccessible(page, 'usage charts');
   await docShot(page, 'usage-charts');
+  await expectAccessible(page, 'usage charts');
 
   // Filtered by the cohort: only its participant; the CSV carries the same rows.
   await page.goto(`/admin/usage?cohort_id=${cohortId}`);

@@ -17,9 +17,9 @@ import {
   type ChartData,
   type ChartOptions,
 } from 'chart.js';
+import { useSyncExternalStore } from 'react';
 import { Chart } from 'react-chartjs-2';
 import { useI18n } from '../../i18n';
-import { useTheme } from '../../theme/ThemeContext';
 
 ChartJS.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -36,23 +36,32 @@ interface Props {
   summary: string;
 }
 
-function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+const TOKENS = ['--technical', '--project_management', '--marketing', '--text-2', '--border'] as const;
+
+/** Re-renders when <html>'s theme attribute changes (the design tokens follow it). */
+function watchTheme(onChange: () => void): () => void {
+  const observer = new MutationObserver(onChange);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+  return () => observer.disconnect();
+}
+
+/** The tokens' values now, as one string (a stable snapshot until the theme changes). */
+function readTokens(): string {
+  const style = getComputedStyle(document.documentElement);
+  return TOKENS.map((name) => style.getPropertyValue(name).trim()).join('|');
 }
 
 export default function UsageChart({ points, summary }: Props) {
   const { t } = useI18n();
-  const { theme } = useTheme(); // colours are read again when the theme changes
-  const colors = { input: cssVar('--technical'), output: cssVar('--project_management'), cost: cssVar('--marketing') };
-  const text = cssVar('--text-2');
-  const grid = cssVar('--border');
+  const tokens = useSyncExternalStore(watchTheme, readTokens);
+  const [input, output, cost, text, grid] = tokens.split('|');
 
   const data: ChartData<'bar' | 'line'> = {
     labels: points.map((p) => p.label),
     datasets: [
-      { type: 'bar', label: t('usage.inputTokens'), data: points.map((p) => p.input), backgroundColor: colors.input, stack: 'tokens', yAxisID: 'tokens' },
-      { type: 'bar', label: t('usage.outputTokens'), data: points.map((p) => p.output), backgroundColor: colors.output, stack: 'tokens', yAxisID: 'tokens' },
-      { type: 'line', label: t('usage.costUsd'), data: points.map((p) => p.cost), borderColor: colors.cost, backgroundColor: colors.cost, yAxisID: 'cost', tension: 0.25 },
+      { type: 'bar', label: t('usage.inputTokens'), data: points.map((p) => p.input), backgroundColor: input, stack: 'tokens', yAxisID: 'tokens' },
+      { type: 'bar', label: t('usage.outputTokens'), data: points.map((p) => p.output), backgroundColor: output, stack: 'tokens', yAxisID: 'tokens' },
+      { type: 'line', label: t('usage.costUsd'), data: points.map((p) => p.cost), borderColor: cost, backgroundColor: cost, yAxisID: 'cost', tension: 0.25 },
     ],
   };
   const axis = { ticks: { color: text }, grid: { color: grid } };
@@ -69,7 +78,7 @@ export default function UsageChart({ points, summary }: Props) {
   };
   return (
     <div className="usage-chart">
-      <Chart key={theme} type="bar" data={data} options={options} role="img" aria-label={summary} data-testid="usage-canvas" />
+      <Chart key={tokens} type="bar" data={data} options={options} role="img" aria-label={summary} data-testid="usage-canvas" />
     </div>
   );
 }
