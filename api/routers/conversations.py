@@ -13,7 +13,15 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, RuntimeDep, StoreDep
 from api.routers.files import FileOut, upload_file
-from api.schemas import ErrorResponse, Input, Message, message_model
+from api.schemas import (
+    ErrorResponse,
+    Input,
+    Message,
+    PlainText,
+    SearchMatch,
+    SnippetPart,
+    message_model,
+)
 from api.sse import sse_stream
 from api.turn_stream import TurnFramer
 from ignacio_agents.domain import WEB_CHANNEL, Attachment, InboundMessage
@@ -82,6 +90,46 @@ async def list_conversations(
     cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[Conversation]:
     return await store.conversations.list_for_user(user.id, limit=limit, cursor=cursor)
+
+
+class ConversationHit(BaseModel):
+    """One of the participant's conversations that matches a search, with the best message."""
+
+    id: UUID
+    title: str | None
+    channel: str
+    updated_at: datetime
+    match: SearchMatch
+
+
+class ConversationSearchPage(BaseModel):
+    items: list[ConversationHit]
+    next_cursor: str | None = None
+
+
+@router.get("/conversations/search", response_model=ConversationSearchPage,
+            operation_id="search_my_conversations")
+async def search_conversations(
+    user: CurrentUser, store: StoreDep,
+    q: Annotated[PlainText, Query(min_length=1, max_length=200)],
+    cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> ConversationSearchPage:
+    """The participant's own conversations, web and WhatsApp, that mention ``q``: newest
+    activity first, each with the message that matches best and the words around the match
+    (matched words flagged, never marked up). Nobody else's conversations can appear."""
+    page = await store.conversations.search(user_id=user.id, q=q, limit=limit, cursor=cursor)
+    matches = await store.messages.best_matches([c.id for c in page.items], q,
+                                                as_participant=True)
+    items = []
+    for c in page.items:
+        found = matches.get(c.id)
+        if found is None:
+            continue  # matched on a title word only, or the message has just been deleted
+        items.append(ConversationHit(
+            id=c.id, title=c.title, channel=c.channel, updated_at=c.updated_at,
+            match=SearchMatch(message_id=found.message_id,
+                              snippet=[SnippetPart(text=t, match=m) for t, m in found.parts])))
+    return ConversationSearchPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.post("/conversations", status_code=201, response_model=Conversation)

@@ -47,6 +47,7 @@ export interface SeededPeople {
   security_admin: Person;
   cohorts_admin: Person;
   cohorts_participant: Person;
+  search_self: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

@@ -602,11 +602,12 @@ class MessageStore:
             return message_id
 
     async def best_matches(self, conversation_ids: list[UUID], query: str, *,
-                           user_id: UUID | None = None,
+                           user_id: UUID | None = None, as_participant: bool = False,
                            conn: Conn | None = None) -> dict[UUID, MessageMatch]:
         """For each of ``conversation_ids`` (a page of search results: the headline is costly,
         so it is made only for what is shown), the message that matches ``query`` best, with
-        its matched words marked. ``user_id`` keeps it to one participant's messages."""
+        its matched words marked. ``user_id`` keeps it to one participant's messages;
+        ``as_participant`` to what the participant sees (not what they deleted or edited away)."""
         if not conversation_ids or not query.strip():
             return {}
         q = "ignacio_fts_query(%(q)s)"
@@ -615,7 +616,9 @@ class MessageStore:
             f" {match_headline_sql('m.content', q)} as headline from messages m"
             f" where m.conversation_id = any(%(ids)s) and m.content_tsv @@ {q}"
             " and (%(user)s::uuid is null or m.user_id = %(user)s::uuid)"
-            f" order by m.conversation_id, ts_rank_cd(m.content_tsv, {q}) desc,"
+            + (f" and m.deleted_at is null and {_NOT_ANSWERING_DELETED} and {_NOT_EDITED_AWAY}"
+               if as_participant else "")
+            + f" order by m.conversation_id, ts_rank_cd(m.content_tsv, {q}) desc,"
             " m.created_at desc, m.id"
         )
         params = {"ids": conversation_ids, "q": query.strip(), "user": user_id,

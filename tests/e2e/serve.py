@@ -47,6 +47,7 @@ OWN_PEOPLE = {
     "security_admin": ("+34600000006", "Sofía Seguridad", True),
     "cohorts_admin": ("+34600000040", "Carmen Cohortes", True),
     "cohorts_participant": ("+34600000041", "Diego Datos", False),
+    "search_self": ("+34600000080", "Marta Buscadora", False),
 }
 APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
 

@@ -2,10 +2,14 @@ import { api, expectOk, unwrap, unwrapAs } from './client';
 import { errorFromResponse, networkError } from './errors';
 import { session } from './session';
 import { readSse } from './sse';
-import type { Conversation, FeedbackValue, Message, Page, TurnEvent, TurnEventName, TurnResult } from './types';
+import type { Conversation, ConversationHit, FeedbackValue, Message, Page, TurnEvent, TurnEventName, TurnResult } from './types';
 
 export const listConversations = (cursor?: string | null): Promise<Page<Conversation>> =>
   unwrap(api.GET('/conversations', { params: { query: { cursor: cursor ?? undefined } } }));
+
+/** The participant's own conversations (both channels) that mention `q`, with where they matched. */
+export const searchConversations = (q: string, signal?: AbortSignal): Promise<ConversationHit[]> =>
+  unwrap(api.GET('/conversations/search', { params: { query: { q } }, signal })).then((page) => page.items);
 
 export const createConversation = (title?: string): Promise<Conversation> =>
   unwrap(api.POST('/conversations', { body: title ? { title } : {} }));

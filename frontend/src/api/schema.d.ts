@@ -508,6 +508,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/conversations/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Conversations
+         * @description The participant's own conversations, web and WhatsApp, that mention ``q``: newest
+         *     activity first, each with the message that matches best and the words around the match
+         *     (matched words flagged, never marked up). Nobody else's conversations can appear.
+         */
+        get: operations["search_my_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/conversations/{conversation_id}": {
         parameters: {
             query?: never;
@@ -1705,10 +1727,38 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /**
+         * ConversationHit
+         * @description One of the participant's conversations that matches a search, with the best message.
+         */
+        ConversationHit: {
+            /** Channel */
+            channel: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            match: components["schemas"]["SearchMatch"];
+            /** Title */
+            title: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** ConversationRename */
         ConversationRename: {
             /** Title */
             title: string;
+        };
+        /** ConversationSearchPage */
+        ConversationSearchPage: {
+            /** Items */
+            items: components["schemas"]["ConversationHit"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** ConversationUpload */
         ConversationUpload: {
@@ -4692,6 +4742,57 @@ export interface operations {
             };
             /** @description Request body larger than this route's limit */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    search_my_conversations: {
+        parameters: {
+            query: {
+                q: string;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSearchPage"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

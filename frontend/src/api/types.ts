@@ -24,6 +24,7 @@ export type Channel = string;
 export type ChannelInfo = Schemas['ChannelInfo'];
 export type Agent = Schemas['Specialist'];
 export type Conversation = Schemas['Conversation'];
+export type ConversationHit = Schemas['ConversationHit'];
 export type Attachment = Schemas['Attachment'];
 export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type FeedbackValue = 1 | -1 | 0;

@@ -100,6 +100,11 @@ export const en: Dictionary = {
   'auth.expired': 'Your session has expired. Please sign in again.',
   'auth.privacy': 'We only use your number to identify you and to talk to you on WhatsApp.',
 
+  'chat.searchLabel': 'Search your conversations',
+  'chat.searchPlaceholder': 'Search your conversations…',
+  'chat.searching': 'Searching…',
+  'chat.searchNothing': 'No conversation mentions that.',
+  'chat.searchCount': '{n} conversations found',
   'chat.conversations': 'Conversations',
   'chat.messages': 'Messages',
   'chat.showConversations': 'Show conversations',

@@ -98,6 +98,11 @@ export const es = {
   'auth.expired': 'Tu sesión ha caducado. Vuelve a entrar.',
   'auth.privacy': 'Solo usamos tu número para identificarte y para hablar contigo por WhatsApp.',
 
+  'chat.searchLabel': 'Buscar en tus conversaciones',
+  'chat.searchPlaceholder': 'Buscar en tus conversaciones…',
+  'chat.searching': 'Buscando…',
+  'chat.searchNothing': 'Ninguna conversación menciona eso.',
+  'chat.searchCount': '{n} conversaciones encontradas',
   'chat.conversations': 'Conversaciones',
   'chat.messages': 'Mensajes',
   'chat.showConversations': 'Mostrar conversaciones',

@@ -1,9 +1,10 @@
 /** Admin: one conversation as it happened, with channel, specialist, delivery status and attachments per message. */
-import { Fragment, useEffect } from 'react';
+import { Fragment } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { Icon } from '../../components/Icon';
 import { Alert, PageLoader } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
+import { useOpenAtMessage } from '../../hooks/useOpenAtMessage';
 import { useI18n } from '../../i18n';
 import { MessageItem } from '../chat/MessageItem';
 import { UserMemoryPanel } from '../memory/UserMemoryPanel';
@@ -11,21 +12,6 @@ import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { ChannelBadge } from '../chat/channels';
 import { OriginNote } from './OriginNote';
 import { useTranscript } from './queries';
-
-/**
- * A search result opens the transcript at the message that matched: scrolled to the middle of
- * the screen and marked, once the transcript is on screen.
- */
-function useOpenAtMessage(messageId: string | null, loaded: boolean) {
-  useEffect(() => {
-    if (!messageId || !loaded) return;
-    const target = document.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(messageId)}"]`);
-    if (!target) return;
-    target.classList.add('is-search-match');
-    target.scrollIntoView({ block: 'center' });
-    return () => target.classList.remove('is-search-match');
-  }, [messageId, loaded]);
-}
 
 export function TranscriptPage() {
   const { conversationId = '' } = useParams();

@@ -9,6 +9,7 @@ import { useErrorText } from '../../hooks/useErrorText';
 import type { Paged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
 import { isReadOnly, useChannelLabel, useChannels } from './channels';
+import { MIN_QUERY, SearchBox, SearchResults } from './ConversationSearch';
 
 interface SidebarProps {
   conversations: Paged<Conversation>;
@@ -29,6 +30,8 @@ export function ConversationSidebar({ conversations, activeId, open, onClose, on
   const [toDelete, setToDelete] = useState<Conversation | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [query, setQuery] = useState('');
+  const searching = query.trim().length >= MIN_QUERY;
   const closeRef = useRef<HTMLButtonElement>(null);
 
   // As a drawer (phone): focus moves into it on open and back to what opened it on close.
@@ -89,13 +92,16 @@ export function ConversationSidebar({ conversations, activeId, open, onClose, on
           {t('chat.new')}
         </button>
 
-        {conversations.error != null && (
+        <SearchBox value={query} onChange={setQuery} />
+        {searching && <SearchResults query={query} activeId={activeId} onOpen={onClose} />}
+
+        {!searching && conversations.error != null && (
           <Alert onRetry={conversations.reload} retryLabel={t('common.retry')}>
             {errorText(conversations.error)}
           </Alert>
         )}
 
-        <ul className="conv-list" data-testid="conversation-list">
+        <ul className="conv-list" data-testid="conversation-list" hidden={searching}>
           {conversations.items.map((c) => (
             <li key={c.id} className={c.id === activeId ? 'conv is-active' : 'conv'} data-testid="conversation-item">
               {editing === c.id ? (
@@ -149,11 +155,11 @@ export function ConversationSidebar({ conversations, activeId, open, onClose, on
             </li>
           ))}
         </ul>
-        {conversations.loading && conversations.items.length === 0 && <Spinner size="sm" label={t('app.loading')} />}
-        {!conversations.loading && conversations.items.length === 0 && conversations.error == null && (
+        {!searching && conversations.loading && conversations.items.length === 0 && <Spinner size="sm" label={t('app.loading')} />}
+        {!searching && !conversations.loading && conversations.items.length === 0 && conversations.error == null && (
           <p className="sidebar__empty">{t('chat.noConversations')}</p>
         )}
-        {conversations.hasMore && !conversations.loading && (
+        {!searching && conversations.hasMore && !conversations.loading && (
           <button type="button" className="btn btn--ghost btn--sm" onClick={conversations.loadMore}>
             {t('common.loadMore')}
           </button>

@@ -15,6 +15,7 @@ import { ChatMessageRow } from './ChatMessageRow';
 import { chatStore, useConversation } from './chatStore';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
+import { useOpenAtMatch } from './openAtMatch';
 import { specialistLook } from './specialists';
 import { TranscriptTail } from './TranscriptTail';
 import { transcriptView } from './transcriptView';
@@ -52,6 +53,7 @@ export function ConversationView() {
   const errorText = useErrorText();
   const { conversations, openSidebar, addConversation } = useChatContext();
   const state = useConversation(conversationId);
+  useOpenAtMatch(conversationId, state);
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
