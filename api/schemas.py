@@ -409,6 +409,10 @@ class AuditEntry(BaseModel):
     action: str
     target_type: str | None
     target_id: str | None
+    # The target's name today (a user, a conversation's title, a cohort, a file); null when
+    # it has none or is gone. ``target_user_name``: whose conversation or file it is.
+    target_name: str | None = None
+    target_user_name: str | None = None
     client_ip: str | None
     details: dict[str, Any]
     created_at: datetime

@@ -1,19 +1,27 @@
 """Admin review: every user's conversations, whole transcripts, and the audit log.
 
-Reading a transcript writes one ``transcript.view`` audit row and reading the audit log one
-``audit.view`` row (with the filters used). Listing conversations shows titles and counts, not
-message content, and is not audited; a full-text search (``q``) writes one
-``conversation.search`` row with the query (not the results). Nothing here (or anywhere in
-the API) changes or deletes audit rows; the database refuses it too.
+Reading a transcript writes one ``transcript.view`` audit row, reading the audit log one
+``audit.view`` row (with the filters used) and exporting it as CSV one ``audit.export`` row
+(the filters; written before the first byte, so an interrupted download is recorded too).
+Listing conversations shows titles and counts, not message content, and is not audited; a
+full-text search (``q``) writes one ``conversation.search`` row with the query (not the
+results). Nothing here (or anywhere in the API) changes or deletes audit rows; the database
+refuses it too.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from api.deps import AdminUser, RuntimeDep, StoreDep, client_ip
 from api.schemas import (
@@ -21,6 +29,7 @@ from api.schemas import (
     AdminConversationPage,
     AuditEntry,
     AuditPage,
+    IsoDate,
     IsoDateTime,
     PlainText,
     SearchMatch,
@@ -31,8 +40,9 @@ from api.schemas import (
     user_out,
 )
 from ignacio_agents.domain import ChannelName, Specialist
-from ignacio_agents.errors import NotFound
+from ignacio_agents.errors import InvalidInput, NotFound
 from ignacio_agents.store import Store
+from ignacio_agents.store.audit import StoredAuditEntry
 from ignacio_agents.store.base import Page
 from ignacio_agents.store.conversations import ConversationSummary
 from ignacio_agents.store.messages import Delivery, MessageMatch, StoredMessage
@@ -149,20 +159,94 @@ async def user_conversations(user_id: UUID, _admin: AdminUser, store: StoreDep,
     return _page(page)
 
 
+AuditAction = Annotated[PlainText | None, Query(max_length=64)]
+# Calendar days in UTC, both inclusive: ``from=2026-03-01&to=2026-03-01`` is that whole day.
+DayFrom = Annotated[IsoDate | None, Query(alias="from")]
+DayTo = Annotated[IsoDate | None, Query(alias="to")]
+
+
+def _range(day_from: date | None, day_to: date | None) -> dict[str, str]:
+    if day_from and day_to and day_to < day_from:
+        raise InvalidInput("to: must not be before from")
+    return {k: v.isoformat() for k, v in (("from", day_from), ("to", day_to)) if v}
+
+
 @router.get("/audit", response_model=AuditPage, operation_id="admin_audit")
 async def audit_log(
     admin: AdminUser, store: StoreDep, request: Request,
-    actor_id: UUID | None = None, action: Annotated[PlainText | None, Query(max_length=64)] = None,
+    actor_id: UUID | None = None, action: AuditAction = None,
+    day_from: DayFrom = None, day_to: DayTo = None,
     cursor: Cursor = None, limit: Limit = 50,
 ) -> AuditPage:
-    """Newest first. Viewing it is itself recorded (after the page is read)."""
-    page = await store.audit.list(actor_id=actor_id, action=action or None, limit=limit,
-                                  cursor=cursor)
+    """Newest first; ``from`` / ``to``: calendar days in UTC, both inclusive. Each row names
+    its actor and target as they are called today. Viewing it is itself recorded (after the
+    page is read)."""
+    days = _range(day_from, day_to)
+    page = await store.audit.list(actor_id=actor_id, action=action or None, date_from=day_from,
+                                  date_to=day_to, limit=limit, cursor=cursor)
     filters = {"actor_id": str(actor_id) if actor_id else None, "action": action or None,
-               "cursor": bool(cursor)}
+               **days, "cursor": bool(cursor)}
     await store.audit.record(
         actor_id=admin.id, action="audit.view", target_type="audit_log", client_ip=client_ip(request),
         details={k: v for k, v in filters.items() if v},
     )
     return AuditPage(items=[AuditEntry.model_validate(e.model_dump()) for e in page.items],
                      next_cursor=page.next_cursor)
+
+
+CSV_COLUMNS = ("id", "seq", "created_at", "actor_id", "actor_name", "action", "target_type",
+               "target_id", "target_name", "target_user_name", "client_ip", "details",
+               "row_hash")
+
+
+def csv_cell(value: Any) -> str:
+    """One cell as text; a spreadsheet never runs it as a formula (a name "=HYPERLINK(...)")."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    elif isinstance(value, bytes):
+        text = value.hex()
+    elif hasattr(value, "isoformat"):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow([csv_cell(v) for v in values])
+    return out.getvalue()
+
+
+async def _csv(rows: AsyncIterator[list[StoredAuditEntry]]) -> AsyncIterator[str]:
+    yield csv_line(list(CSV_COLUMNS))
+    async for batch in rows:
+        yield "".join(csv_line([getattr(e, c) for c in CSV_COLUMNS]) for e in batch)
+
+
+@router.get("/audit.csv", operation_id="admin_audit_csv", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}},
+                             "description": "The matching rows as CSV, oldest first"}})
+async def audit_csv(
+    admin: AdminUser, store: StoreDep, request: Request,
+    actor_id: UUID | None = None, action: AuditAction = None,
+    day_from: DayFrom = None, day_to: DayTo = None,
+) -> StreamingResponse:
+    """The audit log for a range of days (UTC, inclusive) as CSV, streamed in chain order
+    (oldest first) with each row's sequence number and hash, so a copy can be checked against
+    ``ignacio verify-audit``'s head. Exporting is recorded before the first row is read."""
+    days = _range(day_from, day_to)
+    filters = {"actor_id": str(actor_id) if actor_id else None, "action": action or None, **days}
+    await store.audit.record(
+        actor_id=admin.id, action="audit.export", target_type="audit_log",
+        client_ip=client_ip(request), details={k: v for k, v in filters.items() if v},
+    )
+    rows = store.audit.export(actor_id=actor_id, action=action or None, date_from=day_from,
+                              date_to=day_to)
+    name = "audit" + "".join(f"-{days[k]}" for k in ("from", "to") if k in days) + ".csv"
+    return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": f'attachment; filename="{name}"',
+        "cache-control": "private, no-store",
+    })

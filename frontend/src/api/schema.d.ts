@@ -13,9 +13,33 @@ export interface paths {
         };
         /**
          * Audit Log
-         * @description Newest first. Viewing it is itself recorded (after the page is read).
+         * @description Newest first; ``from`` / ``to``: calendar days in UTC, both inclusive. Each row names
+         *     its actor and target as they are called today. Viewing it is itself recorded (after the
+         *     page is read).
          */
         get: operations["admin_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Csv
+         * @description The audit log for a range of days (UTC, inclusive) as CSV, streamed in chain order
+         *     (oldest first) with each row's sequence number and hash, so a copy can be checked against
+         *     ``ignacio verify-audit``'s head. Exporting is recorded before the first row is read.
+         */
+        get: operations["admin_audit_csv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1485,8 +1509,12 @@ export interface components {
             id: number;
             /** Target Id */
             target_id: string | null;
+            /** Target Name */
+            target_name?: string | null;
             /** Target Type */
             target_type: string | null;
+            /** Target User Name */
+            target_user_name?: string | null;
         };
         /** AuditPage */
         AuditPage: {
@@ -2864,6 +2892,8 @@ export interface operations {
             query?: {
                 actor_id?: string | null;
                 action?: string | null;
+                from?: string | null;
+                to?: string | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -2880,6 +2910,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    admin_audit_csv: {
+        parameters: {
+            query?: {
+                actor_id?: string | null;
+                action?: string | null;
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching rows as CSV, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Host not served here */
