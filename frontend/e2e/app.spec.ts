@@ -217,7 +217,11 @@ test('an admin opens a deep link, creates a user, reads that user’s transcript
   // The audit log shows that this admin viewed that transcript.
   await page.getByTestId('admin-nav').getByRole('link', { name: /auditoría|audit/i }).click();
   await expect(page).toHaveURL(/\/admin\/audit$/);
-  const viewed = page.getByTestId('audit-row').filter({ hasText: 'transcript.view' }).filter({ hasText: conversationId });
+  // Named, not by id: the conversation's title links to it, and whose it is.
+  const viewed = page
+    .getByTestId('audit-row')
+    .filter({ hasText: 'transcript.view' })
+    .filter({ has: page.locator(`a[href="/admin/conversations/${conversationId}"]`) });
   await expect(viewed).toHaveCount(1);
   await expect(viewed).toContainText(admin.name);
   await expect(page.getByTestId('audit-row').filter({ hasText: 'user.create' })).toHaveCount(1);

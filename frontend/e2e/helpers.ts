@@ -48,6 +48,8 @@ export interface SeededPeople {
   cohorts_admin: Person;
   cohorts_participant: Person;
   search_self: Person;
+  audit_admin: Person;
+  audit_participant: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

@@ -48,7 +48,19 @@ OWN_PEOPLE = {
     "cohorts_admin": ("+34600000040", "Carmen Cohortes", True),
     "cohorts_participant": ("+34600000041", "Diego Datos", False),
     "search_self": ("+34600000080", "Marta Buscadora", False),
+    "audit_admin": ("+34600000070", "Aurora Auditora", True),
+    "audit_participant": ("+34600000071", "Íñigo Interesado", False),
 }
+# Audit rows on past days for the audit log's date filter: (when, actor, action, target,
+# details), actor and target by OWN_PEOPLE key.
+AUDIT_PAST = (
+    ("2026-03-01T09:15:00+00:00", "audit_admin", "user.export", "audit_participant",
+     {"own": False}),
+    ("2026-03-01T17:40:00+00:00", "audit_admin", "user.update", "audit_participant",
+     {"changes": ["name", "preferred_language"]}),
+    ("2026-03-02T08:05:00+00:00", "audit_admin", "memory.view", "audit_participant",
+     {"items": 3}),
+)
 APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
 
 
@@ -145,9 +157,17 @@ async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
                     for text in WHATSAPP_EARLIER:
                         await add_turn(rt.store, chat, text, "¡Anotado!")
                     await fold_conversation(rt.store, ExtractSummarizer(), chat.id)
-        for phone, name, admin in OWN_PEOPLE.values():
-            if await rt.store.users.get_by_phone(phone) is None:
-                await rt.store.users.create(phone, name, is_admin=admin)
+        ids = {}
+        for key, (phone, name, admin) in OWN_PEOPLE.items():
+            user = await rt.store.users.get_by_phone(phone)
+            ids[key] = (user or await rt.store.users.create(phone, name, is_admin=admin)).id
+        if not await rt.store.db.fetch_value(
+                "select count(*) from audit_log where created_at < '2026-04-01'"):
+            for at, actor, action, target, details in AUDIT_PAST:
+                await rt.store.db.execute(
+                    "insert into audit_log (actor_id, action, target_type, target_id, details,"
+                    " created_at) values (%s, %s, 'user', %s, %s::jsonb, %s::timestamptz)",
+                    ids[actor], action, str(ids[target]), json.dumps(details), at)
 
 
 def main() -> int:

@@ -1,4 +1,6 @@
 import { api, unwrap, unwrapAs } from './client';
+import { attachmentName, saveBlob } from './download';
+import { networkError, toApiError } from './errors';
 import type { AdminConversation, Agent, AuditEntry, Channel, Page, Transcript } from './types';
 
 export interface ConversationFilters {
@@ -41,7 +43,22 @@ export const adminUserConversations = (userId: string, cursor?: string | null): 
 export interface AuditFilters {
   action?: string;
   actor_id?: string;
+  /** Calendar days in UTC ("2026-03-01"), both inclusive. */
+  from?: string;
+  to?: string;
 }
 
 export const adminAudit = (filters: AuditFilters, cursor?: string | null): Promise<Page<AuditEntry>> =>
   unwrap(api.GET('/admin/audit', { params: { query: { ...compact(filters), cursor: cursor ?? undefined } } }));
+
+/** Downloads the audit log of the filters' range as CSV (the export is itself audited). */
+export async function downloadAuditCsv(filters: AuditFilters): Promise<void> {
+  let result;
+  try {
+    result = await api.GET('/admin/audit.csv', { params: { query: compact(filters) }, parseAs: 'blob' });
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  if (!result.response.ok) throw toApiError(result.response, result.error);
+  saveBlob(result.data as Blob, attachmentName(result.response, 'audit.csv'));
+}

@@ -1,4 +1,5 @@
 import { api, expectOk, unwrap, unwrapAs } from './client';
+import { saveBlob } from './download';
 import { ApiError, errorFromResponse, networkError, toApiError } from './errors';
 import { session } from './session';
 import type { ConversationUpload, FileRules, Page, UserFile } from './types';
@@ -30,15 +31,7 @@ export async function fetchFileBlob(id: string, signal?: AbortSignal): Promise<B
 
 /** Saves a stored file to the user's device under its original name. */
 export async function downloadFile(id: string, fileName: string): Promise<void> {
-  const blob = await fetchFileBlob(id);
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(await fetchFileBlob(id), fileName);
 }
 
 export interface UploadOptions {

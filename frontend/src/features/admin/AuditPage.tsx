@@ -1,77 +1,71 @@
-/** Admin: who did what, when and from where. */
-import { useEffect, useId, useState, type SyntheticEvent } from 'react';
-import { Link, useSearchParams } from 'react-router';
-import { adminAudit } from '../../api/admin';
-import type { AuditEntry, User } from '../../api/types';
-import { listUsers } from '../../api/users';
+/** Admin: who did what, when and from where, for a range of days; filters live in the URL. */
+import { useId, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { downloadAuditCsv, type AuditFilters as Filters } from '../../api/admin';
+import { Icon } from '../../components/Icon';
 import { Alert, EmptyState, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
-import { usePaged } from '../../hooks/usePaged';
-import { useI18n, type MessageKey } from '../../i18n';
+import { useI18n } from '../../i18n';
+import { AuditFilters } from './AuditFilters';
+import { AuditRow } from './AuditRow';
+import { useAdminAudit } from './queries';
 
-/** The actions the API records, each with a sentence; an unknown one shows as its code. */
-const ACTIONS = ['transcript.view', 'memory.view', 'audit.view', 'user.create', 'user.update', 'user.role_change', 'user.delete', 'user.bootstrap_admin'] as const;
-const TARGETS = ['conversation', 'user', 'audit_log'] as const;
+const KEYS = ['action', 'actor_id', 'from', 'to'] as const;
 
-function isKnown<T extends string>(list: readonly T[], value: string | null): value is T {
-  return value !== null && (list as readonly string[]).includes(value);
+function readFilters(params: URLSearchParams): Filters {
+  const filters: Filters = {};
+  for (const key of KEYS) {
+    const value = params.get(key);
+    if (value) filters[key] = value;
+  }
+  return filters;
 }
 
-/** Admins, for the "who" filter (only admins act here). */
-function useAdmins(): User[] {
-  const [admins, setAdmins] = useState<User[]>([]);
-  useEffect(() => {
-    let active = true;
-    listUsers({ limit: 200 }).then(
-      (page) => active && setAdmins(page.items.filter((u) => u.is_admin)),
-      () => undefined,
-    );
-    return () => {
-      active = false;
-    };
-  }, []);
-  return admins;
-}
-
-function Target({ entry }: { entry: AuditEntry }) {
+/** "Export CSV" for the filters on screen: fetched with the session (a plain link has no token). */
+function ExportButton({ filters }: { filters: Filters }) {
   const { t } = useI18n();
-  if (!entry.target_type) return <>{t('common.none')}</>;
-  const type = isKnown(TARGETS, entry.target_type) ? t(`audit.target.${entry.target_type}` as MessageKey) : entry.target_type;
+  const errorText = useErrorText();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await downloadAuditCsv(filters);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <div>
-      {type}
-      {entry.target_id &&
-        (entry.target_type === 'conversation' ? (
-          <Link to={`/admin/conversations/${entry.target_id}`} className="mono cell-sub cell-sub-link">
-            {entry.target_id}
-          </Link>
-        ) : (
-          <span className="mono cell-sub">{entry.target_id}</span>
-        ))}
+    <div className="audit-export">
+      <button type="button" className="btn btn--ghost" onClick={() => void run()} disabled={busy} data-testid="audit-export" title={t('audit.exportHint')}>
+        <Icon name="download" /> {busy ? t('audit.exporting') : t('audit.exportCsv')}
+      </button>
+      {error != null && <Alert>{errorText(error)}</Alert>}
     </div>
   );
 }
 
 export function AuditPage() {
-  const { t, formatDate } = useI18n();
+  const { t } = useI18n();
   const errorText = useErrorText();
   const id = useId();
   const [params, setParams] = useSearchParams();
-  const action = params.get('action') ?? '';
-  const actorId = params.get('actor_id') ?? '';
-  const [form, setForm] = useState({ action, actorId });
-  const admins = useAdmins();
-  const entries = usePaged(
-    (cursor) => adminAudit({ action: action || undefined, actor_id: actorId || undefined }, cursor),
-    `audit:${action}:${actorId}`,
-  );
+  const key = params.toString();
+  const [applied, setApplied] = useState(() => ({ key, filters: readFilters(params) }));
+  if (applied.key !== key) setApplied({ key, filters: readFilters(params) });
+  const filters = applied.filters;
+  const entries = useAdminAudit(filters);
 
-  const apply = (event: SyntheticEvent) => {
-    event.preventDefault();
-    const next = new URLSearchParams();
-    if (form.action.trim()) next.set('action', form.action.trim());
-    if (form.actorId.trim()) next.set('actor_id', form.actorId.trim());
-    setParams(next);
+  const apply = (next: Filters) => {
+    const search = new URLSearchParams();
+    for (const k of KEYS) {
+      const value = next[k]?.trim();
+      if (value) search.set(k, value);
+    }
+    setParams(search);
   };
 
   return (
@@ -80,38 +74,9 @@ export function AuditPage() {
         <h2 id={`${id}-title`} className="panel__title">
           {t('admin.audit')}
         </h2>
+        <ExportButton filters={filters} />
       </div>
-      <form className="filters filters--inline" onSubmit={apply} aria-label={t('common.filters')}>
-        <div className="field">
-          <label htmlFor={`${id}-action`}>{t('admin.auditAction')}</label>
-          <select id={`${id}-action`} value={form.action} onChange={(e) => setForm((f) => ({ ...f, action: e.target.value }))}>
-            <option value="">{t('audit.allActions')}</option>
-            {form.action && !isKnown(ACTIONS, form.action) && <option value={form.action}>{form.action}</option>}
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {t(`audit.action.${a}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-actor`}>{t('admin.auditActor')}</label>
-          <select id={`${id}-actor`} value={form.actorId} onChange={(e) => setForm((f) => ({ ...f, actorId: e.target.value }))}>
-            <option value="">{t('audit.allActors')}</option>
-            {form.actorId && !admins.some((u) => u.id === form.actorId) && <option value={form.actorId}>{form.actorId.slice(0, 8)}…</option>}
-            {admins.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name || u.phone_number}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filters__actions">
-          <button type="submit" className="btn btn--primary">
-            {t('common.apply')}
-          </button>
-        </div>
-      </form>
+      <AuditFilters applied={filters} onApply={apply} />
 
       {entries.error != null && (
         <Alert onRetry={entries.reload} retryLabel={t('common.retry')}>
@@ -135,32 +100,7 @@ export function AuditPage() {
             </thead>
             <tbody>
               {entries.items.map((entry) => (
-                <tr key={entry.id} data-testid="audit-row">
-                  <td data-label={t('admin.auditWhen')}>{formatDate(entry.created_at, 'long')}</td>
-                  <td data-label={t('admin.auditActor')}>{entry.actor_name || (entry.actor_id ? entry.actor_id.slice(0, 8) : t('admin.system'))}</td>
-                  <td data-label={t('admin.auditAction')}>
-                    <div className="audit-action">
-                      {isKnown(ACTIONS, entry.action) && <span className="cell-strong">{t(`audit.action.${entry.action}`)}</span>}
-                      <code className="code-pill">{entry.action}</code>
-                    </div>
-                  </td>
-                  <td data-label={t('admin.auditTarget')}>
-                    <Target entry={entry} />
-                  </td>
-                  <td data-label={t('admin.auditIp')} className="mono">
-                    {entry.client_ip ?? t('common.none')}
-                  </td>
-                  <td data-label={t('admin.auditDetails')}>
-                    {Object.keys(entry.details).length > 0 ? (
-                      <details>
-                        <summary>{t('admin.auditDetails')}</summary>
-                        <pre className="details-json" tabIndex={0}>{JSON.stringify(entry.details, null, 2)}</pre>
-                      </details>
-                    ) : (
-                      t('common.none')
-                    )}
-                  </td>
-                </tr>
+                <AuditRow key={entry.id} entry={entry} />
               ))}
             </tbody>
           </table>

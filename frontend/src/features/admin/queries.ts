@@ -3,14 +3,15 @@
  * stream can refetch exactly what a change touches (see `useAdminLive`).
  */
 import { useInfiniteQuery, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
-import { adminListConversations, adminTranscript, type ConversationFilters } from '../../api/admin';
-import type { AdminConversation, Page } from '../../api/types';
+import { adminAudit, adminListConversations, adminTranscript, type AuditFilters, type ConversationFilters } from '../../api/admin';
+import type { AdminConversation, AuditEntry, Page } from '../../api/types';
 import { useLiveSignal } from '../../hooks/useLive';
 
 export const adminKeys = {
   all: ['admin'] as const,
   conversations: (filters: ConversationFilters) => ['admin', 'conversations', filters] as const,
   transcript: (id: string) => ['admin', 'transcript', id] as const,
+  audit: (filters: AuditFilters) => ['admin', 'audit', filters] as const,
 };
 
 export function useTranscript(id: string) {
@@ -51,6 +52,18 @@ export function useAdminConversations(filters: ConversationFilters): PagedList<A
     useInfiniteQuery({
       queryKey: adminKeys.conversations(filters),
       queryFn: ({ pageParam }) => adminListConversations(filters, pageParam),
+      initialPageParam: null as string | null,
+      getNextPageParam: (last) => last.next_cursor ?? null,
+    }),
+  );
+}
+
+/** The audit log for the filters, newest first, a page at a time. */
+export function useAdminAudit(filters: AuditFilters): PagedList<AuditEntry> {
+  return pagedList(
+    useInfiniteQuery({
+      queryKey: adminKeys.audit(filters),
+      queryFn: ({ pageParam }) => adminAudit(filters, pageParam),
       initialPageParam: null as string | null,
       getNextPageParam: (last) => last.next_cursor ?? null,
     }),
