@@ -348,7 +348,8 @@ async def test_audit_log_lists_filters_and_pages(client, admin, make_user):
     assert [e["action"] for e in page["items"]] == ["user.create"] + ["user.update"] * 3
     first = page["items"][0]
     assert set(first) == {"id", "actor_id", "actor_name", "action", "target_type", "target_id",
-                          "client_ip", "details", "created_at"}
+                          "target_name", "target_user_name", "client_ip", "details",
+                          "created_at"}
     assert first["actor_name"] == "Ada"
 
     mine = (await client.get("/admin/audit", headers=headers,
