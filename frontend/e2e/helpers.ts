@@ -50,6 +50,7 @@ export interface SeededPeople {
   search_self: Person;
   audit_admin: Person;
   audit_participant: Person;
+  export_admin: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

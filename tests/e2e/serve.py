@@ -50,6 +50,7 @@ OWN_PEOPLE = {
     "search_self": ("+34600000080", "Marta Buscadora", False),
     "audit_admin": ("+34600000070", "Aurora Auditora", True),
     "audit_participant": ("+34600000071", "Íñigo Interesado", False),
+    "export_admin": ("+34600000081", "Tomás Transcripción", True),
 }
 # Audit rows on past days for the audit log's date filter: (when, actor, action, target,
 # details), actor and target by OWN_PEOPLE key.

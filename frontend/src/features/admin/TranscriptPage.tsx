@@ -11,6 +11,7 @@ import { UserMemoryPanel } from '../memory/UserMemoryPanel';
 import { AGENTS, SPECIALISTS } from '../chat/specialists';
 import { ChannelBadge } from '../chat/channels';
 import { OriginNote } from './OriginNote';
+import { TranscriptActions } from './TranscriptActions';
 import { useTranscript } from './queries';
 
 export function TranscriptPage() {
@@ -52,6 +53,7 @@ export function TranscriptPage() {
             {formatDate(conversation.created_at, 'long')} · {t('admin.messageCount', { count: messages.length })}
           </p>
         </div>
+        <TranscriptActions data={result.data} />
         <dl className="transcript__facts">
           <div>
             <dt>{t('admin.participantInfo')}</dt>
