@@ -33,6 +33,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   console.log(`e2e: app ${server.urls.app}, control ${server.urls.control} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   process.env.IGNACIO_E2E_APP = server.urls.app;
   process.env.IGNACIO_E2E_APP2 = server.urls.app2;
+  process.env.IGNACIO_E2E_FRESH = server.urls.fresh;
   process.env.IGNACIO_E2E_CONTROL = server.urls.control;
   return server.stop;
 }

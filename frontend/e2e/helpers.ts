@@ -22,6 +22,16 @@ function required(name: string): string {
   return value;
 }
 
+/** Where a test reads sign-in codes: the fake Graph API, or the fresh server's console. */
+export type CodeSource = 'graph' | 'console';
+
+/** The fresh server's log lines that report a failure (its job worker's included). */
+export async function freshLogErrors(request: APIRequestContext): Promise<{ lines: number; errors: string[] }> {
+  const response = await request.get(`${controlUrl()}/fresh/log-errors`);
+  expect(response.ok()).toBe(true);
+  return (await response.json()) as { lines: number; errors: string[] };
+}
+
 export interface Person {
   phone: string;
   name: string;
@@ -51,6 +61,10 @@ export interface SeededPeople {
   audit_admin: Person;
   audit_participant: Person;
   export_admin: Person;
+  /** The fresh server's first admin (`ignacio create-admin`); its codes are on that server's console. */
+  simulator_admin: Person;
+  /** Enrolled on the fresh server by the simulator spec, through the admin UI. */
+  simulator_participant: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {
@@ -59,9 +73,12 @@ export async function seededUsers(request: APIRequestContext): Promise<SeededPeo
   return (await response.json()) as SeededPeople;
 }
 
-/** How many codes the fake Graph API has delivered to this number, and the last one. */
-export async function capturedCodes(request: APIRequestContext, phone: string): Promise<{ code: string | null; count: number }> {
-  const response = await request.get(`${controlUrl()}/otp`, { params: { phone } });
+/**
+ * How many codes reached this number, and the last one: delivered to the fake Graph API, or
+ * (`console`) printed on the fresh server's console, where a newcomer without WhatsApp reads them.
+ */
+export async function capturedCodes(request: APIRequestContext, phone: string, from: CodeSource = 'graph'): Promise<{ code: string | null; count: number }> {
+  const response = await request.get(`${controlUrl()}${from === 'console' ? '/fresh/otp' : '/otp'}`, { params: { phone } });
   if (response.status() === 404) return { code: null, count: 0 };
   expect(response.ok()).toBe(true);
   return (await response.json()) as { code: string; count: number };
@@ -71,8 +88,8 @@ export async function capturedCodes(request: APIRequestContext, phone: string): 
  * Signs in through the UI as a person would: the number, then the code that arrived on
  * "their phone" (the fake Graph API). Returns the access token the app received.
  */
-export async function signIn(page: Page, request: APIRequestContext, person: Person): Promise<AccessToken> {
-  const before = (await capturedCodes(request, person.phone)).count;
+export async function signIn(page: Page, request: APIRequestContext, person: Person, from: CodeSource = 'graph'): Promise<AccessToken> {
+  const before = (await capturedCodes(request, person.phone, from)).count;
   await expect(page.getByTestId('phone-input')).toBeVisible();
   await page.getByTestId('phone-input').fill(person.phone);
   await page.getByTestId('request-code').click();
@@ -81,10 +98,10 @@ export async function signIn(page: Page, request: APIRequestContext, person: Per
   const arrived: { code: string | null } = { code: null };
   await expect
     .poll(async () => {
-      const captured = await capturedCodes(request, person.phone);
+      const captured = await capturedCodes(request, person.phone, from);
       arrived.code = captured.count > before ? captured.code : null;
       return arrived.code;
-    }, { message: `a sign-in code for ${person.phone} reaches the fake Graph API`, timeout: 15_000 })
+    }, { message: `a sign-in code for ${person.phone} reaches ${from === 'console' ? 'the server console' : 'the fake Graph API'}`, timeout: 15_000 })
     .not.toBeNull();
 
   await page.getByTestId('code-input').fill(arrived.code ?? '');

@@ -18,6 +18,8 @@ export interface ServerUrls {
   app: string;
   /** A second API process on the same database (`ignacio serve --no-worker`). */
   app2: string;
+  /** A fresh `make run` (`create-admin`, then `ignacio serve`) with no WhatsApp configuration. */
+  fresh: string;
   control: string;
   graph: string;
 }
@@ -27,7 +29,7 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-const START_TIMEOUT_MS = 180_000; // two API processes on a loaded 2-core machine
+const START_TIMEOUT_MS = 240_000; // three API processes on a loaded 2-core machine
 const STOP_GRACE_MS = 20_000;
 
 /** A port nothing listens on right now (the OS picks it). */
@@ -70,8 +72,8 @@ export async function startServer(): Promise<RunningServer> {
   const logPath = join(artifactsDir, 'server.log');
   const log = createWriteStream(logPath);
 
-  const [port, controlPort, secondPort] = [await freePort(), await freePort(), await freePort()];
-  const args = ['--port', String(port), '--control-port', String(controlPort), '--second-port', String(secondPort)];
+  const [port, controlPort, secondPort, freshPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const args = ['--port', String(port), '--control-port', String(controlPort), '--second-port', String(secondPort), '--fresh-port', String(freshPort)];
   const child = spawn(python, ['-m', 'tests.e2e.serve', ...args], {
     cwd: repoDir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,7 +92,7 @@ export async function startServer(): Promise<RunningServer> {
       if (!line.startsWith('{')) return;
       try {
         const parsed = JSON.parse(line) as Partial<ServerUrls>;
-        if (parsed.app && parsed.app2 && parsed.control && parsed.graph) {
+        if (parsed.app && parsed.app2 && parsed.fresh && parsed.control && parsed.graph) {
           clearTimeout(timer);
           resolve(parsed as ServerUrls);
         }

@@ -5,9 +5,15 @@ browser tests which sign-in code the fake captured (tests read codes where a pho
 A second API process (``ignacio serve --no-worker``, its own port, the same database) serves
 the live tests: a change made through one process must reach tabs open on the other.
 
+A third one is a fresh ``make run``: ``ignacio create-admin`` then ``ignacio serve`` on an empty
+data dir, with no WhatsApp configuration at all, so its WhatsApp traffic goes to the built-in
+simulator. Its sign-in codes are read from its console, as a newcomer would, and the control
+server tells whether its log (the job worker's included) holds an error.
+
 Usage: python -m tests.e2e.serve --port 8765 --control-port 8766 --second-port 8767
-Prints one JSON line {"app": url, "app2": url, "control": url, "graph": url} once everything
-answers.
+    --fresh-port 8768
+Prints one JSON line {"app": url, "app2": url, "fresh": url, "control": url, "graph": url} once
+everything answers.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import atexit
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -51,6 +58,11 @@ OWN_PEOPLE = {
     "audit_admin": ("+34600000070", "Aurora Auditora", True),
     "audit_participant": ("+34600000071", "Íñigo Interesado", False),
     "export_admin": ("+34600000081", "Tomás Transcripción", True),
+    # The fresh server's first admin (``ignacio create-admin``) and the participant the
+    # simulator spec enrols there through the admin UI; seeded here too so the phone range
+    # stays the spec's own.
+    "simulator_admin": ("+34600000050", "Fabiola Fresca", True),
+    "simulator_participant": ("+34600000051", "Nico Novato", False),
 }
 # Audit rows on past days for the audit log's date filter: (when, actor, action, target,
 # details), actor and target by OWN_PEOPLE key.
@@ -62,6 +74,7 @@ AUDIT_PAST = (
     ("2026-03-02T08:05:00+00:00", "audit_admin", "memory.view", "audit_participant",
      {"items": 3}),
 )
+FRESH_ADMIN = "simulator_admin"
 APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
 
 
@@ -77,7 +90,29 @@ def _codes(graph: FakeGraphServer, phone: str) -> list[str]:
     return codes
 
 
-def control_app(graph: FakeGraphServer, app_url: str = "") -> Starlette:
+# What the fresh server prints for a sign-in code (``WhatsAppChannel.send_sign_in_code``).
+_CONSOLE_CODE = re.compile(r"\[ignacio\] sign-in code for (\S+): (\d+)")
+# A log line that reports a failure: logging's ERROR/CRITICAL levels or a traceback.
+_LOG_ERROR = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback \(most recent call last\)")
+
+
+def _log_lines(path: Path | None) -> list[str]:
+    if path is None or not path.exists():
+        return []
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def console_codes(path: Path | None, phone: str) -> list[str]:
+    """The sign-in codes the fresh server printed for ``phone`` (its console masks numbers)."""
+    from ignacio_agents.crypto import mask_phone
+
+    masked = mask_phone(phone)
+    return [m[2] for line in _log_lines(path)
+            if (m := _CONSOLE_CODE.search(line)) and m[1] == masked]
+
+
+def control_app(graph: FakeGraphServer, app_url: str = "",
+                fresh_log: Path | None = None) -> Starlette:
     async def otp(request: Request) -> JSONResponse:
         codes = _codes(graph, request.query_params.get("phone", ""))
         if not codes:
@@ -106,9 +141,24 @@ def control_app(graph: FakeGraphServer, app_url: str = "") -> Starlette:
                                    headers=headers)
         return JSONResponse({"status": resp.status_code})
 
+    async def fresh_otp(request: Request) -> JSONResponse:
+        """The last code the fresh server printed on its console for ``phone``."""
+        codes = console_codes(fresh_log, request.query_params.get("phone", ""))
+        if not codes:
+            return JSONResponse({"error": "no code printed"}, 404)
+        return JSONResponse({"code": codes[-1], "count": len(codes)})
+
+    async def fresh_log_errors(_: Request) -> JSONResponse:
+        """The fresh server's log lines that report a failure (none expected)."""
+        lines = _log_lines(fresh_log)
+        return JSONResponse({"lines": len(lines),
+                             "errors": [line for line in lines if _LOG_ERROR.search(line)]})
+
     return Starlette(routes=[Route("/otp", otp), Route("/users", users),
                              Route("/framer", framer),
-                             Route("/whatsapp", whatsapp, methods=["POST"])])
+                             Route("/whatsapp", whatsapp, methods=["POST"]),
+                             Route("/fresh/otp", fresh_otp),
+                             Route("/fresh/log-errors", fresh_log_errors)])
 
 
 def start_second_process(data_dir: Path, graph: FakeGraphServer, port: int) -> subprocess.Popen:
@@ -124,11 +174,34 @@ def start_second_process(data_dir: Path, graph: FakeGraphServer, port: int) -> s
     return subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[2])
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def fresh_env(data_dir: Path) -> dict[str, str]:
+    """A newcomer's environment: no WhatsApp, no model key, no database URL, development."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("WHATSAPP_", "IGNACIO_", "PYDANTIC_AI_", "OPENAI_", "LOGFIRE_"))
+           and k != "DATABASE_URL"}
+    return {**env, "IGNACIO_DATA_DIR": str(data_dir)}
+
+
+def start_fresh_process(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
+    """What the README's quick start does: ``ignacio create-admin``, then ``ignacio serve``
+    (API, web UI and job worker) on an empty data dir; everything it prints goes to
+    ``log_path``."""
+    repo = Path(__file__).resolve().parents[2]
+    phone, name, _ = OWN_PEOPLE[FRESH_ADMIN]
+    env = fresh_env(data_dir)
+    with log_path.open("ab") as log:
+        subprocess.run([sys.executable, "-m", "api.cli", "create-admin", phone, "--name", name],
+                       env=env, cwd=repo, stdout=log, stderr=log, check=True)
+        cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+        return subprocess.Popen(cmd, env={**env, "PYTHONUNBUFFERED": "1"}, cwd=repo,
+                                stdout=log, stderr=log)
+
+
+def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the second API process exited ({process.returncode})")
+            raise RuntimeError(f"the API process on {url} exited ({process.returncode})")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return
@@ -176,6 +249,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--control-port", type=int, default=8766)
     parser.add_argument("--second-port", type=int, default=8767)
+    parser.add_argument("--fresh-port", type=int, default=8768)
     args = parser.parse_args()
 
     from api.app import create_app
@@ -197,9 +271,13 @@ def main() -> int:
         offline_stream_chunk_seconds=0.15,
     )
     asyncio.run(_seed(settings))
+    fresh_dir = Path(tempfile.mkdtemp(prefix="ignacio-e2e-fresh-"))
+    atexit.register(shutil.rmtree, fresh_dir, ignore_errors=True)
+    fresh_log = data_dir / "fresh-server.log"
 
     app_url = f"http://127.0.0.1:{args.port}"
-    control = uvicorn.Server(uvicorn.Config(control_app(graph, app_url), host="127.0.0.1",
+    control = uvicorn.Server(uvicorn.Config(control_app(graph, app_url, fresh_log),
+                                            host="127.0.0.1",
                                             port=args.control_port, log_level="warning"))
     threading.Thread(target=control.run, daemon=True).start()
     app_server = uvicorn.Server(uvicorn.Config(create_app(settings, channels=[
@@ -210,13 +288,16 @@ def main() -> int:
 
     second: list[subprocess.Popen] = []
     app2_url = f"http://127.0.0.1:{args.second_port}"
+    fresh_url = f"http://127.0.0.1:{args.fresh_port}"
 
     def announce() -> None:
         while not app_server.started:
             threading.Event().wait(0.05)
         second.append(start_second_process(data_dir, graph, args.second_port))
         wait_for_health(app2_url, second[0])
-        print(json.dumps({"app": app_url, "app2": app2_url,
+        second.append(start_fresh_process(fresh_dir, args.fresh_port, fresh_log))
+        wait_for_health(fresh_url, second[1])
+        print(json.dumps({"app": app_url, "app2": app2_url, "fresh": fresh_url,
                           "control": f"http://127.0.0.1:{args.control_port}",
                           "graph": graph.base_url}), flush=True)
 

@@ -31,7 +31,11 @@ export function Phone({ participant }: { participant: SimulatorParticipant }) {
   useEffect(() => {
     if (unread) void simulatorRead(participant.id).catch(() => undefined);
   }, [unread, participant.id]);
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [messages.length]);
+  // Braces: newer browsers return a promise from scrollIntoView, which React would take for
+  // the effect's clean-up and call (a crash on the next render).
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length]);
 
   const send = async (outgoing: SimulatorOutgoing) => {
     setError(null);

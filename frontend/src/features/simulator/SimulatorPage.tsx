@@ -16,7 +16,9 @@ export function SimulatorPage() {
   const { t } = useI18n();
   const errorText = useErrorText();
   const id = useId();
-  const info = useQuery({ queryKey: ['simulator'], queryFn: simulatorInfo, retry: false });
+  // The top bar holds this query forever (is the simulator on?); the page reads it fresh, so a
+  // participant enrolled a moment ago is in the list.
+  const info = useQuery({ queryKey: ['simulator'], queryFn: simulatorInfo, retry: false, refetchOnMount: 'always' });
   const [chosen, setChosen] = useState<string>('');
   const participants = info.data?.participants ?? [];
   const participant = participants.find((p) => p.id === chosen) ?? null;
