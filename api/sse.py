@@ -12,6 +12,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from ignacio_agents.errors import Conflict
+
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -35,7 +37,8 @@ async def sse_stream(events: AsyncIterator[Any], framer: Framer, *,
                      heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[bytes]:
     """Frame events as SSE, with a comment heartbeat while the model is thinking (keeps
     proxies from closing an idle connection); a frame the framer holds goes out when due even
-    if no other event comes. A failure becomes an ``error`` event."""
+    if no other event comes. A failure becomes an ``error`` event (with the error's ``code`` when
+    the turn was refused on purpose, e.g. ``conversation_paused``)."""
     loop = asyncio.get_running_loop()
     iterator = aiter(events)
     pending: asyncio.Task[Any] | None = None
@@ -59,6 +62,9 @@ async def sse_stream(events: AsyncIterator[Any], framer: Framer, *,
             except StopAsyncIteration:
                 for name, data in framer.flush(loop.time()):
                     yield sse(name, data)
+                return
+            except Conflict as exc:  # a turn refused on purpose (a mentor has the conversation)
+                yield sse("error", {"message": exc.message, "code": exc.code})
                 return
             except Exception:
                 yield sse("error", {"message": "The turn could not be completed."})

@@ -74,6 +74,9 @@ class DoneData(BaseModel):
 
 class ErrorData(BaseModel):
     message: str
+    code: str | None = Field(default=None, description="Why the turn was refused, when it was "
+                             "on purpose: `conversation_paused` (a mentor has the conversation; "
+                             "the message was saved and gets no AI answer).")
 
 
 class RouteFrame(BaseModel):

@@ -79,11 +79,15 @@ class Subscription:
 
     user_id: UUID
     is_admin: bool
+    # A mentor's participants: their changes reach the mentor's tabs too (kept current by the
+    # stream, which reloads them while idle).
+    participants: frozenset[UUID] = frozenset()
     queue: asyncio.Queue[Signal] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: bool = False
 
     def may_see(self, event: LiveEvent) -> bool:
-        return self.is_admin or event.user_id == self.user_id
+        return (self.is_admin or event.user_id == self.user_id
+                or event.user_id in self.participants)
 
     def offer(self, signal: Signal, *, force: bool = False) -> None:
         if force:
@@ -177,8 +181,10 @@ class EventHub:
             self._task = None
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, user_id: UUID, *, is_admin: bool) -> AsyncIterator[Subscription]:
-        sub = Subscription(user_id=user_id, is_admin=is_admin)
+    async def subscribe(self, user_id: UUID, *, is_admin: bool,
+                        participants: frozenset[UUID] = frozenset()
+                        ) -> AsyncIterator[Subscription]:
+        sub = Subscription(user_id=user_id, is_admin=is_admin, participants=participants)
         self._subscribers.add(sub)
         try:
             yield sub

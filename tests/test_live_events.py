@@ -255,3 +255,37 @@ async def test_a_stopping_server_ends_open_streams(client, make_user, auth_heade
         client.app.state.events.close_streams()
         with pytest.raises(EOFError):
             await tab.next()
+
+
+async def test_a_mentors_tab_hears_their_participants_and_picks_up_new_assignments(
+        client, make_user, auth_headers):
+    client.app.state.events_heartbeat = 0.2  # assignments are reloaded while the tab is idle
+    store = client.runtime.store
+    ana, bruno = await make_user("Ana"), await make_user("Bruno")
+    marta = await store.users.update((await make_user("Marta")).id, is_mentor=True)
+    await store.mentoring.assign(marta.id, ana.id, assigned_by=None)
+
+    async def heard_until_ana(tab: Tab) -> list[str]:
+        """Whose conversations the tab heard of, up to a new one of Ana's (events are in
+        order, so anything of Bruno's written before it would have come first)."""
+        await store.conversations.create(bruno.id, "whatsapp")
+        await store.conversations.create(ana.id, "whatsapp")
+        owners = []
+        while not owners or owners[-1] != str(ana.id):
+            name, data = await tab.next()
+            if name == "change":
+                owners.append(data["user_id"])
+        return owners
+
+    async with serving(client.app) as base, open_tab(base, await auth_headers(marta)) as tab:
+        name, data = await tab.next()
+        assert name == "ready" and data["admin"] is False
+        assert await heard_until_ana(tab) == [str(ana.id)]  # Bruno is not Marta's participant
+
+        await store.mentoring.assign(marta.id, bruno.id, assigned_by=None)
+        for _ in range(20):  # the stream reloads the assignments on an idle beat
+            await asyncio.sleep(0.3)
+            owners = await heard_until_ana(tab)
+            if str(bruno.id) in owners:
+                break
+        assert owners == [str(bruno.id), str(ana.id)]

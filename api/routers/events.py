@@ -2,7 +2,8 @@
 
 A tab opens ``GET /events`` once and keeps it open. The stream says ``ready`` first (the tab
 then reloads what it shows, covering anything that changed while it was not connected), then
-one ``change`` per event its user may see (their own conversations; everyone's for an admin),
+one ``change`` per event its user may see (their own conversations; their participants' for a
+mentor; everyone's for an admin),
 ``resync`` when some were missed, and a comment heartbeat that keeps proxies from closing it.
 
 Events carry ids and states, never content: the tab reads the content through the API, so
@@ -16,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from typing import Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -56,12 +58,21 @@ async def _still_allowed(runtime: Runtime, user: StoredUser, claims: AccessClaim
     if await runtime.store.sessions.get_active(claims.sid) is None:
         return False
     fresh = await runtime.store.users.get(user.id)
-    return fresh is not None and fresh.is_active and fresh.is_admin == user.is_admin
+    return (fresh is not None and fresh.is_active and fresh.is_admin == user.is_admin
+            and fresh.is_mentor == user.is_mentor)
+
+
+async def _participants(runtime: Runtime, user: StoredUser) -> frozenset[UUID]:
+    """A mentor's tabs also hear of their participants' changes (admins hear everyone's)."""
+    if not user.is_mentor or user.is_admin:
+        return frozenset()
+    return frozenset(a.participant_id for a in await runtime.store.mentoring.participants(user.id))
 
 
 async def _stream(runtime: Runtime, hub: EventHub, user: StoredUser, claims: AccessClaims,
                   heartbeat: float) -> AsyncIterator[bytes]:
-    async with hub.subscribe(user.id, is_admin=user.is_admin) as sub:
+    participants = await _participants(runtime, user)
+    async with hub.subscribe(user.id, is_admin=user.is_admin, participants=participants) as sub:
         yield sse("ready", StreamReady(admin=user.is_admin,
                                        heartbeat_seconds=heartbeat).model_dump())
         while not hub.closing:
@@ -72,6 +83,7 @@ async def _stream(runtime: Runtime, hub: EventHub, user: StoredUser, claims: Acc
             if signal is None:
                 if not await _still_allowed(runtime, user, claims):
                     return
+                sub.participants = await _participants(runtime, user)  # assignments change
                 yield b": keep-alive\n\n"
             elif signal == "closing":
                 return
@@ -93,8 +105,9 @@ async def _stream(runtime: Runtime, hub: EventHub, user: StoredUser, claims: Acc
     }},
 )
 async def live_events(request: Request, user: CurrentUser, claims: ClaimsDep) -> StreamingResponse:
-    """This tab's live changes: the user's own conversations and messages (all users' for an
-    admin). Open one per tab; reconnect when it ends."""
+    """This tab's live changes: the user's own conversations and messages (also their
+    participants' for a mentor, all users' for an admin). Open one per tab; reconnect when it
+    ends."""
     runtime: Runtime = request.app.state.runtime
     hub: EventHub = request.app.state.events
     heartbeat = getattr(request.app.state, "events_heartbeat", HEARTBEAT_SECONDS)

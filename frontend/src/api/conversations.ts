@@ -2,7 +2,7 @@ import { api, expectOk, unwrap, unwrapAs } from './client';
 import { errorFromResponse, networkError } from './errors';
 import { session } from './session';
 import { readSse } from './sse';
-import type { Conversation, ConversationHit, FeedbackValue, Message, Page, TurnEvent, TurnEventName, TurnResult } from './types';
+import type { Conversation, ConversationHit, FeedbackTag, FeedbackValue, Message, Page, TurnEvent, TurnEventName, TurnResult } from './types';
 
 export const listConversations = (cursor?: string | null): Promise<Page<Conversation>> =>
   unwrap(api.GET('/conversations', { params: { query: { cursor: cursor ?? undefined } } }));
@@ -32,8 +32,19 @@ export const listMessages = (id: string, cursor?: string | null): Promise<Page<M
 export const stopTurn = (id: string): Promise<void> =>
   expectOk(api.POST('/conversations/{conversation_id}/stop', { params: { path: { conversation_id: id } } }));
 
-export const sendFeedback = (messageId: string, value: FeedbackValue): Promise<Message> =>
-  unwrapAs(api.POST('/messages/{message_id}/feedback', { params: { path: { message_id: messageId } }, body: { value } }));
+/** Why an answer was not helpful: a few tags and free text, both optional. */
+export interface FeedbackReason {
+  tags: FeedbackTag[];
+  comment?: string;
+}
+
+export const sendFeedback = (messageId: string, value: FeedbackValue, reason?: FeedbackReason): Promise<Message> =>
+  unwrapAs(
+    api.POST('/messages/{message_id}/feedback', {
+      params: { path: { message_id: messageId } },
+      body: { value, tags: reason?.tags ?? [], comment: reason?.comment || null },
+    }),
+  );
 
 /** Every event the schema names: a new one fails the typecheck until it is listed here. */
 const TURN_EVENTS: Record<TurnEventName, true> = { route: true, answer: true, json: true, tool: true, retry: true, done: true, error: true };

@@ -778,8 +778,9 @@ export interface paths {
         };
         /**
          * Live Events
-         * @description This tab's live changes: the user's own conversations and messages (all users' for an
-         *     admin). Open one per tab; reconnect when it ends.
+         * @description This tab's live changes: the user's own conversations and messages (also their
+         *     participants' for a mentor, all users' for an admin). Open one per tab; reconnect when it
+         *     ends.
          */
         get: operations["live_events"];
         put?: never;
@@ -1864,6 +1865,12 @@ export interface components {
         };
         /** ErrorData */
         ErrorData: {
+            /**
+             * Code
+             * @description Why the turn was refused, when it was on purpose: `conversation_paused` (a mentor has the conversation; the message was saved and gets no AI answer).
+             * @default null
+             */
+            code: string | null;
             /** Message */
             message: string;
         };

@@ -28,6 +28,7 @@ export type ConversationHit = Schemas['ConversationHit'];
 export type Attachment = Schemas['Attachment'];
 export type DeliveryStatus = Schemas['DeliveryStatus'];
 export type FeedbackValue = 1 | -1 | 0;
+export type FeedbackTag = NonNullable<Schemas['FeedbackIn']['tags']>[number];
 
 /** Typed answers, one per specialist, exactly as the backend publishes them. */
 export type MarketingAnswer = Schemas['MarketingResponse'];

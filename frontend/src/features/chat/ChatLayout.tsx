@@ -39,7 +39,11 @@ export function ChatLayout() {
     if (signal.type === 'change' && signal.change.user_id !== me.id) return;
     if (signal.type === 'reload' || signal.change.kind !== 'message.updated') reload();
     const id = signal.type === 'change' ? signal.change.conversation_id : conversationId;
-    if (id) void chatStore.refresh(id);
+    if (!id) return;
+    // A mentor took the conversation (the AI waits) or gave it back.
+    const paused = signal.type === 'change' ? signal.change.data.paused : undefined;
+    if (typeof paused === 'boolean') chatStore.setWithMentor(id, paused);
+    void chatStore.refresh(id);
   });
 
   const addConversation = (conversation: Conversation) =>

@@ -4,12 +4,13 @@
  * its props are the message itself and callbacks that keep their identity.
  */
 import { memo, useCallback, useState } from 'react';
-import type { FeedbackValue, Message } from '../../api/types';
+import type { Message } from '../../api/types';
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n';
 import { AnswerToolbar } from './AnswerToolbar';
 import { chatStore } from './chatStore';
 import { EditQuestion } from './EditQuestion';
+import type { RateAnswer } from './Feedback';
 import { MessageItem } from './MessageItem';
 
 interface ChatMessageRowProps {
@@ -54,7 +55,7 @@ function AnswerRow({ conversationId, message, onFollowUp, last, alternatives }: 
   const [index, setIndex] = useState<number | null>(null);
   const shownIndex = index ?? total - 1;
   const shown = alternatives?.[shownIndex] ?? message;
-  const onRate = useCallback((value: FeedbackValue) => chatStore.feedback(conversationId, shown.id, value), [conversationId, shown.id]);
+  const onRate = useCallback<RateAnswer>((value, reason) => chatStore.feedback(conversationId, shown.id, value, reason), [conversationId, shown.id]);
   const onRegenerate = last ? () => void chatStore.regenerate(conversationId, message.id) : undefined;
   const pager = total > 1 ? { index: shownIndex, total, onMove: setIndex } : undefined;
   return (

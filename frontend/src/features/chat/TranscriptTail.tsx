@@ -1,7 +1,8 @@
 /**
  * What follows the stored messages: the question being answered and its
  * streamed answer, a message that was not sent (with Retry), or, after a
- * reload, a note that Ignacio is still answering the last question.
+ * reload, a note that Ignacio is still answering the last question (or that a mentor has the
+ * conversation, so the AI will not).
  */
 import type { Attachment } from '../../api/types';
 import { Icon } from '../../components/Icon';
@@ -23,7 +24,7 @@ function PendingQuestion({ content, attachments }: { content: string; attachment
 export function TranscriptTail({ state, onResend }: { state: ConversationState; onResend: () => void }) {
   const { t } = useI18n();
   const errorText = useErrorText();
-  const { pending, failed, answering } = state;
+  const { pending, failed, answering, withMentor } = state;
   if (pending) {
     return (
       <>
@@ -61,6 +62,14 @@ export function TranscriptTail({ state, onResend }: { state: ConversationState; 
           </span>
           {t('chat.stillAnswering')}
         </p>
+      </li>
+    );
+  }
+  if (withMentor) {
+    return (
+      <li className="msg msg--note" data-testid="with-mentor" role="status">
+        <Icon name="users" size={16} />
+        <span>{t('chat.withMentor')}</span>
       </li>
     );
   }

@@ -255,4 +255,42 @@ describe('ChatStore', () => {
     await expect(rating).rejects.toThrow('no');
     expect(store.get('c1').messages.find((m) => m.id === 'a0')?.feedback).toBeNull();
   });
+
+  it('a turn refused because a mentor has the conversation keeps the question and waits for no AI answer', async () => {
+    const now = new Date().toISOString();
+    const api = fakeApi({
+      listMessages: vi.fn(() => Promise.resolve({ items: [message('u1', 'user', { created_at: now }), message('a0', 'assistant')], next_cursor: null })),
+      streamMessage: vi.fn((_id, _body, onEvent: (e: TurnEvent) => void) => {
+        onEvent({ type: 'error', message: 'A mentor is answering', code: 'conversation_paused' });
+        return Promise.resolve(null);
+      }),
+    });
+    const store = new ChatStore(api);
+    await store.send('c1', 'hola');
+    expect(store.get('c1').messages.map((m) => m.id)).toEqual(['a0', 'u1']);
+    expect(store.get('c1').withMentor).toBe(true);
+    expect(store.get('c1').answering).toBe(false);
+    // The mentor gives the conversation back: the question awaits the AI again.
+    store.setWithMentor('c1', false);
+    expect(store.get('c1').answering).toBe(true);
+  });
+
+  it("after a mentor's message the participant's newer questions await no AI answer", async () => {
+    const now = new Date().toISOString();
+    const items = [message('u2', 'user', { created_at: now }), message('m1', 'assistant', { author_name: 'Marta', agent: null }), message('u1', 'user')];
+    const store = new ChatStore(fakeApi({ listMessages: vi.fn(() => Promise.resolve({ items, next_cursor: null })) }));
+    await store.open('c1');
+    expect(store.get('c1').answering).toBe(false);
+    const plain = new ChatStore(fakeApi({ listMessages: vi.fn(() => Promise.resolve({ items: [items[0] as Message], next_cursor: null })) }));
+    await plain.open('c1');
+    expect(plain.get('c1').answering).toBe(true);
+  });
+
+  it('sends the reason for a 👎 with the rating', async () => {
+    const api = fakeApi();
+    const store = new ChatStore(api);
+    await store.open('c1');
+    await store.feedback('c1', 'a0', -1, { tags: ['unclear'], comment: 'No entiendo el paso 2' });
+    expect(api.sendFeedback).toHaveBeenCalledWith('a0', -1, { tags: ['unclear'], comment: 'No entiendo el paso 2' });
+  });
 });

@@ -6,7 +6,7 @@
  * the first message can be opened without interrupting that message's turn.
  */
 import { useSyncExternalStore } from 'react';
-import { listMessages, sendFeedback, stopTurn, streamEdit, streamMessage, streamRegenerate } from '../../api/conversations';
+import { listMessages, sendFeedback, stopTurn, streamEdit, streamMessage, streamRegenerate, type FeedbackReason } from '../../api/conversations';
 import { ApiError } from '../../api/errors';
 import { parsePartialJson } from '../../api/partialJson';
 import type { Agent, AnswerStart, Attachment, FeedbackValue, Message, Page, PartialAnswer, TurnEvent, TurnResult } from '../../api/types';
@@ -42,6 +42,8 @@ export interface ConversationState {
   failed: { content: string; attachments: Attachment[]; error: unknown } | null;
   /** The last message is a question whose answer is still being produced elsewhere (another tab, a reload, WhatsApp). */
   answering: boolean;
+  /** A mentor has paused the AI here: messages are kept for them and get no AI answer. */
+  withMentor: boolean;
 }
 
 export const EMPTY_CONVERSATION: ConversationState = {
@@ -53,15 +55,28 @@ export const EMPTY_CONVERSATION: ConversationState = {
   pending: null,
   failed: null,
   answering: false,
+  withMentor: false,
 };
 
 /** How long after a question with no answer yet it is still shown as being answered (the turn's own deadline is shorter). */
 export const STILL_ANSWERING_MS = 2 * 60_000;
 const POLL_MS = 2_000;
 
-function awaitsAnswer(messages: Message[], now = Date.now()): boolean {
+/**
+ * Whether the last question still awaits the AI's answer: not while a mentor has the
+ * conversation (said by the server, or seen in a mentor's message after the last AI answer).
+ */
+function awaitsAnswer(messages: Message[], withMentor = false, now = Date.now()): boolean {
   const last = messages[messages.length - 1];
-  return last?.role === 'user' && now - Date.parse(last.created_at) < STILL_ANSWERING_MS;
+  if (withMentor || last?.role !== 'user') return false;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const reply = messages[i];
+    if (reply?.role === 'assistant') {
+      if (reply.author_name) return false;
+      break;
+    }
+  }
+  return now - Date.parse(last.created_at) < STILL_ANSWERING_MS;
 }
 
 /** The request never reached the server (as opposed to an error the server answered with). */
@@ -76,7 +91,7 @@ export interface ChatApi {
     body: { content: string; file_ids?: string[] },
     onEvent: (event: TurnEvent) => void,
   ) => Promise<TurnResult | null>;
-  sendFeedback: (messageId: string, value: FeedbackValue) => Promise<Message>;
+  sendFeedback: (messageId: string, value: FeedbackValue, reason?: FeedbackReason) => Promise<Message>;
   stopTurn: (id: string) => Promise<void>;
   streamRegenerate: (id: string, messageId: string, onEvent: (event: TurnEvent) => void) => Promise<TurnResult | null>;
   streamEdit: (id: string, messageId: string, content: string, onEvent: (event: TurnEvent) => void) => Promise<TurnResult | null>;
@@ -140,7 +155,7 @@ export class ChatStore {
         messages,
         olderCursor: page.next_cursor ?? null,
         status: 'ready',
-        answering: !s.pending && awaitsAnswer(messages),
+        answering: !s.pending && awaitsAnswer(messages, s.withMentor),
       }));
       if (this.get(id).answering) this.poll(id);
     } catch (error) {
@@ -165,7 +180,7 @@ export class ChatStore {
         const oldestFresh = page.items.at(-1)?.created_at ?? '';
         const older = kept.filter((m) => m.created_at < oldestFresh);
         const messages = [...older, ...[...page.items].reverse()];
-        return { ...s, messages, answering: awaitsAnswer(messages) };
+        return { ...s, messages, answering: awaitsAnswer(messages, s.withMentor) };
       });
     } catch {
       // Live refreshes are best effort: the next change or a reload tries again.
@@ -180,7 +195,7 @@ export class ChatStore {
         const page = await this.api.listMessages(id);
         this.set(id, (s) => {
           const merged = [...s.messages, ...chronological(page.items, s.messages)];
-          return { ...s, messages: merged, answering: !s.pending && awaitsAnswer(merged) };
+          return { ...s, messages: merged, answering: !s.pending && awaitsAnswer(merged, s.withMentor) };
         });
       } catch {
         // offline for a moment: try again on the next tick
@@ -264,9 +279,10 @@ export class ChatStore {
       },
     }));
     // Set from the event callback (a box, so the compiler does not narrow it to false).
-    const progress = { started: false };
+    const progress = { started: false, withMentor: false };
     const onEvent = (event: TurnEvent) => {
       progress.started = true;
+      if (event.type === 'error' && event.code === 'conversation_paused') progress.withMentor = true;
       this.apply(id, event);
     };
     let result: TurnResult | null = null;
@@ -291,7 +307,7 @@ export class ChatStore {
     } else {
       // The stream broke after the server took the message (its turn goes on there), or a
       // regenerate / edit was refused: show what the server holds and follow it from there.
-      this.set(id, (s) => ({ ...s, pending: null }));
+      this.set(id, (s) => ({ ...s, pending: null, withMentor: s.withMentor || progress.withMentor }));
       await this.open(id, true);
     }
     for (const listener of this.turnListeners) listener(id);
@@ -332,6 +348,12 @@ export class ChatStore {
     );
   }
 
+  /** A mentor paused the AI here (`true`) or gave the conversation back to it (live). */
+  setWithMentor(id: string, withMentor: boolean) {
+    if (this.get(id).withMentor === withMentor) return;
+    this.set(id, (s) => ({ ...s, withMentor, answering: !s.pending && awaitsAnswer(s.messages, withMentor) }));
+  }
+
   dismissFailure(id: string) {
     this.set(id, (s) => ({ ...s, failed: null }));
   }
@@ -365,12 +387,12 @@ export class ChatStore {
     });
   }
 
-  /** 👍/👎 (again on the same one clears it); the shown value changes at once. */
-  async feedback(id: string, messageId: string, value: FeedbackValue): Promise<void> {
+  /** 👍/👎 (again on the same one clears it), with an optional reason; the shown value changes at once. */
+  async feedback(id: string, messageId: string, value: FeedbackValue, reason?: FeedbackReason): Promise<void> {
     const before = this.get(id).messages.find((m) => m.id === messageId)?.feedback ?? null;
     this.replace(id, messageId, (m) => ({ ...m, feedback: value === 0 ? null : value }));
     try {
-      const updated = await this.api.sendFeedback(messageId, value);
+      const updated = await this.api.sendFeedback(messageId, value, reason);
       this.replace(id, messageId, () => updated);
     } catch (error) {
       this.replace(id, messageId, (m) => ({ ...m, feedback: before }));
