@@ -48,3 +48,31 @@ async def test_a_paused_web_conversation_keeps_the_message_without_an_ai_answer(
     assert after.status_code == 200
     answer = after.json()["message"]
     assert answer["role"] == "assistant" and answer["author_name"] is None
+
+
+async def test_an_admin_lists_assigns_and_unassigns_a_participants_mentors(
+        client: Any, make_user: Any, auth_headers: Any) -> None:
+    ana, marta = await make_user("Ana"), await make_user("Marta")
+    ada = await make_user("Ada", is_admin=True)
+    ha = await auth_headers(ada)
+    listed = await client.get("/mentor/assignments", params={"participant_id": str(ana.id)},
+                              headers=ha)
+    assert listed.status_code == 200 and listed.json() == []
+    made = await client.post("/mentor/assignments", headers=ha,
+                             json={"mentor_id": str(marta.id), "participant_id": str(ana.id)})
+    assert made.status_code == 201
+    listed = (await client.get("/mentor/assignments", params={"participant_id": str(ana.id)},
+                               headers=ha)).json()
+    assert [(a["mentor"]["name"], a["participant"]["name"]) for a in listed] == [("Marta", "Ana")]
+    # Marta became a mentor; she may not read the assignments (admins only).
+    marta_headers = await auth_headers(await client.runtime.store.users.get(marta.id))
+    refused = await client.get("/mentor/assignments", params={"participant_id": str(ana.id)},
+                               headers=marta_headers)
+    assert refused.status_code == 403
+    missing = await client.get("/mentor/assignments", headers=ha,
+                               params={"participant_id": "00000000-0000-0000-0000-000000000000"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    gone = await client.delete(f"/mentor/assignments/{marta.id}/{ana.id}", headers=ha)
+    assert gone.status_code == 204
+    assert (await client.get("/mentor/assignments", params={"participant_id": str(ana.id)},
+                             headers=ha)).json() == []

@@ -216,6 +216,17 @@ async def my_participants(staff: StaffUser, store: StoreDep,
             for a in await store.mentoring.participants(target)]
 
 
+@router.get("/assignments", response_model=list[Assignment], operation_id="mentor_assignments")
+async def assignments(participant_id: UUID, _admin: AdminUser, store: StoreDep) -> list[Assignment]:
+    """The mentors assigned to a participant (directly; a cohort's mentors are the cohort's)."""
+    participant = await store.users.get(participant_id)
+    if participant is None:
+        raise NotFound.of("participant")
+    return [Assignment(mentor=UserRef(id=m.mentor_id, name=m.mentor_name),
+                       participant=UserRef(id=participant.id, name=participant.name))
+            for m in await store.mentoring.mentors_of(participant.id)]
+
+
 @router.post("/assignments", status_code=201, response_model=Assignment,
              operation_id="mentor_assign",
              responses={404: {"model": ErrorResponse, "description": "No such mentor or participant"}})

@@ -6,7 +6,7 @@ import { AppShell } from './components/AppShell';
 import { PageTitle } from './components/PageTitle';
 import { EmptyState, PageLoader } from './components/ui';
 import { AuthProvider, useAuth } from './features/auth/AuthContext';
-import { RequireAdmin, RequireAuth } from './features/auth/guards';
+import { RequireAdmin, RequireAuth, RequireStaff } from './features/auth/guards';
 import { LoginPage } from './features/auth/LoginPage';
 import { ChatLayout } from './features/chat/ChatLayout';
 import { chatStore } from './features/chat/chatStore';
@@ -19,6 +19,7 @@ import { ThemeProvider } from './theme/ThemeContext';
 
 // Staff-only areas: separate chunks, fetched the first time someone opens them.
 const AdminArea = lazy(() => import('./features/admin/AdminArea'));
+const StaffArea = lazy(() => import('./features/admin/StaffArea'));
 const SimulatorPage = lazy(() => import('./features/simulator/SimulatorPage').then((m) => ({ default: m.SimulatorPage })));
 
 function Loading({ children }: { children: ReactNode }) {
@@ -93,6 +94,16 @@ export function AppRoutes() {
                 <AdminArea />
               </Loading>
             </RequireAdmin>
+          }
+        />
+        <Route
+          path="staff/*"
+          element={
+            <RequireStaff>
+              <Loading>
+                <StaffArea />
+              </Loading>
+            </RequireStaff>
           }
         />
         <Route

@@ -34,6 +34,11 @@ class Assignment(BaseModel):
     created_at: datetime
 
 
+class MentorRef(BaseModel):
+    mentor_id: UUID
+    mentor_name: str | None
+
+
 class MentoringStore:
     def __init__(self, db: Database):
         self.db = db
@@ -54,6 +59,17 @@ class MentoringStore:
             "delete from mentor_assignments where mentor_id = %s and participant_id = %s",
             mentor_id, participant_id, conn=conn,
         ) == 1
+
+    async def mentors_of(self, participant_id: UUID, *,
+                         conn: Conn | None = None) -> list[MentorRef]:
+        """The mentors assigned to a participant directly (cohort mentors are the cohort's)."""
+        return await self.db.fetch_all(
+            MentorRef,
+            "select u.id as mentor_id, u.name as mentor_name from mentor_assignments a"
+            " join users u on u.id = a.mentor_id where a.participant_id = %s"
+            " order by lower(coalesce(u.name, '')), u.id",
+            participant_id, conn=conn,
+        )
 
     async def is_assigned(self, mentor_id: UUID, participant_id: UUID, *,
                           conn: Conn | None = None) -> bool:

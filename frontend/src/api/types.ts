@@ -66,6 +66,17 @@ export type TranscriptMessage = Message & { deliveries: Delivery[]; origin: Mess
 export type Transcript = Omit<Schemas['Transcript'], 'messages'> & { messages: TranscriptMessage[] };
 export type AuditEntry = Schemas['AuditEntry'];
 
+/** The staff area: a mentor's (or admin's) view of a conversation, the queue, promotion. */
+export type UserRef = Schemas['UserRef'];
+export type PauseInfo = Schemas['PauseOut'];
+export type MentorTranscript = Omit<Schemas['MentorTranscript'], 'messages'> & { messages: TranscriptMessage[] };
+export type AttentionKind = Schemas['AttentionKind'];
+export type QueueItem = Schemas['QueueItem'];
+export type QueueCounts = Schemas['QueueCounts'];
+export type PromoteRequest = Schemas['PromoteIn'];
+export type EvalCase = Schemas['EvalCaseOut'];
+export type MentorAssignment = Schemas['Assignment'];
+
 /** One thing Ignacio remembers about a participant, from any conversation or channel. */
 export type MemoryNote = Schemas['MemoryNote'];
 export type MemoryKind = MemoryNote['kind'];

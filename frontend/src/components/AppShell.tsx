@@ -5,6 +5,7 @@ import { useAuth, useUser } from '../features/auth/AuthContext';
 import { useI18n } from '../i18n';
 import { Icon } from './Icon';
 import { useSimulatorAvailable } from '../features/simulator/available';
+import { StaffNavLink } from '../features/admin/StaffNavLink';
 import { ThemeSwitch } from '../theme/ThemeSwitch';
 import { LanguageSwitch } from './LanguageSwitch';
 
@@ -46,6 +47,7 @@ export function AppShell() {
               <span>{t('nav.simulator')}</span>
             </NavLink>
           )}
+          <StaffNavLink className={navClass} />
           {user.is_admin && (
             <NavLink to="/admin/users" className={({ isActive }) => navClass({ isActive: isActive || location.pathname.startsWith('/admin') })} data-testid="admin-link">
               <Icon name="shield" />

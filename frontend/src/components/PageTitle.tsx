@@ -19,6 +19,10 @@ const TITLES: readonly [pattern: string, key: MessageKey][] = [
   ['/admin/conversations', 'title.conversations'],
   ['/admin/conversations/:conversationId', 'title.transcript'],
   ['/admin/audit', 'title.audit'],
+  ['/staff', 'title.queue'],
+  ['/staff/queue', 'title.queue'],
+  ['/staff/conversations', 'title.staffConversations'],
+  ['/staff/conversations/:conversationId', 'title.takeover'],
   ['/simulator', 'title.simulator'],
 ];
 

@@ -6,12 +6,13 @@ import { useI18n } from '../../i18n';
 import { ChannelBadge } from '../chat/channels';
 
 /** The transcript, opened at the matching message when there is one. */
-export function transcriptLink(c: AdminConversation): string {
+export function transcriptLink(c: AdminConversation, base = '/admin/conversations'): string {
   const at = c.match ? `?message=${encodeURIComponent(c.match.message_id)}` : '';
-  return `/admin/conversations/${c.id}${at}`;
+  return `${base}/${c.id}${at}`;
 }
 
-export function ConversationResults({ items }: { items: AdminConversation[] }) {
+/** `base`: where the rows lead (the admin's review, or the staff area's takeover view). */
+export function ConversationResults({ items, base = '/admin/conversations' }: { items: AdminConversation[]; base?: string }) {
   const { t, formatDate } = useI18n();
   return (
     <div className="table-wrap">
@@ -29,17 +30,17 @@ export function ConversationResults({ items }: { items: AdminConversation[] }) {
           {items.map((c) => (
             <tr key={c.id} data-testid="admin-conversation-row">
               <td data-label={t('admin.conversationTitle')}>
-                <Link to={transcriptLink(c)} className="cell-link">
+                <Link to={transcriptLink(c, base)} className="cell-link">
                   {c.title?.trim() || t('chat.untitled')}
                 </Link>
                 {c.match && (
-                  <Link to={transcriptLink(c)} className="search-hit" aria-label={t('admin.matchIn')}>
+                  <Link to={transcriptLink(c, base)} className="search-hit" aria-label={t('admin.matchIn')}>
                     <Snippet parts={c.match.snippet} />
                   </Link>
                 )}
               </td>
               <td data-label={t('admin.user')}>
-                <Link to={`/admin/conversations?user_id=${encodeURIComponent(c.user.id)}`} className="cell-sub-link">
+                <Link to={`${base}?user_id=${encodeURIComponent(c.user.id)}`} className="cell-sub-link">
                   {c.user.name || c.user.id.slice(0, 8)}
                 </Link>
               </td>

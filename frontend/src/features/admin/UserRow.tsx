@@ -12,10 +12,11 @@ interface Props {
   onEdit: () => void;
   onPatch: (change: { is_active?: boolean; is_admin?: boolean }) => void;
   onExport: () => void;
+  onMentors: () => void;
   onDelete: () => void;
 }
 
-export function UserRow({ user, isMe, exporting, onEdit, onPatch, onExport, onDelete }: Props) {
+export function UserRow({ user, isMe, exporting, onEdit, onPatch, onExport, onMentors, onDelete }: Props) {
   const { t, formatDate } = useI18n();
   const display = user.name || user.phone_number;
   return (
@@ -38,6 +39,7 @@ export function UserRow({ user, isMe, exporting, onEdit, onPatch, onExport, onDe
         ) : (
           <Badge>{t('admin.participant')}</Badge>
         )}
+        {user.is_mentor && <Badge icon="users">{t('staff.mentorRole')}</Badge>}
       </td>
       <td data-label={t('admin.status')}>
         <Badge tone={user.is_active ? 'success' : 'neutral'}>{user.is_active ? t('admin.active') : t('admin.inactive')}</Badge>
@@ -65,6 +67,9 @@ export function UserRow({ user, isMe, exporting, onEdit, onPatch, onExport, onDe
           data-testid="export-user"
         >
           <Icon name="download" />
+        </button>
+        <button type="button" className="btn btn--ghost btn--sm" onClick={onMentors} aria-label={t('staff.mentorsOf', { name: display })} data-testid="user-mentors">
+          {t('staff.mentors')}
         </button>
         <button type="button" className="btn btn--ghost btn--sm" onClick={() => onPatch({ is_admin: !user.is_admin })}>
           {user.is_admin ? t('admin.removeAdmin') : t('admin.makeAdmin')}

@@ -14,6 +14,7 @@ import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
 import { useUser } from '../auth/AuthContext';
 import { CohortSelect } from './CohortSelect';
+import { MentorsDialog } from './MentorsDialog';
 import { UserDialog } from './UserDialog';
 import { UserRow } from './UserRow';
 
@@ -30,6 +31,7 @@ export function UsersPage() {
   const [exporting, setExporting] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ user: User | null } | null>(null);
   const [toDelete, setToDelete] = useState<User | null>(null);
+  const [mentorsOf, setMentorsOf] = useState<User | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState('');
@@ -148,6 +150,7 @@ export function UsersPage() {
                   onEdit={() => setDialog({ user })}
                   onPatch={(change) => void patch(user, change)}
                   onExport={() => void exportData(user)}
+                  onMentors={() => setMentorsOf(user)}
                   onDelete={() => {
                     setDeleteError(null);
                     setToDelete(user);
@@ -176,6 +179,7 @@ export function UsersPage() {
           setStatus(created ? t('admin.userCreated') : t('admin.userUpdated'));
         }}
       />
+      {mentorsOf && <MentorsDialog participant={mentorsOf} onClose={() => setMentorsOf(null)} />}
       <ConfirmDialog
         open={toDelete !== null}
         title={t('admin.deleteUserTitle', { name: toDelete ? display(toDelete) : '' })}

@@ -22,3 +22,10 @@ export function RequireAdmin({ children }: { children: ReactNode }) {
   if (!user?.is_admin) return <Navigate to="/" replace />;
   return <>{children}</>;
 }
+
+/** The staff area (mentors and admins): others are sent to the chat (the API refuses them anyway). */
+export function RequireStaff({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  if (!user?.is_admin && !user?.is_mentor) return <Navigate to="/" replace />;
+  return <>{children}</>;
+}
