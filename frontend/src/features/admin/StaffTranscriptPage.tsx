@@ -18,7 +18,7 @@ import { OriginNote } from './OriginNote';
 import { PromoteDialog } from './PromoteDialog';
 import { useStaffTranscript } from './staffQueries';
 import { TakeoverBar } from './TakeoverBar';
-import { useOpenAtMessage } from './useOpenAtMessage';
+import { useOpenAtMessage } from '../../hooks/useOpenAtMessage';
 
 /** A turn worth an eval case: the participant rated it, or it was a fallback, or a queue item led here. */
 function promotable(message: TranscriptMessage, openedAt: string | null): boolean {
