@@ -155,6 +155,20 @@ class UserPage(BaseModel):
     next_cursor: str | None = None
 
 
+class ConsentOut(BaseModel):
+    """The consent notice on the web: what the app shows after sign-in until it is dismissed."""
+
+    channel: str
+    show: bool  # not yet acknowledged on this channel (and the notice is on)
+    notice: dict[str, str]  # the text in each language ("es", "en")
+    acknowledged_at: datetime | None = None
+    language: str | None = None  # the language it was read in
+
+
+class ConsentAck(Input):
+    language: Language  # the language the notice was shown in
+
+
 class MeUpdate(Input):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     preferred_language: Language | None = None

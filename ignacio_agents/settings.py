@@ -195,6 +195,14 @@ class Settings(BaseSettings):
     feedback_prompt_percent: float = Field(default=10.0, ge=0, le=100)
     feedback_prompt_interval_seconds: float = Field(default=24 * 3600, ge=0)
 
+    # --- consent ------------------------------------------------------------------------
+    # The notice shown once per channel on first contact (what is stored, how to get it or
+    # have it deleted); blank: the built-in text (ignacio_agents.consent). Off only where
+    # consent is collected and recorded another way (a signed form at enrolment).
+    consent_notice_enabled: bool = True
+    consent_notice_es: str | None = None
+    consent_notice_en: str | None = None
+
     # --- observability -----------------------------------------------------------------
     logfire_token: SecretStr | None = None
     # Any OTLP collector (Jaeger, Tempo, Honeycomb...); like a Logfire token, it turns tracing on.
@@ -213,7 +221,7 @@ class Settings(BaseSettings):
         "openai_compatible", "embeddings_model", "embeddings_base_url", "embeddings_dimensions",
         "otel_exporter_otlp_endpoint", "otel_exporter_otlp_traces_endpoint",
         "participant_daily_token_cap", "participant_monthly_token_cap", "global_daily_token_cap",
-        "global_monthly_token_cap", mode="before",
+        "global_monthly_token_cap", "consent_notice_es", "consent_notice_en", mode="before",
     )
     @classmethod
     def _blank_is_none(cls, v: object) -> object:

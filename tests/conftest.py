@@ -79,6 +79,10 @@ def make_settings(conninfo: str, tmp_path: Path) -> Callable[..., Settings]:
             # The "¿Te ha servido?" prompt follows a random share of answers (by their id):
             # off, so reply counts are exact; the feedback tests turn it on.
             "feedback_prompt_percent": 0,
+            # The consent notice is one more WhatsApp message on a participant's first
+            # contact: off, so the other tests count only what they are about; the consent
+            # tests (tests/test_consent.py) turn it on.
+            "consent_notice_enabled": False,
         }
         base.update(overrides)
         return load_settings(**base)

@@ -48,6 +48,8 @@ async def participant_with_everything(client: Any, make_user: Any, auth_headers:
                           lines=[LedgerLine("answer", "openai:gpt-4o", 1, 500, 100, 0,
                                             Decimal("0.0025"), "genai-prices")])
     await store.usage.first_notice(ana.id, "whatsapp", datetime.now(UTC).date())
+    await store.consents.claim(ana.id, "web", "es", "Guardamos lo que escribes.",
+                               acknowledged=True)
     return ana, headers, cohort, [pdf, photo]
 
 
@@ -87,6 +89,7 @@ async def test_the_export_zip_holds_every_message_file_profile_and_memory(
     assert memory and sorted(m["text"] for m in data["memory"]) == sorted(memory)
     assert [c["name"] for c in data["cohorts"]] == ["Otoño"]
     assert data["usage"][0]["cost_usd"] == "0.0025000000"
+    assert [c["channel"] for c in data["consent_notices"]] == ["web"]
     assert "session_token" not in json.dumps(data) and "model_messages" not in json.dumps(data)
 
 

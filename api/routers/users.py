@@ -20,7 +20,8 @@ the first's outcome and is refused.
 Deleting a user removes, in the database, the user and everything that is theirs: conversations,
 messages and their WhatsApp delivery rows, files and their extracted text, sessions, the project
 profile and its change history, what Ignacio remembers about them (notes, summaries and the
-record of forgotten notes), and any pending sign-in code, in the same transaction as its
+record of forgotten notes), the consent notices they were shown, and any pending sign-in code,
+in the same transaction as its
 audit row. Once that has committed, the stored objects of their files are deleted from the blob
 store (``runtime.blobs``); an object that cannot be deleted is logged and left behind rather than
 failing the deletion. Audit rows that mention the user stay: the trail must outlive the people
@@ -38,10 +39,24 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
 from api.routers.auth import phone_or_422
-from api.schemas import ErrorResponse, MeUpdate, PlainText, User, UserCreate, UserPage, UserUpdate, user_out
+from api.schemas import (
+    ConsentAck,
+    ConsentOut,
+    ErrorResponse,
+    MeUpdate,
+    PlainText,
+    User,
+    UserCreate,
+    UserPage,
+    UserUpdate,
+    user_out,
+)
+from ignacio_agents.consent import notice_text, notice_texts
 from ignacio_agents.db import Conn
+from ignacio_agents.domain import WEB_CHANNEL
 from ignacio_agents.erasure import erase_blobs, erase_rows
 from ignacio_agents.errors import InvalidInput, NotFound
+from ignacio_agents.runtime import Runtime
 from ignacio_agents.store import Store
 from ignacio_agents.store.users import LastAdmin, StoredUser
 
@@ -87,6 +102,37 @@ async def update_me(body: MeUpdate, user: CurrentUser, store: StoreDep) -> User:
         if changes:
             await store.profiles.update(user.id, changes, source="user", conn=tx)
     return await _out(store, updated)
+
+
+# --- the consent notice -----------------------------------------------------------------------
+
+
+@router.get("/users/me/consent", response_model=ConsentOut, operation_id="get_my_consent")
+async def get_my_consent(user: CurrentUser, runtime: RuntimeDep) -> ConsentOut:
+    """The web's consent notice (in both languages) and when you dismissed it; ``show``: not
+    yet, so the app shows it after sign-in."""
+    return await _consent_out(runtime, user)
+
+
+@router.post("/users/me/consent", response_model=ConsentOut, operation_id="acknowledge_consent")
+async def acknowledge_consent(body: ConsentAck, user: CurrentUser,
+                              runtime: RuntimeDep) -> ConsentOut:
+    """Record that you read the notice, the language it was shown in and the time. Once:
+    sending it again keeps the first record."""
+    lang = body.language.value
+    await runtime.store.consents.claim(user.id, WEB_CHANNEL, lang,
+                                       notice_text(runtime.settings, lang), acknowledged=True)
+    return await _consent_out(runtime, user)
+
+
+async def _consent_out(runtime: Runtime, user: StoredUser) -> ConsentOut:
+    consent = await runtime.store.consents.get(user.id, WEB_CHANNEL)
+    return ConsentOut(
+        channel=WEB_CHANNEL, notice=notice_texts(runtime.settings),
+        show=runtime.settings.consent_notice_enabled and consent is None,
+        acknowledged_at=consent.acknowledged_at if consent else None,
+        language=consent.language if consent else None,
+    )
 
 
 # --- admins ---------------------------------------------------------------------------------------

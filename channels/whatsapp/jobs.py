@@ -58,7 +58,8 @@ from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_
 from channels.whatsapp.welcome import send_welcome
 from ignacio_agents.answering import answer_stored
 from ignacio_agents.channel import Sender, SendFailed
-from ignacio_agents.delivery import DeliveryReport, Outcome, retry_delay
+from ignacio_agents.consent import notice_to_send
+from ignacio_agents.delivery import DeliveryReport, Outcome, deliver, retry_delay
 from ignacio_agents.documents.sniff import UnsupportedFileType
 from ignacio_agents.domain import Attachment, DeliveryStatus, InboundMessage, MessageType
 from ignacio_agents.engine import TurnRejected
@@ -249,6 +250,7 @@ class Answer:
     async def run(self) -> None:
         if not await self._takes_turn():
             return
+        await self._consent_notice()
         sender: Sender = self.channel
         if self.late:
             sender = Apologising(self.channel, late_apology(await self._language()))
@@ -262,6 +264,22 @@ class Answer:
             from channels.whatsapp.feedback_prompt import maybe_ask
 
             await maybe_ask(self.runtime, self.channel, report, self.to)
+
+    async def _consent_notice(self) -> None:
+        """On the participant's first contact: the consent notice, as its own message before
+        the first answer (so it is read first and goes out even when no answer does: a
+        paused conversation, a cap). Sent exactly once, like any reply; a refused send is
+        retried or held like one."""
+        inbound = await self.store.messages.get(self.message_id)
+        if inbound is None:
+            return
+        notice = await notice_to_send(self.store, self.runtime.settings, inbound.user_id,
+                                      inbound.conversation_id, NAME)
+        if notice is None:
+            return
+        report = await deliver(self.store.messages, self.channel, notice, self.to, None)
+        await Waiting(self.runtime, self.channel, self.to, self.attempt).settle(
+            report, notice.conversation_id)
 
     async def _takes_turn(self) -> bool:
         """Whether this run answers its message now. Messages that arrive close together

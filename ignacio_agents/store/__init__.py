@@ -12,6 +12,7 @@ from ignacio_agents.db import Database
 from ignacio_agents.store.attention import AttentionStore
 from ignacio_agents.store.audit import AuditStore
 from ignacio_agents.store.cohorts import CohortStore
+from ignacio_agents.store.consents import ConsentStore
 from ignacio_agents.store.conversations import ConversationStore
 from ignacio_agents.store.embeddings import EmbeddingStore
 from ignacio_agents.store.eval_cases import EvalCaseStore
@@ -49,6 +50,7 @@ class Store:
     attention: AttentionStore = field(init=False)
     feedback: FeedbackStore = field(init=False)
     eval_cases: EvalCaseStore = field(init=False)
+    consents: ConsentStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -57,6 +59,7 @@ class Store:
         self.messages = MessageStore(self.db, self.cipher)
         self.files = FileStore(self.db)
         self.audit = AuditStore(self.db)
+        self.consents = ConsentStore(self.db)
         self.memory = MemoryStore(self.db)
         self.sessions = SessionStore(self.db)
         self.otp = OtpStore(self.db, self.cipher)

@@ -38,6 +38,9 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("usage",
      "select purpose, model, requests, input_tokens, output_tokens, cost_usd, created_at"
      " from usage_ledger where user_id = %s order by created_at, id"),
+    ("consent_notices",
+     "select channel, language, notice, shown_at, acknowledged_at from consents"
+     " where user_id = %s order by shown_at, channel"),
     ("sessions",
      "select created_at, last_used_at, expires_at, revoked_at from user_sessions"
      " where user_id = %s order by created_at"),

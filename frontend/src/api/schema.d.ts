@@ -1272,6 +1272,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get My Consent
+         * @description The web's consent notice (in both languages) and when you dismissed it; ``show``: not
+         *     yet, so the app shows it after sign-in.
+         */
+        get: operations["get_my_consent"];
+        put?: never;
+        /**
+         * Acknowledge Consent
+         * @description Record that you read the notice, the language it was shown in and the time. Once:
+         *     sending it again keeps the first record.
+         */
+        post: operations["acknowledge_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/export": {
         parameters: {
             query?: never;
@@ -1727,6 +1753,28 @@ export interface components {
             retention_days?: number | null;
             /** Starts On */
             starts_on?: string | null;
+        };
+        /** ConsentAck */
+        ConsentAck: {
+            language: components["schemas"]["Language"];
+        };
+        /**
+         * ConsentOut
+         * @description The consent notice on the web: what the app shows after sign-in until it is dismissed.
+         */
+        ConsentOut: {
+            /** Acknowledged At */
+            acknowledged_at?: string | null;
+            /** Channel */
+            channel: string;
+            /** Language */
+            language?: string | null;
+            /** Notice */
+            notice: {
+                [key: string]: string;
+            };
+            /** Show */
+            show: boolean;
         };
         /** Conversation */
         Conversation: {
@@ -7602,6 +7650,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body larger than this route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_my_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    acknowledge_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentAck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentOut"];
                 };
             };
             /** @description Host not served here */
