@@ -130,6 +130,14 @@ test('cohort, usage charts and data exports', async ({ browser, page, request })
   const theirData = await download(page, () => userRows.getByTestId('export-user').click());
   expect(zipEntries(theirData.bytes).map((e) => e.name)).toContain('export.json');
   await expectAccessible(page, 'users filtered by cohort');
+  await userRows.getByRole('button', { name: new RegExp(`^(Editar|Edit): ${participant.name}$`) }).click();
+  await expect(page.getByTestId('user-dialog').getByTestId('user-cohorts')).toContainText(COHORT);
+  await page.getByTestId('user-dialog').getByRole('button', { name: /Cancelar|Cancel/ }).click();
+
+  // Both exports are in the audit log, named in words.
+  await page.goto('/admin/audit?action=user.export');
+  await expect(page.getByTestId('audit-row')).toHaveCount(2);
+  await expect(page.getByTestId('audit-row').first()).toContainText(/Exportó los datos de un participante|Exported a participant's data/);
 
   // The conversation list filtered by the cohort shows the participant's conversation only.
   await page.goto(`/admin/conversations?cohort_id=${cohortId}`);

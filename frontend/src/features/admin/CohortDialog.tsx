@@ -1,13 +1,11 @@
 /** Create a cohort, or edit one: name, dates, language, retention after the end, token caps. */
 import { useId, useState } from 'react';
-import type { Cohort, CohortCreate, Language } from '../../api/types';
+import type { Cohort } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n, type MessageKey } from '../../i18n';
+import { CAPS, fromCohort, toBody, type Cap, type Form } from './cohortForm';
 import { useSaveCohort } from './cohortQueries';
-
-export const CAPS = ['participant_daily_tokens', 'participant_monthly_tokens', 'cohort_daily_tokens', 'cohort_monthly_tokens'] as const;
-type Cap = (typeof CAPS)[number];
 
 interface Props {
   open: boolean;
@@ -15,26 +13,6 @@ interface Props {
   cohort: Cohort | null;
   onClose: () => void;
   onSaved: (cohort: Cohort, created: boolean) => void;
-}
-
-type Form = Record<'name' | 'starts_on' | 'ends_on' | 'retention_days' | Cap, string> & { language: Language };
-
-function fromCohort(c: Cohort | null): Form {
-  const cap = (key: Cap) => (c?.[key] == null ? '' : String(c[key]));
-  return {
-    name: c?.name ?? '',
-    starts_on: c?.starts_on ?? '',
-    ends_on: c?.ends_on ?? '',
-    language: c?.language ?? 'es',
-    retention_days: String(c?.retention_days ?? 365),
-    ...(Object.fromEntries(CAPS.map((k) => [k, cap(k)])) as Record<Cap, string>),
-  };
-}
-
-function toBody(form: Form): CohortCreate {
-  const caps = Object.fromEntries(CAPS.map((k) => [k, form[k].trim() ? Number(form[k]) : null])) as Record<Cap, number | null>;
-  const { name, starts_on, ends_on, language } = form;
-  return { name: name.trim(), starts_on, ends_on, language, retention_days: Number(form.retention_days), ...caps };
 }
 
 export function CohortDialog(props: Props) {

@@ -65,9 +65,15 @@ export function UsageSection({ group, filters, actions }: Props) {
                 <tr>
                   <th scope="col">{t(`usage.col.${group}`)}</th>
                   <th scope="col">{t('usage.requests')}</th>
-                  <th scope="col">{t('usage.inputTokens')}</th>
-                  <th scope="col">{t('usage.outputTokens')}</th>
-                  <th scope="col">{t('usage.costUsd')}</th>
+                  <th scope="col" title={t('usage.inputTokens')}>
+                    {t('usage.col.input')}
+                  </th>
+                  <th scope="col" title={t('usage.outputTokens')}>
+                    {t('usage.col.output')}
+                  </th>
+                  <th scope="col" title={t('usage.costUsd')}>
+                    {t('usage.col.cost')}
+                  </th>
                   {actions && (
                     <th scope="col">
                       <span className="visually-hidden">{t('admin.actions')}</span>

@@ -7,6 +7,7 @@ import { Dialog } from '../../components/Dialog';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { normalisePhone } from '../auth/LoginPage';
+import { UserCohorts } from './UserCohorts';
 
 interface UserDialogProps {
   open: boolean;
@@ -105,6 +106,7 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
           <input id={`${id}-admin`} type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
           <label htmlFor={`${id}-admin`}>{t('admin.isAdmin')}</label>
         </div>
+        {user && !user.is_admin && <UserCohorts userId={user.id} />}
         <p className="form-error" role="alert">
           {error}
         </p>
