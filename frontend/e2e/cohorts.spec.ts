@@ -137,7 +137,7 @@ test('cohort, usage charts and data exports', async ({ browser, page, request })
   // Both exports are in the audit log, named in words.
   await page.goto('/admin/audit?action=user.export');
   await expect(page.getByTestId('audit-row')).toHaveCount(2);
-  await expect(page.getByTestId('audit-row').first()).toContainText(/Exportó los datos de un participante|Exported a participant's data/);
+  await expect(page.getByTestId('audit-row').first()).toContainText(/Exportó los datos de un usuario|Exported a user’s data/);
 
   // The conversation list filtered by the cohort shows the participant's conversation only.
   await page.goto(`/admin/conversations?cohort_id=${cohortId}`);
