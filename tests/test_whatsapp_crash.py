@@ -20,6 +20,7 @@ import pytest
 from procrastinate.exceptions import AlreadyEnqueued
 
 from channels.whatsapp.render import whatsapp_parts
+from channels.whatsapp.settings import WhatsAppSettings
 from ignacio_agents.domain import DeliveryStatus
 from ignacio_agents.jobs import worker_options
 from ignacio_agents.responses import GeneralResponse
@@ -171,7 +172,7 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
         content=answer.to_markdown(), channel="whatsapp", answer=answer.model_dump(mode="json"),
         status=DeliveryStatus.pending, reply_to_id=inbound.id,
     ))
-    parts = whatsapp_parts(reply)
+    parts = whatsapp_parts(reply, first_part_chars=WhatsAppSettings().first_part_chars)
     assert len(parts) >= 3
     await store.messages.add_delivery(reply.id, 0, external_id="wamid.SENT-BEFORE-CRASH",
                                       status=DeliveryStatus.sent)

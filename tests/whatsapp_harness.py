@@ -32,6 +32,8 @@ def whatsapp_settings(graph: FakeGraphServer, **overrides: Any) -> dict[str, Any
         "send_retry_max_seconds": 0.2,
         # No quiet period unless a test is about bursts (queued messages still go together).
         "quiet_period_seconds": 0,
+        # No pause between messages to one participant unless a test is about pacing.
+        "part_gap_seconds": 0,
         **overrides,
     }
 

@@ -9,8 +9,11 @@ pretending to send.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import AsyncIterator
 
 import httpx
 from procrastinate import Blueprint
@@ -65,6 +68,32 @@ def send_failed(exc: GraphError) -> SendFailed:
     return failed
 
 
+class Pacer:
+    """Keeps ``gap`` seconds between two messages this process sends to one participant
+    (Meta's per-user pacing). Waiting is an ``asyncio.sleep``: the worker's other jobs run
+    meanwhile. Recipients are forgotten once their gap has passed."""
+
+    def __init__(self, gap: float) -> None:
+        self.gap = gap
+        self._last: dict[str, float] = {}  # recipient -> loop time of the last send
+
+    @contextlib.asynccontextmanager
+    async def turn(self, to: str) -> AsyncIterator[None]:
+        if self.gap <= 0:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        last = self._last.get(to)
+        if last is not None and (wait := last + self.gap - loop.time()) > 0:
+            await asyncio.sleep(wait)
+        try:
+            yield
+        finally:
+            now = loop.time()
+            self._last = {k: t for k, t in self._last.items() if now - t < self.gap}
+            self._last[to] = now
+
+
 class WhatsAppChannel:
     """One WhatsApp business number, registered as the ``whatsapp`` channel."""
 
@@ -78,6 +107,7 @@ class WhatsAppChannel:
         self.client: WhatsAppClient | None = None
         self.simulator: SimulatorPhone | None = None
         self._simulator_http: httpx.AsyncClient | None = None
+        self.pacer = Pacer(settings.part_gap_seconds)
 
     @classmethod
     def from_settings(cls, core: Settings) -> WhatsAppChannel | None:
@@ -129,18 +159,22 @@ class WhatsAppChannel:
     # --- Sender ----------------------------------------------------------------------------
 
     def render(self, reply: StoredMessage) -> list[str]:
-        return whatsapp_parts(reply)
+        return whatsapp_parts(reply, first_part_chars=self.settings.first_part_chars)
 
     async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:
-        """One attempt: a retryable failure re-queues the durable answer job instead
-        (``channels.whatsapp.jobs``), so an outage of minutes loses nothing."""
+        """One attempt, at least ``WHATSAPP_PART_GAP_SECONDS`` after the last message this
+        process sent to ``to`` (:class:`Pacer`). A retryable failure re-queues the durable
+        answer job instead (``channels.whatsapp.jobs``), so an outage of minutes loses
+        nothing."""
         client = self.require_client()
-        try:
-            if isinstance(text, InteractivePart):
-                return await client.send_interactive(to, text.interactive, reply_to=reply_to)
-            return await client.send_text(to, text, reply_to=reply_to)
-        except GraphError as exc:
-            raise send_failed(exc) from exc
+        async with self.pacer.turn(to):
+            try:
+                if isinstance(text, InteractivePart):
+                    return await client.send_interactive(to, text.interactive,
+                                                         reply_to=reply_to)
+                return await client.send_text(to, text, reply_to=reply_to)
+            except GraphError as exc:
+                raise send_failed(exc) from exc
 
     async def send_answer_waiting(self, to: str) -> str:
         """The approved template telling the participant an answer is waiting (the only thing

@@ -220,7 +220,7 @@ class Apologising:
         self.traits = channel.traits
 
     def render(self, reply: StoredMessage) -> list[str]:
-        return whatsapp_parts(reply, self.lead)
+        return whatsapp_parts(reply, self.lead, self.channel.settings.first_part_chars)
 
     async def send_part(self, to: str, text: str, *, reply_to: str | None) -> str:
         return await self.channel.send_part(to, text, reply_to=reply_to)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.whatsapp.formatting import split_message
+from channels.whatsapp.formatting import message_length, split_message
 from channels.whatsapp.markup import inline_to_whatsapp, to_whatsapp
 from ignacio_agents.responses import AdvisorAnswer, parse_answer
 from ignacio_agents.store.messages import StoredMessage
@@ -103,9 +103,24 @@ def follow_up_question(reply: StoredMessage, option_id: str | None) -> str | Non
     return questions[index] if 0 <= index < len(questions) else None
 
 
-def whatsapp_parts(reply: StoredMessage, lead: str | None = None) -> list[str]:
+def short_first(text: str, first_part_chars: int | None) -> list[str]:
+    """``text`` cut for a phone: when it is longer than twice ``first_part_chars``, a first
+    part of at most that many characters (its opening paragraph, or sentences, whichever
+    boundary fits first), then the rest in parts of at most 4096; else parts of at most 4096."""
+    text = text.strip()
+    if not first_part_chars or message_length(text) <= 2 * first_part_chars or "```" in text:
+        return split_message(text)
+    first = split_message(text, first_part_chars)[0]
+    if not text.startswith(first):  # never happens for fence-free text; cut as usual then
+        return split_message(text)
+    return [first, *split_message(text[len(first):])]
+
+
+def whatsapp_parts(reply: StoredMessage, lead: str | None = None,
+                   first_part_chars: int | None = None) -> list[str]:
     """The ordered WhatsApp texts (each ≤ 4096 characters) of a stored assistant message,
-    after a ``lead`` line when given.
+    after a ``lead`` line when given; a long one starts with a short part
+    (:func:`short_first`).
 
     Derived from what is stored, never from the turn's in-memory result, so a resumed job cuts
     the answer exactly as the first attempt did.
@@ -125,7 +140,7 @@ def whatsapp_parts(reply: StoredMessage, lead: str | None = None) -> list[str]:
         text = to_whatsapp(reply.content or "")
     if lead:
         text = f"{lead}\n\n{text}"
-    parts = [part for part in split_message(text) if part.strip()] or ["…"]
+    parts = [part for part in short_first(text, first_part_chars) if part.strip()] or ["…"]
     if questions:  # the last part offers the follow-up questions to tap
         parts[-1] = InteractivePart(parts[-1], follow_up_options(parts[-1], questions, language))
     return parts

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ignacio_agents.settings import ChannelSettings, Settings
@@ -53,6 +53,13 @@ class WhatsAppSettings(ChannelSettings):
     # Messages of one participant arriving within this many seconds are answered together.
     quiet_period_seconds: float = 3.0
     max_media_bytes: int = 25 * 1024 * 1024
+    # A long answer (more than twice this) goes out as a short first part of at most this many
+    # characters, cut at a natural boundary, then the rest in parts of at most 4096.
+    first_part_chars: int = Field(default=700, ge=100, le=4096)
+    # Seconds kept between two messages to the same participant (parts of one answer, then its
+    # follow-up buttons): Meta allows one message per 6 s to a user with short bursts on top,
+    # so a few parts a second or so apart stay within the burst and arrive in order.
+    part_gap_seconds: float = Field(default=1.0, ge=0, le=60)
 
     @field_validator("phone_number_id", mode="before")
     @classmethod

@@ -57,6 +57,7 @@ class CapturedRequest:
     file: dict[str, Any] | None  # {"filename", "content_type", "size", "sha256"} for uploads
     status: int
     response: Any
+    at: float = 0.0  # time.monotonic() when the fake received it (gaps between sends)
 
     @property
     def ok(self) -> bool:
@@ -504,7 +505,7 @@ class FakeGraphServer(LoopbackServer):
             method=request.method, path=request.url.path, query=dict(request.query_params),
             headers={k.lower(): v for k, v in request.headers.items()},
             json=None if is_form else body, form=body if is_form else None, file=file_info,
-            status=status, response=response,
+            status=status, response=response, at=time.monotonic(),
         )
         with self._cond:
             self._state.requests.append(captured)
