@@ -65,6 +65,7 @@ export interface SeededPeople {
   simulator_admin: Person;
   /** Enrolled on the fresh server by the simulator spec, through the admin UI. */
   simulator_participant: Person;
+  consent_participant: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

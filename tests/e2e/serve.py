@@ -63,6 +63,7 @@ OWN_PEOPLE = {
     # stays the spec's own.
     "simulator_admin": ("+34600000050", "Fabiola Fresca", True),
     "simulator_participant": ("+34600000051", "Nico Novato", False),
+    "consent_participant": ("+34600000072", "Clara Consentida", False),
 }
 # Audit rows on past days for the audit log's date filter: (when, actor, action, target,
 # details), actor and target by OWN_PEOPLE key.

@@ -10,6 +10,7 @@ import type { components } from './schema';
 type Schemas = components['schemas'];
 
 export type User = Schemas['User'];
+export type Consent = Schemas['ConsentOut'];
 export type Project = Schemas['Project'];
 export type ProjectKind = NonNullable<Project['kind']>;
 export type Language = User['preferred_language'];

@@ -6,6 +6,7 @@ import { useI18n } from '../i18n';
 import { Icon } from './Icon';
 import { useSimulatorAvailable } from '../features/simulator/available';
 import { StaffNavLink } from '../features/admin/StaffNavLink';
+import { ConsentNotice } from '../features/consent/ConsentNotice';
 import { ThemeSwitch } from '../theme/ThemeSwitch';
 import { LanguageSwitch } from './LanguageSwitch';
 
@@ -81,6 +82,7 @@ export function AppShell() {
           </button>
         </div>
       </header>
+      <ConsentNotice />
       <div className="shell__body">
         <Outlet />
       </div>

@@ -625,4 +625,7 @@ export const en: Dictionary = {
   'queue.kind.delivery_failed': 'WhatsApp delivery failed',
   'queue.kind.repeated_question': 'Same question three times',
   'queue.kind.out_of_scope': 'Outside the program',
+  'consent.title': 'Your data in Ignacio',
+  'consent.ack': 'Got it',
+  'consent.failed': 'Could not save that. Please try again.',
 };

@@ -623,4 +623,7 @@ export const es = {
   'queue.kind.delivery_failed': 'WhatsApp no se entregó',
   'queue.kind.repeated_question': 'Misma pregunta tres veces',
   'queue.kind.out_of_scope': 'Fuera del programa',
+  'consent.title': 'Tus datos en Ignacio',
+  'consent.ack': 'Entendido',
+  'consent.failed': 'No se ha podido guardar. Inténtalo de nuevo.',
 } as const;
