@@ -36,7 +36,7 @@ test('an admin filters the audit log by days and exports that range as CSV', asy
   await page.getByRole('button', { name: /^(Aplicar|Apply)$/ }).click();
   await expect(page).toHaveURL(/from=2026-03-01&to=2026-03-02/);
   await expect(rows).toHaveCount(3);
-  await expect(rows.first()).toContainText('memory.view');
+  await expect(rows.first()).toContainText('usage.cap_lift');
   await expectAccessible(page, 'audit log for a range of days');
   await docShot(page, 'admin-audit');
 
@@ -47,7 +47,7 @@ test('an admin filters the audit log by days and exports that range as CSV', asy
   expect(download.suggestedFilename()).toBe('audit-2026-03-01-2026-03-02.csv');
   const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
   expect(csv[0]).toBe('id,seq,created_at,actor_id,actor_name,action,target_type,target_id,target_name,target_user_name,client_ip,details,row_hash');
-  expect(csv.slice(1).map((line) => line.split(',')[5])).toEqual(['user.export', 'user.update', 'memory.view']);
+  expect(csv.slice(1).map((line) => line.split(',')[5])).toEqual(['user.export', 'user.update', 'usage.cap_lift']);
   expect(csv.slice(1).every((line) => line.includes(admin.name) && line.includes(participant.name))).toBe(true);
 
   // The export is in the log today, with the range it covered.

@@ -72,8 +72,9 @@ AUDIT_PAST = (
      {"own": False}),
     ("2026-03-01T17:40:00+00:00", "audit_admin", "user.update", "audit_participant",
      {"changes": ["name", "preferred_language"]}),
-    ("2026-03-02T08:05:00+00:00", "audit_admin", "memory.view", "audit_participant",
-     {"items": 3}),
+    # (none of app.spec.ts's counted actions: it counts user.create, memory.view, transcript.view)
+    ("2026-03-02T08:05:00+00:00", "audit_admin", "usage.cap_lift", "audit_participant",
+     {"until": "2026-04-01T00:00:00+00:00"}),
 )
 FRESH_ADMIN = "simulator_admin"
 APP_SECRET = "e2e-app-secret"  # signs the WhatsApp webhooks the control server posts
@@ -268,6 +269,9 @@ def main() -> int:
         data_dir=data_dir, database_url=None, ignacio_env="development",
         pydantic_ai_model="test", openai_api_key=None, run_worker_in_process=True,
         job_poll_interval_seconds=0.2,
+        # Every browser signs in from loopback: the per-client code limit (20 in 15 min) would
+        # cut the specs off after the twentieth sign-in; the per-number limit still holds.
+        otp_rate_limit_per_ip=500,
         # Paced like a real model, so answers stream in several updates (and Stop has time).
         offline_stream_chunk_seconds=0.15,
     )
