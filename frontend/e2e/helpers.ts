@@ -66,6 +66,10 @@ export interface SeededPeople {
   /** Enrolled on the fresh server by the simulator spec, through the admin UI. */
   simulator_participant: Person;
   consent_participant: Person;
+  /** The mentoring spec: a mentor assigned to the participant, and an admin who promotes. */
+  mentor_mentor: Person;
+  mentor_admin: Person;
+  mentor_participant: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

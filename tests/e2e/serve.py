@@ -64,7 +64,12 @@ OWN_PEOPLE = {
     "simulator_admin": ("+34600000050", "Fabiola Fresca", True),
     "simulator_participant": ("+34600000051", "Nico Novato", False),
     "consent_participant": ("+34600000072", "Clara Consentida", False),
+    "mentor_mentor": ("+34600000020", "Marta Mentora", False),
+    "mentor_admin": ("+34600000021", "Alba Supervisora", True),
+    "mentor_participant": ("+34600000022", "Pedro Participa", False),
 }
+# Mentor assignments the mentoring spec starts from: mentor key -> participant key.
+MENTOR_OF = {"mentor_mentor": "mentor_participant"}
 # Audit rows on past days for the audit log's date filter: (when, actor, action, target,
 # details), actor and target by OWN_PEOPLE key.
 AUDIT_PAST = (
@@ -237,6 +242,9 @@ async def _seed(settings) -> None:  # type: ignore[no-untyped-def]
         for key, (phone, name, admin) in OWN_PEOPLE.items():
             user = await rt.store.users.get_by_phone(phone)
             ids[key] = (user or await rt.store.users.create(phone, name, is_admin=admin)).id
+        for mentor, participant in MENTOR_OF.items():
+            await rt.store.users.update(ids[mentor], is_mentor=True)
+            await rt.store.mentoring.assign(ids[mentor], ids[participant], assigned_by=None)
         if not await rt.store.db.fetch_value(
                 "select count(*) from audit_log where created_at < '2026-04-01'"):
             for at, actor, action, target, details in AUDIT_PAST:
