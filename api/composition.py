@@ -37,6 +37,8 @@ def all_routers() -> list[APIRouter]:
     routers += [mentor.router, attention.router]
     from api.routers import whatsapp_simulator
     routers.append(whatsapp_simulator.router)
+    from api.routers import user_import
+    routers.append(user_import.router)
     return routers
 
 

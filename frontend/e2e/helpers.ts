@@ -70,6 +70,7 @@ export interface SeededPeople {
   mentor_mentor: Person;
   mentor_admin: Person;
   mentor_participant: Person;
+  import_admin: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

@@ -67,6 +67,7 @@ OWN_PEOPLE = {
     "mentor_mentor": ("+34600000020", "Marta Mentora", False),
     "mentor_admin": ("+34600000021", "Alba Supervisora", True),
     "mentor_participant": ("+34600000022", "Pedro Participa", False),
+    "import_admin": ("+34600000082", "Irene Importa", True),
 }
 # Mentor assignments the mentoring spec starts from: mentor key -> participant key.
 MENTOR_OF = {"mentor_mentor": "mentor_participant"}

@@ -17,6 +17,7 @@ export type Language = User['preferred_language'];
 export type MeUpdate = Schemas['MeUpdate'];
 export type UserCreate = Schemas['UserCreate'];
 export type UserUpdate = Schemas['UserUpdate'];
+export type ImportReport = Schemas['ImportReport'];
 export type AccessToken = Schemas['AccessToken'];
 export type SignedInDevice = Schemas['SessionOut'];
 

@@ -1,5 +1,7 @@
 import { api, expectOk, unwrap } from './client';
-import type { MeUpdate, Page, User, UserCreate, UserUpdate } from './types';
+import { errorFromResponse, networkError } from './errors';
+import { session } from './session';
+import type { ImportReport, MeUpdate, Page, User, UserCreate, UserUpdate } from './types';
 
 export const getMe = (): Promise<User> => unwrap(api.GET('/users/me'));
 
@@ -32,3 +34,21 @@ export const updateUser = (id: string, body: UserUpdate): Promise<User> =>
 
 export const deleteUser = (id: string): Promise<void> =>
   expectOk(api.DELETE('/users/{user_id}', { params: { path: { user_id: id } } }));
+
+/** Enrols the participants a CSV file lists; the report names, by line, the rows that were not. */
+export async function importUsers(csv: string): Promise<ImportReport> {
+  let response: Response;
+  try {
+    response = await session.fetch(
+      new Request(`${session.baseUrl}/admin/users/import`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/csv' },
+        body: csv,
+      }),
+    );
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  return (await response.json()) as ImportReport;
+}

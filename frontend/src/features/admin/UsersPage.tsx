@@ -15,6 +15,7 @@ import { useI18n } from '../../i18n';
 import { useUser } from '../auth/AuthContext';
 import { CohortSelect } from './CohortSelect';
 import { MentorsDialog } from './MentorsDialog';
+import { ImportUsersDialog } from './ImportUsersDialog';
 import { UserDialog } from './UserDialog';
 import { UserRow } from './UserRow';
 
@@ -32,6 +33,7 @@ export function UsersPage() {
   const [dialog, setDialog] = useState<{ user: User | null } | null>(null);
   const [toDelete, setToDelete] = useState<User | null>(null);
   const [mentorsOf, setMentorsOf] = useState<User | null>(null);
+  const [importing, setImporting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState('');
@@ -93,10 +95,16 @@ export function UsersPage() {
         <h2 id={`${searchId}-title`} className="panel__title">
           {t('admin.users')}
         </h2>
-        <button type="button" className="btn btn--primary" onClick={() => setDialog({ user: null })} data-testid="new-user">
-          <Icon name="plus" />
-          {t('admin.newUser')}
-        </button>
+        <div className="panel__actions">
+          <button type="button" className="btn btn--secondary" onClick={() => setImporting(true)} data-testid="import-users">
+            <Icon name="upload" />
+            {t('import.open')}
+          </button>
+          <button type="button" className="btn btn--primary" onClick={() => setDialog({ user: null })} data-testid="new-user">
+            <Icon name="plus" />
+            {t('admin.newUser')}
+          </button>
+        </div>
       </div>
       <div className="toolbar">
         <label htmlFor={searchId} className="visually-hidden">
@@ -180,6 +188,14 @@ export function UsersPage() {
         }}
       />
       {mentorsOf && <MentorsDialog participant={mentorsOf} onClose={() => setMentorsOf(null)} />}
+      <ImportUsersDialog
+        open={importing}
+        onClose={() => setImporting(false)}
+        onImported={(n) => {
+          users.reload();
+          setStatus(t('import.created', { n }));
+        }}
+      />
       <ConfirmDialog
         open={toDelete !== null}
         title={t('admin.deleteUserTitle', { name: toDelete ? display(toDelete) : '' })}
