@@ -15,6 +15,8 @@ def all_routers() -> list[APIRouter]:
     routers: list[APIRouter] = []
     from api.routers import admin, auth, users
     routers += [auth.router, users.router, admin.router]
+    from api.routers import totp
+    routers.append(totp.router)
     from api.routers import files
     routers.append(files.router)
     from api.routers import conversations

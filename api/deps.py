@@ -1,4 +1,5 @@
-"""FastAPI dependencies: the runtime, the current user, admins only, the client IP."""
+"""FastAPI dependencies: the runtime, the current user (second factor enforced), admins only,
+the client IP."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ignacio_agents.errors import Forbidden, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store import Store
 from ignacio_agents.store.users import StoredUser
+from ignacio_agents.totp import EnrolmentRequired, enrolment_required
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -42,14 +44,26 @@ async def get_claims(
     return claims
 
 
-async def get_current_user(
+async def get_session_user(
     request: Request, claims: Annotated[AccessClaims, Depends(get_claims)]
 ) -> StoredUser:
+    """The signed-in user, whatever their second factor: only the enrolment routes use it."""
     user = await request.app.state.runtime.store.users.get(claims.sub)
     if user is None or not user.is_active:
         raise Unauthorized("account inactive")
     request.state.user = user
     request.state.session_id = claims.sid
+    return user
+
+
+async def get_current_user(
+    request: Request, user: Annotated[StoredUser, Depends(get_session_user)]
+) -> StoredUser:
+    """The signed-in user; with ``ADMIN_REQUIRE_TOTP`` an admin or mentor without an
+    authenticator is refused (403 ``totp_enrolment_required``) until they enrol one."""
+    runtime: Runtime = request.app.state.runtime
+    if await enrolment_required(runtime.store, runtime.settings, user):
+        raise EnrolmentRequired()
     return user
 
 
@@ -71,6 +85,7 @@ def client_ip(request: Request) -> str:
 
 
 CurrentUser = Annotated[StoredUser, Depends(get_current_user)]
+SessionUser = Annotated[StoredUser, Depends(get_session_user)]
 AdminUser = Annotated[StoredUser, Depends(require_admin)]
 StaffUser = Annotated[StoredUser, Depends(require_staff)]
 ClaimsDep = Annotated[AccessClaims, Depends(get_claims)]

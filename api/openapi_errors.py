@@ -6,7 +6,8 @@ router can forget it:
 
 - a request body: 413 (the edge ceiling, ``api.body_limits``) and 422 (validation);
 - any parameter: 422;
-- the bearer-token dependency: 401; the admins-only dependency: 403;
+- the bearer-token dependency: 401; the admins-only dependency, and the second-factor
+  enrolment ``ADMIN_REQUIRE_TOTP`` asks for: 403;
 - a path parameter, or a query parameter naming a resource (``..._id``): 404;
 - every route: 400 for a Host outside ``IGNACIO_ALLOWED_HOSTS``.
 """
@@ -20,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.deps import get_claims, require_admin, require_staff
+from api.deps import get_claims, get_current_user, require_admin, require_staff
 from api.schemas import ErrorResponse
 
 _ERROR = {"model": ErrorResponse}
@@ -55,10 +56,16 @@ def _implied(route: APIRoute) -> dict[int, str]:
         implied[422] = "The request does not match the schema"
     if get_claims in calls:
         implied[401] = "Missing, invalid or expired access token, or the session ended"
+    refused = []
     if require_admin in calls:
-        implied[403] = "Admins only"
+        refused.append("Admins only")
     elif require_staff in calls:
-        implied[403] = "Mentors and admins only"
+        refused.append("Mentors and admins only")
+    if get_current_user in calls:
+        refused.append("an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP)")
+    if refused:
+        text = "; ".join(refused)
+        implied[403] = text[0].upper() + text[1:]
     named = [p.name for p in dependant.path_params + dependant.query_params]
     if dependant.path_params or any(name.endswith("_id") for name in named):
         implied[404] = "Not found (or not yours)"

@@ -196,6 +196,8 @@ class AccessToken(BaseModel):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
     expires_in: int  # seconds until the access token expires
     user: User
+    # ADMIN_REQUIRE_TOTP and no authenticator yet: this session reaches only enrolment.
+    totp_enrolment_required: bool = False
 
 
 def user_out(user: StoredUser, project: ProjectProfile) -> User:

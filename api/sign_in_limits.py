@@ -16,6 +16,9 @@ A slot is reserved before the check (parallel guesses cannot overshoot) and give
 code was right, so a classroom signing in from one address is not slowed by its successes.
 The moment a client uses up its failures, a security event goes to the audit log.
 
+Second-factor codes (``/auth/second-factor`` and the authenticator routes): wrong ones are
+limited per account (``TOTP_FAILURES_PER_USER``) and share the client's failed-code slots.
+
 Unenrolled numbers count exactly like enrolled ones everywhere (nothing reveals enrolment).
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from uuid import UUID
 
 from ignacio_agents.errors import RateLimited
 from ignacio_agents.settings import Settings
@@ -79,3 +83,38 @@ async def reserve_code_check(store: Store, settings: Settings, ip: str) -> None:
 async def release_code_check(store: Store, settings: Settings, ip: str) -> None:
     """The code was right: the reserved slot is given back."""
     await store.rate_limits.refund(_verify_limits(settings, ip))
+
+
+# --- the second factor (authenticator codes and recovery codes) ----------------------------------
+
+SECOND_FACTOR_GUESSING_EVENT = "security.second_factor_guessing"
+
+
+def _second_factor_limits(settings: Settings, user_id: UUID, ip: str) -> list[Limit]:
+    """Wrong second-factor codes per account (``TOTP_FAILURES_PER_USER``), plus the client's
+    and everyone's failed-code slots shared with the WhatsApp codes."""
+    return [Limit("totp_fail_user", str(user_id), settings.totp_failures_per_user),
+            *_verify_limits(settings, ip)]
+
+
+async def reserve_second_factor_check(store: Store, settings: Settings, user_id: UUID,
+                                      ip: str) -> None:
+    """Reserve one failed-code slot for this account and client (429 when none is left)."""
+    decision = await store.rate_limits.hit(_second_factor_limits(settings, user_id, ip),
+                                           _window(settings))
+    if not decision.allowed:
+        raise _refused(decision, "wrong codes")
+    if decision.remaining == 0:
+        log.warning("second-factor guessing: an account used up its failed-code limit")
+        await store.audit.record(
+            actor_id=user_id, action=SECOND_FACTOR_GUESSING_EVENT, target_type="user",
+            target_id=user_id, client_ip=ip,
+            details={"per_user_limit": settings.totp_failures_per_user,
+                     "window_seconds": settings.otp_rate_limit_window_seconds},
+        )
+
+
+async def release_second_factor_check(store: Store, settings: Settings, user_id: UUID,
+                                      ip: str) -> None:
+    """The code was right: the reserved slots are given back."""
+    await store.rate_limits.refund(_second_factor_limits(settings, user_id, ip))

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     otp_verify_failures_per_ip: int = 10
     otp_verify_failures_global: int = 1000
     otp_rate_limit_window_seconds: int = 15 * 60
+    # Second factor (authenticator app) for admins and mentors: on, those without one may use
+    # their session only to enrol. Wrong second-factor codes per account per OTP window; the
+    # challenge between the WhatsApp code and the TOTP code lives this long.
+    admin_require_totp: bool = False
+    totp_failures_per_user: int = Field(default=5, ge=1)
+    totp_challenge_ttl_seconds: int = Field(default=5 * 60, ge=30)
     default_phone_region: str = "ES"
     phone_encryption_key: SecretStr | None = None
     # Older encryption keys, "id:base64" comma-separated, still accepted for decryption.

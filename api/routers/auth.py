@@ -13,6 +13,10 @@
   an httpOnly cookie (``api.refresh_cookie``); only their SHA-256 is stored and each refresh
   rotates them; presenting an already-rotated one revokes the whole session.
 - Participants see their signed-in devices and can end any of them, or all at once.
+- An account with an authenticator app (admins and mentors, ``ignacio_agents.totp``) gets no
+  session from the WhatsApp code alone: ``verify-otp`` answers a short-lived challenge instead,
+  and ``POST /auth/second-factor`` trades it, with the app's code or a recovery code, for the
+  session.
 - Rate limits: ``api.sign_in_limits``.
 
 Codes, tokens and full phone numbers are never logged. In development without WhatsApp the code
@@ -29,7 +33,7 @@ from uuid import UUID
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ClaimsDep, RuntimeDep, StoreDep, client_ip
+from api.deps import ClaimsDep, CurrentUser, RuntimeDep, StoreDep, client_ip
 from api.devices import device_label
 from api.errors import error_body
 from api.refresh_cookie import (
@@ -48,14 +52,22 @@ from api.schemas import (
     SessionOut,
     user_out,
 )
-from api.sign_in_limits import allow_code_request, release_code_check, reserve_code_check
+from api.sign_in_limits import (
+    allow_code_request,
+    release_code_check,
+    release_second_factor_check,
+    reserve_code_check,
+    reserve_second_factor_check,
+)
 from api.tokens import issue_access_token, refresh_successor
+from api.totp_schemas import SecondFactorRequired, SecondFactorVerify
 from ignacio_agents.channel import SendFailed
 from ignacio_agents.crypto import mask_phone, new_otp_code, new_token, normalize_phone
 from ignacio_agents.errors import NotFound, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.settings import Settings
 from ignacio_agents.store.users import StoredUser
+from ignacio_agents.totp import enrolment_required, use_code
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +79,16 @@ _OTP_SENT_BODY = OTP_SENT.model_dump()
 
 def _invalid_code() -> Unauthorized:
     return Unauthorized("The code is not valid. Request a new one and try again.", code="invalid_code")
+
+
+def _invalid_second_factor() -> Unauthorized:
+    return Unauthorized("The code is not valid. Check the authenticator app and try again.",
+                        code="invalid_second_factor")
+
+
+def _challenge_over() -> Unauthorized:
+    return Unauthorized("This sign-in has expired. Start again with a new WhatsApp code.",
+                        code="second_factor_expired")
 
 
 def _invalid_refresh() -> Unauthorized:
@@ -107,6 +129,7 @@ async def _signed_in(request: Request, runtime: Runtime, user: StoredUser, sessi
         access_token=issue_access_token(settings, user.id, session_id, user.is_admin),
         expires_in=settings.access_token_ttl_seconds,
         user=user_out(user, await runtime.store.profiles.get(user.id)),
+        totp_enrolment_required=await enrolment_required(runtime.store, settings, user),
     )
     response = JSONResponse(body.model_dump(mode="json"), headers={"cache-control": "no-store"})
     set_refresh_cookie(response, request, settings, refresh_token)
@@ -148,12 +171,14 @@ async def request_otp(body: OtpRequest, request: Request, runtime: RuntimeDep,
     return JSONResponse(_OTP_SENT_BODY, status_code=202)
 
 
-@router.post("/verify-otp", response_model=AccessToken, operation_id="verify_otp",
+@router.post("/verify-otp", response_model=AccessToken | SecondFactorRequired,
+             operation_id="verify_otp",
              responses={401: {**_ERR, "description": "Wrong, expired or used code"},
                         413: _TOO_LARGE, 422: {**_ERR, "description": "Not a phone number"},
                         429: _LIMITED})
 async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> JSONResponse:
-    """Trade a live code for an access token (body) and a refresh token (httpOnly cookie)."""
+    """Trade a live code for an access token (body) and a refresh token (httpOnly cookie), or,
+    for an account with an authenticator app, for a second-factor challenge."""
     settings, store = runtime.settings, runtime.store
     e164 = phone_or_422(body.phone_number, settings)
     ip = client_ip(request)
@@ -165,13 +190,64 @@ async def verify_otp(body: OtpVerify, request: Request, runtime: RuntimeDep) -> 
     if not valid or user is None or not user.is_active:
         raise _invalid_code()
     await release_code_check(store, settings, ip)
+    if await store.totp.is_enabled(user.id):
+        challenge = new_token()
+        ttl = settings.totp_challenge_ttl_seconds
+        await store.totp.create_challenge(user.id, challenge, timedelta(seconds=ttl))
+        log.info("user %s passed the WhatsApp code; second factor asked", user.id)
+        body_out = SecondFactorRequired(challenge_token=challenge, expires_in=ttl)
+        return JSONResponse(body_out.model_dump(), headers={"cache-control": "no-store"})
+    return await _open_session(request, runtime, user)
+
+
+async def _open_session(request: Request, runtime: Runtime, user: StoredUser) -> JSONResponse:
+    settings = runtime.settings
     refresh_token = new_token()
-    session = await store.sessions.create(
+    session = await runtime.store.sessions.create(
         user.id, refresh_token, timedelta(seconds=settings.refresh_token_ttl_seconds),
         device=device_label(request.headers.get("user-agent")),
     )
     log.info("user %s signed in (session %s)", user.id, session.id)
     return await _signed_in(request, runtime, user, session.id, refresh_token)
+
+
+@router.post("/second-factor", response_model=AccessToken, operation_id="verify_second_factor",
+             responses={401: {**_ERR, "description": "Wrong code, or the challenge is over"},
+                        413: _TOO_LARGE, 429: _LIMITED})
+async def verify_second_factor(body: SecondFactorVerify, request: Request,
+                               runtime: RuntimeDep) -> JSONResponse:
+    """Finish signing in: the challenge from ``verify-otp`` and a code from the authenticator
+    app (each code works once) or one of the recovery codes (each works once). A challenge dies
+    when used, after ``TOTP_CHALLENGE_TTL_SECONDS`` or after ``OTP_MAX_ATTEMPTS`` wrong codes;
+    wrong codes also count per account (``TOTP_FAILURES_PER_USER``) and per client."""
+    settings, store = runtime.settings, runtime.store
+    ip = client_ip(request)
+    user_id = await store.totp.challenge_user(body.challenge_token)
+    if user_id is None:
+        raise _challenge_over()
+    await reserve_second_factor_check(store, settings, user_id, ip)
+    async with store.db.transaction() as tx:
+        # Counted and row-locked first: parallel tries on one challenge run one at a time.
+        live = await store.totp.attempt_challenge(
+            body.challenge_token, max_attempts=settings.otp_max_attempts, conn=tx)
+        method = await use_code(store, user_id, body.code, conn=tx) if live == user_id else None
+        if method is not None:
+            await store.totp.finish_challenge(body.challenge_token, conn=tx)
+    if method is None:
+        await store.audit.record(actor_id=user_id, action="security.second_factor_failed",
+                                 target_type="user", target_id=user_id, client_ip=ip,
+                                 details={"challenge_live": live is not None})
+        raise _invalid_second_factor() if live is not None else _challenge_over()
+    await release_second_factor_check(store, settings, user_id, ip)
+    user = await store.users.get(user_id)
+    if user is None or not user.is_active:
+        raise _challenge_over()
+    details: dict[str, object] = {"method": method}
+    if method == "recovery_code":
+        details["recovery_codes_left"] = await store.totp.recovery_codes_left(user_id)
+    await store.audit.record(actor_id=user_id, action="auth.second_factor_passed",
+                             target_type="user", target_id=user_id, client_ip=ip, details=details)
+    return await _open_session(request, runtime, user)
 
 
 @router.post("/refresh", response_model=AccessToken, operation_id="refresh",
@@ -228,7 +304,7 @@ async def logout_all(request: Request, claims: ClaimsDep, runtime: RuntimeDep) -
 
 @router.get("/sessions", response_model=SessionList, operation_id="list_sessions",
             responses={401: {**_ERR, "description": "Not signed in"}})
-async def list_sessions(claims: ClaimsDep, store: StoreDep) -> SessionList:
+async def list_sessions(claims: ClaimsDep, _user: CurrentUser, store: StoreDep) -> SessionList:
     """The user's signed-in devices, most recently used first."""
     sessions = await store.sessions.list_active(claims.sub)
     return SessionList(items=[
@@ -242,7 +318,8 @@ async def list_sessions(claims: ClaimsDep, store: StoreDep) -> SessionList:
                dependencies=[Depends(require_same_origin)],
                responses={401: {**_ERR, "description": "Not signed in"}, 403: _CROSS,
                           404: {**_ERR, "description": "No such live session of this user"}})
-async def revoke_session(session_id: UUID, claims: ClaimsDep, store: StoreDep) -> Response:
+async def revoke_session(session_id: UUID, claims: ClaimsDep, _user: CurrentUser,
+                         store: StoreDep) -> Response:
     """End one of the user's sessions (a lost phone, a shared computer)."""
     if not await store.sessions.revoke_for_user(session_id, claims.sub, "revoked_by_user"):
         raise NotFound.of("session")

@@ -25,6 +25,7 @@ from ignacio_agents.store.otp import OtpStore
 from ignacio_agents.store.profiles import ProfileStore
 from ignacio_agents.store.rate_limits import RateLimitStore
 from ignacio_agents.store.sessions import SessionStore
+from ignacio_agents.store.totp import TotpStore
 from ignacio_agents.store.usage import UsageStore
 from ignacio_agents.store.users import UserStore
 
@@ -51,6 +52,7 @@ class Store:
     feedback: FeedbackStore = field(init=False)
     eval_cases: EvalCaseStore = field(init=False)
     consents: ConsentStore = field(init=False)
+    totp: TotpStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -71,6 +73,7 @@ class Store:
         self.attention = AttentionStore(self.db)
         self.feedback = FeedbackStore(self.db)
         self.eval_cases = EvalCaseStore(self.db)
+        self.totp = TotpStore(self.db, self.cipher)
 
 
 __all__ = ["Store"]

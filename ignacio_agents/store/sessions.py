@@ -122,6 +122,15 @@ class SessionStore:
             reason, session_id, conn=conn,
         )
 
+    async def revoke_others(self, user_id: UUID, keep: UUID, reason: str, *,
+                            conn: Conn | None = None) -> int:
+        """Revoke every live session of the user but ``keep``; how many were ended."""
+        return await self.db.execute(
+            "update user_sessions set revoked_at = now(), revoked_reason = %s"
+            " where user_id = %s and id <> %s and revoked_at is null",
+            reason, user_id, keep, conn=conn,
+        )
+
     async def revoke_all(self, user_id: UUID, reason: str, *, conn: Conn | None = None) -> None:
         await self.db.execute(
             "update user_sessions set revoked_at = now(), revoked_reason = %s"
