@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     # their session only to enrol. Wrong second-factor codes per account per OTP window; the
     # challenge between the WhatsApp code and the TOTP code lives this long.
     admin_require_totp: bool = False
-    totp_failures_per_user: int = Field(default=5, ge=1)
+    totp_failures_per_user: int = Field(default=10, ge=1)
     totp_challenge_ttl_seconds: int = Field(default=5 * 60, ge=30)
     default_phone_region: str = "ES"
     phone_encryption_key: SecretStr | None = None

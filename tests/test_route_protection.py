@@ -27,6 +27,7 @@ from ignacio_agents.store.messages import NewMessage
 # (method, path) pairs that answer without a token. Everything else must say 401.
 PUBLIC = {
     ("POST", "/auth/request-otp"), ("POST", "/auth/verify-otp"), ("POST", "/auth/refresh"),
+    ("POST", "/auth/second-factor"),  # the challenge token from verify-otp instead
     ("GET", "/webhooks/whatsapp"), ("POST", "/webhooks/whatsapp"),  # Meta's signature instead
     ("GET", "/health"),
     ("GET", "/auth/code-delivery"),  # where the sign-in code goes, for the sign-in page

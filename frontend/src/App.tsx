@@ -6,12 +6,13 @@ import { AppShell } from './components/AppShell';
 import { PageTitle } from './components/PageTitle';
 import { EmptyState, PageLoader } from './components/ui';
 import { AuthProvider, useAuth } from './features/auth/AuthContext';
-import { RequireAdmin, RequireAuth, RequireStaff } from './features/auth/guards';
+import { ENROLMENT_PATH, RequireAdmin, RequireAuth, RequireStaff } from './features/auth/guards';
 import { LoginPage } from './features/auth/LoginPage';
 import { ChatLayout } from './features/chat/ChatLayout';
 import { chatStore } from './features/chat/chatStore';
 import { ConversationView } from './features/chat/ConversationView';
 import { ProfilePage } from './features/profile/ProfilePage';
+import { TwoStepPage } from './features/profile/TwoStepPage';
 import { queryClient } from './api/queryClient';
 import { useLiveConnection } from './hooks/useLive';
 import { I18nProvider, useI18n } from './i18n';
@@ -57,8 +58,8 @@ function ForgetOnSignOut() {
 
 /** One live stream per tab while signed in. */
 function LiveConnection() {
-  const { status } = useAuth();
-  useLiveConnection(status === 'signed_in');
+  const { status, enrolmentRequired } = useAuth();
+  useLiveConnection(status === 'signed_in' && !enrolmentRequired);
   return null;
 }
 
@@ -74,6 +75,14 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route
+        path={ENROLMENT_PATH}
+        element={
+          <RequireAuth>
+            <TwoStepPage />
+          </RequireAuth>
+        }
+      />
       <Route
         element={
           <RequireAuth>

@@ -457,6 +457,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Second Factor
+         * @description Finish signing in: the challenge from ``verify-otp`` and a code from the authenticator
+         *     app (each code works once) or one of the recovery codes (each works once). A challenge dies
+         *     when used, after ``TOTP_CHALLENGE_TTL_SECONDS`` or after ``OTP_MAX_ATTEMPTS`` wrong codes;
+         *     wrong codes also count per account (``TOTP_FAILURES_PER_USER``) and per client.
+         */
+        post: operations["verify_second_factor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/sessions": {
         parameters: {
             query?: never;
@@ -497,6 +520,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Totp Status
+         * @description Whether this account signs in with an authenticator app, and whether it must.
+         */
+        get: operations["totp_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable
+         * @description Turn the authenticator off, with a current code from it or a recovery code. With
+         *     ``ADMIN_REQUIRE_TOTP`` the account can then reach only enrolment again.
+         */
+        post: operations["disable_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/totp/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Enrolment
+         * @description A new secret for the authenticator app (QR code and manual key), not active until
+         *     confirmed with a first code. Starting again replaces an unconfirmed secret.
+         */
+        post: operations["start_totp_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/totp/enrolment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Enrolment
+         * @description Turn the authenticator on with its first code; answers the ten recovery codes, shown
+         *     this once. The account's other sessions end (they were opened without the second factor).
+         */
+        post: operations["confirm_totp_enrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/totp/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate Recovery Codes
+         * @description Ten new recovery codes (the old ones stop working), for a current app code.
+         */
+        post: operations["regenerate_recovery_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/verify-otp": {
         parameters: {
             query?: never;
@@ -508,7 +634,8 @@ export interface paths {
         put?: never;
         /**
          * Verify Otp
-         * @description Trade a live code for an access token (body) and a refresh token (httpOnly cookie).
+         * @description Trade a live code for an access token (body) and a refresh token (httpOnly cookie), or,
+         *     for an account with an authenticator app, for a second-factor challenge.
          */
         post: operations["verify_otp"];
         delete?: never;
@@ -1442,6 +1569,11 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+            /**
+             * Totp Enrolment Required
+             * @default false
+             */
+            totp_enrolment_required: boolean;
             user: components["schemas"]["User"];
         };
         /** AdminConversation */
@@ -2557,6 +2689,14 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /**
+         * RecoveryCodes
+         * @description Shown once: only their hashes are kept. Each works once instead of an app code.
+         */
+        RecoveryCodes: {
+            /** Codes */
+            codes: string[];
+        };
         /** ResolveIn */
         ResolveIn: {
             /** Note */
@@ -2611,6 +2751,42 @@ export interface components {
             message_id: string;
             /** Snippet */
             snippet: components["schemas"]["SnippetPart"][];
+        };
+        /**
+         * SecondFactorRequired
+         * @description The WhatsApp code was right, and this account also signs in with an authenticator app:
+         *     send ``challenge_token`` with that code (or a recovery code) to ``/auth/second-factor``. It
+         *     is not a session.
+         */
+        SecondFactorRequired: {
+            /** Challenge Token */
+            challenge_token: string;
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Methods
+             * @default [
+             *       "totp",
+             *       "recovery_code"
+             *     ]
+             */
+            methods: ("totp" | "recovery_code")[];
+            /**
+             * Second Factor Required
+             * @default true
+             * @constant
+             */
+            second_factor_required: true;
+        };
+        /** SecondFactorVerify */
+        SecondFactorVerify: {
+            /** Challenge Token */
+            challenge_token: string;
+            /**
+             * Code
+             * @description 6-digit app code or a recovery code
+             */
+            code: string;
         };
         /** SessionList */
         SessionList: {
@@ -2796,6 +2972,39 @@ export interface components {
              * @enum {string}
              */
             event: "tool";
+        };
+        /** TotpCode */
+        TotpCode: {
+            /**
+             * Code
+             * @description 6-digit app code (or a recovery code)
+             */
+            code: string;
+        };
+        /**
+         * TotpEnrolment
+         * @description Shown once, to its owner: the secret for manual entry, the URI, its QR code.
+         */
+        TotpEnrolment: {
+            /** Otpauth Uri */
+            otpauth_uri: string;
+            /** Qr Svg Data Uri */
+            qr_svg_data_uri: string;
+            /** Secret */
+            secret: string;
+        };
+        /** TotpStatus */
+        TotpStatus: {
+            /** Enabled */
+            enabled: boolean;
+            /** Enabled At */
+            enabled_at: string | null;
+            /** Enrolment Required */
+            enrolment_required: boolean;
+            /** Recovery Codes Left */
+            recovery_codes_left: number;
+            /** Required */
+            required: boolean;
         };
         /** Transcript */
         Transcript: {
@@ -3025,7 +3234,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3163,7 +3372,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3223,7 +3432,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3299,7 +3508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3370,7 +3579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3668,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3534,7 +3743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3600,7 +3809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3666,7 +3875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3744,7 +3953,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3811,7 +4020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3881,7 +4090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3952,7 +4161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4100,7 +4309,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4170,7 +4379,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4237,7 +4446,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4307,7 +4516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4378,7 +4587,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4452,7 +4661,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4716,6 +4925,75 @@ export interface operations {
             };
         };
     };
+    verify_second_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Wrong code, or the challenge is over */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body larger than the sign-in limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_sessions: {
         parameters: {
             query?: never;
@@ -4745,6 +5023,15 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4819,6 +5106,323 @@ export interface operations {
             };
         };
     };
+    totp_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpStatus"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    disable_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCode"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No authenticator is enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body larger than this route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The code is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong codes; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_totp_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An authenticator is already enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    confirm_totp_enrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCode"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No enrolment started, or already enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body larger than this route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The code is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong codes; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    regenerate_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCode"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Host not served here */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing, invalid or expired access token, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No authenticator is enabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body larger than this route's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The code is not valid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many wrong codes; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     verify_otp: {
         parameters: {
             query?: never;
@@ -4838,7 +5442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccessToken"];
+                    "application/json": components["schemas"]["AccessToken"] | components["schemas"]["SecondFactorRequired"];
                 };
             };
             /** @description Host not served here */
@@ -4924,6 +5528,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     list_conversations_conversations_get: {
@@ -4958,6 +5571,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5009,6 +5631,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5123,6 +5754,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not found (or not yours) */
             404: {
                 headers: {
@@ -5178,6 +5818,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5245,6 +5894,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5327,6 +5985,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not found (or not yours) */
             404: {
                 headers: {
@@ -5383,6 +6050,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5465,6 +6141,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5559,6 +6244,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not found (or not yours) */
             404: {
                 headers: {
@@ -5633,6 +6327,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not found (or not yours) */
             404: {
                 headers: {
@@ -5696,7 +6399,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5756,7 +6459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +6530,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5903,7 +6606,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6014,6 +6717,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     list_files_files_get: {
@@ -6048,6 +6760,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6102,6 +6823,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     upload_file_files_upload_post: {
@@ -6142,6 +6872,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6223,6 +6962,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not found (or not yours) */
             404: {
                 headers: {
@@ -6272,6 +7020,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6339,6 +7096,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6502,7 +7268,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6577,7 +7343,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6646,7 +7412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6713,7 +7479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6784,7 +7550,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6860,7 +7626,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6925,7 +7691,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6990,7 +7756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7043,7 +7809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7128,7 +7894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7198,7 +7964,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7254,7 +8020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7303,7 +8069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7372,7 +8138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7452,7 +8218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Mentors and admins only */
+            /** @description Mentors and admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7532,6 +8298,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description Not found (or not yours) */
             404: {
                 headers: {
@@ -7602,7 +8377,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7671,7 +8446,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7745,6 +8520,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     update_me: {
@@ -7780,6 +8564,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7941,6 +8734,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_my_memory: {
@@ -7975,6 +8777,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8022,6 +8833,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8091,7 +8911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8174,7 +8994,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;

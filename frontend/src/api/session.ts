@@ -51,7 +51,7 @@ export interface Session {
 
 /** Auth endpoints answer 401 for bad credentials, not stale tokens: never refresh on them. */
 function isAuthEndpoint(url: string): boolean {
-  return /\/auth\/(request-otp|verify-otp|refresh)(\?|$)/.test(new URL(url, 'http://x').pathname);
+  return /\/auth\/(request-otp|verify-otp|second-factor|refresh)(\?|$)/.test(new URL(url, 'http://x').pathname);
 }
 
 export function createSession({ baseUrl, storage, fetch: doFetch, locks }: SessionOptions): Session {

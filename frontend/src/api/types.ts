@@ -20,6 +20,8 @@ export type UserUpdate = Schemas['UserUpdate'];
 export type ImportReport = Schemas['ImportReport'];
 export type AccessToken = Schemas['AccessToken'];
 export type SignedInDevice = Schemas['SessionOut'];
+export type TotpStatus = Schemas['TotpStatus'];
+export type TotpEnrolment = Schemas['TotpEnrolment'];
 
 /** A channel's registered name (`web`, `whatsapp`, …); its traits come from `/channels`. */
 export type Channel = string;

@@ -11,6 +11,7 @@ const TITLES: readonly [pattern: string, key: MessageKey][] = [
   ['/', 'title.chat'],
   ['/c/:conversationId', 'title.chat'],
   ['/profile', 'title.profile'],
+  ['/two-factor', 'title.twoFactor'],
   ['/admin', 'title.users'],
   ['/admin/users', 'title.users'],
   ['/admin/cohorts', 'title.cohorts'],

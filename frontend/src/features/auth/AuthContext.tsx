@@ -1,9 +1,13 @@
 /**
  * The signed-in user for the whole app. On start it resumes a session from the
  * refresh cookie; it ends the session when the server refuses a refresh.
+ *
+ * An admin or mentor whose program requires an authenticator app and who has
+ * none yet is signed in with `enrolmentRequired`: the server answers only the
+ * enrolment routes, and the app shows only the enrolment page.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { logout, resumeSession, verifyOtp } from '../../api/auth';
+import { logout, resumeSession, verifyOtp, verifySecondFactor, type SignInResult } from '../../api/auth';
 import { session } from '../../api/session';
 import type { User } from '../../api/types';
 import { getMe } from '../../api/users';
@@ -14,11 +18,16 @@ type Status = 'loading' | 'signed_in' | 'signed_out';
 interface AuthValue {
   status: Status;
   user: User | null;
+  /** Signed in, but only enrolment of an authenticator app is open until it is done. */
+  enrolmentRequired: boolean;
   /** Why the user was signed out, shown once on the sign-in page. */
   notice: 'expired' | null;
-  signIn: (phoneNumber: string, code: string) => Promise<User>;
+  /** The WhatsApp code: signed in, or a second-factor challenge to finish with `completeSecondFactor`. */
+  signIn: (phoneNumber: string, code: string) => Promise<SignInResult>;
+  completeSecondFactor: (challengeToken: string, code: string) => Promise<void>;
   signOut: () => Promise<void>;
   setUser: (user: User) => void;
+  setEnrolmentRequired: (required: boolean) => void;
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
@@ -26,6 +35,7 @@ const AuthContext = createContext<AuthValue | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>(() => (session.hasSession() ? 'loading' : 'signed_out'));
   const [user, setUserState] = useState<User | null>(null);
+  const [enrolmentRequired, setEnrolmentRequired] = useState(false);
   const [notice, setNotice] = useState<'expired' | null>(null);
   const { setLang } = useI18n();
 
@@ -37,15 +47,30 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [setLang],
   );
 
+  const accept = useCallback(
+    (result: SignInResult) => {
+      if (result.kind !== 'signed_in') return;
+      setUser(result.user);
+      setEnrolmentRequired(result.enrolmentRequired);
+      setNotice(null);
+      setStatus('signed_in');
+    },
+    [setUser],
+  );
+
   useEffect(() => {
     if (!session.hasSession()) return;
     const run = { cancelled: false };
     void (async () => {
       try {
-        if (!(await resumeSession())) throw new Error('no session');
-        const me = await getMe();
+        const grant = await resumeSession();
+        if (grant === null) throw new Error('no session');
+        // Only enrolment answers such a session: the grant carries the user instead of /users/me.
+        const required = grant !== true && grant.totp_enrolment_required;
+        const me = required ? grant.user : await getMe();
         if (run.cancelled) return;
         setUser(me);
+        setEnrolmentRequired(required);
         setStatus('signed_in');
       } catch {
         if (run.cancelled) return;
@@ -61,6 +86,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     () =>
       session.onExpired(() => {
         setUserState(null);
+        setEnrolmentRequired(false);
         setNotice('expired');
         setStatus('signed_out');
       }),
@@ -71,22 +97,26 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     () => ({
       status,
       user,
+      enrolmentRequired,
       notice,
       setUser,
+      setEnrolmentRequired,
       async signIn(phoneNumber, code) {
-        const signedIn = await verifyOtp(phoneNumber, code);
-        setUser(signedIn);
-        setNotice(null);
-        setStatus('signed_in');
-        return signedIn;
+        const result = await verifyOtp(phoneNumber, code);
+        accept(result);
+        return result;
+      },
+      async completeSecondFactor(challengeToken, code) {
+        accept(await verifySecondFactor(challengeToken, code));
       },
       async signOut() {
         await logout();
         setUserState(null);
+        setEnrolmentRequired(false);
         setStatus('signed_out');
       },
     }),
-    [status, user, notice, setUser],
+    [status, user, enrolmentRequired, notice, setUser, accept],
   );
 
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

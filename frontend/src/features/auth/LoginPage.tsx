@@ -1,4 +1,7 @@
-/** Sign-in in two steps: the WhatsApp number, then the one-time code sent there. */
+/**
+ * Sign-in in two steps: the WhatsApp number, then the one-time code sent there. Admins and
+ * mentors with an authenticator app take a third: its code (SecondFactorForm).
+ */
 import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { requestOtp } from '../../api/auth';
@@ -11,6 +14,7 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { useAuth } from './AuthContext';
 import { DevCodeHint } from './DevCodeHint';
+import { SecondFactorForm } from './SecondFactorForm';
 import { waitText } from '../../i18n/wait';
 
 const RESEND_COOLDOWN_S = 30;
@@ -46,7 +50,9 @@ export function LoginPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const errorText = useErrorText();
-  const [step, setStep] = useState<'phone' | 'code'>('phone');
+  const [step, setStep] = useState<'phone' | 'code' | 'second_factor'>('phone');
+  const [challenge, setChallenge] = useState<string | null>(null);
+  const [challengeOver, setChallengeOver] = useState(false);
   const [phone, setPhone] = useState('');
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
@@ -76,6 +82,7 @@ export function LoginPage() {
     setError(null);
     try {
       await requestOtp(normalisePhone(phone));
+      setChallengeOver(false);
       setStep('code');
       setCode('');
       startCooldown(RESEND_COOLDOWN_S);
@@ -94,7 +101,13 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(normalisePhone(phone), code.trim());
+      const result = await signIn(normalisePhone(phone), code.trim());
+      if (result.kind === 'second_factor') {
+        setChallenge(result.challengeToken);
+        setStep('second_factor');
+        setBusy(false);
+        return;
+      }
       void navigate(from, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) setError(rateLimited(err));
@@ -126,9 +139,20 @@ export function LoginPage() {
         <h1 className="auth__title">{t('auth.title')}</h1>
 
         {notice === 'expired' && step === 'phone' && <Alert tone="info">{t('auth.expired')}</Alert>}
+        {challengeOver && step === 'phone' && <Alert tone="info">{t('totp.challengeOver')}</Alert>}
         <DevCodeHint />
 
-        {step === 'phone' ? (
+        {step === 'second_factor' && challenge !== null ? (
+          <SecondFactorForm
+            challengeToken={challenge}
+            onSignedIn={() => void navigate(from, { replace: true })}
+            onExpired={() => {
+              setChallenge(null);
+              setChallengeOver(true);
+              setStep('phone');
+            }}
+          />
+        ) : step === 'phone' ? (
           <form onSubmit={sendCode} noValidate className="form" data-testid="phone-form">
             <p className="muted">{t('auth.subtitle')}</p>
             <div className="field">

@@ -4,15 +4,22 @@ import { PageLoader } from '../../components/ui';
 import { useI18n } from '../../i18n';
 import { useAuth } from './AuthContext';
 
-/** Sends signed-out visitors to /login, remembering where they were going. */
+/** Where an admin or mentor sets up the authenticator app their program requires. */
+export const ENROLMENT_PATH = '/two-factor';
+
+/**
+ * Sends signed-out visitors to /login, remembering where they were going, and a signed-in
+ * admin or mentor who must first set up an authenticator app to the enrolment page.
+ */
 export function RequireAuth({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
+  const { status, enrolmentRequired } = useAuth();
   const location = useLocation();
   const { t } = useI18n();
   if (status === 'loading') return <PageLoader label={t('app.loading')} />;
   if (status === 'signed_out') {
     return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   }
+  if (enrolmentRequired && location.pathname !== ENROLMENT_PATH) return <Navigate to={ENROLMENT_PATH} replace />;
   return <>{children}</>;
 }
 

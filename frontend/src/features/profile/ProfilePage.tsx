@@ -10,6 +10,7 @@ import { FileLibrary } from '../files/FileLibrary';
 import { MyMemory } from '../memory/MyMemory';
 import { DataExport } from './DataExport';
 import { SignedInDevices } from './SignedInDevices';
+import { TwoStepSection } from './TwoStepSection';
 
 const KINDS: ProjectKind[] = ['startup', 'ngo', 'spin_off', 'intrapreneurship'];
 const STAGES_ES = ['Idea', 'Validación', 'MVP', 'Primeros clientes', 'Crecimiento'];
@@ -194,6 +195,8 @@ export function ProfilePage() {
       <MyMemory />
 
       <FileLibrary />
+
+      {(user.is_admin || user.is_mentor) && <TwoStepSection />}
 
       <SignedInDevices />
 
