@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import unquote
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import pyotp
 import pytest
