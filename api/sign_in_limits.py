@@ -17,7 +17,8 @@ code was right, so a classroom signing in from one address is not slowed by its 
 The moment a client uses up its failures, a security event goes to the audit log.
 
 Second-factor codes (``/auth/second-factor`` and the authenticator routes): wrong ones are
-limited per account (``TOTP_FAILURES_PER_USER``) and share the client's failed-code slots.
+limited per account (``TOTP_FAILURES_PER_USER``); at sign-in they also take the client's
+failed-code slots, shared with the WhatsApp codes.
 
 Unenrolled numbers count exactly like enrolled ones everywhere (nothing reveals enrolment).
 """
@@ -90,18 +91,21 @@ async def release_code_check(store: Store, settings: Settings, ip: str) -> None:
 SECOND_FACTOR_GUESSING_EVENT = "security.second_factor_guessing"
 
 
-def _second_factor_limits(settings: Settings, user_id: UUID, ip: str) -> list[Limit]:
-    """Wrong second-factor codes per account (``TOTP_FAILURES_PER_USER``), plus the client's
-    and everyone's failed-code slots shared with the WhatsApp codes."""
-    return [Limit("totp_fail_user", str(user_id), settings.totp_failures_per_user),
-            *_verify_limits(settings, ip)]
+def _second_factor_limits(settings: Settings, user_id: UUID, ip: str,
+                          signing_in: bool) -> list[Limit]:
+    """Wrong second-factor codes per account (``TOTP_FAILURES_PER_USER``); while signing in,
+    also the client's and everyone's failed-code slots shared with the WhatsApp codes (a
+    signed-in user managing their authenticator is not guessing from the outside)."""
+    limits = [Limit("totp_fail_user", str(user_id), settings.totp_failures_per_user)]
+    return limits + _verify_limits(settings, ip) if signing_in else limits
 
 
 async def reserve_second_factor_check(store: Store, settings: Settings, user_id: UUID,
-                                      ip: str) -> None:
-    """Reserve one failed-code slot for this account and client (429 when none is left)."""
-    decision = await store.rate_limits.hit(_second_factor_limits(settings, user_id, ip),
-                                           _window(settings))
+                                      ip: str, *, signing_in: bool) -> None:
+    """Reserve one failed-code slot for this account (and, signing in, this client); 429
+    when none is left."""
+    limits = _second_factor_limits(settings, user_id, ip, signing_in)
+    decision = await store.rate_limits.hit(limits, _window(settings))
     if not decision.allowed:
         raise _refused(decision, "wrong codes")
     if decision.remaining == 0:
@@ -115,6 +119,6 @@ async def reserve_second_factor_check(store: Store, settings: Settings, user_id:
 
 
 async def release_second_factor_check(store: Store, settings: Settings, user_id: UUID,
-                                      ip: str) -> None:
+                                      ip: str, *, signing_in: bool) -> None:
     """The code was right: the reserved slots are given back."""
-    await store.rate_limits.refund(_second_factor_limits(settings, user_id, ip))
+    await store.rate_limits.refund(_second_factor_limits(settings, user_id, ip, signing_in))

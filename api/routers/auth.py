@@ -225,7 +225,7 @@ async def verify_second_factor(body: SecondFactorVerify, request: Request,
     user_id = await store.totp.challenge_user(body.challenge_token)
     if user_id is None:
         raise _challenge_over()
-    await reserve_second_factor_check(store, settings, user_id, ip)
+    await reserve_second_factor_check(store, settings, user_id, ip, signing_in=True)
     async with store.db.transaction() as tx:
         # Counted and row-locked first: parallel tries on one challenge run one at a time.
         live = await store.totp.attempt_challenge(
@@ -238,7 +238,7 @@ async def verify_second_factor(body: SecondFactorVerify, request: Request,
                                  target_type="user", target_id=user_id, client_ip=ip,
                                  details={"challenge_live": live is not None})
         raise _invalid_second_factor() if live is not None else _challenge_over()
-    await release_second_factor_check(store, settings, user_id, ip)
+    await release_second_factor_check(store, settings, user_id, ip, signing_in=True)
     user = await store.users.get(user_id)
     if user is None or not user.is_active:
         raise _challenge_over()

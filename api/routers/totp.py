@@ -28,7 +28,8 @@ from ignacio_agents.store.users import StoredUser
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/auth/totp", tags=["auth"])
+router = APIRouter(prefix="/auth/totp", tags=["auth"],
+                   responses={403: {"model": ErrorResponse, "description": "Mentors and admins only"}})
 
 
 async def require_staff_session(
@@ -64,12 +65,12 @@ async def _checked(runtime: Runtime, request: Request, user: StoredUser, code: s
                    allow_recovery: bool = True) -> totp.Method:
     """The code, counted against the wrong-code limits; 422 when it is not right."""
     store, settings, ip = runtime.store, runtime.settings, client_ip(request)
-    await reserve_second_factor_check(store, settings, user.id, ip)
+    await reserve_second_factor_check(store, settings, user.id, ip, signing_in=False)
     method = await totp.use_code(store, user.id, code, allow_recovery=allow_recovery)
     if method is None:
         await _audit(runtime, request, user, "security.second_factor_failed", step="manage")
         raise _wrong_code()
-    await release_second_factor_check(store, settings, user.id, ip)
+    await release_second_factor_check(store, settings, user.id, ip, signing_in=False)
     return method
 
 
@@ -118,12 +119,12 @@ async def confirm_enrolment(body: TotpCode, user: StaffSession, runtime: Runtime
     pending = await store.totp.get(user.id)
     if pending is None or pending.enabled:
         raise Conflict("Start the set-up first.", code="totp_not_pending")
-    await reserve_second_factor_check(store, settings, user.id, ip)
+    await reserve_second_factor_check(store, settings, user.id, ip, signing_in=False)
     step = totp.matching_step(pending.secret, totp.clean_code(body.code))
     if step is None or not await store.totp.use_step(user.id, step, enabled=False):
         await _audit(runtime, request, user, "security.second_factor_failed", step="enrolment")
         raise _wrong_code()
-    await release_second_factor_check(store, settings, user.id, ip)
+    await release_second_factor_check(store, settings, user.id, ip, signing_in=False)
     codes = totp.new_recovery_codes()
     await store.totp.enable(user.id, [totp.normalise_recovery_code(c) for c in codes])
     ended = await store.sessions.revoke_others(user.id, request.state.session_id, "second_factor_enabled")

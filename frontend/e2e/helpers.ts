@@ -71,6 +71,7 @@ export interface SeededPeople {
   mentor_admin: Person;
   mentor_participant: Person;
   import_admin: Person;
+  totp_admin: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

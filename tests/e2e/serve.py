@@ -68,6 +68,7 @@ OWN_PEOPLE = {
     "mentor_admin": ("+34600000021", "Alba Supervisora", True),
     "mentor_participant": ("+34600000022", "Pedro Participa", False),
     "import_admin": ("+34600000082", "Irene Importa", True),
+    "totp_admin": ("+34600000030", "Tomás Dospasos", True),
 }
 # Mentor assignments the mentoring spec starts from: mentor key -> participant key.
 MENTOR_OF = {"mentor_mentor": "mentor_participant"}

@@ -5142,6 +5142,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Mentors and admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     disable_totp: {
@@ -5175,6 +5184,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Mentors and admins only */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5256,6 +5274,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Mentors and admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description An authenticator is already enabled */
             409: {
                 headers: {
@@ -5300,6 +5327,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Mentors and admins only */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5378,6 +5414,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Mentors and admins only */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
