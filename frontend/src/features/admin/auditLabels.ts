@@ -37,6 +37,13 @@ export const AUDIT_ACTIONS = [
   'usage.cap_unlift',
   'retention.delete',
   'security.sign_in_code_guessing',
+  'totp.enrolment_started',
+  'totp.enabled',
+  'totp.disabled',
+  'totp.recovery_codes_regenerated',
+  'auth.second_factor_passed',
+  'security.second_factor_failed',
+  'security.second_factor_guessing',
 ] as const;
 
 export const AUDIT_TARGETS = ['conversation', 'user', 'audit_log', 'cohort', 'file', 'message', 'queue_item', 'usage', 'client'] as const;
