@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 import psycopg
+import pyotp
 import pytest
 
 from tests import test_auth as auth
@@ -52,6 +53,22 @@ async def run_flows(client: Any, graph: Any) -> list[str]:
     found = await client.get("/users", headers=bearer(admin), params={"search": USER_PHONE})
     assert len(found.json()["items"]) == 1
     assert (await client.get("/admin/audit", headers=bearer(admin))).status_code == 200
+
+    # The admin turns on two-step sign-in, then signs in with the WhatsApp code and a recovery code.
+    started = (await client.post("/auth/totp/enrolment", headers=bearer(admin))).json()
+    first_app_code = pyotp.TOTP(started["secret"]).now()
+    confirmed = await client.post("/auth/totp/enrolment/confirm", headers=bearer(admin),
+                                  json={"code": first_app_code})
+    recovery = confirmed.json()["codes"]
+    secrets += [started["secret"], first_app_code, *recovery, *(c.replace("-", "") for c in recovery)]
+    code = await request_code(client, graph, ADMIN_PHONE)
+    secrets.append(code)
+    challenge = (await verify(client, code, ADMIN_PHONE)).json()["challenge_token"]
+    secrets.append(challenge)
+    second = await client.post("/auth/second-factor",
+                               json={"challenge_token": challenge, "code": recovery[0]})
+    assert second.status_code == 200
+    secrets += [second.json()["access_token"], second.cookies["ignacio_refresh"]]
 
     # A participant signs in, refreshes, a stolen token is replayed, they sign in again, log out.
     code = await request_code(client, graph, USER_PHONE)
@@ -133,7 +150,7 @@ async def test_database_holds_no_phone_number_code_or_token_in_plaintext(wa_clie
     with psycopg.connect(conninfo) as conn:
         counts = {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
                   for t in ("users", "otp_codes", "user_sessions", "rate_limit_events",
-                            "audit_log")}
+                            "audit_log", "user_totp", "totp_recovery_codes", "totp_challenges")}
     assert all(n > 0 for n in counts.values()), counts
 
 
