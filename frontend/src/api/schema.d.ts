@@ -5752,6 +5752,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description The request does not match the schema */
             422: {
                 headers: {
