@@ -7253,7 +7253,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8690,6 +8690,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     acknowledge_consent: {
@@ -8725,6 +8734,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired access token, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description An admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
