@@ -4233,7 +4233,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Admins only */
+            /** @description Admins only; an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP) */
             403: {
                 headers: {
                     [name: string]: unknown;
