@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ignacio_agents.crypto import InvalidPhoneNumber, normalize_phone
+from ignacio_agents.errors import InvalidInput
 
 MAX_ROWS = 2000
 MAX_NAME = 255
@@ -49,11 +50,12 @@ class RowProblem:
     reason: str  # missing_name, invalid_phone, unknown_language, duplicate_in_file, ...
 
 
-class CsvUnreadable(ValueError):
-    """The file as a whole cannot be used (no header, missing columns, too many rows)."""
+class CsvUnreadable(InvalidInput):
+    """The file as a whole cannot be used (no header, missing columns, too many rows): a 422
+    whose code is the reason."""
 
     def __init__(self, reason: str, detail: str):
-        super().__init__(detail)
+        super().__init__(detail, code=reason)
         self.reason = reason
 
 

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from api.observability import logfire_options
 from tests.fakes.graph import text_webhook
-from tests.test_auth import bearer, request_code, verify
+from tests.test_auth import add_user, bearer, request_code, verify
 from tests.test_no_secrets_in_logs import PHONES, USER_PHONE, phone_forms, run_flows
 from tests.whatsapp_harness import VERIFY_TOKEN, WORKER, post_webhook, whatsapp_settings
 
@@ -66,8 +66,10 @@ async def test_exported_spans_hold_no_secret(export_spans, make_client, make_set
     assert resp.status_code == 200, resp.text
 
     graph.reset()  # run_flows left Graph failures queued
-    code = await request_code(client, graph, "+34612345670")  # the admin, from run_flows
-    signed_in = await verify(client, code, "+34612345670")
+    # Someone new: run_flows left its admin with a second factor and its participant's codes spent.
+    await add_user(client, "+34612345679", "Zoe")
+    code = await request_code(client, graph, "+34612345679")
+    signed_in = await verify(client, code, "+34612345679")
     secrets += [code, signed_in.json()["access_token"], signed_in.cookies["ignacio_refresh"]]
     headers = bearer(signed_in.json())
     conversation = (await client.post("/conversations", headers=headers, json={})).json()

@@ -95,6 +95,7 @@ def _worker_env(settings: Any, graph: FakeGraphServer, model_url: str) -> dict[s
         "IGNACIO_DATA_DIR": str(settings.data_dir),  # the same generated keys and blob root
         "IGNACIO_LOG_LEVEL": "WARNING",
         "JOB_POLL_INTERVAL_SECONDS": "0.1",
+        "CONSENT_NOTICE_ENABLED": "false",  # as in the in-process fixture: only the answer counts
         "WHATSAPP_APP_SECRET": APP_SECRET,
         "PYDANTIC_AI_MODEL": "openai-chat:stalling-model",
         "OPENAI_BASE_URL": model_url,

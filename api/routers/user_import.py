@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
 from api.deps import AdminUser, RuntimeDep, client_ip
-from api.participant_csv import CsvUnreadable, read_participants
+from api.participant_csv import read_participants
 from api.schemas import ErrorResponse
 from ignacio_agents.errors import InvalidInput, Unsupported
 from ignacio_agents.store import Store
@@ -74,10 +74,7 @@ async def import_users(request: Request, admin: AdminUser, runtime: RuntimeDep,
     except UnicodeDecodeError:
         raise CsvRefused("The file is not UTF-8 text: save it as 'CSV UTF-8'.") from None
     settings, store = runtime.settings, runtime.store
-    try:
-        rows, problems = read_participants(text, settings.default_phone_region)
-    except CsvUnreadable as exc:
-        raise CsvRefused(str(exc), code=exc.reason) from None
+    rows, problems = read_participants(text, settings.default_phone_region)  # CsvUnreadable: 422
     report = [ImportProblem(line=p.line, name=p.name, reason=p.reason) for p in problems]
     cohorts = await _cohort_ids(store) if any(r.cohort for r in rows) else {}
     created = 0
