@@ -12,8 +12,8 @@ from api.tokens import AccessClaims, decode_access_token
 from ignacio_agents.errors import Forbidden, Unauthorized
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store import Store
-from ignacio_agents.store.users import StoredUser
-from ignacio_agents.totp import EnrolmentRequired, enrolment_required
+from ignacio_agents.store.users import SignedIn, StoredUser
+from ignacio_agents.totp import EnrolmentRequired, is_staff
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -38,18 +38,27 @@ async def get_claims(
         raise Unauthorized()
     runtime: Runtime = request.app.state.runtime
     claims = decode_access_token(runtime.settings, credentials.credentials)
-    # The session is checked on every request so a logout (or theft detection) is immediate.
-    if await runtime.store.sessions.get_active(claims.sid) is None:
+    # The session is checked on every request so a logout (or theft detection) is immediate;
+    # the same query reads the user, their second factor and profile (one round trip).
+    signed_in = await runtime.store.users.signed_in(claims.sid, claims.sub)
+    if signed_in is None:
         raise Unauthorized("session ended")
+    request.state.signed_in = signed_in
     return claims
+
+
+def signed_in_of(request: Request) -> SignedIn:
+    """What ``get_claims`` read for this request (a route that depends on it only)."""
+    signed_in: SignedIn = request.state.signed_in
+    return signed_in
 
 
 async def get_session_user(
     request: Request, claims: Annotated[AccessClaims, Depends(get_claims)]
 ) -> StoredUser:
     """The signed-in user, whatever their second factor: only the enrolment routes use it."""
-    user = await request.app.state.runtime.store.users.get(claims.sub)
-    if user is None or not user.is_active:
+    user = signed_in_of(request).user
+    if not user.is_active:
         raise Unauthorized("account inactive")
     request.state.user = user
     request.state.session_id = claims.sid
@@ -62,7 +71,8 @@ async def get_current_user(
     """The signed-in user; with ``ADMIN_REQUIRE_TOTP`` an admin or mentor without an
     authenticator is refused (403 ``totp_enrolment_required``) until they enrol one."""
     runtime: Runtime = request.app.state.runtime
-    if await enrolment_required(runtime.store, runtime.settings, user):
+    if (runtime.settings.admin_require_totp and is_staff(user)
+            and not signed_in_of(request).totp_enabled):
         raise EnrolmentRequired()
     return user
 

@@ -164,8 +164,10 @@ async def list_messages(
     """Newest page first; pass ``next_cursor`` back to walk back in time. An answer a channel
     could not deliver says why (``delivery_error``)."""
     store = runtime.store
-    await _own_conversation(store, conversation_id, user.id)
-    page = await store.messages.page(conversation_id, limit=limit, cursor=cursor)
+    page = await store.messages.page(conversation_id, owner_id=user.id, limit=limit,
+                                     cursor=cursor)
+    if not page.items:  # an empty page, or not their conversation: only then a second query
+        await _own_conversation(store, conversation_id, user.id)
     return MessagePage(items=[message_model(m, runtime.channels) for m in page.items],
                        next_cursor=page.next_cursor)
 

@@ -37,7 +37,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip
+from api.deps import AdminUser, CurrentUser, RuntimeDep, StoreDep, client_ip, signed_in_of
 from api.routers.auth import phone_or_422
 from api.schemas import (
     ConsentAck,
@@ -58,6 +58,7 @@ from ignacio_agents.erasure import erase_blobs, erase_rows
 from ignacio_agents.errors import InvalidInput, NotFound
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store import Store
+from ignacio_agents.store.profiles import ProjectProfile
 from ignacio_agents.store.users import LastAdmin, StoredUser
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,10 @@ def _clean_name(name: str | None) -> str | None:
 
 
 @router.get("/users/me", response_model=User, operation_id="get_me")
-async def get_me(user: CurrentUser, store: StoreDep) -> User:
-    return await _out(store, user)
+async def get_me(user: CurrentUser, request: Request) -> User:
+    # The profile came with the session check (``get_claims``): no query of its own.
+    stored = signed_in_of(request).profile
+    return user_out(user, ProjectProfile.model_validate(stored) if stored else ProjectProfile())
 
 
 @router.put("/users/me", response_model=User, operation_id="update_me")

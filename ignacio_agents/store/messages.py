@@ -271,18 +271,23 @@ class MessageStore:
         )
 
     async def page(
-        self, conversation_id: UUID, *, limit: int | None = None, cursor: str | None = None,
-        conn: Conn | None = None,
+        self, conversation_id: UUID, *, owner_id: UUID | None = None, limit: int | None = None,
+        cursor: str | None = None, conn: Conn | None = None,
     ) -> Page[StoredMessage]:
         """Newest page first; the cursor walks back in time. Messages their author deleted, and
         their answers, are left out (this is what the participant and the model see; admins
-        read ``transcript``)."""
+        read ``transcript``). With ``owner_id`` the page is empty unless the conversation is
+        theirs: the ownership check rides in the same query (a one-time filter)."""
+        where = ["m.conversation_id = %s", "m.deleted_at is null", _NOT_ANSWERING_DELETED,
+                 _NOT_EDITED_AWAY]
+        params: list[Any] = [conversation_id]
+        if owner_id is not None:
+            where.append("exists (select 1 from conversations c where c.id = %s"
+                         " and c.user_id = %s)")
+            params += [conversation_id, owner_id]
         return await fetch_page(
-            self.db, _SELECT, ["m.conversation_id = %s", "m.deleted_at is null", _NOT_ANSWERING_DELETED,
-                      _NOT_EDITED_AWAY],
-            [conversation_id],
-            Keyset("m.created_at", "m.id"), limit=limit, cursor=cursor,
-            build=self._message, conn=conn,
+            self.db, _SELECT, where, params, Keyset("m.created_at", "m.id"), limit=limit,
+            cursor=cursor, build=self._message, conn=conn,
         )
 
     async def transcript(self, conversation_id: UUID, limit: int = 2000, *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,6 +26,16 @@ class StoredUser(BaseModel):
     preferred_language: str
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What every authenticated request needs, read in one round trip (``UserStore.signed_in``):
+    the user, whether they have an authenticator, and their project profile (raw, as stored)."""
+
+    user: StoredUser
+    totp_enabled: bool
+    profile: dict[str, Any] | None
 
 
 class PhoneAlreadyEnrolled(Conflict):
@@ -82,6 +93,28 @@ class UserStore:
         return await self.db.fetch_one(
             self._user, f"select {_COLUMNS} from users where id = %s{lock}", user_id, conn=conn
         )
+
+    async def signed_in(self, session_id: UUID, user_id: UUID, *,
+                        conn: Conn | None = None) -> SignedIn | None:
+        """The user of an active session (``None`` when the session ended or is not theirs),
+        with their second-factor state and profile: the session check and everything a request
+        reads about its user, as one query instead of three or four."""
+        row = await self.db.fetch_one(
+            dict,
+            f"select {_PREFIXED},"
+            " exists (select 1 from user_totp t where t.user_id = u.id and t.enabled)"
+            " as totp_enabled,"
+            " (select p.profile from project_profiles p where p.user_id = u.id) as profile"
+            " from user_sessions s join users u on u.id = s.user_id"
+            " where s.id = %s and s.user_id = %s and s.revoked_at is null"
+            " and s.expires_at > now()",
+            session_id, user_id, conn=conn,
+        )
+        if row is None:
+            return None
+        totp_enabled = bool(row.pop("totp_enabled"))
+        profile = row.pop("profile")
+        return SignedIn(self._user(row), totp_enabled, profile)
 
     async def get_by_phone(self, phone_e164: str, *, conn: Conn | None = None) -> StoredUser | None:
         return await self.db.fetch_one(
