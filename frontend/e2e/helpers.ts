@@ -72,6 +72,9 @@ export interface SeededPeople {
   mentor_participant: Person;
   import_admin: Person;
   totp_admin: Person;
+  /** The users page's confirmations: an admin, and the participant whose role and access change. */
+  users_admin: Person;
+  users_participant: Person;
 }
 
 export async function seededUsers(request: APIRequestContext): Promise<SeededPeople> {

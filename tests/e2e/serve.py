@@ -69,6 +69,8 @@ OWN_PEOPLE = {
     "mentor_participant": ("+34600000022", "Pedro Participa", False),
     "import_admin": ("+34600000082", "Irene Importa", True),
     "totp_admin": ("+34600000030", "Tomás Dospasos", True),
+    "users_admin": ("+34600000097", "Gloria Gestora", True),
+    "users_participant": ("+34600000098", "Rubén Rol", False),
 }
 # Mentor assignments the mentoring spec starts from: mentor key -> participant key.
 MENTOR_OF = {"mentor_mentor": "mentor_participant"}

@@ -38,6 +38,9 @@ export function Dialog({ open, title, onClose, children, footer, onSubmit, testI
     if (open && !dialog.open) {
       if (typeof dialog.showModal === 'function') dialog.showModal();
       else dialog.setAttribute('open', '');
+      // showModal() focuses the first focusable element (the close button); React's autoFocus
+      // ran before the dialog was shown, so a control marked data-autofocus takes it here.
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     } else if (!open && dialog.open) {
       if (typeof dialog.close === 'function') dialog.close();
       else dialog.removeAttribute('open');
@@ -90,25 +93,28 @@ interface ConfirmProps {
   confirmLabel: string;
   busy?: boolean;
   error?: string | null;
+  /** Red for what takes something away (the default); primary for what grants something. */
+  tone?: 'danger' | 'primary';
+  testId?: string;
   onConfirm: () => void;
   onClose: () => void;
 }
 
-/** "Are you sure?" for destructive actions; the confirm button is red and not the default focus. */
-export function ConfirmDialog({ open, title, body, confirmLabel, busy, error, onConfirm, onClose }: ConfirmProps) {
+/** "Are you sure?" for consequential actions; the confirm button is not the default focus (Cancel is). */
+export function ConfirmDialog({ open, title, body, confirmLabel, busy, error, tone = 'danger', testId = 'confirm-dialog', onConfirm, onClose }: ConfirmProps) {
   const { t } = useI18n();
   return (
     <Dialog
       open={open}
       title={title}
       onClose={onClose}
-      testId="confirm-dialog"
+      testId={testId}
       footer={
         <>
-          <button type="button" className="btn btn--secondary" onClick={onClose} autoFocus>
+          <button type="button" className="btn btn--secondary" onClick={onClose} data-autofocus>
             {t('common.cancel')}
           </button>
-          <button type="button" className="btn btn--danger" onClick={onConfirm} disabled={busy} data-testid="confirm-button">
+          <button type="button" className={`btn btn--${tone}`} onClick={onConfirm} disabled={busy} data-testid="confirm-button">
             {confirmLabel}
           </button>
         </>

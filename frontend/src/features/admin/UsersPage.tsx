@@ -16,6 +16,7 @@ import { useUser } from '../auth/AuthContext';
 import { CohortSelect } from './CohortSelect';
 import { MentorsDialog } from './MentorsDialog';
 import { ImportUsersDialog } from './ImportUsersDialog';
+import { UserChangeConfirm, type ConfirmedChange } from './UserChangeConfirm';
 import { UserDialog } from './UserDialog';
 import { UserRow } from './UserRow';
 
@@ -32,6 +33,7 @@ export function UsersPage() {
   const [exporting, setExporting] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ user: User | null } | null>(null);
   const [toDelete, setToDelete] = useState<User | null>(null);
+  const [confirming, setConfirming] = useState<{ user: User; change: ConfirmedChange } | null>(null);
   const [mentorsOf, setMentorsOf] = useState<User | null>(null);
   const [importing, setImporting] = useState(false);
   const [deleteError, setDeleteError] = useState<string | null>(null);
@@ -156,7 +158,12 @@ export function UsersPage() {
                   isMe={user.id === me.id}
                   exporting={exporting === user.id}
                   onEdit={() => setDialog({ user })}
-                  onPatch={(change) => void patch(user, change)}
+                  onPatch={(change) => {
+                    setActionError(null);
+                    if (change.is_active === true) void patch(user, change);
+                    else if (change.is_admin !== undefined) setConfirming({ user, change: { is_admin: change.is_admin } });
+                    else setConfirming({ user, change: { is_active: false } });
+                  }}
                   onExport={() => void exportData(user)}
                   onMentors={() => setMentorsOf(user)}
                   onDelete={() => {
@@ -195,6 +202,15 @@ export function UsersPage() {
           users.reload();
           setStatus(t('import.created', { n }));
         }}
+      />
+      <UserChangeConfirm
+        pending={confirming}
+        onDone={(updated) => {
+          replace(updated);
+          setConfirming(null);
+          setStatus(t('admin.userUpdated'));
+        }}
+        onClose={() => setConfirming(null)}
       />
       <ConfirmDialog
         open={toDelete !== null}
