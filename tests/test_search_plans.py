@@ -49,3 +49,32 @@ async def test_the_probe_says_which_plan(client: Any, make_user: Any) -> None:
     common = await db.fetch_value("select ignacio_conversations_matching('mercado', 2)")
     none = await db.fetch_value("select ignacio_conversations_matching('zafiro', 3)")
     assert len(rare) == 3 and common is None and none == []
+
+
+async def test_best_match_is_found_inside_and_beyond_the_recent_window(
+        client: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best match is looked for among a conversation's newest messages first; a
+    conversation whose only match is older than that window still gets it (through the
+    index), and within the window the better-ranked match wins over the newer one."""
+    from ignacio_agents.store import messages as message_store
+
+    monkeypatch.setattr(message_store, "RECENT_MATCH_WINDOW", 3)
+    store = client.runtime.store
+    user = await make_user("Ventana")
+    old_only = await store.conversations.create(user.id)
+    recent = await store.conversations.create(user.id)
+    texts = {old_only.id: ["la subvención del ayuntamiento", "hola", "vale", "gracias", "adiós"],
+             recent.id: ["nada", "subvención y más subvención", "una subvención", "fin"]}
+    ids: dict[tuple[Any, str], Any] = {}
+    for conversation_id, words in texts.items():
+        for text in words:
+            added = await store.messages.add(NewMessage(
+                conversation_id=conversation_id, user_id=user.id, is_from_user=True,
+                content=text))
+            assert added is not None
+            ids[conversation_id, text] = added.id
+    found = await store.messages.best_matches([old_only.id, recent.id], "subvención")
+    assert found[old_only.id].message_id == ids[old_only.id, "la subvención del ayuntamiento"]
+    assert found[recent.id].message_id == ids[recent.id, "subvención y más subvención"]
+    assert any(matched and "subvención" in text for text, matched in found[old_only.id].parts)
+    assert await store.messages.best_matches([recent.id], "zafiro") == {}
