@@ -105,6 +105,11 @@ async def _copy_history(db: Any, users: list[uuid.UUID], shape: Shape, seed: int
                 for j in range(n):
                     await copy.write_row((uuid.uuid4(), cid, user, text_for(rng), j % 2 == 0,
                                           "web", base + timedelta(seconds=j * 30)))
+        # the triggers that keep each conversation's count are off during the COPY
+        await conn.execute(
+            "update conversations c set message_count = n.total from (select conversation_id,"
+            " count(*)::integer as total from messages group by conversation_id) n"
+            " where c.id = n.conversation_id")
 
 
 async def seed(conninfo: str, shape: Shape, data_dir: Path, *,

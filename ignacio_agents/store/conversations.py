@@ -31,9 +31,10 @@ class ConversationSummary(Conversation):
 
 
 _COLUMNS = "c.id, c.user_id, c.title, c.channel, c.created_at, c.updated_at"
+# The count is kept on the conversation (migration 20261202170000): counting a page's
+# 10,000-message conversations was most of an admin search.
 _SUMMARY_SELECT = (
-    f"select {_COLUMNS}, u.name as user_name,"
-    " (select count(*) from messages m where m.conversation_id = c.id) as message_count"
+    f"select {_COLUMNS}, u.name as user_name, c.message_count"
     " from conversations c join users u on u.id = c.user_id"
 )
 _RECENT = Keyset("c.updated_at", "c.id")
