@@ -22,6 +22,9 @@ const apiProxy: ProxyOptions = {
   bypass: (req) => (wantsHtml(req) ? '/index.html' : undefined),
 };
 
+const MARKDOWN =
+  /[\\/]node_modules[\\/](react-markdown|remark-[^\\/]+|micromark[^\\/]*|mdast-[^\\/]+|hast-[^\\/]+|unified|vfile[^\\/]*|unist-[^\\/]+|property-information|markdown-table|bail|ccount|character-entities[^\\/]*|comma-separated-tokens|space-separated-tokens|decode-named-character-reference|devlop|escape-string-regexp|estree-util-[^\\/]+|html-url-attributes|inline-style-parser|is-plain-obj|longest-streak|style-to-[^\\/]+|trim-lines|trough|zwitch|@ungap)[\\/]/;
+
 export default defineConfig({
   plugins: [react()],
   server: {
@@ -39,6 +42,8 @@ export default defineConfig({
           // Libraries only lazily imported modules use stay in those modules' own chunks,
           // so the first load does not pay for them.
           if (/[\\/]node_modules[\\/](highlight\.js|chart\.js|react-chartjs-2|@kurkle)[\\/]/.test(id)) return undefined;
+          // The Markdown stack: only the signed-in app renders Markdown, not the sign-in page.
+          if (MARKDOWN.test(id)) return 'markdown';
           if (/[\\/]node_modules[\\/](react|react-dom|react-router|scheduler|cookie|set-cookie-parser)[\\/]/.test(id)) return 'react';
           return 'vendor';
         },

@@ -1,10 +1,10 @@
-// Fails the build when a lazily loaded part of the app (the admin and staff areas, the WhatsApp simulator,
+// Fails the build when a lazily loaded part of the app (the signed-in chat and its Markdown renderer, the admin and staff areas, the WhatsApp simulator,
 // the syntax highlighter, the usage charts) has slipped into the first load: the scripts index.html references.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
-const LAZY = ['AdminArea', 'StaffArea', 'SimulatorPage', 'highlight', 'UsageChart'];
+const LAZY = ['ChatArea', 'markdown', 'AdminArea', 'StaffArea', 'SimulatorPage', 'highlight', 'UsageChart'];
 
 const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const firstLoad = [...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]);

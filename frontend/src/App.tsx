@@ -8,9 +8,7 @@ import { EmptyState, PageLoader } from './components/ui';
 import { AuthProvider, useAuth } from './features/auth/AuthContext';
 import { ENROLMENT_PATH, RequireAdmin, RequireAuth, RequireStaff } from './features/auth/guards';
 import { LoginPage } from './features/auth/LoginPage';
-import { ChatLayout } from './features/chat/ChatLayout';
 import { chatStore } from './features/chat/chatStore';
-import { ConversationView } from './features/chat/ConversationView';
 import { ProfilePage } from './features/profile/ProfilePage';
 import { TwoStepPage } from './features/profile/TwoStepPage';
 import { queryClient } from './api/queryClient';
@@ -18,7 +16,11 @@ import { useLiveConnection } from './hooks/useLive';
 import { I18nProvider, useI18n } from './i18n';
 import { ThemeProvider } from './theme/ThemeContext';
 
-// Staff-only areas: separate chunks, fetched the first time someone opens them.
+// The signed-in app (with the Markdown renderer) is its own chunk, so the sign-in page does not
+// download it; staff-only areas are separate chunks, fetched the first time someone opens them.
+const chatRoutes = () => import('./features/chat/ChatArea');
+const ChatLayout = lazy(() => chatRoutes().then((m) => ({ default: m.ChatLayout })));
+const ConversationView = lazy(() => chatRoutes().then((m) => ({ default: m.ConversationView })));
 const AdminArea = lazy(() => import('./features/admin/AdminArea'));
 const StaffArea = lazy(() => import('./features/admin/StaffArea'));
 const SimulatorPage = lazy(() => import('./features/simulator/SimulatorPage').then((m) => ({ default: m.SimulatorPage })));
@@ -72,6 +74,11 @@ function LangAttribute() {
 }
 
 export function AppRoutes() {
+  const { status } = useAuth();
+  useEffect(() => {
+    // A returning participant's session is being resumed: fetch the chat alongside it.
+    if (status === 'loading') void chatRoutes();
+  }, [status]);
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
@@ -90,7 +97,13 @@ export function AppRoutes() {
           </RequireAuth>
         }
       >
-        <Route element={<ChatLayout />}>
+        <Route
+          element={
+            <Loading>
+              <ChatLayout />
+            </Loading>
+          }
+        >
           <Route index element={<ConversationView />} />
           <Route path="c/:conversationId" element={<ConversationView />} />
         </Route>

@@ -65,9 +65,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       try {
         const grant = await resumeSession();
         if (grant === null) throw new Error('no session');
-        // Only enrolment answers such a session: the grant carries the user instead of /users/me.
+        // A refresh grant carries the user: no /users/me round trip before the first screen
+        // (a phone waits 150 ms or more for each). Only a token already in memory needs it.
         const required = grant !== true && grant.totp_enrolment_required;
-        const me = required ? grant.user : await getMe();
+        const me = grant === true ? await getMe() : grant.user;
         if (run.cancelled) return;
         setUser(me);
         setEnrolmentRequired(required);

@@ -140,7 +140,6 @@ export function LoginPage() {
 
         {notice === 'expired' && step === 'phone' && <Alert tone="info">{t('auth.expired')}</Alert>}
         {challengeOver && step === 'phone' && <Alert tone="info">{t('totp.challengeOver')}</Alert>}
-        <DevCodeHint />
 
         {step === 'second_factor' && challenge !== null ? (
           <SecondFactorForm
@@ -239,6 +238,8 @@ export function LoginPage() {
             </div>
           </form>
         )}
+        {/* Below the form: it arrives after a request, and content added above would push the form down. */}
+        <DevCodeHint />
       </main>
     </div>
   );

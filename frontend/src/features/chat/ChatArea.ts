@@ -1,0 +1,3 @@
+/** The chat's route elements, loaded together as one lazy chunk (see App.tsx). */
+export { ChatLayout } from './ChatLayout';
+export { ConversationView } from './ConversationView';
