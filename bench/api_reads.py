@@ -3,7 +3,8 @@
 Two servers on 127.0.0.1, each in its own process, on the same database (``bench.seed``):
 Ignacio (``api.app.create_app``, as deployed: every middleware, dependency and response model)
 and a bare Starlette app with the same pool size that runs the **same SQL** through the same
-store calls, the same JWT decode and session check, and serialises the same response models.
+store calls (the one-query session check and user read, the admin search's audit row and best
+matches), the same JWT decode, and serialises the same response models.
 A load generator in a third process keeps ``-c`` requests in flight to one server at a time for
 ``--seconds`` per read, alternating Ignacio and bare, ``--runs`` times; the medians are reported
 as p50/p99 and throughput, and as ratios (Ignacio / bare: p99 ratio ≤ 1.5 and throughput ratio
@@ -67,6 +68,7 @@ def bare_app(settings: Any) -> Any:
     from ignacio_agents.db import Database
     from ignacio_agents.runtime import phone_cipher
     from ignacio_agents.store import Store
+    from ignacio_agents.store.profiles import ProjectProfile
 
     state: dict[str, Store] = {}
 
@@ -78,38 +80,44 @@ def bare_app(settings: Any) -> Any:
         yield
         await db.close()
 
-    async def user_of(request: Request) -> Any:
+    async def signed_in(request: Request) -> Any:
         claims = decode_access_token(settings, request.headers["authorization"][7:])
-        store = state["store"]
-        if await store.sessions.get_active(claims.sid) is None:
-            return None
-        return await store.users.get(claims.sub)
+        found = await state["store"].users.signed_in(claims.sid, claims.sub)
+        assert found is not None and found.user.is_active
+        return found
 
     def json_response(model: Any) -> Response:
         return Response(model.model_dump_json(), media_type="application/json")
 
     async def me(request: Request) -> Response:
-        user = await user_of(request)
-        return json_response(user_out(user, await state["store"].profiles.get(user.id)))
+        found = await signed_in(request)
+        profile = ProjectProfile.model_validate(found.profile or {})
+        return json_response(user_out(found.user, profile))
 
     async def conversations(request: Request) -> Response:
-        user = await user_of(request)
+        user = (await signed_in(request)).user
         return json_response(await state["store"].conversations.list_for_user(user.id, limit=50))
 
     async def messages(request: Request) -> Response:
-        user = await user_of(request)
+        user = (await signed_in(request)).user
         store = state["store"]
         conversation_id = UUID(request.path_params["conversation_id"])
-        await store.conversations.get(conversation_id, user_id=user.id)
-        page = await store.messages.page(conversation_id, limit=50)
+        page = await store.messages.page(conversation_id, owner_id=user.id, limit=50)
         return json_response(MessagePage(items=[message_model(m) for m in page.items],
                                          next_cursor=page.next_cursor))
 
     async def admin_search(request: Request) -> Response:
-        user = await user_of(request)
+        user = (await signed_in(request)).user
         assert user.is_admin
-        page = await state["store"].conversations.search(q=request.query_params["q"], limit=50)
-        return json_response(_page(page))
+        store = state["store"]
+        q = request.query_params["q"]
+        page = await store.conversations.search(q=q, limit=50)
+        await store.audit.record(actor_id=user.id, action="conversation.search",
+                                 target_type="conversation", client_ip="127.0.0.1",
+                                 details={"q": q, "user_id": None, "cohort_id": None,
+                                          "found": len(page.items)})
+        return json_response(_page(page, await store.messages.best_matches(
+            [c.id for c in page.items], q)))
 
     return Starlette(lifespan=lifespan, routes=[
         Route("/users/me", me), Route("/conversations", conversations),

@@ -205,10 +205,12 @@ class ConversationStore:
             # Rare word: the conversations the index found; common word (more than the cap
             # matches): the newest-first walk below meets matches at once (migration
             # 20261202050000_search_plans explains both plans).
+            # ``offset 0`` keeps the probe per conversation (it stops at a page): without it
+            # the planner may hash every match of a 1 % word (11,000 on 1.1 M messages) first.
             where.append(
                 "coalesce(c.id = any((select ignacio_conversations_matching(%s, %s))::uuid[]),"
                 " exists (select 1 from messages m where m.conversation_id = c.id"
-                " and m.content_tsv @@ ignacio_fts_query(%s)))"
+                " and m.content_tsv @@ ignacio_fts_query(%s) offset 0))"
             )
             params += [q.strip(), RARE_MATCH_CAP, q.strip()]
         return await fetch_page(
