@@ -3,11 +3,11 @@
 
 Runs the store's own SQL (what the API routes and the specialists' tool call) on the seeded
 database of ``bench.seed``: an admin search is a page of 50 conversations and the best match
-of each (what ``GET /admin/conversations?q=`` reads); the history search is the heavy participant's (10 conversations of
-10,000 messages plus 10 of 100). The goal is p99 < 200 ms at 10 concurrent searches for every
-word: a plan fast for rare and common words alike. ``--before`` also measures, in the same run,
-the history plan this replaced (every match scored, not the newest ``MATCH_POOL``) and prints
-the ratio.
+of each (what ``GET /admin/conversations?q=`` reads); the history search is the heavy
+participant's (10 conversations of 10,000 messages plus 10 of 100). The goal is p99 < 200 ms
+at 10 concurrent searches for every word: a plan fast for rare and common words alike.
+``--before`` also measures, in the same run, the history plan this replaced (every match
+scored, not the newest ``MATCH_POOL``) and prints the ratio.
 
     .venv/bin/python -m bench.search                   # 1.1 M messages, 10 concurrent
     .venv/bin/python -m bench.search --users 50 -n 20  # the short version
