@@ -57,11 +57,16 @@ class LiveEvent(BaseModel):
 async def publish(conn: Conn, kind: EventKind, payload: Mapping[str, Any]) -> None:
     """Announce a change on ``conn``: sent at commit when ``conn`` is in a transaction, at once
     otherwise. ``payload`` holds ``user_id`` and the other :class:`LiveEvent` fields."""
-    event = LiveEvent(kind=kind, **payload)
-    body = event.model_dump_json()
+    await conn.execute("select pg_notify(%s, %s)", (CHANNEL, event_body(kind, payload)))
+
+
+def event_body(kind: EventKind, payload: Mapping[str, Any]) -> str:
+    """The NOTIFY payload of an event, for a statement that sends it itself (a bulk insert
+    announcing each row it stored: ``pg_notify(CHANNEL, body)`` per row)."""
+    body = LiveEvent(kind=kind, **payload).model_dump_json()
     if len(body.encode()) > MAX_PAYLOAD_BYTES:
         raise ValueError(f"live event {kind} is {len(body)} bytes; events carry ids, not content")
-    await conn.execute("select pg_notify(%s, %s)", (CHANNEL, body))
+    return body
 
 
 # A subscriber's queue holds at most this many events; one that falls further behind (a stalled

@@ -36,16 +36,25 @@ import asyncio
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
 import psycopg
 from procrastinate.exceptions import ConnectorException
 
 from channels.whatsapp.channel import NAME, whatsapp_of
 from channels.whatsapp.client import REENGAGEMENT_CODE
-from channels.whatsapp.identity import Sender, apply_system_notice, identify, masked, seal
+from channels.whatsapp.identity import (
+    Sender,
+    apply_system_notice,
+    identify,
+    identify_all,
+    masked,
+    seal,
+)
 from channels.whatsapp.payload import (
     InboundWhatsAppMessage,
     SkippedItem,
@@ -55,6 +64,7 @@ from channels.whatsapp.payload import (
 from channels.whatsapp.replies import welcome_text
 from ignacio_agents.db import Conn
 from ignacio_agents.domain import DeliveryStatus, MessageType
+from ignacio_agents.jobs import job_row
 from ignacio_agents.runtime import Runtime
 from ignacio_agents.store.messages import NewMessage, StoredMessage
 from ignacio_agents.store.rate_limits import Limit
@@ -82,6 +92,11 @@ _TEXT_LIKE = frozenset({"text", "button", "interactive", "location", "contacts"}
 _THUMBS = {"👍": 1, "👎": -1}
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _PARALLEL_SENDERS = 4  # below the pool size, so one big batch cannot starve other requests
+# Plain messages per statement (``_store_plain``): a 1,000-message delivery is four round trips
+# and four commits, and a refused statement redoes at most this many one by one.
+_STATEMENT_ROWS = 250
+# Messages that do more than store-and-answer, handled one at a time in payload order.
+_NOT_PLAIN = frozenset({"system", "reaction", "revoke", "edit", "request_welcome"})
 
 
 @dataclass
@@ -174,7 +189,9 @@ class InboundHandler:
 
     async def handle(self, items: list[WebhookItem]) -> Outcome:
         outcome = Outcome()
-        lanes: dict[str, list[WebhookItem]] = defaultdict(list)
+        messages: list[InboundWhatsAppMessage] = []
+        notices: list[InboundWhatsAppMessage] = []
+        statuses: dict[str, list[StatusUpdate]] = defaultdict(list)
         ours = self.settings.phone_number_id
         for item in items:
             if (isinstance(item, InboundWhatsAppMessage | StatusUpdate) and ours is not None
@@ -183,30 +200,51 @@ class InboundHandler:
             elif isinstance(item, InboundWhatsAppMessage) and item.group_id:
                 outcome.add("group")
             elif isinstance(item, InboundWhatsAppMessage):
-                lanes["m:" + (item.sender or item.wamid)].append(item)
+                (notices if item.type == "system" else messages).append(item)
             elif isinstance(item, StatusUpdate):
-                lanes["s:" + item.wamid].append(item)
+                statuses[item.wamid].append(item)
             else:
                 self._skipped(item, outcome)
-        if len(lanes) == 1:
-            await self._lane(next(iter(lanes.values())), outcome)
-        elif lanes:
+        # Identity first: a number change in this delivery decides who its other messages are.
+        if notices:
+            await self._lane([(m, None) for m in notices], outcome)
+        lanes: dict[str, list[tuple[WebhookItem, Sender | None]]] = defaultdict(list)
+        plain: list[tuple[InboundWhatsAppMessage, Sender]] = []
+        if messages:
+            senders = await identify_all(self.store, messages)
+            by_sender: dict[str, list[tuple[InboundWhatsAppMessage, Sender]]] = defaultdict(list)
+            for msg, sender in zip(messages, senders, strict=True):
+                by_sender[msg.sender or msg.wamid].append((msg, sender))
+            for key, lane in by_sender.items():
+                if all(self._is_plain(m, s) for m, s in lane):
+                    plain.extend(lane)
+                else:
+                    lanes["m:" + key].extend(lane)
+        for wamid, updates in statuses.items():
+            lanes["s:" + wamid].extend((u, None) for u in updates)
+        work = [self._lane(lane, outcome) for lane in lanes.values()]
+        if plain:
+            work.append(self._store_plain(plain, outcome))
+        if len(work) == 1:
+            await work[0]
+        elif work:
             gate = asyncio.Semaphore(_PARALLEL_SENDERS)
 
-            async def run(lane: list[WebhookItem]) -> None:
+            async def run(step: Awaitable[None]) -> None:
                 async with gate:
-                    await self._lane(lane, outcome)
+                    await step
 
             async with asyncio.TaskGroup() as group:
-                for lane in lanes.values():
-                    group.create_task(run(lane))
+                for step in work:
+                    group.create_task(run(step))
         return outcome
 
-    async def _lane(self, lane: list[WebhookItem], outcome: Outcome) -> None:
-        for item in lane:
+    async def _lane(self, lane: list[tuple[WebhookItem, Sender | None]],
+                    outcome: Outcome) -> None:
+        for item, sender in lane:
             try:
                 if isinstance(item, InboundWhatsAppMessage):
-                    await self._message(item, outcome)
+                    await self._message(item, outcome, sender)
                 elif isinstance(item, StatusUpdate):
                     await self._status(item, outcome)
             except psycopg.DataError as exc:  # this item's content is refused (NUL, bad encoding)
@@ -225,8 +263,17 @@ class InboundHandler:
 
     # --- messages ----------------------------------------------------------------------------
 
-    async def _message(self, msg: InboundWhatsAppMessage, outcome: Outcome) -> None:
-        sender = await identify(self.store, msg)
+    def _is_plain(self, msg: InboundWhatsAppMessage, sender: Sender) -> bool:
+        """A message that is only stored and answered (most of them), which
+        :meth:`_store_plain` writes together with the rest of the delivery's."""
+        return (sender.enrolled and sender.reply_to is not None
+                and msg.type not in _NOT_PLAIN and self._kind(msg) != "new_conversation"
+                and "\x00" not in (stored_content(msg) or ""))
+
+    async def _message(self, msg: InboundWhatsAppMessage, outcome: Outcome,
+                       sender: Sender | None = None) -> None:
+        if sender is None:
+            sender = await identify(self.store, msg)
         if msg.type == "system":
             outcome.add(await apply_system_notice(self.store, msg, sender))
             return
@@ -246,29 +293,85 @@ class InboundHandler:
         else:
             await self._store_and_answer(msg, sender, outcome)
 
+    async def _store_plain(self, plain: list[tuple[InboundWhatsAppMessage, Sender]],
+                           outcome: Outcome) -> None:
+        """Store plain messages and queue their answers a few hundred per statement: each
+        statement is one round trip and one commit for its messages and their jobs (both or
+        neither; a replayed message stores and queues nothing). A statement the database
+        refuses (a value in one message) is redone message by message, so only that message
+        is lost, as when each had its own transaction."""
+        refused: list[tuple[InboundWhatsAppMessage, Sender]] = []
+        async with self.store.db.connection() as conn:
+            users = {s.user.id: s.user for _, s in plain if s.user is not None}
+            conversations = await self.store.conversations.latest_of_users(
+                list(users), NAME, conn=conn)
+            for user_id in users.keys() - conversations.keys():
+                conversations[user_id] = await self.store.conversations.latest_or_create(
+                    user_id, NAME, conn=conn)
+            sealed: dict[str, str] = {}
+            for start in range(0, len(plain), _STATEMENT_ROWS):
+                chunk = plain[start:start + _STATEMENT_ROWS]
+                news, jobs, late = [], [], []
+                for msg, sender in chunk:
+                    assert sender.user is not None and sender.reply_to is not None
+                    to = sealed.get(sender.reply_to) or sealed.setdefault(
+                        sender.reply_to, seal(self.store.cipher, sender.reply_to))
+                    stale = is_stale(msg, self.settings.max_inbound_age_seconds)
+                    new = await self._new_message(
+                        msg, sender, conversations[sender.user.id].id, uuid4(), conn=conn)
+                    news.append(new)
+                    late.append(stale)
+                    jobs.append(job_row(self.runtime.jobs, ANSWER_TASK,
+                                        **self._answer_job(new, to, msg, late=stale)))
+                try:
+                    ids = await self.store.messages.add_many(news, jobs=jobs, conn=conn)
+                except (psycopg.OperationalError, psycopg.InterfaceError):
+                    raise  # the database, not a message: 503, Meta delivers again
+                except Exception as exc:
+                    log.warning("whatsapp webhook: %d messages refused together (%s); storing"
+                                " them one by one", len(chunk), type(exc).__name__)
+                    refused.extend(chunk)
+                    continue
+                for stored_id, stale in zip(ids, late, strict=True):
+                    outcome.add("stored" if stored_id is not None else "replayed")
+                    if stored_id is not None and stale:
+                        outcome.add("late")
+                        log.info("whatsapp message %s is older than %ss: answered with an"
+                                 " apology", stored_id, self.settings.max_inbound_age_seconds)
+        if refused:
+            await self._lane([(m, s) for m, s in refused], outcome)
+
+    async def _new_message(self, msg: InboundWhatsAppMessage, sender: Sender,
+                           conversation_id: UUID, message_id: UUID | None = None, *,
+                           conn: Conn | None = None) -> NewMessage:
+        assert sender.user is not None
+        quoted_id, details = await self._quote(msg, sender.user.id, message_details(msg),
+                                               conn=conn)
+        return NewMessage(
+            id=message_id, conversation_id=conversation_id, user_id=sender.user.id,
+            is_from_user=True, content=stored_content(msg), channel=NAME,
+            message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
+            external_id=msg.wamid, source_type=msg.original_type or msg.type,
+            details=details, quoted_id=quoted_id,
+        )
+
     async def _store_and_answer(self, msg: InboundWhatsAppMessage, sender: Sender,
                                 outcome: Outcome) -> None:
         assert sender.user is not None
         user = sender.user
         kind = self._kind(msg)
         stale = is_stale(msg, self.settings.max_inbound_age_seconds)
-        quoted_id, details = await self._quote(msg, user.id, message_details(msg))
         async with self.store.db.transaction() as tx:
             conversation = await self.store.conversations.latest_or_create(
                 user.id, NAME, conn=tx)
-            stored = await self.store.messages.add(NewMessage(
-                conversation_id=conversation.id, user_id=user.id, is_from_user=True,
-                content=stored_content(msg), channel=NAME,
-                message_type=_MESSAGE_TYPES.get(msg.type, MessageType.text),
-                external_id=msg.wamid, source_type=msg.original_type or msg.type,
-                details=details, quoted_id=quoted_id,
-            ), conn=tx)
+            stored = await self.store.messages.add(
+                await self._new_message(msg, sender, conversation.id, conn=tx), conn=tx)
             if stored is None:
                 outcome.add("replayed")
                 return
             if kind == "new_conversation":
                 await self.store.conversations.start_new(user.id, NAME, conn=tx)
-            await self._defer_answer(stored, sender, kind, msg, tx, late=stale)
+            await self._defer_answer(stored, sender, msg, tx, late=stale)
         outcome.add("stored")
         if stale:
             outcome.add("late")
@@ -276,13 +379,14 @@ class InboundHandler:
                      stored.id, self.settings.max_inbound_age_seconds)
 
     async def _quote(self, msg: InboundWhatsAppMessage, user_id: Any,
-                     details: dict[str, Any] | None) -> tuple[Any, dict[str, Any] | None]:
+                     details: dict[str, Any] | None, *,
+                     conn: Conn | None = None) -> tuple[Any, dict[str, Any] | None]:
         """The stored message a reply quotes (``context.id``), if it is this participant's
         conversation; an unknown one is flagged so the turn can say a message was quoted."""
         quoted = msg.context.id if msg.context is not None else None
         if not quoted:
             return None, details
-        target = await self.store.messages.get_by_external_id(quoted)
+        target = await self.store.messages.get_by_external_id(quoted, conn=conn)
         if target is not None and target.user_id == user_id:
             return target.id, details
         return None, {**(details or {}), "quotes_unknown": True}
@@ -296,21 +400,26 @@ class InboundHandler:
             return "text"
         return "unsupported"
 
-    async def _defer_answer(self, stored: StoredMessage, sender: Sender, kind: str,
-                            msg: InboundWhatsAppMessage, tx: Conn, *, late: bool = False) -> None:
-        """Queue the answer job in the transaction that stores the message: both or neither."""
+    def _answer_job(self, new: NewMessage | StoredMessage, to: str,
+                    msg: InboundWhatsAppMessage, *, late: bool) -> dict[str, Any]:
+        """The answer job's options and arguments, as both writers queue it."""
         media: dict[str, Any] | None = None
         if msg.media is not None:
             media = msg.media.model_dump(include={"kind", "id", "mime_type", "sha256",
                                                   "filename", "voice"})
+        return {"lock": f"conv:{new.conversation_id}", "queueing_lock": f"answer:{new.id}",
+                "message_id": str(new.id), "to": to, "kind": self._kind(msg), "media": media,
+                "late": late}
+
+    async def _defer_answer(self, stored: StoredMessage, sender: Sender,
+                            msg: InboundWhatsAppMessage, tx: Conn, *, late: bool = False) -> None:
+        """Queue the answer job in the transaction that stores the message: both or neither."""
         assert sender.reply_to is not None
+        job = self._answer_job(stored, seal(self.store.cipher, sender.reply_to), msg, late=late)
+        lock, queueing_lock = job.pop("lock"), job.pop("queueing_lock")
         await self.runtime.jobs.configure_task(
-            ANSWER_TASK, lock=f"conv:{stored.conversation_id}",
-            queueing_lock=f"answer:{stored.id}", connection=tx,
-        ).defer_async(
-            message_id=str(stored.id), to=seal(self.store.cipher, sender.reply_to),
-            kind=kind, media=media, late=late,
-        )
+            ANSWER_TASK, lock=lock, queueing_lock=queueing_lock, connection=tx,
+        ).defer_async(**job)
 
     async def _not_enrolled(self, msg: InboundWhatsAppMessage, sender: Sender,
                             outcome: Outcome) -> None:

@@ -88,6 +88,20 @@ class ConversationStore:
             user_id, channel, conn=conn,
         )
 
+    async def latest_of_users(self, user_ids: list[UUID], channel: ChannelName, *,
+                              conn: Conn | None = None) -> dict[UUID, Conversation]:
+        """``latest`` for many users in one query (users with none on ``channel`` are absent)."""
+        if not user_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            Conversation,
+            f"select {_COLUMNS} from unnest(%s::uuid[]) as w(user_id) cross join lateral ("
+            " select * from conversations c where c.user_id = w.user_id and c.channel = %s"
+            " order by c.created_at desc, c.id desc limit 1) c",
+            list(dict.fromkeys(user_ids)), channel, conn=conn,
+        )
+        return {c.user_id: c for c in rows}
+
     async def latest_or_create(self, user_id: UUID, channel: ChannelName, *,
                                conn: Conn | None = None) -> Conversation:
         """The user's newest conversation on ``channel``, created when there is none.

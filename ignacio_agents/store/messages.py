@@ -3,10 +3,11 @@ search."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 from ignacio_agents.crypto import SEALED_ID_PREFIX, PhoneCipher
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import WEB_CHANNEL, ChannelName, DeliveryStatus, MessageType
-from ignacio_agents.notify import publish
+from ignacio_agents.notify import CHANNEL, event_body, publish
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 from ignacio_agents.store.search import (
     MATCH_HEADLINE_OPTIONS,
@@ -76,6 +77,7 @@ class NewMessage:
     user_id: UUID
     is_from_user: bool
     content: str | None
+    id: UUID | None = None  # None: the database makes one (set it to name the row in a job)
     channel: ChannelName = WEB_CHANNEL
     message_type: MessageType = MessageType.text
     file_id: UUID | None = None
@@ -169,6 +171,47 @@ _DELIVERY_ID_AAD = b"message_deliveries.external_id"
 _SEAL_BATCH = 500
 
 
+# ``MessageStore.add_many``: one statement that stores the new rows, bumps their
+# conversations, announces each stored row and queues the jobs of the stored rows through
+# procrastinate's own ``procrastinate_defer_jobs_v1`` (what its ``defer`` calls).
+_ADD_MANY = (
+    "with r as materialized (select * from unnest("
+    "%s::uuid[], %s::uuid[], %s::uuid[], %s::bool[], %s::text[], %s::text[], %s::text[],"
+    " %s::uuid[], %s::text[], %s::text[], %s::bytea[], %s::text[], %s::text[], %s::text[],"
+    " %s::jsonb[], %s::jsonb[], %s::jsonb[], %s::bool[], %s::text[], %s::uuid[], %s::text[],"
+    " %s::jsonb[], %s::uuid[], %s::uuid[], %s::timestamptz[], %s::text[])"
+    " with ordinality as r(id, conversation_id, user_id,"
+    " is_from_user, content, channel, message_type, file_id, file_path, external_id,"
+    " external_id_sealed, status, agent, route_reason, answer, usage, model_messages,"
+    " is_fallback, error_code, reply_to_id, source_type, details, quoted_id, author_id,"
+    " created_at, event, ord)),"
+    # indexed by position, not unnested: unnest would spread each job over seven columns
+    " j as materialized (select %s::procrastinate_job_to_defer_v1[] as jobs),"
+    " t as materialized (select clock_timestamp() as at),"
+    " ins as (insert into messages (id, conversation_id, user_id, is_from_user, content, channel,"
+    " message_type, file_id, file_path, external_id, external_id_sealed, status, agent,"
+    " route_reason, answer, usage, model_messages, is_fallback, error_code, reply_to_id,"
+    " source_type, details, quoted_id, author_id, created_at)"
+    " select r.id, r.conversation_id, r.user_id, r.is_from_user, r.content, r.channel,"
+    " r.message_type::message_type, r.file_id, r.file_path, r.external_id, r.external_id_sealed,"
+    " r.status, r.agent, r.route_reason, r.answer, r.usage, r.model_messages, r.is_fallback,"
+    " r.error_code, r.reply_to_id, r.source_type, r.details, r.quoted_id, r.author_id,"
+    " coalesce(r.created_at, t.at + r.ord * interval '1 microsecond')"
+    " from r cross join t order by r.external_id, r.ord"
+    " on conflict (external_id) where external_id is not null do nothing"
+    " returning id, conversation_id),"
+    " touched as (update conversations c set updated_at = now() from ("
+    " select id from conversations where id in (select conversation_id from ins)"
+    " order by id for update) l where c.id = l.id),"
+    " queued as (select procrastinate_defer_jobs_v1(array_agg(j.jobs[r.ord] order by r.ord))"
+    " as ids from r cross join j"
+    " where (j.jobs[r.ord]).task_name is not null and r.id in (select id from ins))"
+    " select r.id, pg_notify(%s, r.event) as announced,"
+    " (select cardinality(ids) from queued) as queued"
+    " from r where r.id in (select id from ins) order by r.ord"
+)
+
+
 def _jsonb(value: Any) -> Jsonb | None:
     return Jsonb(value) if value is not None else None
 
@@ -228,15 +271,16 @@ class MessageStore:
         message id was already stored (a replayed webhook is a no-op)."""
         async with self.db.transaction(conn) as tx:
             message_id = await self.db.fetch_value(
-                "insert into messages (conversation_id, user_id, is_from_user, content, channel,"
-                " message_type, file_id, file_path, external_id, external_id_sealed, status,"
-                " agent, route_reason, answer, usage, model_messages, is_fallback, error_code,"
-                " reply_to_id, source_type, details, quoted_id, author_id, created_at)"
-                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, coalesce(%s, clock_timestamp()))"
+                "insert into messages (id, conversation_id, user_id, is_from_user, content,"
+                " channel, message_type, file_id, file_path, external_id, external_id_sealed,"
+                " status, agent, route_reason, answer, usage, model_messages, is_fallback,"
+                " error_code, reply_to_id, source_type, details, quoted_id, author_id, created_at)"
+                " values (coalesce(%s, gen_random_uuid()), %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                " coalesce(%s, clock_timestamp()))"
                 " on conflict (external_id) where external_id is not null do nothing"
                 " returning id",
-                new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
+                new.id, new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
                 new.message_type.value, new.file_id, new.file_path, self._key(new.external_id),
                 self._seal(new.external_id, _MESSAGE_ID_AAD), new.status.value, new.agent,
                 new.route_reason, _jsonb(new.answer), _jsonb(new.usage),
@@ -254,6 +298,50 @@ class MessageStore:
                 "data": {"is_from_user": new.is_from_user, "channel": new.channel},
             })
             return await self.get(message_id, conn=tx)
+
+    async def add_many(self, news: Sequence[NewMessage], *,
+                       jobs: Sequence[tuple[Any, ...] | None] | None = None,
+                       conn: Conn | None = None) -> list[UUID | None]:
+        """Insert many messages in one statement (one round trip, one commit): what ``add``
+        does for each, plus, per message, a job queued only if that message was stored
+        (``jobs[i]``: a row from ``ignacio_agents.jobs.job_row``, or None), so a message and
+        the job that answers it commit together and a replay queues nothing. Returns each
+        message's id, or None for one whose channel id was already stored.
+
+        Rows are written in the order of their keyed channel id, and conversations locked in
+        id order, so two deliveries sharing messages (Meta resending one still being stored)
+        wait for each other instead of deadlocking. Without ``created_at``, messages keep
+        their order: one clock reading plus a microsecond per position.
+        """
+        if not news:
+            return []
+        ids = [n.id or uuid4() for n in news]
+        jobs = list(jobs) if jobs is not None else [None] * len(news)
+        if len(jobs) != len(news):
+            raise ValueError("one job row (or None) per message")
+        events = [event_body("message.created", {
+            "user_id": n.user_id, "conversation_id": n.conversation_id, "message_id": i,
+            "data": {"is_from_user": n.is_from_user, "channel": n.channel}})
+            for n, i in zip(news, ids, strict=True)]
+        columns: list[list[Any]] = [
+            ids, [n.conversation_id for n in news], [n.user_id for n in news],
+            [n.is_from_user for n in news], [n.content for n in news],
+            [n.channel for n in news], [n.message_type.value for n in news],
+            [n.file_id for n in news], [n.file_path for n in news],
+            [self._key(n.external_id) for n in news],
+            [self._seal(n.external_id, _MESSAGE_ID_AAD) for n in news],
+            [n.status.value for n in news], [n.agent for n in news],
+            [n.route_reason for n in news], [_jsonb(n.answer) for n in news],
+            [_jsonb(n.usage) for n in news], [_jsonb(n.model_messages) for n in news],
+            [n.is_fallback for n in news], [n.error_code for n in news],
+            [n.reply_to_id for n in news], [n.source_type for n in news],
+            [_jsonb(n.details) for n in news], [n.quoted_id for n in news],
+            [n.author_id for n in news], [n.created_at for n in news], events, jobs,
+        ]
+        async with self.db.connection(conn) as c:
+            cur = await c.execute(_ADD_MANY, [*columns, CHANNEL])
+            stored = {r["id"] for r in await cur.fetchall()}
+        return [i if i in stored else None for i in ids]
 
     async def get(self, message_id: UUID, *, user_id: UUID | None = None,
                   conn: Conn | None = None) -> StoredMessage | None:

@@ -122,6 +122,44 @@ class UserStore:
             self.cipher.blind_index(phone_e164), conn=conn,
         )
 
+    async def get_by_phones(self, phones_e164: list[str], *,
+                            conn: Conn | None = None) -> dict[str, StoredUser]:
+        """The users enrolled under any of ``phones_e164``, by number: one query for every
+        sender of a webhook delivery."""
+        if not phones_e164:
+            return {}
+        by_index = {self.cipher.blind_index(p): p for p in dict.fromkeys(phones_e164)}
+        rows = await self.db.fetch_all(
+            dict, f"select {_COLUMNS}, phone_hmac from users where phone_hmac = any(%s)",
+            list(by_index), conn=conn,
+        )
+        return {by_index[bytes(r.pop("phone_hmac"))]: self._user(r) for r in rows}
+
+    async def get_by_channel_identities(self, channel: str, external_user_ids: list[str], *,
+                                        conn: Conn | None = None) -> dict[str, StoredUser]:
+        """``get_by_channel_identity`` for many ids in one query, by id."""
+        if not external_user_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            dict,
+            f"select {_PREFIXED}, c.external_user_id from users u join channel_identities c"
+            " on c.user_id = u.id where c.channel = %s and c.external_user_id = any(%s)",
+            channel, list(dict.fromkeys(external_user_ids)), conn=conn,
+        )
+        return {str(r.pop("external_user_id")): self._user(r) for r in rows}
+
+    async def channel_identities(self, user_ids: list[UUID], channel: str, *,
+                                 conn: Conn | None = None) -> dict[UUID, str]:
+        """``channel_identity`` for many users in one query (users without one are absent)."""
+        if not user_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            dict, "select user_id, external_user_id from channel_identities"
+            " where channel = %s and user_id = any(%s)",
+            channel, list(dict.fromkeys(user_ids)), conn=conn,
+        )
+        return {r["user_id"]: str(r["external_user_id"]) for r in rows}
+
     async def get_by_channel_identity(self, channel: str, external_user_id: str, *,
                                       conn: Conn | None = None) -> StoredUser | None:
         """Find a user by a channel's own id for them (e.g. a business-scoped user id that
