@@ -39,7 +39,7 @@ from collections import defaultdict
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import psycopg
@@ -70,6 +70,7 @@ from ignacio_agents.store.messages import NewMessage, StoredMessage
 from ignacio_agents.store.rate_limits import Limit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ANSWER_TASK = "whatsapp:answer_message"
 NOT_ENROLLED_TASK = "whatsapp:send_not_enrolled"
@@ -92,8 +93,9 @@ _TEXT_LIKE = frozenset({"text", "button", "interactive", "location", "contacts"}
 _THUMBS = {"👍": 1, "👎": -1}
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _PARALLEL_SENDERS = 4  # below the pool size, so one big batch cannot starve other requests
-# Plain messages per statement (``_store_plain``): a 1,000-message delivery is four round trips
-# and four commits, and a refused statement redoes at most this many one by one.
+# Plain messages per statement (``_store_plain``, whole senders: more for one busy sender): a
+# 1,000-message delivery is about four round trips and four commits, and a refused statement
+# redoes about this many one by one.
 _STATEMENT_ROWS = 250
 # Messages that do more than store-and-answer, handled one at a time in payload order.
 _NOT_PLAIN = frozenset({"system", "reaction", "revoke", "edit", "request_welcome"})
@@ -110,6 +112,19 @@ class Outcome:
 
     def __str__(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items())) or "empty"
+
+
+def _statements(lanes: list[list[T]]) -> list[list[T]]:
+    """Whole senders' lanes, about ``_STATEMENT_ROWS`` messages per statement: a sender is
+    never split across two, so redoing a refused one message by message keeps that sender's
+    messages in payload order."""
+    chunks: list[list[T]] = []
+    for lane in lanes:
+        if chunks and len(chunks[-1]) + len(lane) <= _STATEMENT_ROWS:
+            chunks[-1].extend(lane)
+        else:
+            chunks.append(list(lane))
+    return chunks
 
 
 def is_new_conversation_command(text: str | None) -> bool:
@@ -209,7 +224,7 @@ class InboundHandler:
         if notices:
             await self._lane([(m, None) for m in notices], outcome)
         lanes: dict[str, list[tuple[WebhookItem, Sender | None]]] = defaultdict(list)
-        plain: list[tuple[InboundWhatsAppMessage, Sender]] = []
+        plain: list[list[tuple[InboundWhatsAppMessage, Sender]]] = []  # by sender
         if messages:
             senders = await identify_all(self.store, messages)
             by_sender: dict[str, list[tuple[InboundWhatsAppMessage, Sender]]] = defaultdict(list)
@@ -217,7 +232,7 @@ class InboundHandler:
                 by_sender[msg.sender or msg.wamid].append((msg, sender))
             for key, lane in by_sender.items():
                 if all(self._is_plain(m, s) for m, s in lane):
-                    plain.extend(lane)
+                    plain.append(lane)
                 else:
                     lanes["m:" + key].extend(lane)
         for wamid, updates in statuses.items():
@@ -293,7 +308,7 @@ class InboundHandler:
         else:
             await self._store_and_answer(msg, sender, outcome)
 
-    async def _store_plain(self, plain: list[tuple[InboundWhatsAppMessage, Sender]],
+    async def _store_plain(self, lanes: list[list[tuple[InboundWhatsAppMessage, Sender]]],
                            outcome: Outcome) -> None:
         """Store plain messages and queue their answers a few hundred per statement: each
         statement is one round trip and one commit for its messages and their jobs (both or
@@ -301,6 +316,7 @@ class InboundHandler:
         refuses (a value in one message) is redone message by message, so only that message
         is lost, as when each had its own transaction."""
         refused: list[tuple[InboundWhatsAppMessage, Sender]] = []
+        plain = [pair for lane in lanes for pair in lane]
         async with self.store.db.connection() as conn:
             users = {s.user.id: s.user for _, s in plain if s.user is not None}
             conversations = await self.store.conversations.latest_of_users(
@@ -309,8 +325,7 @@ class InboundHandler:
                 conversations[user_id] = await self.store.conversations.latest_or_create(
                     user_id, NAME, conn=conn)
             sealed: dict[str, str] = {}
-            for start in range(0, len(plain), _STATEMENT_ROWS):
-                chunk = plain[start:start + _STATEMENT_ROWS]
+            for chunk in _statements(lanes):
                 news, jobs, late = [], [], []
                 for msg, sender in chunk:
                     assert sender.user is not None and sender.reply_to is not None
