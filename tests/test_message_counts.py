@@ -62,3 +62,25 @@ async def test_the_admin_list_shows_the_kept_count(client: Any, make_user: Any,
     assert response.status_code == 200
     [row] = [c for c in response.json()["items"] if c["id"] == str(conversation.id)]
     assert row["message_count"] == 2
+
+
+async def test_a_bulk_webhook_delivery_and_its_replay_keep_counts_right(
+        make_client: Any, make_settings: Any, graph: Any) -> None:
+    """WhatsApp deliveries are stored a few hundred messages per statement, and a replayed
+    delivery inserts nothing (``on conflict do nothing``): the kept counts follow both."""
+    from tests.fakes.graph import text_item, webhook_payload
+    from tests.whatsapp_harness import WORKER, post_webhook, whatsapp_settings
+
+    settings = make_settings(**{**WORKER, "consent_notice_enabled": False,
+                                "run_worker_in_process": False})
+    app = await make_client(settings, whatsapp=whatsapp_settings(graph))
+    senders = [f"346130001{i:02d}" for i in range(5)]
+    for i, wa_id in enumerate(senders):
+        await app.runtime.store.users.create("+" + wa_id, f"Participante {i}")
+    items = [text_item(f"mensaje {i}", wa_id=senders[i % len(senders)],
+                       wamid=f"wamid.count-{i:03d}") for i in range(40)]
+    for _ in range(2):  # Meta resends a delivery it thinks was lost
+        assert (await post_webhook(app, webhook_payload(items))).status_code == 200
+    counts = await _counts(app.runtime.db)
+    assert sum(actual for _, actual in counts.values()) >= 40
+    assert all(kept == actual for kept, actual in counts.values()), counts
