@@ -1,8 +1,13 @@
 """What the webhook does with each item of a delivery, before answering Meta.
 
-Only fast, durable bookkeeping happens here (a few indexed queries per item): find the sender,
-store their message once, queue a job to answer it, record delivery statuses and reactions.
-Everything slow (media downloads, the model, sending) happens in ``channels.whatsapp.jobs``.
+Only fast, durable bookkeeping happens here: find the sender, store their message once, queue a
+job to answer it, record delivery statuses and reactions. Everything slow (media downloads, the
+model, sending) happens in ``channels.whatsapp.jobs``. Meta batches up to 1,000 items in one
+delivery and resends the whole delivery when its acknowledgement is late, so the plain messages
+of a delivery (most of them: stored and answered, nothing else) are written together: all
+senders in one query, their conversations in one, then one statement per few hundred messages
+that stores them, queues their answer jobs and commits once (``MessageStore.add_many``). A
+single message is three statements and one commit.
 
 Ordering and idempotency:
 
@@ -13,10 +18,12 @@ Ordering and idempotency:
   nothing, because a stored message always has its job;
 * the "not enrolled" reply's rate-limit slot and its job commit together too, so a failed
   delivery does not use up the day's one reply;
-* each item is stored on its own: one that cannot be stored (a value the database refuses, a
-  bug) is logged without its content and skipped, so its neighbours are still stored and
-  answered; only a database failure that is not about the item's content (unreachable, a job
-  that could not be queued) fails the delivery (503, Meta delivers again);
+* one item that cannot be stored (a value the database refuses, a bug) is logged without its
+  content and skipped, so its neighbours are still stored and answered: a statement the
+  database refuses is redone message by message (a sender's messages are never split across
+  two statements, so their order holds); only a database failure that is not about an item's
+  content (unreachable, a job that could not be queued) fails the delivery (503, Meta delivers
+  again);
 * a message older than ``WHATSAPP_MAX_INBOUND_AGE_SECONDS`` is queued as ``late``: after an
   outage Meta replays up to 7 days of messages, and answering each would bury the user, so the
   answer job answers the newest of a backlog once, with one apology line, and marks the older
