@@ -2,13 +2,15 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
-import { AppShell } from './components/AppShell';
+import { AppShell } from './app/AppShell';
 import { PageTitle } from './components/PageTitle';
 import { EmptyState, PageLoader } from './components/ui';
-import { AuthProvider, useAuth } from './features/auth/AuthContext';
+import { AuthProvider, useAuth } from './lib/auth';
 import { ENROLMENT_PATH, RequireAdmin, RequireAuth, RequireStaff } from './features/auth/guards';
 import { LoginPage } from './features/auth/LoginPage';
 import { chatStore } from './features/chat/chatStore';
+import { FileLibrary } from './features/files/FileLibrary';
+import { MyMemory } from './features/memory/MyMemory';
 import { ProfilePage } from './features/profile/ProfilePage';
 import { TwoStepPage } from './features/profile/TwoStepPage';
 import { queryClient } from './api/queryClient';
@@ -107,7 +109,15 @@ export function AppRoutes() {
           <Route index element={<ConversationView />} />
           <Route path="c/:conversationId" element={<ConversationView />} />
         </Route>
-        <Route path="profile" element={<ProfilePage />} />
+        <Route
+          path="profile"
+          element={
+            <ProfilePage>
+              <MyMemory />
+              <FileLibrary />
+            </ProfilePage>
+          }
+        />
         <Route
           path="admin/*"
           element={

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import type { AdminConversation } from '../../api/types';
 import { Snippet } from '../../components/Snippet';
 import { useI18n } from '../../i18n';
-import { ChannelBadge } from '../chat/channels';
+import { ChannelBadge } from '../../components/channels';
 
 /** The transcript, opened at the matching message when there is one. */
 export function transcriptLink(c: AdminConversation, base = '/admin/conversations'): string {

@@ -3,7 +3,7 @@ import { useId, useState, type SyntheticEvent } from 'react';
 import { Icon } from '../../components/Icon';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { useUser } from '../auth/AuthContext';
+import { useUser } from '../../lib/auth';
 import { useTakeover } from './staffQueries';
 
 export function MentorComposer({ conversationId, participant }: { conversationId: string; participant: string }) {

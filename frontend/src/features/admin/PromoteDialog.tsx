@@ -10,7 +10,7 @@ import type { Agent, EvalCase, PromoteRequest, TranscriptMessage } from '../../a
 import { Dialog } from '../../components/Dialog';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { AGENTS, SPECIALISTS } from '../chat/specialists';
+import { AGENTS, SPECIALISTS } from '../../lib/specialists';
 
 type Suite = PromoteRequest['suites'][number];
 const SUITES: readonly [Suite, 'staff.suiteRouting' | 'staff.suiteAnswer'][] = [

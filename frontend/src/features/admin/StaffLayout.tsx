@@ -5,7 +5,7 @@
 import { NavLink, Outlet } from 'react-router';
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n';
-import { useUser } from '../auth/AuthContext';
+import { useUser } from '../../lib/auth';
 import { useQueueCounts, useStaffLive } from './staffQueries';
 
 export function StaffLayout() {

@@ -2,7 +2,7 @@
 import { NavLink, useLocation } from 'react-router';
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n';
-import { useUser } from '../auth/AuthContext';
+import { useUser } from '../../lib/auth';
 import { useQueueCounts } from './staffCounts';
 
 export function StaffNavLink({ className }: { className: (state: { isActive: boolean }) => string }) {

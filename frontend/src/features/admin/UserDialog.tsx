@@ -6,7 +6,7 @@ import { createUser, updateUser } from '../../api/users';
 import { Dialog } from '../../components/Dialog';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { normalisePhone } from '../auth/LoginPage';
+import { normalisePhone } from '../../lib/phone';
 import { UserCohorts } from './UserCohorts';
 
 interface UserDialogProps {

@@ -12,7 +12,7 @@ import { useDebounced } from '../../hooks/useDebounced';
 import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
-import { useUser } from '../auth/AuthContext';
+import { useUser } from '../../lib/auth';
 import { CohortSelect } from './CohortSelect';
 import { MentorsDialog } from './MentorsDialog';
 import { ImportUsersDialog } from './ImportUsersDialog';

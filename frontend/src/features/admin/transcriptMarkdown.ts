@@ -5,7 +5,7 @@
  */
 import type { Transcript } from '../../api/types';
 import type { MessageKey } from '../../i18n';
-import { specialistLook } from '../chat/specialists';
+import { specialistLook } from '../../lib/specialists';
 
 type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
 type FormatDate = (iso: string, style?: 'short' | 'long' | 'time' | 'date') => string;

@@ -12,18 +12,13 @@ import { ThemeSwitch } from '../../theme/ThemeSwitch';
 import { Alert } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { useAuth } from './AuthContext';
+import { useAuth } from '../../lib/auth';
 import { DevCodeHint } from './DevCodeHint';
 import { SecondFactorForm } from './SecondFactorForm';
 import { waitText } from '../../i18n/wait';
+import { normalisePhone } from '../../lib/phone';
 
 const RESEND_COOLDOWN_S = 30;
-
-/** "+34 600-12 34 56" -> "+34600123456"; "0034…" -> "+34…". The server validates the rest. */
-export function normalisePhone(raw: string): string {
-  const compact = raw.replace(/[\s\-().]/g, '');
-  return compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
-}
 
 function useCountdown(): [number, (seconds: number) => void] {
   const [until, setUntil] = useState(0);

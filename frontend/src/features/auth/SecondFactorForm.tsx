@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/errors';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { useAuth } from './AuthContext';
+import { useAuth } from '../../lib/auth';
 
 interface Props {
   challengeToken: string;

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { PageLoader } from '../../components/ui';
 import { useI18n } from '../../i18n';
-import { useAuth } from './AuthContext';
+import { useAuth } from '../../lib/auth';
 
 /** Where an admin or mentor sets up the authenticator app their program requires. */
 export const ENROLMENT_PATH = '/two-factor';

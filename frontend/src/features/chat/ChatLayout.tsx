@@ -7,7 +7,7 @@ import { Outlet, useNavigate, useOutletContext, useParams } from 'react-router';
 import { deleteConversation, listConversations, renameConversation } from '../../api/conversations';
 import type { Conversation } from '../../api/types';
 import { useLiveSignal } from '../../hooks/useLive';
-import { useUser } from '../auth/AuthContext';
+import { useUser } from '../../lib/auth';
 import { usePaged, type Paged } from '../../hooks/usePaged';
 import { chatStore } from './chatStore';
 import { ConversationSidebar } from './ConversationSidebar';

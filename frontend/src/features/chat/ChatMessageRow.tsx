@@ -10,8 +10,8 @@ import { useI18n } from '../../i18n';
 import { AnswerToolbar } from './AnswerToolbar';
 import { chatStore } from './chatStore';
 import { EditQuestion } from './EditQuestion';
-import type { RateAnswer } from './Feedback';
-import { MessageItem } from './MessageItem';
+import type { RateAnswer } from '../../components/messages/Feedback';
+import { MessageItem } from '../../components/messages/MessageItem';
 
 interface ChatMessageRowProps {
   conversationId: string;

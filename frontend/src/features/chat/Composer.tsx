@@ -10,12 +10,12 @@ import { Icon } from '../../components/Icon';
 import { formatBytes } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { fileIcon } from '../files/fileIcon';
-import { ProgressBar } from '../files/ProgressBar';
-import { acceptAttribute, checkFile } from '../files/rules';
-import { useAllowedText, useFileCheckText } from '../files/useFileCheckText';
+import { fileIcon } from '../../lib/fileIcon';
+import { ProgressBar } from '../../components/ProgressBar';
+import { acceptAttribute, checkFile } from '../../lib/fileRules';
+import { useAllowedText, useFileCheckText } from '../../hooks/useFileCheckText';
 import { loadDraft, saveDraft } from './drafts';
-import { useFileRules } from '../files/useFileRules';
+import { useFileRules } from '../../hooks/useFileRules';
 
 interface Upload {
   key: string;

@@ -11,7 +11,7 @@ import { Snippet } from '../../components/Snippet';
 import { Alert, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { isReadOnly, useChannelLabel, useChannels } from './channels';
+import { isReadOnly, useChannelLabel, useChannels } from '../../components/channels';
 
 /** Shorter queries would match nearly everything. */
 export const MIN_QUERY = 2;

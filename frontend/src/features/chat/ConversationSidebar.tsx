@@ -8,7 +8,7 @@ import { Alert, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import type { Paged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
-import { isReadOnly, useChannelLabel, useChannels } from './channels';
+import { isReadOnly, useChannelLabel, useChannels } from '../../components/channels';
 import { MIN_QUERY, SearchBox, SearchResults } from './ConversationSearch';
 
 interface SidebarProps {

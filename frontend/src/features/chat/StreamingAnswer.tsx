@@ -1,9 +1,9 @@
 /** The answer as it arrives: who is answering, tool activity, then the partial card. */
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n';
-import { AnswerCard, SpecialistHeader } from './AnswerCard';
+import { AnswerCard, SpecialistHeader } from '../../components/messages/AnswerCard';
 import type { PendingTurn } from './chatStore';
-import { specialistLook } from './specialists';
+import { specialistLook } from '../../lib/specialists';
 
 export function StreamingAnswer({ pending }: { pending: PendingTurn }) {
   const { t } = useI18n();

@@ -8,7 +8,7 @@ import type { Attachment } from '../../api/types';
 import { Icon } from '../../components/Icon';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { Attachments } from './Attachments';
+import { Attachments } from '../../components/messages/Attachments';
 import type { ConversationState } from './chatStore';
 import { StreamingAnswer } from './StreamingAnswer';
 

@@ -1,7 +1,7 @@
 /** The empty chat: a greeting and a few questions to start with. */
 import { Icon } from '../../components/Icon';
 import { useI18n, type MessageKey } from '../../i18n';
-import { SPECIALISTS, AGENTS } from './specialists';
+import { SPECIALISTS, AGENTS } from '../../lib/specialists';
 
 const SUGGESTIONS: MessageKey[] = ['chat.suggestion1', 'chat.suggestion2', 'chat.suggestion3', 'chat.suggestion4'];
 

@@ -8,12 +8,12 @@ import { Alert, Badge, EmptyState, formatBytes, Spinner } from '../../components
 import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n, type MessageKey } from '../../i18n';
-import { fileIcon } from './fileIcon';
+import { fileIcon } from '../../lib/fileIcon';
 import { partsText } from './partLabel';
-import { ProgressBar } from './ProgressBar';
-import { acceptAttribute, checkFile } from './rules';
-import { useAllowedText, useFileCheckText } from './useFileCheckText';
-import { useFileRules } from './useFileRules';
+import { ProgressBar } from '../../components/ProgressBar';
+import { acceptAttribute, checkFile } from '../../lib/fileRules';
+import { useAllowedText, useFileCheckText } from '../../hooks/useFileCheckText';
+import { useFileRules } from '../../hooks/useFileRules';
 
 const STATUS_TONE: Record<UserFile['extraction_status'], 'neutral' | 'primary' | 'success' | 'warning' | 'danger'> = {
   pending: 'neutral',

@@ -7,7 +7,7 @@ import { Alert, EmptyState, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
-import { MemoryList } from './MemoryList';
+import { MemoryList } from '../../components/MemoryList';
 
 export function MyMemory() {
   const { t } = useI18n();

@@ -1,13 +1,11 @@
 /** The user's own details and project profile (the advisor's context), and their files. */
-import { useId, useState, type SyntheticEvent } from 'react';
+import { useId, useState, type ReactNode, type SyntheticEvent } from 'react';
 import type { Language, ProjectKind, User } from '../../api/types';
 import { updateMe } from '../../api/users';
 import { Alert } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n, type MessageKey } from '../../i18n';
-import { useAuth, useUser } from '../auth/AuthContext';
-import { FileLibrary } from '../files/FileLibrary';
-import { MyMemory } from '../memory/MyMemory';
+import { useAuth, useUser } from '../../lib/auth';
 import { DataExport } from './DataExport';
 import { SignedInDevices } from './SignedInDevices';
 import { TwoStepSection } from './TwoStepSection';
@@ -40,7 +38,8 @@ function fromUser(user: User): FormState {
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim());
 
-export function ProfilePage() {
+/** `children`: what other features show on the profile (memory, files), composed by the app. */
+export function ProfilePage({ children }: { children?: ReactNode }) {
   const { t, lang } = useI18n();
   const user = useUser();
   const { setUser } = useAuth();
@@ -192,9 +191,7 @@ export function ProfilePage() {
         </div>
       </form>
 
-      <MyMemory />
-
-      <FileLibrary />
+      {children}
 
       {(user.is_admin || user.is_mentor) && <TwoStepSection />}
 

@@ -6,7 +6,7 @@ import { useNavigate } from 'react-router';
 import { LanguageSwitch } from '../../components/LanguageSwitch';
 import { useI18n } from '../../i18n';
 import { ThemeSwitch } from '../../theme/ThemeSwitch';
-import { useAuth } from '../auth/AuthContext';
+import { useAuth } from '../../lib/auth';
 import { TwoStepSection } from './TwoStepSection';
 
 export function TwoStepPage() {

@@ -10,7 +10,7 @@ import type { TotpEnrolment } from '../../api/types';
 import { Alert, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
-import { useAuth } from '../auth/AuthContext';
+import { useAuth } from '../../lib/auth';
 import { RecoveryCodesPanel } from './RecoveryCodesPanel';
 import { TotpCodeForm } from './TotpCodeForm';
 import { TotpEnrolmentForm } from './TotpEnrolmentForm';

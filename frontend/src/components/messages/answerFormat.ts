@@ -3,7 +3,7 @@
  * fields, and list items are specified as strings but may arrive as small
  * objects ({title, url}, {label, value}): render whatever is there.
  */
-import { safeUrl } from '../../components/Markdown';
+import { safeUrl } from '../Markdown';
 
 /** Any value as display text: strings as-is, objects as their values joined. */
 export function asText(value: unknown): string {

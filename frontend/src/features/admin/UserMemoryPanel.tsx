@@ -8,7 +8,7 @@ import { Alert, EmptyState, Spinner } from '../../components/ui';
 import { useErrorText } from '../../hooks/useErrorText';
 import { usePaged } from '../../hooks/usePaged';
 import { useI18n } from '../../i18n';
-import { MemoryList } from './MemoryList';
+import { MemoryList } from '../../components/MemoryList';
 
 function Notes({ userId }: { userId: string }) {
   const { t } = useI18n();

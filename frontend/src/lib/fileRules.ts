@@ -3,7 +3,7 @@
  * so a too-large or unsupported file fails at once with a clear message.
  * (The server checks again; this is for the person, not for security.)
  */
-import type { FileRules } from '../../api/types';
+import type { FileRules } from '../api/types';
 
 export type FileCheck = { ok: true; kind: string } | { ok: false; reason: 'too_large' | 'unsupported' | 'empty' };
 

@@ -1,14 +1,14 @@
 /** The frame of every signed-in page: top bar with navigation, language and sign-out. */
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { updateMe } from '../api/users';
-import { useAuth, useUser } from '../features/auth/AuthContext';
+import { useAuth, useUser } from '../lib/auth';
 import { useI18n } from '../i18n';
-import { Icon } from './Icon';
+import { Icon } from '../components/Icon';
 import { useSimulatorAvailable } from '../features/simulator/available';
 import { StaffNavLink } from '../features/admin/StaffNavLink';
 import { ConsentNotice } from '../features/consent/ConsentNotice';
 import { ThemeSwitch } from '../theme/ThemeSwitch';
-import { LanguageSwitch } from './LanguageSwitch';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 
 export function AppShell() {
   const { t } = useI18n();

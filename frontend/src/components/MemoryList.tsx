@@ -1,8 +1,8 @@
 /** A list of memory notes: what was noted, of which kind, where and when it was said. */
-import type { MemoryKind, MemoryNote } from '../../api/types';
-import { Icon, type IconName } from '../../components/Icon';
-import { useI18n, type MessageKey } from '../../i18n';
-import { ChannelBadge } from '../chat/channels';
+import type { MemoryKind, MemoryNote } from '../api/types';
+import { Icon, type IconName } from './Icon';
+import { useI18n, type MessageKey } from '../i18n';
+import { ChannelBadge } from './channels';
 
 const KIND_ICON: Record<MemoryKind, IconName> = {
   fact: 'info',

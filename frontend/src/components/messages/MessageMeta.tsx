@@ -1,8 +1,8 @@
 /** The line under a message: time, channel, delivery status and the flags an admin reviews. */
 import type { Delivery, Message } from '../../api/types';
-import { Badge } from '../../components/ui';
+import { Badge } from '../ui';
 import { useI18n, type MessageKey } from '../../i18n';
-import { ChannelBadge } from './channels';
+import { ChannelBadge } from '../channels';
 
 const STATUS_TONE = { pending: 'neutral', sent: 'neutral', delivered: 'primary', read: 'success', failed: 'danger' } as const;
 

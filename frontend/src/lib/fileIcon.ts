@@ -1,4 +1,4 @@
-import type { IconName } from '../../components/Icon';
+import type { IconName } from '../components/Icon';
 
 /** The icon for a file kind ('image', 'audio', 'video', 'document', …). */
 export function fileIcon(kind: string): IconName {

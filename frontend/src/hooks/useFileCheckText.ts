@@ -1,8 +1,8 @@
 import { useCallback } from 'react';
-import type { FileRules } from '../../api/types';
-import { formatBytes } from '../../components/ui';
-import { useI18n, type MessageKey } from '../../i18n';
-import { allowedByFamily, type FileCheck } from './rules';
+import type { FileRules } from '../api/types';
+import { formatBytes } from '../components/ui';
+import { useI18n, type MessageKey } from '../i18n';
+import { allowedByFamily, type FileCheck } from '../lib/fileRules';
 
 const FAMILIES = ['document', 'spreadsheet', 'presentation', 'image', 'audio', 'video'];
 

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import type { FeedbackReason } from '../../api/conversations';
 import type { FeedbackValue, Message } from '../../api/types';
-import { Icon } from '../../components/Icon';
+import { Icon } from '../Icon';
 import { useI18n } from '../../i18n';
 import { FeedbackReasonForm } from './FeedbackReasonForm';
 

@@ -1,6 +1,6 @@
 import type { Message } from '../../api/types';
-import { Icon } from '../../components/Icon';
-import { Markdown } from '../../components/Markdown';
+import { Icon } from '../Icon';
+import { Markdown } from '../Markdown';
 import { useI18n } from '../../i18n';
 import { Meta } from './MessageMeta';
 

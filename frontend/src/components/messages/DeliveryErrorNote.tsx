@@ -1,6 +1,6 @@
 /** Why a channel did not deliver an answer: its error code and, in words, what the code means. */
 import type { Message } from '../../api/types';
-import { Icon } from '../../components/Icon';
+import { Icon } from '../Icon';
 import { useI18n, type MessageKey } from '../../i18n';
 
 type DeliveryError = NonNullable<Message['delivery_error']>;

@@ -2,10 +2,10 @@
 import { useEffect, useState } from 'react';
 import { downloadFile, fetchFileBlob } from '../../api/files';
 import type { Attachment } from '../../api/types';
-import { Icon } from '../../components/Icon';
-import { formatBytes } from '../../components/ui';
+import { Icon } from '../Icon';
+import { formatBytes } from '../ui';
 import { useI18n } from '../../i18n';
-import { fileIcon } from '../files/fileIcon';
+import { fileIcon } from '../../lib/fileIcon';
 
 function useBlobUrl(fileId: string, enabled: boolean): string | null {
   const [url, setUrl] = useState<string | null>(null);

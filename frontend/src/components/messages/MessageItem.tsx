@@ -1,14 +1,14 @@
 /** One message: the user's bubble, or the advisor's answer card with its feedback and retry. */
 import type { ReactNode } from 'react';
 import type { Delivery, Message } from '../../api/types';
-import { Icon } from '../../components/Icon';
-import { Markdown } from '../../components/Markdown';
+import { Icon } from '../Icon';
+import { Markdown } from '../Markdown';
 import { useI18n } from '../../i18n';
 import { AnswerCard, SpecialistHeader } from './AnswerCard';
 import { Attachments } from './Attachments';
 import { DeliveryErrorNote } from './DeliveryErrorNote';
 import { Feedback, type RateAnswer } from './Feedback';
-import { specialistLook } from './specialists';
+import { specialistLook } from '../../lib/specialists';
 import { HumanMessage } from './HumanMessage';
 import { Deliveries, Meta } from './MessageMeta';
 

@@ -7,11 +7,11 @@
  * enrolment routes, and the app shows only the enrolment page.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { logout, resumeSession, verifyOtp, verifySecondFactor, type SignInResult } from '../../api/auth';
-import { session } from '../../api/session';
-import type { User } from '../../api/types';
-import { getMe } from '../../api/users';
-import { useI18n } from '../../i18n';
+import { logout, resumeSession, verifyOtp, verifySecondFactor, type SignInResult } from '../api/auth';
+import { session } from '../api/session';
+import type { User } from '../api/types';
+import { getMe } from '../api/users';
+import { useI18n } from '../i18n';
 
 type Status = 'loading' | 'signed_in' | 'signed_out';
 

@@ -3,7 +3,7 @@
  * device per message, so the list still works as a to-do list tomorrow.
  */
 import { useId, useState } from 'react';
-import { Markdown } from '../../components/Markdown';
+import { Markdown } from '../Markdown';
 import { useI18n } from '../../i18n';
 import { asText } from './answerFormat';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FileRules } from '../../api/types';
-import { acceptAttribute, allowedByFamily, checkFile } from './rules';
+import type { FileRules } from '../api/types';
+import { acceptAttribute, allowedByFamily, checkFile } from './fileRules';
 
 const RULES: FileRules = {
   max_bytes: 25 * 1024 * 1024,

@@ -3,10 +3,10 @@
  * channel's traits (published by `/channels`), never from comparing channel names.
  */
 import { useEffect, useState } from 'react';
-import { listChannels } from '../../api/channels';
-import type { ChannelInfo } from '../../api/types';
-import { Badge } from '../../components/ui';
-import { isMessageKey, useI18n } from '../../i18n';
+import { listChannels } from '../api/channels';
+import type { ChannelInfo } from '../api/types';
+import { Badge } from './ui';
+import { isMessageKey, useI18n } from '../i18n';
 
 export type Channels = Record<string, ChannelInfo>;
 

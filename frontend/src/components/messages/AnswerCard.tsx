@@ -4,12 +4,12 @@
  */
 import { useState, type ReactNode } from 'react';
 import type { Agent, Answer, PartialAnswer } from '../../api/types';
-import { Icon, type IconName } from '../../components/Icon';
-import { Markdown } from '../../components/Markdown';
+import { Icon, type IconName } from '../Icon';
+import { Markdown } from '../Markdown';
 import { useI18n, type MessageKey } from '../../i18n';
 import { asList, asText, parseFigure, parseResource } from './answerFormat';
 import { Checklist } from './Checklist';
-import { specialistLook } from './specialists';
+import { specialistLook } from '../../lib/specialists';
 
 interface AnswerCardProps {
   answer: Answer | PartialAnswer;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { getFileRules } from '../../api/files';
-import type { FileRules } from '../../api/types';
+import { getFileRules } from '../api/files';
+import type { FileRules } from '../api/types';
 
 let cached: Promise<FileRules> | null = null;
 

@@ -1,7 +1,7 @@
 /** How each specialist looks: an icon, a colour (CSS class suffix) and its name's dictionary key. */
-import type { Agent } from '../../api/types';
-import type { IconName } from '../../components/Icon';
-import type { MessageKey } from '../../i18n';
+import type { Agent } from '../api/types';
+import type { IconName } from '../components/Icon';
+import type { MessageKey } from '../i18n';
 
 export interface SpecialistLook {
   icon: IconName;
