@@ -77,6 +77,7 @@ bench: setup
 	$(BIN)/python -m bench.search --users 50 -n 40 --json reports/bench/search.json --charts reports/bench
 	$(BIN)/python -m bench.webhook_latency -n 100 -c 8 --json reports/bench/webhook_latency.json
 	$(BIN)/python bench/engine_overhead.py --turns 30
+	$(BIN)/python -m bench.burst --participants 100 --spread 2 --json reports/bench/burst.json --charts reports/bench
 	$(MAKE) web chromium
 	$(BIN)/python -m bench.phone_load --runs 3 --lighthouse --json reports/bench/phone_load.json
 

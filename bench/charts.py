@@ -63,3 +63,39 @@ def latency_bars(series: dict[str, float], title: str, unit: str, out: Path) -> 
     fig.savefig(out, dpi=110)
     plt.close(fig)
     print(f"chart: {out}")
+
+
+def burst_chart(result: dict[str, Any], out: Path) -> None:
+    """A burst at a glance: participants answered over time against the model-bound ideal,
+    and every webhook acknowledgement over the same seconds."""
+    plt = _pyplot()
+    if plt is None:
+        return
+    answers = result["timeline"]["answers"]
+    acks = result["timeline"]["acks"]
+    fig, (done, ack) = plt.subplots(1, 2, figsize=(11, 4))
+    done.plot(answers, list(range(1, len(answers) + 1)), label="answered")
+    done.axvline(result["ideal_s"], color="#55a868", linestyle="--",
+                 label=f"model-bound ideal {result['ideal_s']:.0f} s")
+    if result["cpu_floor_s"] > 0:
+        done.axvline(result["cpu_floor_s"], color="#c44e52", linestyle=":",
+                     label=f"CPU floor {result['cpu_floor_s']:.0f} s")
+    done.set_xlabel("seconds since the first message")
+    done.set_ylabel("participants answered")
+    done.legend(fontsize=8)
+    done.set_title(f"last reply {result['last_reply_s']:.0f} s, p50 "
+                   f"{result['reply_latency_p50_s']:.0f} s", fontsize=9)
+    ack.scatter([a[0] for a in acks], [a[1] for a in acks], s=3)
+    ack.set_xlabel("seconds since the first message")
+    ack.set_ylabel("webhook acknowledgement (ms)")
+    ack.set_title(f"ack p50 {result['ack_p50_ms']:.0f} ms, p99 {result['ack_p99_ms']:.0f} ms",
+                  fontsize=9)
+    fig.suptitle(f"{result['participants']} participants, {result['latency_s']:g} s model, "
+                 f"{result['api_processes']} API + {result['worker_processes']} worker "
+                 f"process(es) x {result['concurrency']}, "
+                 f"{result['cpu_ms_per_message']:.0f} ms CPU per message", fontsize=10)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    print(f"chart: {out}")
