@@ -180,3 +180,28 @@ async def test_a_question_repeated_within_one_delivery_is_flagged_on_its_third_t
     [item] = await fetch_all(app, "select message_id from attention_items"
                              " where kind = 'repeated_question'")
     assert third is not None and item["message_id"] == third.id
+
+
+async def test_each_message_stored_together_is_announced_once_on_commit(
+    make_client: Any, make_settings: Any, graph: FakeGraphServer,
+):
+    import json
+
+    from ignacio_agents.notify import CHANNEL
+
+    app = await make_client(_settings(make_settings, run_worker_in_process=False),
+                            whatsapp=whatsapp_settings(graph))
+    await _enroll_all(app)
+    items = _delivery(60)
+    async with await psycopg.AsyncConnection.connect(app.runtime.db.conninfo,
+                                                     autocommit=True) as ear:
+        await ear.execute(f"listen {CHANNEL}")
+        assert (await post_webhook(app, webhook_payload(items))).status_code == 200
+        assert (await post_webhook(app, webhook_payload(items))).status_code == 200  # replay
+        events = [json.loads(n.payload) async for n in ear.notifies(timeout=1.0)]
+    created = [e for e in events if e["kind"] == "message.created"]
+    rows = await fetch_all(app, "select id, user_id, conversation_id from messages")
+    assert sorted(e["message_id"] for e in created) == sorted(str(r["id"]) for r in rows)
+    owners = {str(r["id"]): (str(r["user_id"]), str(r["conversation_id"])) for r in rows}
+    assert all((e["user_id"], e["conversation_id"]) == owners[e["message_id"]] for e in created)
+    assert all(e["data"] == {"is_from_user": True, "channel": "whatsapp"} for e in created)
