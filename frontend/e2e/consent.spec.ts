@@ -16,7 +16,11 @@ test('the first sign-in shows the consent notice until it is dismissed, then nev
   await expect(notice).toBeVisible();
   await expect(notice).toContainText(/Tus datos en Ignacio/);
   await expect(notice).toContainText(/descargarlo todo\s+desde tu perfil/);
+  // The server's 🔒 (for WhatsApp) is drawn as an icon: without an emoji font it would be a box.
+  await expect(notice).toContainText(/^Tus datos en IgnacioAntes de seguir/);
+  await expect(notice.locator('svg.icon').first()).toBeVisible();
   await expectAccessible(page, 'consent notice');
+  await page.evaluate(() => window.scrollTo(0, 0)); // axe's contrast checks scroll the page
   await docShot(page, 'consent-notice');
 
   // Still there on another page until dismissed.
