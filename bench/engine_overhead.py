@@ -8,7 +8,7 @@ storing the answer. Runs against a real embedded PostgreSQL in a throwaway datab
 The baseline, measured in the same run and the same database, is one bare
 ``store.messages.add`` round trip (an insert plus the read-back every store write does).
 
-    .venv/bin/python bench/engine_overhead.py [--turns 200] [--pgdata DIR]
+    .venv/bin/python bench/engine_overhead.py [--turns 500] [--pgdata DIR]
 """
 
 from __future__ import annotations
@@ -154,6 +154,17 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
         cpu50, _ = percentiles(samples.cpu)
         print(f"{name:<50}{p50:>8.2f}{p95:>8.2f}{p50 / b50:>7.1f}x{cpu50:>9.2f}{cpu50 / c50:>7.1f}x")
     print("(wall = what a user waits beyond model time; cpu = this process only, not PostgreSQL)")
+    # Flat with history: the growing conversation's first turns against its last ones, each
+    # against the baseline's samples taken at the same moments (same load).
+    window = max(1, min(10, turns // 5))
+    growing = list(scenarios.values())[2][1]
+    print(f"growing conversation, median of {window} turns, x bare add at the same time:")
+    for label, part in (("turn 1", slice(0, window)), (f"turn {turns}", slice(-window, None))):
+        wall = statistics.median(growing.wall[part]) / statistics.median(baseline.wall[part])
+        cpu = statistics.median(growing.cpu[part]) / statistics.median(baseline.cpu[part])
+        print(f"  {label:<10} wall {statistics.median(growing.wall[part]) * 1000:7.2f} ms"
+              f" (x{wall:.1f})  cpu {statistics.median(growing.cpu[part]) * 1000:7.2f} ms"
+              f" (x{cpu:.1f})")
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         conn.execute(f'drop database if exists "{database}" with (force)')
 
