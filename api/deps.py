@@ -1,5 +1,6 @@
 """FastAPI dependencies: the runtime, the current user (second factor enforced), admins only,
-the client IP."""
+the client IP. All ``async``: FastAPI runs a plain ``def`` dependency in its thread pool, a
+hop per request for a function that only reads ``app.state``."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from ignacio_agents.totp import EnrolmentRequired, is_staff
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.runtime.store
 
 

@@ -40,7 +40,7 @@ def refresh_token_of(request: Request) -> str | None:
     return token if token and len(token) <= 512 else None
 
 
-def require_same_origin(request: Request) -> None:
+async def require_same_origin(request: Request) -> None:
     """Refuse (403) a browser request another site made. Non-browser clients send neither
     header and hold no browser cookie, so they are not affected."""
     fetch_site = request.headers.get("sec-fetch-site")
