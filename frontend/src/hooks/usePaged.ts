@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { keepPreviousData, useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef } from 'react';
 import type { Page } from '../api/types';
 
 export interface Paged<T> {
@@ -12,60 +13,55 @@ export interface Paged<T> {
   setItems: (update: (items: T[]) => T[]) => void;
 }
 
-interface State<T> {
-  /** Which query these items answer; differs from the current one while it loads. */
-  key: string | null;
-  items: T[];
-  cursor: string | null;
-  error: unknown;
-  loadingMore: boolean;
-}
-
 /**
- * Cursor pagination for lists: the first page loads whenever `key` changes
- * (e.g. the filters), later pages append. Answers to stale queries are dropped.
+ * Cursor pagination for lists, as an infinite query in the app's one query cache: the first
+ * page loads whenever `key` changes (e.g. the filters; the previous items stay on screen until
+ * the new ones arrive), later pages append, and a list seen before shows at once while it is
+ * fetched again. `key` names the list and everything it depends on.
  */
 export function usePaged<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>, key: string): Paged<T> {
-  const [generation, setGeneration] = useState(0);
-  const [state, setState] = useState<State<T>>({ key: null, items: [], cursor: null, error: null, loadingMore: false });
+  const client = useQueryClient();
   const fetchRef = useRef(fetchPage);
-  const query = `${key}#${generation}`;
-
   useEffect(() => {
     fetchRef.current = fetchPage;
   });
+  const queryKey = ['paged', key] as const;
+  const query = useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchRef.current(pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last: Page<T>) => last.next_cursor ?? null,
+    placeholderData: keepPreviousData,
+    // Lists are read fresh on every visit (shown from the cache meanwhile) and fail fast, as before.
+    staleTime: 0,
+    retry: false,
+  });
+  const { fetchNextPage, refetch } = query;
 
-  useEffect(() => {
-    let active = true;
-    fetchRef.current(null).then(
-      (page) => active && setState({ key: query, items: page.items, cursor: page.next_cursor ?? null, error: null, loadingMore: false }),
-      (error: unknown) => active && setState((s) => ({ ...s, key: query, error, loadingMore: false })),
-    );
-    return () => {
-      active = false;
-    };
-  }, [query]);
+  const setItems = useCallback(
+    (update: (items: T[]) => T[]) =>
+      client.setQueryData<InfiniteData<Page<T>, string | null>>(['paged', key], (data) => {
+        if (!data) return data;
+        const [first, ...rest] = data.pages;
+        if (!first) return data;
+        // The edited list goes in the first page; the later pages keep their cursors.
+        const items = update(data.pages.flatMap((page) => page.items));
+        return { ...data, pages: [{ ...first, items }, ...rest.map((page) => ({ ...page, items: [] }))] };
+      }),
+    [client, key],
+  );
+  const reload = useCallback(() => void refetch(), [refetch]);
 
-  const loading = state.key !== query || state.loadingMore;
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  const setItems = useCallback((update: (items: T[]) => T[]) => setState((s) => ({ ...s, items: update(s.items) })), []);
-
+  const current = !query.isPlaceholderData;
+  const loading = query.isPending || query.isFetching;
   return {
-    items: state.items,
+    items: query.data?.pages.flatMap((page) => page.items) ?? [],
     loading,
-    error: state.key === query ? state.error : null,
-    hasMore: state.cursor !== null && state.key === query,
+    error: current ? query.error : null,
+    hasMore: current && query.hasNextPage,
     loadMore: () => {
-      const { cursor } = state;
-      if (!cursor || loading) return;
-      setState((s) => ({ ...s, loadingMore: true }));
-      fetchRef.current(cursor).then(
-        (page) =>
-          setState((s) =>
-            s.key === query ? { ...s, items: [...s.items, ...page.items], cursor: page.next_cursor ?? null, loadingMore: false } : s,
-          ),
-        (error: unknown) => setState((s) => (s.key === query ? { ...s, error, loadingMore: false } : s)),
-      );
+      if (!query.hasNextPage || loading) return;
+      void fetchNextPage();
     },
     reload,
     setItems,
