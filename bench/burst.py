@@ -337,7 +337,7 @@ async def jobs_left(conninfo: str) -> int:
 
 
 def start_profile(deployment: Deployment, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
-    """py-spy on the first worker process for the burst (``pip install py-spy``)."""
+    """py-spy (the ``bench`` extra) on the first worker process for the burst."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     workers = deployment.workers()
     if not Path(spy).exists() or not workers:
