@@ -3,8 +3,8 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Cohort } from '../../api/types';
 import { Icon } from '../../components/Icon';
-import { Alert, LiveMessage, PageLoader } from '../../components/ui';
-import { useErrorText } from '../../hooks/useErrorText';
+import { LiveMessage } from '../../components/ui';
+import { BackLink, QueryPanel } from '../../components/QueryPanel';
 import { useI18n } from '../../i18n';
 import { CohortDialog } from './CohortDialog';
 import { CAPS } from './cohortForm';
@@ -45,28 +45,12 @@ function Facts({ cohort }: { cohort: Cohort }) {
 export function CohortDetailPage() {
   const { cohortId = '' } = useParams();
   const { t } = useI18n();
-  const errorText = useErrorText();
   const result = useCohort(cohortId);
   const [editing, setEditing] = useState(false);
   const [status, setStatus] = useState('');
 
-  const back = (
-    <Link to="/admin/cohorts" className="back-link">
-      <Icon name="arrowLeft" size={16} />
-      {t('cohorts.back')}
-    </Link>
-  );
-  if (result.isPending) return <PageLoader label={t('app.loading')} />;
-  if (!result.data) {
-    return (
-      <section className="panel">
-        {back}
-        <Alert onRetry={() => void result.refetch()} retryLabel={t('common.retry')}>
-          {errorText(result.error)}
-        </Alert>
-      </section>
-    );
-  }
+  const back = <BackLink to="/admin/cohorts" label={t('cohorts.back')} />;
+  if (!result.data) return <QueryPanel query={result} back={back} />;
   const cohort = result.data;
   const q = `cohort_id=${encodeURIComponent(cohort.id)}`;
   return (

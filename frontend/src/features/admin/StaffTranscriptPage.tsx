@@ -7,8 +7,8 @@ import { Fragment, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { TranscriptMessage } from '../../api/types';
 import { Icon } from '../../components/Icon';
-import { Alert, LiveMessage, PageLoader } from '../../components/ui';
-import { useErrorText } from '../../hooks/useErrorText';
+import { LiveMessage } from '../../components/ui';
+import { BackLink, QueryPanel } from '../../components/QueryPanel';
 import { useI18n } from '../../i18n';
 import { useUser } from '../../lib/auth';
 import { ChannelBadge } from '../../components/channels';
@@ -30,7 +30,6 @@ export function StaffTranscriptPage() {
   const { conversationId = '' } = useParams();
   const { t, formatDate } = useI18n();
   const me = useUser();
-  const errorText = useErrorText();
   const result = useStaffTranscript(conversationId);
   const [params] = useSearchParams();
   const openedAt = params.get('message');
@@ -38,23 +37,8 @@ export function StaffTranscriptPage() {
   const [promoting, setPromoting] = useState<TranscriptMessage | null>(null);
   const [status, setStatus] = useState('');
 
-  const back = (
-    <Link to="/staff/conversations" className="back-link">
-      <Icon name="arrowLeft" size={16} />
-      {t('admin.backToConversations')}
-    </Link>
-  );
-  if (result.isPending) return <PageLoader label={t('app.loading')} />;
-  if (!result.data) {
-    return (
-      <section className="panel">
-        {back}
-        <Alert onRetry={() => void result.refetch()} retryLabel={t('common.retry')}>
-          {errorText(result.error)}
-        </Alert>
-      </section>
-    );
-  }
+  const back = <BackLink to="/staff/conversations" label={t('admin.backToConversations')} />;
+  if (!result.data) return <QueryPanel query={result} back={back} />;
 
   const { conversation, participant, pause, messages } = result.data;
   const name = participant.name || t('common.none');

@@ -2,8 +2,7 @@
 import { Fragment } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { Icon } from '../../components/Icon';
-import { Alert, PageLoader } from '../../components/ui';
-import { useErrorText } from '../../hooks/useErrorText';
+import { BackLink, QueryPanel } from '../../components/QueryPanel';
 import { useOpenAtMessage } from '../../hooks/useOpenAtMessage';
 import { useI18n } from '../../i18n';
 import { MessageItem } from '../../components/messages/MessageItem';
@@ -17,29 +16,13 @@ import { useTranscript } from './queries';
 export function TranscriptPage() {
   const { conversationId = '' } = useParams();
   const { t, formatDate } = useI18n();
-  const errorText = useErrorText();
   const result = useTranscript(conversationId);
   const [params] = useSearchParams();
   useOpenAtMessage(params.get('message'), result.data != null);
 
-  const back = (
-    <Link to="/admin/conversations" className="back-link">
-      <Icon name="arrowLeft" size={16} />
-      {t('admin.backToConversations')}
-    </Link>
-  );
+  const back = <BackLink to="/admin/conversations" label={t('admin.backToConversations')} />;
 
-  if (result.isPending) return <PageLoader label={t('app.loading')} />;
-  if (!result.data) {
-    return (
-      <section className="panel">
-        {back}
-        <Alert onRetry={() => void result.refetch()} retryLabel={t('common.retry')}>
-          {errorText(result.error)}
-        </Alert>
-      </section>
-    );
-  }
+  if (!result.data) return <QueryPanel query={result} back={back} />;
 
   const { conversation, user, messages } = result.data;
   const agents = AGENTS.filter((agent) => messages.some((m) => m.role === 'assistant' && m.agent === agent));
