@@ -89,4 +89,23 @@ test('role changes and deactivation ask first, and cancelling keeps everything',
   await expect(row).toContainText('Activo');
   await expect(dialog).toBeHidden();
   expect(updates()).toBe(4);
+
+  // Deleting asks too; Cancel keeps the row, confirming removes it.
+  await page.getByTestId('user-search').fill('');
+  await page.getByTestId('new-user').click();
+  await page.getByTestId('user-phone').fill('+34600000099');
+  await page.getByTestId('user-name').fill('Borja Borrable');
+  await page.getByTestId('user-save').click();
+  await page.getByTestId('user-search').fill('Borja Borrable');
+  const doomed = page.getByTestId('user-row').filter({ hasText: 'Borja Borrable' });
+  await expect(page.getByTestId('user-row')).toHaveCount(1);
+  const remove = doomed.getByRole('button', { name: 'Eliminar: Borja Borrable' });
+  const deleteDialog = page.getByTestId('confirm-dialog');
+  await remove.click();
+  await expect(deleteDialog.getByRole('heading')).toHaveText('¿Eliminar a Borja Borrable?');
+  await deleteDialog.getByRole('button', { name: 'Cancelar' }).click();
+  await expect(remove).toBeFocused();
+  await remove.click();
+  await deleteDialog.getByTestId('confirm-button').click();
+  await expect(page.getByTestId('user-row')).toHaveCount(0);
 });

@@ -4,8 +4,7 @@ import { useSearchParams } from 'react-router';
 import { downloadUserData } from '../../api/downloads';
 import { ApiError } from '../../api/errors';
 import type { User } from '../../api/types';
-import { deleteUser, listUsers, updateUser } from '../../api/users';
-import { ConfirmDialog } from '../../components/Dialog';
+import { listUsers, updateUser } from '../../api/users';
 import { Icon } from '../../components/Icon';
 import { Alert, EmptyState, LiveMessage, Spinner } from '../../components/ui';
 import { useDebounced } from '../../hooks/useDebounced';
@@ -16,9 +15,11 @@ import { useUser } from '../../lib/auth';
 import { CohortSelect } from './CohortSelect';
 import { MentorsDialog } from './MentorsDialog';
 import { ImportUsersDialog } from './ImportUsersDialog';
+import { UserDeleteConfirm } from './UserDeleteConfirm';
 import { UserChangeConfirm, type ConfirmedChange } from './UserChangeConfirm';
 import { UserDialog } from './UserDialog';
 import { UserRow } from './UserRow';
+import { UsersTable } from './UsersTable';
 
 export function UsersPage() {
   const { t } = useI18n();
@@ -36,8 +37,6 @@ export function UsersPage() {
   const [confirming, setConfirming] = useState<{ user: User; change: ConfirmedChange } | null>(null);
   const [mentorsOf, setMentorsOf] = useState<User | null>(null);
   const [importing, setImporting] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState('');
   const [actionError, setActionError] = useState<string | null>(null);
 
@@ -50,22 +49,6 @@ export function UsersPage() {
       setStatus(t('admin.userUpdated'));
     } catch (error) {
       setActionError(error instanceof ApiError && error.status === 409 ? error.message || t('admin.lastAdmin') : errorText(error));
-    }
-  };
-
-  const confirmDelete = async () => {
-    if (!toDelete) return;
-    setBusy(true);
-    setDeleteError(null);
-    try {
-      await deleteUser(toDelete.id);
-      users.setItems((items) => items.filter((u) => u.id !== toDelete.id));
-      setToDelete(null);
-      setStatus(t('admin.userDeleted'));
-    } catch (error) {
-      setDeleteError(error instanceof ApiError && error.status === 409 ? error.message || t('admin.lastAdmin') : errorText(error));
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -136,45 +119,26 @@ export function UsersPage() {
       {users.items.length === 0 && !users.loading && users.error == null ? (
         <EmptyState icon="users" title={t('admin.noUsers')} />
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="users-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.name')}</th>
-                <th scope="col">{t('admin.phone')}</th>
-                <th scope="col">{t('admin.role')}</th>
-                <th scope="col">{t('admin.status')}</th>
-                <th scope="col">{t('admin.created')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('admin.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.items.map((user) => (
-                <UserRow
-                  key={user.id}
-                  user={user}
-                  isMe={user.id === me.id}
-                  exporting={exporting === user.id}
-                  onEdit={() => setDialog({ user })}
-                  onPatch={(change) => {
-                    setActionError(null);
-                    if (change.is_active === true) void patch(user, change);
-                    else if (change.is_admin !== undefined) setConfirming({ user, change: { is_admin: change.is_admin } });
-                    else setConfirming({ user, change: { is_active: false } });
-                  }}
-                  onExport={() => void exportData(user)}
-                  onMentors={() => setMentorsOf(user)}
-                  onDelete={() => {
-                    setDeleteError(null);
-                    setToDelete(user);
-                  }}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <UsersTable>
+          {users.items.map((user) => (
+            <UserRow
+              key={user.id}
+              user={user}
+              isMe={user.id === me.id}
+              exporting={exporting === user.id}
+              onEdit={() => setDialog({ user })}
+              onPatch={(change) => {
+                setActionError(null);
+                if (change.is_active === true) void patch(user, change);
+                else if (change.is_admin !== undefined) setConfirming({ user, change: { is_admin: change.is_admin } });
+                else setConfirming({ user, change: { is_active: false } });
+              }}
+              onExport={() => void exportData(user)}
+              onMentors={() => setMentorsOf(user)}
+              onDelete={() => setToDelete(user)}
+            />
+          ))}
+        </UsersTable>
       )}
       {users.loading && <Spinner label={t('app.loading')} />}
       {users.hasMore && !users.loading && (
@@ -212,14 +176,13 @@ export function UsersPage() {
         }}
         onClose={() => setConfirming(null)}
       />
-      <ConfirmDialog
-        open={toDelete !== null}
-        title={t('admin.deleteUserTitle', { name: toDelete ? display(toDelete) : '' })}
-        body={t('admin.deleteUserBody')}
-        confirmLabel={t('common.delete')}
-        busy={busy}
-        error={deleteError}
-        onConfirm={() => void confirmDelete()}
+      <UserDeleteConfirm
+        user={toDelete}
+        onDeleted={(deleted) => {
+          users.setItems((items) => items.filter((u) => u.id !== deleted.id));
+          setToDelete(null);
+          setStatus(t('admin.userDeleted'));
+        }}
         onClose={() => setToDelete(null)}
       />
     </section>
