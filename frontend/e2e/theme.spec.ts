@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { expectAccessible } from './a11y';
-import { seededUsers, signIn, snap } from './helpers';
+import { docShot, seededUsers, signIn, snap } from './helpers';
 
 test.use({ baseURL: process.env.IGNACIO_E2E_APP });
 
@@ -30,6 +30,7 @@ test('the theme follows the system, the toggle overrides it and is kept; pages h
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(background, 'the dark tokens apply').toBe('rgb(14, 22, 24)');
   await snap(page, 'dark-mode');
+  await docShot(page, 'dark-mode');
 
   await page.reload();
   await expect(page.getByTestId('theme-switch')).toHaveAttribute('aria-pressed', 'true');
