@@ -1,7 +1,8 @@
 /**
  * The participant's words are never lost, and an answer can be stopped: Stop mid-stream keeps
  * what was written (marked stopped), a message sent while the network is down stays as "not
- * sent" and goes when it returns, and a draft survives moving away and reloading. The server
+ * sent" and goes when it returns, a reload mid-answer shows "still answering" and then the
+ * answer, and a draft survives moving away and reloading. The server
  * paces the offline model like a real one (tests/e2e/serve.py), so there is a stream to stop.
  * Screenshots of these states go to docs/screenshots/.
  */
@@ -65,6 +66,18 @@ test('stop keeps the partial answer, an offline message is kept and delivered, d
   await expect(page.getByTestId('streaming-message')).toHaveCount(0, { timeout: 30_000 });
   const answered = await page.getByTestId('assistant-message').count();
   expect(answered).toBe(3);
+
+  // A reload while the answer is being written: the page says Ignacio is still answering,
+  // attaches to the running turn, and the answer arrives without another reload.
+  await send(page, '¿Qué canales de venta me recomiendas?');
+  await expect(page.getByTestId('streaming-message')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('still-answering')).toBeVisible();
+  await shot(page, 'chat-still-answering');
+  await expect(page.getByTestId('still-answering')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId('streaming-message')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId('assistant-message')).toHaveCount(4);
+  await expect(page.getByTestId('user-message').last()).toContainText('¿Qué canales de venta me recomiendas?');
 
   // A draft stays with its conversation, through moving away and a reload.
   const conversationUrl = page.url();
