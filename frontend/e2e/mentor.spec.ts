@@ -65,6 +65,28 @@ test('a mentor pauses, replies and resumes; the queue item resolves; an admin pr
   await expectAccessible(page, 'staff transcript, AI paused');
   await docShot(page, 'mentor-transcript-paused');
 
+  // A wide table on a phone scrolls sideways inside the message; its words stay whole.
+  const plan = [
+    '| Día | Tarea | Responsable | Entregable |',
+    '|---|---|---|---|',
+    '| Lunes | Entrevistas con jurados anteriores | Pedro | Notas de las entrevistas |',
+    '| Miércoles | Ensayo del pitch con cronómetro | Marta y Pedro | Vídeo del ensayo |',
+    '| Viernes | Versión final de las diapositivas | Pedro | Presentación definitiva |',
+  ].join('\n');
+  await page.getByTestId('mentor-input').fill(`Plan para esta semana:\n\n${plan}`);
+  await page.getByTestId('mentor-send').click();
+  await them.setViewportSize({ width: 390, height: 844 });
+  const table = them.getByTestId('mentor-message').last().locator('.md-table');
+  await expect(table).toContainText('Presentación definitiva');
+  const fits = await table.evaluate((el) => ({ scrolls: el.scrollWidth > el.clientWidth, page: document.documentElement.scrollWidth }));
+  expect(fits.scrolls).toBe(true); // the table scrolls, not the page
+  expect(fits.page).toBeLessThanOrEqual(390);
+  const cell = table.locator('td', { hasText: 'Entregable' }).or(table.locator('th', { hasText: 'Entregable' })).first();
+  expect((await cell.boundingBox())?.height ?? 0).toBeLessThan(40); // one line: not broken mid-word
+  await table.scrollIntoViewIfNeeded();
+  await expectAccessible(them, 'participant on a phone, a wide table');
+  await docShot(them, 'chat-phone-table');
+
   await page.getByTestId('resume-ai').click();
   await expect(page.getByTestId('pause-ai')).toBeVisible();
   await theirs.close();

@@ -67,9 +67,12 @@ export function TranscriptTail({ state, onResend }: { state: ConversationState; 
   }
   if (withMentor) {
     return (
-      <li className="msg msg--note" data-testid="with-mentor" role="status">
-        <Icon name="users" size={16} />
-        <span>{t('chat.withMentor')}</span>
+      <li className="msg msg--note" data-testid="with-mentor">
+        {/* The live region inside the item: a role on the <li> would take it out of the list. */}
+        <span className="msg__note-body" role="status">
+          <Icon name="users" size={16} />
+          <span>{t('chat.withMentor')}</span>
+        </span>
       </li>
     );
   }
