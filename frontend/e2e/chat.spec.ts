@@ -1,8 +1,9 @@
 /**
- * The participant's words are never lost, and an answer can be stopped: Stop mid-stream keeps
- * what was written (marked stopped), a message sent while the network is down stays as "not
- * sent" and goes when it returns, a reload mid-answer shows "still answering" and then the
- * answer, and a draft survives moving away and reloading. The server
+ * The participant's words are never lost, and an answer can be stopped, regenerated or asked
+ * again in other words: Stop mid-stream keeps what was written (marked stopped); a message sent
+ * while the network is down stays as "not sent" and goes when it returns; a reload mid-answer
+ * shows "still answering" and then the answer; Regenerate keeps both answers to page through;
+ * Edit & resend answers the new wording; a draft survives moving away and reloading. The server
  * paces the offline model like a real one (tests/e2e/serve.py), so there is a stream to stop.
  * Screenshots of these states go to docs/screenshots/.
  */
@@ -78,6 +79,34 @@ test('stop keeps the partial answer, an offline message is kept and delivered, d
   await expect(page.getByTestId('streaming-message')).toHaveCount(0, { timeout: 30_000 });
   await expect(page.getByTestId('assistant-message')).toHaveCount(4);
   await expect(page.getByTestId('user-message').last()).toContainText('¿Qué canales de venta me recomiendas?');
+
+  // Regenerate: a new answer to the same question, the first kept as an alternative to page to.
+  const last = page.getByTestId('assistant-message').last();
+  const firstAnswerId = await last.getAttribute('data-message-id');
+  await last.getByTestId('regenerate').click();
+  await expect(page.getByTestId('streaming-message')).toHaveCount(0, { timeout: 30_000 });
+  const regenerated = page.getByTestId('assistant-message').last();
+  await expect(regenerated.getByTestId('answer-position')).toHaveText(/2 (de|of) 2/);
+  await expect(page.getByTestId('assistant-message')).toHaveCount(4);
+  expect(await regenerated.getAttribute('data-message-id')).not.toBe(firstAnswerId);
+  await regenerated.getByTestId('previous-answer').click();
+  await expect(regenerated.getByTestId('answer-position')).toHaveText(/1 (de|of) 2/);
+  await expect(regenerated).toHaveAttribute('data-message-id', firstAnswerId ?? '');
+  await page.reload();
+  await expect(page.getByTestId('assistant-message').last().getByTestId('answer-position')).toHaveText(/(de|of) 2/);
+
+  // Edit & resend the last question: the new wording is kept and gets its own answer.
+  const lastQuestion = page.getByTestId('user-message').last();
+  await lastQuestion.hover();
+  await lastQuestion.getByTestId('edit-message').click();
+  await page.getByTestId('edit-question').locator('textarea').fill('¿Qué canales de venta online me recomiendas?');
+  await page.getByTestId('edit-send').click();
+  await expect(page.getByTestId('user-message').last()).toContainText('¿Qué canales de venta online me recomiendas?');
+  await expect(page.getByTestId('streaming-message')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId('assistant-message')).toHaveCount(4);
+  await page.reload();
+  await expect(page.getByTestId('user-message').last()).toContainText('¿Qué canales de venta online me recomiendas?');
+  await expect(page.getByTestId('user-message')).toHaveCount(4);
 
   // A draft stays with its conversation, through moving away and a reload.
   const conversationUrl = page.url();
