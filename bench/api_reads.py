@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import free_port, percentile  # noqa: E402
 from bench.seed import COMMON, Shape, embedded, seed  # noqa: E402
 
 JWT_SECRET = "bench-jwt-secret-bench-jwt-secret-bench"  # noqa: S105 - a throwaway app's secret
@@ -168,11 +168,6 @@ async def _tokens(conninfo: str, data_dir: Path) -> dict[str, Any]:
         await db.close()
 
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
 async def load(base_url: str, path: str, token: str, concurrency: int,
                seconds: float) -> dict[str, float]:
     """``concurrency`` requests in flight for ``seconds`` (after a short warm-up)."""
@@ -202,19 +197,13 @@ async def load(base_url: str, path: str, token: str, concurrency: int,
         began = time.perf_counter()
         await asyncio.gather(*[client_loop() for _ in range(concurrency)])
         elapsed = time.perf_counter() - began
-    return {"n": len(latencies), "p50_ms": round(_percentile(latencies, 50), 1),
-            "p99_ms": round(_percentile(latencies, 99), 1),
+    return {"n": len(latencies), "p50_ms": round(percentile(latencies, 50), 1),
+            "p99_ms": round(percentile(latencies, 99), 1),
             "rps": round(len(latencies) / elapsed, 1), "errors": errors}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(kind: str, conninfo: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.api_reads", "--serve", kind, "--conninfo", conninfo,
          "--port", str(port), "--data-dir", str(data_dir)], cwd=ROOT)

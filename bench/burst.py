@@ -37,7 +37,6 @@ import atexit
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import free_port, percentile  # noqa: E402
+
 APP_SECRET = "bench-burst-app-secret"  # noqa: S105 - a throwaway secret for a throwaway app
 MODEL = "fake-model"
 # The fake model's answer; the marker is how the sender recognises it among the sends.
@@ -65,20 +66,6 @@ WARM_UP = 4  # participants whose messages warm the processes up (not measured)
 
 def _wa_id(index: int) -> str:
     return f"3462{index:07d}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    if not ordered:
-        return 0.0
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 # --- the fakes' process ---------------------------------------------------------------------------
@@ -173,7 +160,7 @@ class Deployment:
         logs = self.work / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         for i in range(self.api_processes):
-            port = _free_port()
+            port = free_port()
             self.ports.append(port)
             # One API process: `ignacio serve` as shipped, with its own worker processes.
             # Several: stateless API processes and the workers started on their own.
@@ -445,9 +432,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "answered": sum(1 for c in counts if c >= 1), "answered_once": sum(1 for c in counts if c == 1),
         "duplicates": sum(c - 1 for c in counts if c > 1), "unanswered": sum(1 for c in counts if c == 0),
         "last_reply_s": round(last_reply, 2),
-        "reply_latency_p50_s": round(_percentile(latencies, 50), 2),
-        "reply_latency_p99_s": round(_percentile(latencies, 99), 2),
-        "ack_p50_ms": round(_percentile(ack_ms, 50), 1), "ack_p99_ms": round(_percentile(ack_ms, 99), 1),
+        "reply_latency_p50_s": round(percentile(latencies, 50), 2),
+        "reply_latency_p99_s": round(percentile(latencies, 99), 2),
+        "ack_p50_ms": round(percentile(ack_ms, 50), 1), "ack_p99_ms": round(percentile(ack_ms, 99), 1),
         "ack_max_ms": round(max(ack_ms), 1), "webhooks_resent": resent,
         "model_calls_per_turn": round(calls_per_turn, 2),
         "background_model_calls": background_calls,

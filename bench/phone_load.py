@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import free_port  # noqa: E402
 from bench.seed import embedded  # noqa: E402
 
 JWT_SECRET = "bench-jwt-secret-bench-jwt-secret-bench"  # noqa: S105 - a throwaway app's secret
@@ -55,12 +55,6 @@ QUESTIONS = (
     "¿Cómo calculo el punto de equilibrio con tres clubes pagando?",
     "¿Qué le pregunto a los dueños de los clubes en las entrevistas?",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _chromium() -> str:
@@ -176,7 +170,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         data_dir = Path(tmp)
         conninfo, server = embedded(data_dir / "pg")
         people = asyncio.run(_people(conninfo, data_dir, args.runs))
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         app = _start_app(conninfo, data_dir, port)
         try:

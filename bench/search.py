@@ -29,12 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import percentile  # noqa: E402
 from bench.seed import ABSENT, COMMON, RARE, Shape, embedded, seed  # noqa: E402
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 async def _timed(run: Callable[[], Awaitable[Any]], count: int, concurrency: int) -> dict[str, float]:
@@ -51,8 +47,8 @@ async def _timed(run: Callable[[], Awaitable[Any]], count: int, concurrency: int
             latencies.append((time.perf_counter() - start) * 1000)
 
     await asyncio.gather(*[worker() for _ in range(concurrency)])
-    return {"n": len(latencies), "p50_ms": round(_percentile(latencies, 50), 1),
-            "p99_ms": round(_percentile(latencies, 99), 1)}
+    return {"n": len(latencies), "p50_ms": round(percentile(latencies, 50), 1),
+            "p99_ms": round(percentile(latencies, 99), 1)}
 
 
 async def admin_page(store: Any, word: str) -> Any:

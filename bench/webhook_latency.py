@@ -26,7 +26,6 @@ import atexit
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import free_port, percentile  # noqa: E402
 from tests.fakes.graph import signed_webhook, text_item, text_webhook, webhook_payload  # noqa: E402
 
 APP_SECRET = "bench-app-secret"  # noqa: S105 - a throwaway secret for a throwaway app
@@ -53,24 +53,12 @@ def _sender(index: int) -> str:
     return f"34613{index:06d}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def _summary(samples_ms: list[float]) -> dict[str, float]:
     return {
         "n": len(samples_ms),
-        "p50_ms": round(_percentile(samples_ms, 50), 3),
-        "p90_ms": round(_percentile(samples_ms, 90), 3),
-        "p99_ms": round(_percentile(samples_ms, 99), 3),
+        "p50_ms": round(percentile(samples_ms, 50), 3),
+        "p90_ms": round(percentile(samples_ms, 90), 3),
+        "p99_ms": round(percentile(samples_ms, 99), 3),
         "max_ms": round(max(samples_ms), 3),
         "mean_ms": round(statistics.fmean(samples_ms), 3),
     }
@@ -233,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     # stop (last in, first out): a live pgdata is never deleted.
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     conninfo, _server = embedded_conninfo(data_dir)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = subprocess.Popen(
         [sys.executable, "-m", "bench.webhook_latency", "--serve", str(data_dir), conninfo,
