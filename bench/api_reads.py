@@ -5,12 +5,15 @@ Ignacio (``api.app.create_app``, as deployed: every middleware, dependency and r
 and a bare Starlette app with the same pool size that runs the **same SQL** through the same
 store calls (the one-query session check and user read, the admin search's audit row and best
 matches), the same JWT decode, and serialises the same response models.
-A load generator in a third process keeps ``-c`` requests in flight to one server at a time for
-``--seconds`` per read, alternating Ignacio and bare, ``--runs`` times; the medians are reported
-as p50/p99 and throughput, and as ratios (Ignacio / bare: p99 ratio ≤ 1.5 and throughput ratio
-≥ 0.67 is the goal). The reads: ``GET /users/me``, ``GET /conversations``, ``GET
-/conversations/{id}/messages`` (first page of a 100-message conversation), and admin search for
-a common word (``GET /admin/conversations?q=``).
+A load generator in a third process (``bench.http_load``: keep-alive HTTP/1.1 on raw asyncio
+streams, a small fraction of the servers' CPU per request, where httpx cost more than they did)
+keeps ``-c`` requests in flight to one server at a time for ``--seconds`` per read, alternating
+Ignacio and bare, ``--runs`` times; the medians are reported as p50/p99, throughput and each
+server's CPU per request (from ``/proc``, steadier than latency on a shared machine), and as
+ratios (Ignacio / bare: p99 ratio ≤ 1.5 and throughput ratio ≥ 0.67 is the goal). The reads:
+``GET /users/me``, ``GET /conversations``, ``GET /conversations/{id}/messages`` (first page of
+a 100-message conversation), and admin search for a common word (``GET
+/admin/conversations?q=``).
 
     .venv/bin/python -m bench.api_reads                       # 1.1 M messages, 50 clients
     .venv/bin/python -m bench.api_reads --users 50 --seconds 3 --runs 1   # the short version
@@ -27,17 +30,17 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.measure import free_port, percentile  # noqa: E402
+from bench.http_load import run, run_load  # noqa: E402
+from bench.measure import free_port, process_cpu_seconds  # noqa: E402
 from bench.seed import COMMON, Shape, embedded, seed  # noqa: E402
 
 JWT_SECRET = "bench-jwt-secret-bench-jwt-secret-bench"  # noqa: S105 - a throwaway app's secret
@@ -168,38 +171,17 @@ async def _tokens(conninfo: str, data_dir: Path) -> dict[str, Any]:
         await db.close()
 
 
-async def load(base_url: str, path: str, token: str, concurrency: int,
-               seconds: float) -> dict[str, float]:
-    """``concurrency`` requests in flight for ``seconds`` (after a short warm-up)."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    errors = 0
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60,
-                                 headers=headers) as client:
-        for _ in range(3):  # warm-up: caches filled
-            (await client.get(path)).raise_for_status()
-        stop_at = time.perf_counter() + seconds
-
-        async def client_loop() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop_at:
-                start = time.perf_counter()
-                try:
-                    response = await client.get(path)
-                except httpx.TransportError:  # counted, not hidden: reported as "errors"
-                    errors += 1
-                    continue
-                latencies.append((time.perf_counter() - start) * 1000)
-                if response.status_code != 200:
-                    raise RuntimeError(f"{path} answered {response.status_code}: {response.text}")
-
-        began = time.perf_counter()
-        await asyncio.gather(*[client_loop() for _ in range(concurrency)])
-        elapsed = time.perf_counter() - began
-    return {"n": len(latencies), "p50_ms": round(percentile(latencies, 50), 1),
-            "p99_ms": round(percentile(latencies, 99), 1),
-            "rps": round(len(latencies) / elapsed, 1), "errors": errors}
+async def load(base_url: str, path: str, token: str, concurrency: int, seconds: float,
+               server_pid: int | None = None) -> dict[str, float]:
+    """``concurrency`` requests in flight for ``seconds`` (after a short warm-up), and the
+    server's CPU per answered request over the same window."""
+    cpu_before = process_cpu_seconds(server_pid) if server_pid else 0.0
+    result = await run_load(base_url, path, {"authorization": f"Bearer {token}"}, concurrency,
+                            seconds)
+    if server_pid:
+        cpu = process_cpu_seconds(server_pid) - cpu_before
+        result["server_cpu_ms"] = round(cpu * 1000 / max(result["n"], 1), 3)
+    return result
 
 
 def _start(kind: str, conninfo: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -213,20 +195,22 @@ def _start(kind: str, conninfo: str, data_dir: Path) -> tuple[subprocess.Popen[b
         if process.poll() is not None:
             raise RuntimeError(f"the {kind} server exited during start-up")
         try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return process, base
+        except OSError:
             pass
         time.sleep(0.2)
     raise TimeoutError(f"the {kind} server did not start")
 
 
 def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {key: round(statistics.median(r[key] for r in runs), 1) for key in runs[0]}
+    return {key: round(statistics.median(r[key] for r in runs), 3 if key.endswith("cpu_ms") else 1)
+            for key in runs[0]}
 
 
-async def compare(bases: dict[str, str], tokens: dict[str, Any], args: argparse.Namespace,
-                  ) -> list[dict[str, Any]]:
+async def compare(bases: dict[str, str], pids: dict[str, int], tokens: dict[str, Any],
+                  args: argparse.Namespace) -> list[dict[str, Any]]:
     reads = [("GET /users/me", "/users/me", "participant"),
              ("GET /conversations", "/conversations", "participant"),
              ("GET /conversations/{id}/messages",
@@ -238,12 +222,14 @@ async def compare(bases: dict[str, str], tokens: dict[str, Any], args: argparse.
         for _ in range(args.runs):
             for kind in ("ignacio", "bare"):
                 runs[kind].append(await load(bases[kind], path, tokens[role], args.concurrency,
-                                             args.seconds))
+                                             args.seconds, pids[kind]))
         ignacio, bare = _median_of(runs["ignacio"]), _median_of(runs["bare"])
         rows.append({"read": label, "concurrency": args.concurrency, "ignacio": ignacio,
                      "bare": bare,
                      "p99_ratio": round(ignacio["p99_ms"] / max(bare["p99_ms"], 0.1), 2),
-                     "throughput_ratio": round(ignacio["rps"] / max(bare["rps"], 0.1), 2)})
+                     "throughput_ratio": round(ignacio["rps"] / max(bare["rps"], 0.1), 2),
+                     "server_cpu_ratio": round(ignacio.get("server_cpu_ms", 0)
+                                               / max(bare.get("server_cpu_ms", 0), 0.001), 2)})
         print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -280,8 +266,13 @@ def main() -> None:
         for kind in ("ignacio", "bare"):
             process, bases[kind] = _start(kind, conninfo, data_dir)
             processes.append(process)
-        rows = asyncio.run(compare(bases, tokens, args))
-        report = {"load_average": os.getloadavg(), "cpus": os.cpu_count(), "reads": rows}
+        load_before = os.getloadavg()
+        pids = {kind: p.pid for kind, p in zip(bases, processes, strict=True)}
+        rows = run(compare(bases, pids, tokens, args))
+        report = {"load_average_before": load_before, "load_average": os.getloadavg(),
+                  "cpus": os.cpu_count(), "reads": rows}
+        print(json.dumps({key: report[key] for key in ("load_average_before", "load_average")}),
+              flush=True)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(report, indent=2))
