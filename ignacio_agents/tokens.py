@@ -123,6 +123,11 @@ def encoding(name: str = ENCODING_NAME) -> tiktoken.Encoding:
     return found
 
 
+def is_loaded(name: str = ENCODING_NAME) -> bool:
+    """The encoding is in memory: counting with it cannot wait for a load."""
+    return name in _encodings
+
+
 def warm_up_in_background(name: str = ENCODING_NAME) -> None:
     """Load an encoding in a daemon thread (once per process), so no turn waits for it."""
     with _lock:

@@ -28,7 +28,9 @@ _AREAS = {
 }
 
 
-def user_context(ctx: RunContext[AdvisorDeps]) -> str:
+async def user_context(ctx: RunContext[AdvisorDeps]) -> str:
+    """The per-run instructions. A coroutine although it never waits: PydanticAI runs a plain
+    ``def`` in a worker thread, a thread hop on every request for a few string joins."""
     deps = ctx.deps
     lang = deps.language
     sections = [

@@ -23,9 +23,10 @@ triage_agent: Agent[TriageDeps, Route] = Agent(
 
 
 @triage_agent.instructions
-def recent_conversation(ctx: RunContext[TriageDeps]) -> str:
+async def recent_conversation(ctx: RunContext[TriageDeps]) -> str:
     """The recent exchange as plain text: every provider accepts it, and the router needs the
-    gist for follow-ups, not the specialists' tool calls."""
+    gist for follow-ups, not the specialists' tool calls. A coroutine although it never waits:
+    PydanticAI would run a plain ``def`` in a worker thread on every request."""
     lines = [f"The user's preferred language ({language_hint(ctx.deps.preferred_language)})."]
     if ctx.deps.user_name:
         lines.append(f"The user's name: {ctx.deps.user_name}.")

@@ -296,9 +296,14 @@ class ConversationEngine:
     async def _memory(self, user_id: UUID, conversation_id: UUID, ceiling: int,
                       profile: ProjectProfile) -> TurnMemory:
         """The participant's memory, led into the history (``participant_memory``)."""
-        # In a thread: the first count may wait for the tokenizer to load (about a second).
-        profile_cost = 0 if profile.is_empty() else await asyncio.to_thread(
-            profile_tokens, profile, self.encoding_name)
+        # In a thread only while the tokenizer may still be loading (about a second): once
+        # loaded, a few cached counts cost less than the thread hop.
+        if profile.is_empty():
+            profile_cost = 0
+        elif tokens.is_loaded(self.encoding_name):
+            profile_cost = profile_tokens(profile, self.encoding_name)
+        else:
+            profile_cost = await asyncio.to_thread(profile_tokens, profile, self.encoding_name)
         expected = expected_history_budget(ceiling, self.context_window,
                                            self.settings.pydantic_ai_max_tokens, profile_cost)
         return await recall(self.store, user_id=user_id, conversation_id=conversation_id,
