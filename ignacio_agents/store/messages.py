@@ -145,14 +145,32 @@ class HistoryHit(BaseModel):
     score: float  # fused reciprocal-rank score: only the order means something
 
 
-_SELECT = (
-    "select m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
+_COLUMNS = (
+    "m.id, m.conversation_id, m.user_id, m.content, m.message_type, m.file_path, m.file_id,"
     " m.is_from_user, m.external_id_sealed, m.created_at, m.channel, m.agent, m.route_reason,"
     " m.answer, m.usage, m.status, m.error_code, m.is_fallback, m.feedback, m.reply_to_id,"
     " m.source_type, m.details, m.quoted_id, m.deleted_at, m.edited_at, m.replaced_reason,"
     " m.author_id, a.name as author_name, f.file_name, f.file_type, f.file_size"
-    " from messages m left join user_files f on f.id = m.file_id"
-    " left join users a on a.id = m.author_id"
+)
+_JOINS = " left join user_files f on f.id = m.file_id left join users a on a.id = m.author_id"
+_SELECT = f"select {_COLUMNS} from messages m{_JOINS}"
+
+# ``MessageStore.add``: the insert, the conversation's bump, the announcement and the read-back
+# in one statement (one round trip instead of six with the transaction's own). A replayed
+# channel id inserts nothing, so nothing is bumped or announced and no row comes back.
+_ADD = (
+    "with m as (insert into messages (id, conversation_id, user_id, is_from_user, content,"
+    " channel, message_type, file_id, file_path, external_id, external_id_sealed,"
+    " status, agent, route_reason, answer, usage, model_messages, is_fallback,"
+    " error_code, reply_to_id, source_type, details, quoted_id, author_id, created_at)"
+    " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " coalesce(%s, clock_timestamp()))"
+    " on conflict (external_id) where external_id is not null do nothing"
+    " returning *),"
+    " touched as (update conversations set updated_at = now()"
+    " where id = (select conversation_id from m))"
+    f" select {_COLUMNS}, pg_notify(%s, %s) as announced from m{_JOINS}"
 )
 
 # An answer to a message its author deleted goes with it (the question would be missing).
@@ -269,35 +287,27 @@ class MessageStore:
     async def add(self, new: NewMessage, *, conn: Conn | None = None) -> StoredMessage | None:
         """Insert one message and bump the conversation. Returns None when the channel
         message id was already stored (a replayed webhook is a no-op)."""
-        async with self.db.transaction(conn) as tx:
-            message_id = await self.db.fetch_value(
-                "insert into messages (id, conversation_id, user_id, is_from_user, content,"
-                " channel, message_type, file_id, file_path, external_id, external_id_sealed,"
-                " status, agent, route_reason, answer, usage, model_messages, is_fallback,"
-                " error_code, reply_to_id, source_type, details, quoted_id, author_id, created_at)"
-                " values (coalesce(%s, gen_random_uuid()), %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                " coalesce(%s, clock_timestamp()))"
-                " on conflict (external_id) where external_id is not null do nothing"
-                " returning id",
-                new.id, new.conversation_id, new.user_id, new.is_from_user, new.content, new.channel,
-                new.message_type.value, new.file_id, new.file_path, self._key(new.external_id),
-                self._seal(new.external_id, _MESSAGE_ID_AAD), new.status.value, new.agent,
-                new.route_reason, _jsonb(new.answer), _jsonb(new.usage),
-                _jsonb(new.model_messages), new.is_fallback, new.error_code, new.reply_to_id,
-                new.source_type, _jsonb(new.details), new.quoted_id, new.author_id,
-                new.created_at, conn=tx,
-            )
-            if message_id is None:
-                return None
-            await self.db.execute("update conversations set updated_at = now() where id = %s",
-                                  new.conversation_id, conn=tx)
-            await publish(tx, "message.created", {
-                "user_id": new.user_id, "conversation_id": new.conversation_id,
-                "message_id": message_id,
-                "data": {"is_from_user": new.is_from_user, "channel": new.channel},
-            })
-            return await self.get(message_id, conn=tx)
+        message_id = new.id or uuid4()
+        event = event_body("message.created", {
+            "user_id": new.user_id, "conversation_id": new.conversation_id,
+            "message_id": message_id,
+            "data": {"is_from_user": new.is_from_user, "channel": new.channel},
+        })
+        async with self.db.connection(conn) as c:
+            cur = await c.execute(_ADD, (
+                message_id, new.conversation_id, new.user_id, new.is_from_user, new.content,
+                new.channel, new.message_type.value, new.file_id, new.file_path,
+                self._key(new.external_id), self._seal(new.external_id, _MESSAGE_ID_AAD),
+                new.status.value, new.agent, new.route_reason, _jsonb(new.answer),
+                _jsonb(new.usage), _jsonb(new.model_messages), new.is_fallback, new.error_code,
+                new.reply_to_id, new.source_type, _jsonb(new.details), new.quoted_id,
+                new.author_id, new.created_at, CHANNEL, event,
+            ))
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        row.pop("announced")
+        return self._message(row)
 
     async def add_many(self, news: Sequence[NewMessage], *,
                        jobs: Sequence[tuple[Any, ...] | None] | None = None,
