@@ -123,15 +123,18 @@ async def test_each_participant_of_a_1000_message_delivery_gets_one_answer(
         assert answer["text"]["body"] == "re: 50 mensajes"
 
 
-async def test_a_single_message_is_three_statements_and_no_explicit_transaction(
+@pytest.mark.parametrize("bsuid", [None, "US.13491208655302741918"])
+async def test_a_single_message_is_two_statements_and_no_explicit_transaction(
     make_client: Any, make_settings: Any, graph: FakeGraphServer,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, bsuid: str | None,
 ):
     app = await make_client(_settings(make_settings, run_worker_in_process=False),
                             whatsapp=whatsapp_settings(graph))
     await _enroll_all(app)
-    # A first message opens the participant's conversation; the one measured is the next.
-    assert (await post_webhook(app, webhook_payload([text_item("hola", wa_id=SENDERS[0])]))
+    # A first message opens the participant's conversation (and keeps their BSUID, when they
+    # have one); the one measured is the next.
+    assert (await post_webhook(app, webhook_payload([text_item("hola", wa_id=SENDERS[0],
+                                                               user_id=bsuid)]))
             ).status_code == 200
 
     statements: list[str] = []
@@ -150,17 +153,25 @@ async def test_a_single_message_is_three_statements_and_no_explicit_transaction(
     monkeypatch.setattr(psycopg.AsyncCursor, "execute", counted_execute)
     monkeypatch.setattr(psycopg.AsyncConnection, "transaction", counted_transaction)
     response = await post_webhook(app, webhook_payload([text_item("¿y ahora?",
-                                                                  wa_id=SENDERS[0])]))
+                                                                  wa_id=SENDERS[0],
+                                                                  user_id=bsuid)]))
     monkeypatch.undo()
     assert response.status_code == 200
-    # Who wrote, their open conversation, then the message, its conversation's bump, its
-    # live event and its answer job in one statement (its own transaction: one commit).
-    assert len(statements) == 3, statements
+    # Who wrote, with the BSUID kept for them and their open conversation; then the message,
+    # its conversation's bump, its live event and its answer job in one statement (its own
+    # transaction: one commit).
+    assert len(statements) == 2, statements
     assert transactions == []
     [job] = await fetch_all(app, "select args from procrastinate_jobs where task_name = %s"
                             " and args->>'message_id' = (select id::text from messages where"
                             " content = '¿y ahora?')", ANSWER)
     assert job["args"]["kind"] == "text"
+    [first, second] = await fetch_all(app, "select conversation_id from messages"
+                                      " where is_from_user order by created_at")
+    assert first["conversation_id"] == second["conversation_id"]
+    if bsuid is not None:
+        [kept] = await fetch_all(app, "select external_user_id from channel_identities")
+        assert kept["external_user_id"] == bsuid
 
 
 async def test_a_question_repeated_within_one_delivery_is_flagged_on_its_third_time(

@@ -31,6 +31,7 @@ from channels.whatsapp.payload import InboundWhatsAppMessage, SystemNotice
 from ignacio_agents.crypto import InvalidPhoneNumber, PhoneCipher, normalize_phone
 from ignacio_agents.db import Conn
 from ignacio_agents.store import Store
+from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.users import PhoneAlreadyEnrolled, StoredUser
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class Sender:
     user: StoredUser | None
     reply_to: str | None  # what to send the answer to: the wa_id exactly as received, or the BSUID
     key: str | None  # a stable identity for rate limits: E.164 when known, else the raw id
+    # their newest WhatsApp conversation when it was read with them (found by phone), else None
+    conversation: Conversation | None = None
 
     @property
     def enrolled(self) -> bool:
@@ -78,34 +81,36 @@ async def identify(store: Store, message: InboundWhatsAppMessage) -> Sender:
 
 async def identify_all(store: Store, messages: list[InboundWhatsAppMessage], *,
                        conn: Conn | None = None) -> list[Sender]:
-    """:func:`identify` for every message of a delivery, in at most three queries whatever
-    their number (phones, then BSUIDs of the senders not found by phone, then the BSUIDs
-    already kept for those found): a 1,000-message delivery must not cost 1,000 lookups."""
+    """:func:`identify` for every message of a delivery, in one query whatever their number
+    (by phone, with the BSUID kept for each and their newest conversation), plus one for the
+    BSUIDs of senders not found by phone: a 1,000-message delivery must not cost 1,000
+    lookups, and a single message pays one round trip before it is stored."""
     candidates = [phone_candidates(m.wa_id) if m.wa_id else [] for m in messages]
-    by_phone = await store.users.get_by_phones([e for c in candidates for e in c], conn=conn)
-    found: list[tuple[StoredUser | None, str | None]] = []
+    by_phone = await store.users.on_channel_by_phones(
+        [e for c in candidates for e in c], NAME, conn=conn)
+    found: list[tuple[StoredUser | None, str | None, Conversation | None]] = []
     for message, options in zip(messages, candidates, strict=True):
-        user = next((by_phone[e] for e in options if e in by_phone), None)
-        key = next((e for e in options if e in by_phone), None) if user is not None else (
+        match = next((by_phone[e] for e in options if e in by_phone), None)
+        key = next((e for e in options if e in by_phone), None) if match is not None else (
             options[0] if options else message.wa_id)
-        found.append((user, key))
-    unknown = [m.user_id for m, (user, _) in zip(messages, found, strict=True)
+        found.append((match.user, key, match.conversation) if match is not None
+                     else (None, key, None))
+    unknown = [m.user_id for m, (user, _, _) in zip(messages, found, strict=True)
                if user is None and m.user_id]
     by_bsuid = await store.users.get_by_channel_identities(NAME, unknown, conn=conn)
-    kept_for = {user.id: m.user_id for m, (user, _) in zip(messages, found, strict=True)
-                if user is not None and m.user_id}
-    if kept_for:
-        kept = await store.users.channel_identities(list(kept_for), NAME, conn=conn)
-        for user_id, bsuid in kept_for.items():
-            if kept.get(user_id) != bsuid:
-                user = next(u for u, _ in found if u is not None and u.id == user_id)
-                await _keep_bsuid(store, user, bsuid)
+    kept = {c.user.id: c.identity for c in by_phone.values()}
+    kept_for = {u.id: (u, m.user_id) for m, (u, _, _) in zip(messages, found, strict=True)
+                if u is not None and m.user_id}
+    for user_id, (owner, bsuid) in kept_for.items():
+        if kept.get(user_id) != bsuid:
+            await _keep_bsuid(store, owner, bsuid)
     senders = []
-    for message, (user, key) in zip(messages, found, strict=True):
+    for message, (user, key, conversation) in zip(messages, found, strict=True):
         if user is None and message.user_id:
             user = by_bsuid.get(message.user_id)
             key = key or message.user_id
-        senders.append(Sender(user=user, reply_to=message.wa_id or message.user_id, key=key))
+        senders.append(Sender(user=user, reply_to=message.wa_id or message.user_id, key=key,
+                              conversation=conversation))
     return senders
 
 

@@ -326,8 +326,12 @@ class InboundHandler:
         plain = [pair for lane in lanes for pair in lane]
         async with self.store.db.connection() as conn:
             users = {s.user.id: s.user for _, s in plain if s.user is not None}
-            conversations = await self.store.conversations.latest_of_users(
-                list(users), NAME, conn=conn)
+            # Read with the sender (``identify_all``) when found by phone; else read now.
+            conversations = {s.user.id: s.conversation for _, s in plain
+                             if s.user is not None and s.conversation is not None}
+            if users.keys() - conversations.keys():
+                conversations.update(await self.store.conversations.latest_of_users(
+                    list(users.keys() - conversations.keys()), NAME, conn=conn))
             for user_id in users.keys() - conversations.keys():
                 conversations[user_id] = await self.store.conversations.latest_or_create(
                     user_id, NAME, conn=conn)

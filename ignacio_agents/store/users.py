@@ -14,6 +14,7 @@ from ignacio_agents.crypto import PhoneCipher
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.errors import Conflict
 from ignacio_agents.store.base import Keyset, Page, fetch_page
+from ignacio_agents.store.conversations import Conversation
 
 
 class StoredUser(BaseModel):
@@ -36,6 +37,16 @@ class SignedIn:
     user: StoredUser
     totp_enabled: bool
     profile: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ChannelUser:
+    """A user found by phone for an inbound channel message, with what storing it needs: the
+    channel's own id kept for them (if any) and their newest conversation on the channel."""
+
+    user: StoredUser
+    identity: str | None
+    conversation: Conversation | None
 
 
 class PhoneAlreadyEnrolled(Conflict):
@@ -134,6 +145,40 @@ class UserStore:
             list(by_index), conn=conn,
         )
         return {by_index[bytes(r.pop("phone_hmac"))]: self._user(r) for r in rows}
+
+    async def on_channel_by_phones(self, phones_e164: list[str], channel: str, *,
+                                   conn: Conn | None = None) -> dict[str, ChannelUser]:
+        """``get_by_phones`` plus each user's kept ``channel_identity`` and newest conversation
+        on ``channel``, in the same query: an inbound message needs all three, and each round
+        trip is a good part of a webhook acknowledgement's time."""
+        if not phones_e164:
+            return {}
+        by_index = {self.cipher.blind_index(p): p for p in dict.fromkeys(phones_e164)}
+        rows = await self.db.fetch_all(
+            dict,
+            f"select {_PREFIXED}, u.phone_hmac, ci.external_user_id as kept_identity,"
+            " c.id as c_id, c.title as c_title, c.created_at as c_created_at,"
+            " c.updated_at as c_updated_at"
+            " from users u left join channel_identities ci"
+            " on ci.user_id = u.id and ci.channel = %s"
+            " left join lateral (select id, title, created_at, updated_at from conversations"
+            " where user_id = u.id and channel = %s order by created_at desc, id desc limit 1)"
+            " c on true where u.phone_hmac = any(%s)",
+            channel, channel, list(by_index), conn=conn,
+        )
+        found: dict[str, ChannelUser] = {}
+        for r in rows:
+            phone = by_index[bytes(r.pop("phone_hmac"))]
+            kept = r.pop("kept_identity")
+            conversation = Conversation(
+                id=r["c_id"], user_id=r["id"], title=r["c_title"], channel=channel,
+                created_at=r["c_created_at"], updated_at=r["c_updated_at"],
+            ) if r["c_id"] is not None else None
+            for key in ("c_id", "c_title", "c_created_at", "c_updated_at"):
+                del r[key]
+            found[phone] = ChannelUser(self._user(r), str(kept) if kept is not None else None,
+                                       conversation)
+        return found
 
     async def get_by_channel_identities(self, channel: str, external_user_ids: list[str], *,
                                         conn: Conn | None = None) -> dict[str, StoredUser]:
