@@ -31,10 +31,17 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-async def get_claims(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AccessClaims:
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+_CLAIMS = "ignacio.claims"  # the scope key of a request's checked claims
+
+
+async def _checked_claims(request: Request, credentials: HTTPAuthorizationCredentials | None,
+                          ) -> AccessClaims:
+    """The access token's claims, its session checked: once per request, however many of
+    the dependencies below a route declares."""
+    claims: AccessClaims | None = request.scope.get(_CLAIMS)
+    if claims is not None:
+        return claims
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
     runtime: Runtime = request.app.state.runtime
@@ -45,19 +52,13 @@ async def get_claims(
     if signed_in is None:
         raise Unauthorized("session ended")
     request.state.signed_in = signed_in
+    request.scope[_CLAIMS] = claims
     return claims
 
 
-def signed_in_of(request: Request) -> SignedIn:
-    """What ``get_claims`` read for this request (a route that depends on it only)."""
-    signed_in: SignedIn = request.state.signed_in
-    return signed_in
-
-
-async def get_session_user(
-    request: Request, claims: Annotated[AccessClaims, Depends(get_claims)]
-) -> StoredUser:
-    """The signed-in user, whatever their second factor: only the enrolment routes use it."""
+async def _session_user(request: Request, credentials: HTTPAuthorizationCredentials | None,
+                        ) -> StoredUser:
+    claims = await _checked_claims(request, credentials)
     user = signed_in_of(request).user
     if not user.is_active:
         raise Unauthorized("account inactive")
@@ -66,26 +67,51 @@ async def get_session_user(
     return user
 
 
-async def get_current_user(
-    request: Request, user: Annotated[StoredUser, Depends(get_session_user)]
-) -> StoredUser:
-    """The signed-in user; with ``ADMIN_REQUIRE_TOTP`` an admin or mentor without an
-    authenticator is refused (403 ``totp_enrolment_required``) until they enrol one."""
-    runtime: Runtime = request.app.state.runtime
-    if (runtime.settings.admin_require_totp and is_staff(user)
+async def _current_user(request: Request, credentials: HTTPAuthorizationCredentials | None,
+                        ) -> StoredUser:
+    user = await _session_user(request, credentials)
+    if (request.app.state.runtime.settings.admin_require_totp and is_staff(user)
             and not signed_in_of(request).totp_enabled):
         raise EnrolmentRequired()
     return user
 
 
-async def require_admin(user: Annotated[StoredUser, Depends(get_current_user)]) -> StoredUser:
+# Each dependency below is one level over the bearer scheme, not a chain of them: FastAPI
+# resolves every level of a chain on every request, a large share of a small read's CPU.
+
+
+async def get_claims(request: Request, credentials: Bearer) -> AccessClaims:
+    """The access token's claims, its session checked (a 401 when it ended)."""
+    return await _checked_claims(request, credentials)
+
+
+def signed_in_of(request: Request) -> SignedIn:
+    """What the session check read for this request (any dependency below ran it)."""
+    signed_in: SignedIn = request.state.signed_in
+    return signed_in
+
+
+async def get_session_user(request: Request, credentials: Bearer) -> StoredUser:
+    """The signed-in user, whatever their second factor: only the enrolment routes use it."""
+    return await _session_user(request, credentials)
+
+
+async def get_current_user(request: Request, credentials: Bearer) -> StoredUser:
+    """The signed-in user; with ``ADMIN_REQUIRE_TOTP`` an admin or mentor without an
+    authenticator is refused (403 ``totp_enrolment_required``) until they enrol one."""
+    return await _current_user(request, credentials)
+
+
+async def require_admin(request: Request, credentials: Bearer) -> StoredUser:
+    user = await _current_user(request, credentials)
     if not user.is_admin:
         raise Forbidden("admins only")
     return user
 
 
-async def require_staff(user: Annotated[StoredUser, Depends(get_current_user)]) -> StoredUser:
+async def require_staff(request: Request, credentials: Bearer) -> StoredUser:
     """Mentors and admins (what each may see is narrowed further by ``ignacio_agents.mentoring``)."""
+    user = await _current_user(request, credentials)
     if not (user.is_admin or user.is_mentor):
         raise Forbidden("mentors and admins only")
     return user

@@ -21,10 +21,20 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.deps import get_claims, get_current_user, require_admin, require_staff
+from api.deps import (
+    get_claims,
+    get_current_user,
+    get_session_user,
+    require_admin,
+    require_staff,
+)
 from api.schemas import ErrorResponse
 
 _ERROR = {"model": ErrorResponse}
+# The bearer-token dependencies (each checks the token and session itself), and those of them
+# that also ask an admin or mentor for an authenticator.
+_SIGNED_IN = {get_claims, get_session_user, get_current_user, require_admin, require_staff}
+_SECOND_FACTOR = {get_current_user, require_admin, require_staff}
 
 # Routes whose checks are not dependencies the walk can see (the webhook verifies Meta's
 # signature and verify token itself).
@@ -54,14 +64,14 @@ def _implied(route: APIRoute) -> dict[int, str]:
         implied[413] = "Request body larger than this route's limit"
     if has_body or dependant.query_params or dependant.path_params or dependant.header_params:
         implied[422] = "The request does not match the schema"
-    if get_claims in calls:
+    if calls & _SIGNED_IN:
         implied[401] = "Missing, invalid or expired access token, or the session ended"
     refused = []
     if require_admin in calls:
         refused.append("Admins only")
     elif require_staff in calls:
         refused.append("Mentors and admins only")
-    if get_current_user in calls:
+    if calls & _SECOND_FACTOR:
         refused.append("an admin or mentor must first enrol an authenticator (ADMIN_REQUIRE_TOTP)")
     if refused:
         text = "; ".join(refused)
