@@ -13,6 +13,7 @@ sees its own earlier tool calls and answers, not a lossy transcript. Two rules k
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -103,6 +104,17 @@ def load_history(rows: list[Any]) -> list[ModelMessage]:
                 messages.extend(ModelMessagesTypeAdapter.validate_python([row]))
             except ValidationError:
                 log.warning("skipping a stored model message that does not validate")
+    return repair_messages(messages)
+
+
+def load_history_json(text: str) -> list[ModelMessage]:
+    """``load_history`` of the stored messages as one JSON array (``model_history_json``),
+    validated straight from JSON; only when some message does not validate is the array
+    decoded and checked message by message, as ``load_history`` does."""
+    try:
+        messages = ModelMessagesTypeAdapter.validate_json(text)
+    except ValidationError:
+        return load_history(json.loads(text))
     return repair_messages(messages)
 
 

@@ -71,7 +71,7 @@ from ignacio_agents.llm import (
     supports_image_input,
 )
 from ignacio_agents.llm.provider_limits import ProviderGates
-from ignacio_agents.memory import load_history
+from ignacio_agents.memory import load_history_json
 from ignacio_agents.participant_memory import (
     TurnMemory,
     expected_history_budget,
@@ -228,7 +228,7 @@ class ConversationEngine:
             budget = self.settings.history_token_budget
             profile, rows, recent = await asyncio.gather(
                 store.profiles.get(user.id),
-                store.messages.model_history_within(conversation.id, budget),
+                store.messages.model_history_json(conversation.id, budget),
                 recent_exchange(store, conversation.id, question.id),
             )
             (route, triage_usage), memory = await asyncio.gather(  # memory while the router thinks
@@ -255,7 +255,7 @@ class ConversationEngine:
                 context_window=self.context_window, may_hand_back=True, embeddings=self.embeddings,
             )
             route, result, failure, spent = await self._specialists(
-                route, prompt, memory.ahead_of(load_history(rows)), deps, emit, streaming,
+                route, prompt, memory.ahead_of(load_history_json(rows)), deps, emit, streaming,
                 deadline, stop)
             span.set_attribute("specialist", route.specialist.value)
             answer: AdvisorAnswer
