@@ -42,6 +42,13 @@ class UsageCapReached(RateLimited):
         )
 
 
+class Unread:
+    """Not read yet (a cohort may be None: the participant is in none)."""
+
+
+UNREAD = Unread()
+
+
 @dataclass(frozen=True)
 class Hold:
     """A turn's reservation: account its usage with ``hold_id`` to release it (no id: no cap
@@ -107,13 +114,15 @@ class UsageCaps:
                      _Cap("participant", "month", month or 0, user_id, None)]
         return [c for c in caps if c.limit > 0]
 
-    async def reserve(self, user_id: UUID) -> Hold:
-        """Let one turn through and reserve its tokens, or raise ``UsageCapReached``."""
+    async def reserve(self, user_id: UUID, *, cohort: StoredCohort | Unread | None = UNREAD) -> Hold:
+        """Let one turn through and reserve its tokens, or raise ``UsageCapReached``.
+        ``cohort``: the participant's current cohort when the caller has already read it."""
         now = self.now()
         store = self.store
-        # A lift only removes caps: with none even unlifted (the common case), one query and no
-        # transaction (this runs on every turn; it was four round trips).
-        cohort = await store.cohorts.current_for(user_id)
+        # A lift only removes caps: with none even unlifted (the common case), one query (none
+        # with the cohort given) and no transaction (this runs on every turn).
+        if isinstance(cohort, Unread):
+            cohort = await store.cohorts.current_for(user_id)
         if not self._caps(user_id, cohort, lifted=False):
             return Hold(id=None, user_id=user_id, cohort_id=cohort.id if cohort else None,
                         day=now.date())

@@ -16,6 +16,7 @@ from ignacio_agents.store import Store
 from ignacio_agents.store.conversations import Conversation
 from ignacio_agents.store.files import UserFile
 from ignacio_agents.store.messages import NewMessage, StoredMessage
+from ignacio_agents.store.turns import TurnStart
 from ignacio_agents.store.users import StoredUser
 from ignacio_agents.usage_caps import Hold
 
@@ -40,12 +41,18 @@ class TurnContext:
     hold: Hold | None = None
 
 
-async def resolve_context(store: Store, inbound: InboundMessage) -> TurnContext:
-    """Load and check the user, the conversation and the attached files of ``inbound``."""
-    user = await store.users.get(inbound.user_id)
+async def resolve_context(store: Store, inbound: InboundMessage,
+                          start: TurnStart | None = None) -> TurnContext:
+    """Load and check the user, the conversation and the attached files of ``inbound``
+    (``start``: the turn's opening read, which already holds the user and the conversation)."""
+    if start is None:
+        user = await store.users.get(inbound.user_id)
+        conversation = (await store.conversations.get(inbound.conversation_id, user_id=user.id)
+                        if user is not None else None)
+    else:
+        user, conversation = start.user, start.conversation
     if user is None or not user.is_active:
         raise TurnRejected("unknown or inactive user")
-    conversation = await store.conversations.get(inbound.conversation_id, user_id=user.id)
     if conversation is None:
         raise TurnRejected("conversation not found for this user")
     files = []

@@ -21,6 +21,7 @@ from ignacio_agents.responses import GeneralResponse, label_language
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.attention import AttentionKind
+from ignacio_agents.store.mentoring import Pause
 from ignacio_agents.store.messages import NewMessage, StoredMessage
 
 ALERT_TASK = "mentoring:alert_staff"
@@ -60,6 +61,11 @@ async def stop_if_paused(store: Store, settings: Settings, question: StoredMessa
     has the conversation."""
     pause = await store.mentoring.get_pause(
         question.conversation_id, timeout_seconds=settings.mentor_pause_timeout_seconds)
+    await stop_for_pause(store, question, pause)
+
+
+async def stop_for_pause(store: Store, question: StoredMessage, pause: Pause | None) -> None:
+    """``stop_if_paused`` with the pause already read (the turn's opening read has it)."""
     if pause is not None:
         await hold_for_human(store, question)
         raise ConversationPaused()

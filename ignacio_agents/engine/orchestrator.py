@@ -52,7 +52,7 @@ from ignacio_agents.engine.fallback import (
     worth_retrying,
 )
 from ignacio_agents.engine.feedback_replies import answer_feedback_reply, feedback_reply
-from ignacio_agents.engine.human import answer_human_request, flag_out_of_scope, stop_if_paused
+from ignacio_agents.engine.human import answer_human_request, flag_out_of_scope, stop_for_pause
 from ignacio_agents.engine.limits import ROUTER_SHARE, ModelCircuit, ModelCircuitOpen, TurnDeadline
 from ignacio_agents.engine.prompt import build_prompt
 from ignacio_agents.engine.routing import handed_back, recent_exchange, route_turn
@@ -208,11 +208,16 @@ class ConversationEngine:
         with _tracer.start_as_current_span("ignacio turn", attributes=attributes) as span:
             deadline = TurnDeadline(self.settings.turn_deadline_seconds)
             store = self.store
-            context = turn if isinstance(turn, TurnContext) else await resolve_context(store, turn)
+            start = await store.turns.start(  # user, conversation, cohort, pause, profile
+                inbound.user_id, inbound.conversation_id,
+                pause_timeout_seconds=self.settings.mentor_pause_timeout_seconds)
+            context = turn if isinstance(turn, TurnContext) else await resolve_context(
+                store, turn, start)
             user, conversation = context.user, context.conversation
-            hold = context.hold or await self.caps.reserve(user.id)  # over a cap: raises
+            # over a cap: raises
+            hold = context.hold or await self.caps.reserve(user.id, cohort=start.cohort)
             question = await user_message(store, context)
-            await stop_if_paused(store, self.settings, question)  # a mentor has the conversation
+            await stop_for_pause(store, question, start.pause)  # a mentor has the conversation
             if (tapped := feedback_reply(inbound.text)) is not None and (
                     answered := await answer_feedback_reply(
                         store, self.settings, inbound, question, tapped,
@@ -226,8 +231,8 @@ class ConversationEngine:
                 await store.conversations.set_title_if_empty(conversation.id, title)
 
             budget = self.settings.history_token_budget
-            profile, rows, recent = await asyncio.gather(
-                store.profiles.get(user.id),
+            profile = start.profile
+            rows, recent = await asyncio.gather(
                 store.messages.model_history_json(conversation.id, budget),
                 recent_exchange(store, conversation.id, question.id),
             )

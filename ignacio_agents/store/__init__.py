@@ -26,6 +26,7 @@ from ignacio_agents.store.profiles import ProfileStore
 from ignacio_agents.store.rate_limits import RateLimitStore
 from ignacio_agents.store.sessions import SessionStore
 from ignacio_agents.store.totp import TotpStore
+from ignacio_agents.store.turns import TurnStore
 from ignacio_agents.store.usage import UsageStore
 from ignacio_agents.store.users import UserStore
 
@@ -53,6 +54,7 @@ class Store:
     eval_cases: EvalCaseStore = field(init=False)
     consents: ConsentStore = field(init=False)
     totp: TotpStore = field(init=False)
+    turns: TurnStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.users = UserStore(self.db, self.cipher)
@@ -74,6 +76,7 @@ class Store:
         self.feedback = FeedbackStore(self.db)
         self.eval_cases = EvalCaseStore(self.db)
         self.totp = TotpStore(self.db, self.cipher)
+        self.turns = TurnStore(self.db, self.users)
 
 
 __all__ = ["Store"]
