@@ -51,6 +51,20 @@ def period_starts(day: date) -> dict[str, date]:
     return {"day": day, "month": day.replace(day=1)}
 
 
+# ``UsageStore.add``: one statement (its data-modifying parts all run, in one transaction).
+_ADD = (
+    "with released as (delete from usage_holds where id = %s),"
+    " ledger as (insert into usage_ledger (user_id, cohort_id, message_id, purpose, model,"
+    " requests, input_tokens, output_tokens, cache_read_tokens, cost_usd, price_source)"
+    " select %s::uuid, %s::uuid, %s::uuid, l.* from unnest(%s::text[], %s::text[],"
+    " %s::int[], %s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[], %s::text[]) as l)"
+    " insert into usage_totals (user_id, cohort_id, period, period_start, tokens)"
+    " select t.*, %s::bigint from unnest(%s::uuid[], %s::uuid[], %s::text[], %s::date[]) as t"
+    " on conflict (user_id, cohort_id, period, period_start)"
+    " do update set tokens = usage_totals.tokens + excluded.tokens"
+)
+
+
 class UsageStore:
     def __init__(self, db: Database):
         self.db = db
@@ -58,32 +72,24 @@ class UsageStore:
     async def add(self, *, user_id: UUID | None, cohort_id: UUID | None, day: date,
                   lines: list[LedgerLine], message_id: UUID | None = None,
                   hold_id: UUID | None = None, conn: Conn | None = None) -> None:
-        """Account ``lines`` (and release ``hold_id``) in one transaction."""
+        """Account ``lines`` (and release ``hold_id``) in one statement, so in one
+        transaction: the hold's release, the ledger rows and the running totals of every
+        scope (everyone, the cohort, the participant) for the day and the month."""
         lines = [line for line in lines if line.requests or line.tokens]
-        async with self.db.transaction(conn) as tx:
-            if hold_id is not None:
-                await self.db.execute("delete from usage_holds where id = %s", hold_id, conn=tx)
-            if not lines:
-                return
-            cur = tx.cursor()
-            await cur.executemany(
-                "insert into usage_ledger (user_id, cohort_id, message_id, purpose, model, requests,"
-                " input_tokens, output_tokens, cache_read_tokens, cost_usd, price_source)"
-                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(user_id, cohort_id, message_id, line.purpose, line.model[:200], line.requests,
-                  line.input_tokens, line.output_tokens, line.cache_read_tokens, line.cost_usd,
-                  line.price_source) for line in lines],
-            )
-            tokens = sum(line.tokens for line in lines)
-            scopes = [(None, None), (None, cohort_id) if cohort_id else None,
-                      (user_id, None) if user_id else None]
-            rows = [(u, c, period, start, tokens) for scope in scopes if scope
-                    for u, c in [scope] for period, start in period_starts(day).items()]
-            await cur.executemany(
-                "insert into usage_totals (user_id, cohort_id, period, period_start, tokens)"
-                " values (%s, %s, %s, %s, %s) on conflict (user_id, cohort_id, period, period_start)"
-                " do update set tokens = usage_totals.tokens + excluded.tokens", rows,
-            )
+        tokens = sum(line.tokens for line in lines)
+        scopes = [(None, None), (None, cohort_id) if cohort_id else None,
+                  (user_id, None) if user_id else None]
+        totals = [(u, c, period, start) for scope in scopes if scope and lines
+                  for u, c in [scope] for period, start in period_starts(day).items()]
+        await self.db.execute(
+            _ADD, hold_id, user_id, cohort_id, message_id,
+            [line.purpose for line in lines], [line.model[:200] for line in lines],
+            [line.requests for line in lines], [line.input_tokens for line in lines],
+            [line.output_tokens for line in lines], [line.cache_read_tokens for line in lines],
+            [line.cost_usd for line in lines], [line.price_source for line in lines], tokens,
+            [t[0] for t in totals], [t[1] for t in totals], [t[2] for t in totals],
+            [t[3] for t in totals], conn=conn,
+        )
 
     async def totals(self, *, user_id: UUID | None, cohort_id: UUID | None, day: date,
                      conn: Conn | None = None) -> dict[str, int]:
