@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ignacio_agents.db import Conn, Database
 from ignacio_agents.domain import WEB_CHANNEL, ChannelName
-from ignacio_agents.notify import EventKind, publish
+from ignacio_agents.notify import CHANNEL, EventKind, event_body, publish
 from ignacio_agents.store.base import Keyset, Page, fetch_page
 
 
@@ -42,6 +42,10 @@ _RECENT = Keyset("c.updated_at", "c.id")
 # enough that reading them is cheap, many enough that past it the newest-first walk meets
 # matches within a page.
 RARE_MATCH_CAP = 1000
+
+
+# Stands for a conversation owner's id in an event a statement completes (``set_title_if_empty``).
+_OWNER_PLACEHOLDER = UUID(int=0)
 
 
 def _lock_key(user_id: UUID, channel: ChannelName) -> str:
@@ -142,14 +146,17 @@ class ConversationStore:
 
     async def set_title_if_empty(self, conversation_id: UUID, title: str, *,
                                  conn: Conn | None = None) -> None:
-        async with self.db.connection(conn) as c:
-            owner = await self.db.fetch_value(
-                "update conversations set title = %s where id = %s"
-                " and (title is null or title = '') returning user_id",
-                title, conversation_id, conn=c,
-            )
-            if owner is not None:
-                await _announce(c, "conversation.updated", owner, conversation_id)
+        """Title an untitled conversation and announce it, in one statement (a conversation
+        that has a title already is left as it is, silently)."""
+        # The event as ``publish`` writes it, with the owner's id put in by the statement.
+        body = event_body("conversation.updated", {"user_id": _OWNER_PLACEHOLDER,
+                                                   "conversation_id": conversation_id})
+        await self.db.execute(
+            "with titled as (update conversations set title = %s where id = %s"
+            " and (title is null or title = '') returning user_id)"
+            " select pg_notify(%s, replace(%s, %s, user_id::text)) from titled",
+            title, conversation_id, CHANNEL, body, str(_OWNER_PLACEHOLDER), conn=conn,
+        )
 
     async def touch(self, conversation_id: UUID, *, conn: Conn | None = None) -> None:
         await self.db.execute("update conversations set updated_at = now() where id = %s",
