@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -134,9 +135,14 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
             elif in_process_worker:
                 app.state.worker = WorkerSupervisor(runtime.jobs, worker_options(runtime))
                 worker = asyncio.create_task(app.state.worker.run(), name="job-worker")
+            # Everything built so far lives as long as the app: out of the collector's sight,
+            # a full collection no longer walks a quarter of a million start-up objects (at 50
+            # concurrent requests those pauses were a third of a small read's CPU, and its p99).
+            gc.freeze()
             try:
                 yield
             finally:
+                gc.unfreeze()
                 app.state.events.close_streams()
                 await _drain(runtime, worker, settings.shutdown_grace_seconds)
                 if children is not None:

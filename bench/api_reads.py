@@ -56,6 +56,7 @@ def _settings(conninfo: str, data_dir: Path) -> Any:
 
 def bare_app(settings: Any) -> Any:
     """Starlette, one pool, the same store calls and response models, nothing else."""
+    import gc
     from contextlib import asynccontextmanager
     from uuid import UUID
 
@@ -80,6 +81,7 @@ def bare_app(settings: Any) -> Any:
         db = await Database.open(settings.database_url, min_size=settings.db_pool_min_size,
                                  max_size=settings.db_pool_max_size)
         state["store"] = Store(db, phone_cipher(settings))
+        gc.freeze()  # the same process setting as Ignacio's lifespan (api.app)
         yield
         await db.close()
 
