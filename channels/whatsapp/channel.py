@@ -34,6 +34,7 @@ from channels.whatsapp.simulator import (
     SimulatedGraph,
     SimulatorPhone,
 )
+from channels.whatsapp.writes import GroupedWrites
 from ignacio_agents.channel import ChannelTraits, DeliveryError, SendFailed
 from ignacio_agents.crypto import mask_phone
 from ignacio_agents.runtime import Runtime
@@ -108,6 +109,8 @@ class WhatsAppChannel:
         self.simulator: SimulatorPhone | None = None
         self._simulator_http: httpx.AsyncClient | None = None
         self.pacer = Pacer(settings.part_gap_seconds)
+        # Inbound messages of concurrent deliveries, stored a statement at a time.
+        self.writes = GroupedWrites()
 
     @classmethod
     def from_settings(cls, core: Settings) -> WhatsAppChannel | None:

@@ -207,7 +207,9 @@ class InboundHandler:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.store = runtime.store
-        self.settings = whatsapp_of(runtime).settings
+        channel = whatsapp_of(runtime)
+        self.settings = channel.settings
+        self.writes = channel.writes
 
     async def handle(self, items: list[WebhookItem]) -> Outcome:
         outcome = Outcome()
@@ -324,46 +326,47 @@ class InboundHandler:
         is lost, as when each had its own transaction."""
         refused: list[tuple[InboundWhatsAppMessage, Sender]] = []
         plain = [pair for lane in lanes for pair in lane]
-        async with self.store.db.connection() as conn:
-            users = {s.user.id: s.user for _, s in plain if s.user is not None}
-            # Read with the sender (``identify_all``) when found by phone; else read now.
-            conversations = {s.user.id: s.conversation for _, s in plain
-                             if s.user is not None and s.conversation is not None}
-            if users.keys() - conversations.keys():
+        users = {s.user.id for _, s in plain if s.user is not None}
+        # Read with the sender (``identify_all``) when found by phone; else read now.
+        conversations = {s.user.id: s.conversation for _, s in plain
+                         if s.user is not None and s.conversation is not None}
+        if users - conversations.keys():
+            async with self.store.db.connection() as conn:
                 conversations.update(await self.store.conversations.latest_of_users(
-                    list(users.keys() - conversations.keys()), NAME, conn=conn))
-            for user_id in users.keys() - conversations.keys():
-                conversations[user_id] = await self.store.conversations.latest_or_create(
-                    user_id, NAME, conn=conn)
-            sealed: dict[str, str] = {}
-            for chunk in _statements(lanes):
-                news, jobs, late = [], [], []
-                for msg, sender in chunk:
-                    assert sender.user is not None and sender.reply_to is not None
-                    to = sealed.get(sender.reply_to) or sealed.setdefault(
-                        sender.reply_to, seal(self.store.cipher, sender.reply_to))
-                    stale = is_stale(msg, self.settings.max_inbound_age_seconds)
-                    new = await self._new_message(
-                        msg, sender, conversations[sender.user.id].id, uuid4(), conn=conn)
-                    news.append(new)
-                    late.append(stale)
-                    jobs.append(job_row(self.runtime.jobs, ANSWER_TASK,
-                                        **self._answer_job(new, to, msg, late=stale)))
-                try:
-                    ids = await self.store.messages.add_many(news, jobs=jobs, conn=conn)
-                except (psycopg.OperationalError, psycopg.InterfaceError):
-                    raise  # the database, not a message: 503, Meta delivers again
-                except Exception as exc:
-                    log.warning("whatsapp webhook: %d messages refused together (%s); storing"
-                                " them one by one", len(chunk), type(exc).__name__)
-                    refused.extend(chunk)
-                    continue
-                for stored_id, stale in zip(ids, late, strict=True):
-                    outcome.add("stored" if stored_id is not None else "replayed")
-                    if stored_id is not None and stale:
-                        outcome.add("late")
-                        log.info("whatsapp message %s is older than %ss: answered with an"
-                                 " apology", stored_id, self.settings.max_inbound_age_seconds)
+                    list(users - conversations.keys()), NAME, conn=conn))
+                for user_id in users - conversations.keys():
+                    conversations[user_id] = await self.store.conversations.latest_or_create(
+                        user_id, NAME, conn=conn)
+        sealed: dict[str, str] = {}
+        for chunk in _statements(lanes):
+            news, jobs, late = [], [], []
+            for msg, sender in chunk:
+                assert sender.user is not None and sender.reply_to is not None
+                to = sealed.get(sender.reply_to) or sealed.setdefault(
+                    sender.reply_to, seal(self.store.cipher, sender.reply_to))
+                stale = is_stale(msg, self.settings.max_inbound_age_seconds)
+                new = await self._new_message(
+                    msg, sender, conversations[sender.user.id].id, uuid4())
+                news.append(new)
+                late.append(stale)
+                jobs.append(job_row(self.runtime.jobs, ANSWER_TASK,
+                                    **self._answer_job(new, to, msg, late=stale)))
+            try:
+                # Together with other deliveries arriving meanwhile: one commit for all.
+                ids = await self.writes.add_many(self.store.messages, news, jobs)
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                raise  # the database, not a message: 503, Meta delivers again
+            except Exception as exc:
+                log.warning("whatsapp webhook: %d messages refused together (%s); storing"
+                            " them one by one", len(chunk), type(exc).__name__)
+                refused.extend(chunk)
+                continue
+            for stored_id, stale in zip(ids, late, strict=True):
+                outcome.add("stored" if stored_id is not None else "replayed")
+                if stored_id is not None and stale:
+                    outcome.add("late")
+                    log.info("whatsapp message %s is older than %ss: answered with an"
+                             " apology", stored_id, self.settings.max_inbound_age_seconds)
         if refused:
             await self._lane([(m, s) for m, s in refused], outcome)
 
