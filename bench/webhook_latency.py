@@ -88,14 +88,17 @@ def serve(data_dir: Path, conninfo: str, port: int) -> None:
                 await runtime.store.users.create("+" + _sender(i), f"Batch Participant {i}")
 
     asyncio.run(seed())
+    from api.server import Server
     from channels.web.channel import WebChannel
     from channels.whatsapp.channel import WhatsAppChannel
     from channels.whatsapp.settings import WhatsAppSettings
 
     channels = [WebChannel(), WhatsAppChannel(WhatsAppSettings(_env_file=None,  # type: ignore[call-arg]
                                                                app_secret=APP_SECRET))]
-    uvicorn.run(create_app(settings, run_worker=False, channels=channels), host="127.0.0.1", port=port,
-                log_level="warning", access_log=False)
+    # The server ``ignacio serve`` runs.
+    Server(uvicorn.Config(create_app(settings, run_worker=False, channels=channels),
+                          host="127.0.0.1", port=port, log_level="warning",
+                          access_log=False)).run()
 
 
 def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
