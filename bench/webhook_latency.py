@@ -6,7 +6,11 @@ The client sends a few hundred signed text webhooks (each a new message: signatu
 user lookup, conversation, insert, job defer) interleaved with ``GET /health`` (one database
 round trip: the floor any endpoint pays), and reports p50/p90/p99 of both and their ratio.
 Bodies are signed before timing starts; the job worker is off, so only the acknowledgement is
-measured (Meta's guidance for webhook endpoints: median <= 250 ms, < 1 % over 1 s).
+measured (Meta's guidance for webhook endpoints: median <= 250 ms, < 1 % over 1 s). Each sender
+is one keep-alive connection on raw asyncio streams (``bench.http_load``): httpx cost more CPU
+per request than the app, which on two cores made the client the bottleneck. The app's,
+PostgreSQL's and the client's CPU per webhook + ``GET /health`` are printed too: unlike
+latency, they barely move with the machine's other load.
 
     .venv/bin/python -m bench.webhook_latency                 # 300 of each, one at a time
     .venv/bin/python -m bench.webhook_latency -n 500 -c 8     # 8 concurrent senders
@@ -33,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -41,7 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.measure import free_port, percentile  # noqa: E402
+from bench.burst import cpu_seconds, postgres_processes, spent  # noqa: E402
+from bench.http_load import exchange, request_bytes  # noqa: E402
+from bench.measure import free_port, percentile, process_cpu_seconds  # noqa: E402
 from tests.fakes.graph import signed_webhook, text_item, text_webhook, webhook_payload  # noqa: E402
 
 APP_SECRET = "bench-app-secret"  # noqa: S105 - a throwaway secret for a throwaway app
@@ -115,58 +122,75 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("the app did not start within 120 s")
 
 
-async def _measure(base_url: str, count: int, concurrency: int) -> dict[str, Any]:
-    bodies = [signed_webhook(text_webhook(f"mensaje de prueba {i}", wa_id=WA_ID), APP_SECRET)
-              for i in range(count + 20)]
+def _post_bytes(host: str, port: int, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = ["POST /webhooks/whatsapp HTTP/1.1", f"host: {host}:{port}",
+             *(f"{name}: {value}" for name, value in headers.items()),
+             f"content-length: {len(body)}", "", ""]
+    return "\r\n".join(lines).encode("latin-1") + body
+
+
+async def _measure(base_url: str, count: int, concurrency: int, server_pid: int,
+                   pgdata: Path) -> dict[str, Any]:
+    """Each sender is one keep-alive connection (``bench.http_load``: precomputed request
+    bytes, one request in flight), so the client's own CPU does not crowd out the server's on
+    a small machine: with httpx the generator spent more CPU per request than the app."""
+    url = urlsplit(base_url)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    posts = [_post_bytes(host, port, *signed_webhook(
+        text_webhook(f"mensaje de prueba {i}", wa_id=WA_ID), APP_SECRET))
+        for i in range(count + 20)]
+    health = request_bytes(host, port, "/health", {})
     webhook_ms: list[float] = []
     health_ms: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
 
-        async def one_webhook(index: int, record: bool) -> None:
-            body, headers = bodies[index]
-            start = time.perf_counter()
-            response = await client.post("/webhooks/whatsapp", content=body, headers=headers)
-            elapsed = (time.perf_counter() - start) * 1000
-            if response.status_code != 200:
-                raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
-            if record:
-                webhook_ms.append(elapsed)
+    async def one(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes,
+                  what: str) -> float:
+        start = time.perf_counter()
+        status, body, _ = await exchange(*conn, request)
+        elapsed = (time.perf_counter() - start) * 1000
+        if status != 200:
+            raise RuntimeError(f"{what} answered {status}: {body[:500]!r}")
+        return elapsed
 
-        async def one_health(record: bool) -> None:
-            start = time.perf_counter()
-            response = await client.get("/health")
-            elapsed = (time.perf_counter() - start) * 1000
-            if response.status_code != 200:
-                raise RuntimeError(f"/health answered {response.status_code}")
-            if record:
-                health_ms.append(elapsed)
+    first = await asyncio.open_connection(host, port)
+    for i in range(20):  # warm-up: connections, pools, first-call imports
+        await one(first, posts[count + i], "webhook")
+        await one(first, health, "/health")
+    first[1].close()
 
-        for i in range(20):  # warm-up: connections, pools, first-call imports
-            await one_webhook(count + i, record=False)
-            await one_health(record=False)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(count):
+        queue.put_nowait(i)
 
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(count):
-            queue.put_nowait(i)
-
-        async def sender() -> None:
-            # Interleaved, so both series see the same machine load and database state.
+    async def sender() -> None:
+        # Interleaved, so both series see the same machine load and database state.
+        conn = await asyncio.open_connection(host, port)
+        try:
             while not queue.empty():
                 i = queue.get_nowait()
-                await one_webhook(i, record=True)
-                await one_health(record=True)
+                webhook_ms.append(await one(conn, posts[i], "webhook"))
+                health_ms.append(await one(conn, health, "/health"))
+        finally:
+            conn[1].close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*[sender() for _ in range(concurrency)])
-        wall = time.perf_counter() - started
-    webhook, health = _summary(webhook_ms), _summary(health_ms)
+    # CPU, unlike wall-clock time, is not inflated by the machine's other load.
+    app_cpu, pg_cpu = process_cpu_seconds(server_pid), cpu_seconds(postgres_processes(pgdata))
+    client_cpu, started = time.process_time(), time.perf_counter()
+    await asyncio.gather(*[sender() for _ in range(concurrency)])
+    wall, client_cpu = time.perf_counter() - started, time.process_time() - client_cpu
+    app_cpu = process_cpu_seconds(server_pid) - app_cpu
+    db_cpu = spent(pg_cpu, cpu_seconds(postgres_processes(pgdata)))  # and backends opened since
+    webhook, baseline = _summary(webhook_ms), _summary(health_ms)
     return {
         "count": count, "concurrency": concurrency,
-        "webhook": webhook, "baseline_get_health": health,
-        "ratio_p50": round(webhook["p50_ms"] / health["p50_ms"], 2),
-        "ratio_p99": round(webhook["p99_ms"] / health["p99_ms"], 2),
+        "webhook": webhook, "baseline_get_health": baseline,
+        "ratio_p50": round(webhook["p50_ms"] / baseline["p50_ms"], 2),
+        "ratio_p99": round(webhook["p99_ms"] / baseline["p99_ms"], 2),
         "webhooks_per_second": round(count / wall, 1),
+        # per webhook and its interleaved GET /health
+        "server_cpu_ms_per_pair": round(app_cpu * 1000 / count, 3),
+        "db_cpu_ms_per_pair": round(db_cpu * 1000 / count, 3),
+        "client_cpu_ms_per_pair": round(client_cpu * 1000 / count, 3),
     }
 
 
@@ -233,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         _wait_until_up(base_url, app)
-        result = asyncio.run(_measure(base_url, args.count, args.concurrency))
+        result = asyncio.run(_measure(base_url, args.count, args.concurrency, app.pid,
+                                      data_dir / "pgdata"))
         if args.batch:
             result["batch"] = asyncio.run(_measure_batches(base_url, args.batch))
         stored = asyncio.run(_count_stored(conninfo))
@@ -251,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nwebhook ack p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms | GET /health p50 "
           f"{h['p50_ms']} ms, p99 {h['p99_ms']} ms | ratio p50 x{result['ratio_p50']}, "
           f"p99 x{result['ratio_p99']} ({args.count} each, concurrency {args.concurrency})")
+    print(f"CPU per webhook + GET /health: server {result['server_cpu_ms_per_pair']} ms, "
+          f"PostgreSQL {result['db_cpu_ms_per_pair']} ms, "
+          f"client {result['client_cpu_ms_per_pair']} ms")
     if args.batch:
         b = result["batch"]
         print(f"{b['size']}-message delivery ({b['body_bytes']} bytes) acknowledged in "
