@@ -102,16 +102,14 @@ def document_error_responses(app: FastAPI) -> None:
         for status, description in sorted(implied.items()):
             existing = route.responses.get(status)
             if existing is None:
-                route.responses[status] = {**_error_content(route), "description": description}
+                route.responses[status] = {"description": description, **_error_content(route)}
             elif "model" not in existing and "content" not in existing:
                 existing.update(_error_content(route))
 
 
-def _error_content(route: APIRoute) -> dict[str, Any]:
-    """The error model as JSON, also on routes whose own answers are not JSON (FastAPI would
-    file a ``model`` under the route's media type, e.g. the webhook's text/plain challenge)."""
-    media_type = getattr(route.response_class, "media_type", None)
-    if media_type in (None, "application/json"):
-        return dict(_ERROR)
+def _error_content(_route: APIRoute) -> dict[str, Any]:
+    """The error model as JSON, by reference, whatever the route's own media type (FastAPI
+    would file a ``model`` under it, e.g. the webhook's text/plain challenge). A reference, not
+    a ``model``: FastAPI reads a route's models when the route is made, before this runs."""
     return {"content": {"application/json": {"schema": {
         "$ref": "#/components/schemas/ErrorResponse"}}}}
