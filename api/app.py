@@ -15,11 +15,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
-from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.body_limits import BodyLimitMiddleware, BodyLimits
+from api.compression import Compression
 from api.errors import install_error_handlers
 from api.observability import (
     configure_logging,
@@ -225,7 +226,7 @@ def _add_edge_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimitMiddleware, limits=limits)
     # JSON and HTML compressed on the way out (the built assets come precompressed, event
     # streams and files already compressed pass through as they are).
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6,
+    app.add_middleware(Compression, minimum_size=1024, compresslevel=6,
                        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf",
                                               "application/octet-stream"))
     app.add_middleware(SecurityHeadersMiddleware, allowed_hosts=settings.allowed_host_list,
