@@ -63,11 +63,14 @@ async def resolve_context(store: Store, inbound: InboundMessage,
     return TurnContext(inbound=inbound, user=user, conversation=conversation, files=tuple(files))
 
 
-async def user_message(store: Store, context: TurnContext) -> StoredMessage:
-    """The turn's stored user message: the one the channel stored, or stored now."""
+async def user_message(store: Store, context: TurnContext,
+                       read: StoredMessage | None = None) -> StoredMessage:
+    """The turn's stored user message: the one the channel stored, or stored now. ``read``:
+    the channel's stored message as the turn's opening read found it (not read again)."""
     inbound = context.inbound
     if inbound.message_id is not None:
-        stored = await store.messages.get(inbound.message_id, user_id=inbound.user_id)
+        stored = read if read is not None and read.id == inbound.message_id else \
+            await store.messages.get(inbound.message_id, user_id=inbound.user_id)
         if stored is None:
             raise TurnRejected("the stored user message does not exist")
         return stored

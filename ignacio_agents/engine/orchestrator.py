@@ -209,14 +209,14 @@ class ConversationEngine:
             deadline = TurnDeadline(self.settings.turn_deadline_seconds)
             store = self.store
             start = await store.turns.start(  # user, conversation, cohort, pause, profile
-                inbound.user_id, inbound.conversation_id,
+                inbound.user_id, inbound.conversation_id, message_id=inbound.message_id,
                 pause_timeout_seconds=self.settings.mentor_pause_timeout_seconds)
             context = turn if isinstance(turn, TurnContext) else await resolve_context(
                 store, turn, start)
             user, conversation = context.user, context.conversation
             # over a cap: raises
             hold = context.hold or await self.caps.reserve(user.id, cohort=start.cohort)
-            question = await user_message(store, context)
+            question = await user_message(store, context, start.message)
             await stop_for_pause(store, question, start.pause)  # a mentor has the conversation
             if (tapped := feedback_reply(inbound.text)) is not None and (
                     answered := await answer_feedback_reply(

@@ -76,7 +76,7 @@ class Store:
         self.feedback = FeedbackStore(self.db)
         self.eval_cases = EvalCaseStore(self.db)
         self.totp = TotpStore(self.db, self.cipher)
-        self.turns = TurnStore(self.db, self.users)
+        self.turns = TurnStore(self.db, self.users, self.messages)
 
 
 __all__ = ["Store"]
