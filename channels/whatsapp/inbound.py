@@ -244,9 +244,10 @@ class InboundHandler:
                     plain.append(lane)
                 else:
                     lanes["m:" + key].extend(lane)
-        for wamid, updates in statuses.items():
-            lanes["s:" + wamid].extend((u, None) for u in updates)
         work = [self._lane(lane, outcome) for lane in lanes.values()]
+        if statuses:
+            work.append(self._statuses([u for updates in statuses.values() for u in updates],
+                                       outcome))
         if plain:
             work.append(self._store_plain(plain, outcome))
         if len(work) == 1:
@@ -532,6 +533,40 @@ class InboundHandler:
         outcome.add("feedback")
 
     # --- statuses and the rest ---------------------------------------------------------------
+
+    async def _statuses(self, statuses: list[StatusUpdate], outcome: Outcome) -> None:
+        """Every status of the delivery in one transaction (``MessageStore.apply_statuses``:
+        one round trip), with the template job of a reply refused for the 24 h window; one the
+        database refuses has all of them redone one by one, so only that one is skipped."""
+        known = [s for s in statuses if s.delivery_status is not None]
+        for _ in range(len(statuses) - len(known)):
+            outcome.add("status_ignored")
+        updates = [(s.wamid, s.delivery_status, str(s.error_code) if s.error_code is not None
+                    else None) for s in known if s.delivery_status is not None]
+        if not updates:
+            return
+        waiting = [s for s in known if s.error_code == REENGAGEMENT_CODE and s.recipient_id]
+        try:
+            if not waiting:  # its own transaction, pipelined: one round trip
+                found = await self.store.messages.apply_statuses(updates)
+            else:
+                async with self.store.db.transaction() as tx:
+                    found = await self.store.messages.apply_statuses(updates, conn=tx)
+                    for status in waiting:  # accepted, then refused for the 24 h window
+                        reply = found[status.wamid]
+                        if reply is None or status.recipient_id is None:
+                            continue
+                        # Hold it and send the template, under the conversation's lock: in
+                        # order with its answers, never twice.
+                        await self.runtime.jobs.configure_task(
+                            ANSWER_WAITING_TASK, lock=f"conv:{reply[1]}", connection=tx,
+                        ).defer_async(message_id=str(reply[0]), code=str(status.error_code),
+                                      to=seal(self.store.cipher, status.recipient_id))
+        except psycopg.DataError:
+            await self._lane([(s, None) for s in known], outcome)
+            return
+        for status in known:
+            outcome.add("status" if found[status.wamid] else "status_unknown")
 
     async def _status(self, status: StatusUpdate, outcome: Outcome) -> None:
         value = status.delivery_status
