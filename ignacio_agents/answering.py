@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 CANCELLED = "cancelled"  # the error code of an answer whose question was deleted before it went out
 
+# Stores a new reply to the message and returns it (None: no reply).
 Compose = Callable[[StoredMessage], Awaitable[StoredMessage | None]]
 
 
@@ -76,6 +77,7 @@ async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: 
         log.info("message %s was deleted by its author; not answered", message_id)
         return None
     reply = await store.reply_for(inbound.id)
+    composed = reply is None  # stored by this run: nothing of it was sent before
     if reply is None:
         async with typing_indicator(sender, inbound.external_id):
             reply = await compose(inbound)
@@ -83,7 +85,7 @@ async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: 
         return None
     if await _deleted_meanwhile(runtime, inbound.id, reply):
         return None
-    report = await deliver(store, sender, reply, to, inbound.external_id)
+    report = await deliver(store, sender, reply, to, inbound.external_id, fresh=composed)
     log.info("reply %s: %d part(s), %d sent now%s", reply.id, report.parts, report.sent_now,
              f", failed {report.failed_code}" if report.failed_code else "")
     return report

@@ -66,10 +66,12 @@ def retry_delay(attempt: int, *, base: float, cap: float, floor: float = 0.0,
 
 
 async def deliver(messages: MessageStore, sender: Sender, reply: StoredMessage, to: str,
-                  reply_to: str | None) -> DeliveryReport:
-    """Send the parts of ``reply`` that were not sent yet; the first quotes ``reply_to``."""
+                  reply_to: str | None, *, fresh: bool = False) -> DeliveryReport:
+    """Send the parts of ``reply`` that were not sent yet; the first quotes ``reply_to``.
+    ``fresh``: the caller stored ``reply`` just now, so none of its parts can have gone out
+    yet (they are not read)."""
     parts = sender.render(reply)
-    done = {d.part_index: d for d in await messages.deliveries(reply.id)}
+    done = {} if fresh else {d.part_index: d for d in await messages.deliveries(reply.id)}
     failed = next((d for d in done.values() if d.status is DeliveryStatus.failed), None)
     if failed is not None:
         return DeliveryReport(len(parts), 0, failed.error_code, Outcome.failed, reply.id)
