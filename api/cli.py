@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import signal
 import sys
@@ -78,14 +77,8 @@ async def _run_worker(parent_pid: int | None = None) -> None:
         if parent_pid is not None:
             watcher = asyncio.create_task(_exit_with_parent(parent_pid, task))
         print("Ignacio worker running (Ctrl+C to stop)", flush=True)
-        # As in the API process (api.app): what start-up built lives as long as the worker, so
-        # the collector's full passes over a burst's turns need not walk it every time.
-        gc.freeze()
-        try:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        finally:
-            gc.unfreeze()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         if watcher is not None:
             watcher.cancel()
 
