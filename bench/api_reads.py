@@ -56,7 +56,6 @@ def _settings(conninfo: str, data_dir: Path) -> Any:
 
 def bare_app(settings: Any) -> Any:
     """Starlette, one pool, the same store calls and response models, nothing else."""
-    import gc
     from contextlib import asynccontextmanager
     from uuid import UUID
 
@@ -65,6 +64,7 @@ def bare_app(settings: Any) -> Any:
     from starlette.responses import Response
     from starlette.routing import Route
 
+    from api.heap import serving_heap
     from api.routers.admin import _page
     from api.routers.conversations import MessagePage
     from api.schemas import message_model, user_out
@@ -81,8 +81,8 @@ def bare_app(settings: Any) -> Any:
         db = await Database.open(settings.database_url, min_size=settings.db_pool_min_size,
                                  max_size=settings.db_pool_max_size)
         state["store"] = Store(db, phone_cipher(settings))
-        gc.freeze()  # the same process setting as Ignacio's lifespan (api.app)
-        yield
+        with serving_heap():  # the same process setting as Ignacio's lifespan (api.app)
+            yield
         await db.close()
 
     async def signed_in(request: Request) -> Any:
