@@ -33,14 +33,29 @@ def runtime_of(context: JobContext) -> Runtime:
     return cast("Runtime", context.additional_context["runtime"])
 
 
+# Re-queued only while still held by the worker found dead: another reaper run (the minute's,
+# one deferred by hand) may have re-queued it meanwhile and a live worker taken it again, and
+# re-queueing that would run the job twice at once (an answer's parts sent twice).
+_REQUEUE_IF_STILL_STALLED = (
+    "with target as (select id from procrastinate_jobs where id = %(job_id)s"
+    " and status = 'doing' and worker_id is not distinct from %(worker_id)s for update)"
+    " select id, procrastinate_retry_job_v2(id, now(), null, null, null) from target"
+)
+
+
 async def reap_stalled(app: procrastinate.App, seconds: float = STALLED_AFTER_SECONDS) -> int:
     """Re-queue jobs whose worker died (no heartbeat): they would otherwise block their lock."""
-    manager = app.job_manager
-    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
-    for job in stalled:
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+    return sum([await requeue_if_still_stalled(app, job) for job in stalled])
+
+
+async def requeue_if_still_stalled(app: procrastinate.App, job: procrastinate.jobs.Job) -> bool:
+    """Re-queue ``job`` (as :func:`reap_stalled` found it) unless it has moved on since."""
+    rows = await app.connector.execute_query_all_async(
+        _REQUEUE_IF_STILL_STALLED, job_id=job.id, worker_id=job.worker_id)
+    if rows:
         log.warning("re-queueing stalled job %s (%s)", job.id, job.task_name)
-        await manager.retry_job(job)
-    return len(stalled)
+    return bool(rows)
 
 
 def core_jobs() -> Blueprint:

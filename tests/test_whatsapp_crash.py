@@ -199,3 +199,42 @@ async def test_resumed_job_sends_only_unsent_parts_without_running_the_model(
     assert deliveries[0].external_id == "wamid.SENT-BEFORE-CRASH"
     assert await scalar(app, "select count(*) from messages where not is_from_user") == 1
     assert (await store.messages.get(reply.id)).status is DeliveryStatus.sent
+
+
+async def test_a_job_taken_again_since_the_reaper_looked_is_not_requeued(
+    make_client: Any, make_settings: Any, graph: FakeGraphServer,
+):
+    """Two reaper runs at once (the minute's and one deferred by hand) see the same stalled job;
+    the first re-queues it and a live worker takes it; the second must leave it running, or the
+    job runs twice at once and the participant gets its answer twice."""
+    from ignacio_agents.jobs import requeue_if_still_stalled
+
+    app = await make_client(make_settings(), whatsapp=whatsapp_settings(graph))
+    await app.runtime.store.users.create("+" + WA_USER, "Ana")
+    await post_webhook(app, text_webhook("hola", wa_id=WA_USER))
+    async with app.runtime.db.connection() as conn:
+        async def worker(heartbeat: str) -> int:
+            cur = await conn.execute("insert into procrastinate_workers (last_heartbeat)"
+                                     f" values (now() - interval '{heartbeat}') returning id")
+            return (await cur.fetchone())["id"]
+
+        dead, alive = await worker("1 hour"), await worker("0 seconds")
+        await conn.execute("update procrastinate_jobs set status = 'doing', worker_id = %s"
+                           " where task_name = 'whatsapp:answer_message'", (dead,))
+    manager = app.runtime.jobs.job_manager
+    [seen] = [j for j in await manager.get_stalled_jobs(seconds_since_heartbeat=60)
+              if j.task_name == "whatsapp:answer_message"]
+
+    async with app.runtime.db.connection() as conn:  # re-queued by the other run, taken again
+        await conn.execute("update procrastinate_jobs set worker_id = %s where id = %s",
+                           (alive, seen.id))
+    assert await requeue_if_still_stalled(app.runtime.jobs, seen) is False
+    assert (await scalar(app, "select status::text from procrastinate_jobs where id = %s",
+                         seen.id)) == "doing"
+
+    async with app.runtime.db.connection() as conn:  # still held by the dead worker
+        await conn.execute("update procrastinate_jobs set worker_id = %s where id = %s",
+                           (dead, seen.id))
+    assert await requeue_if_still_stalled(app.runtime.jobs, seen) is True
+    assert (await scalar(app, "select status::text from procrastinate_jobs where id = %s",
+                         seen.id)) == "todo"
