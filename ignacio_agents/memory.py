@@ -13,7 +13,6 @@ sees its own earlier tool calls and answers, not a lossy transcript. Two rules k
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -91,31 +90,25 @@ def prepare_for_storage(messages: Sequence[ModelMessage]) -> tuple[list[Any], in
     return to_storable(stripped), sum(message_tokens(m) for m in stripped)
 
 
-def load_history(rows: list[Any]) -> list[ModelMessage]:
+def validated(rows: list[Any]) -> list[ModelMessage]:
     """Stored messages back to PydanticAI messages. A row that no longer validates (corrupted,
-    or from an incompatible version) is skipped rather than breaking the conversation, and the
-    result is repaired so it is always runnable (e.g. after a crash mid-turn)."""
+    or from an incompatible version) is skipped rather than breaking the conversation."""
     try:
-        messages = ModelMessagesTypeAdapter.validate_python(rows)
+        return ModelMessagesTypeAdapter.validate_python(rows)
     except ValidationError:
-        messages = []
-        for row in rows:
-            try:
-                messages.extend(ModelMessagesTypeAdapter.validate_python([row]))
-            except ValidationError:
-                log.warning("skipping a stored model message that does not validate")
-    return repair_messages(messages)
+        pass
+    messages: list[ModelMessage] = []
+    for row in rows:
+        try:
+            messages.extend(ModelMessagesTypeAdapter.validate_python([row]))
+        except ValidationError:
+            log.warning("skipping a stored model message that does not validate")
+    return messages
 
 
-def load_history_json(text: str) -> list[ModelMessage]:
-    """``load_history`` of the stored messages as one JSON array (``model_history_json``),
-    validated straight from JSON; only when some message does not validate is the array
-    decoded and checked message by message, as ``load_history`` does."""
-    try:
-        messages = ModelMessagesTypeAdapter.validate_json(text)
-    except ValidationError:
-        return load_history(json.loads(text))
-    return repair_messages(messages)
+def load_history(rows: list[Any]) -> list[ModelMessage]:
+    """``validated`` rows, repaired so they are always runnable (e.g. after a crash mid-turn)."""
+    return repair_messages(validated(rows))
 
 
 # --- counting and trimming ------------------------------------------------------------------

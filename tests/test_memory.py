@@ -3,7 +3,6 @@ references, and long histories are trimmed to the token budget on turn boundarie
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -24,7 +23,6 @@ from ignacio_agents.domain import Attachment, InboundMessage, MessageType, Speci
 from ignacio_agents.engine import ConversationEngine
 from ignacio_agents.memory import (
     load_history,
-    load_history_json,
     request_tokens,
     strip_binary,
     to_storable,
@@ -142,34 +140,6 @@ def test_unreadable_stored_rows_are_skipped() -> None:
     history = load_history(rows)
     assert ModelMessagesTypeAdapter.dump_python(history, mode="json")
     assert "question-1" in request_text(history)
-
-
-async def test_history_read_as_json_is_the_history_read_as_rows(client: Any, make_user: Any) -> None:
-    rt = client.runtime
-    user = await make_user()
-    conversation = await rt.store.conversations.create(user.id)
-    async with rt.db.transaction() as conn:
-        for i, turn in enumerate([_turn(0), [], _turn(1), _turn(2)]):
-            await conn.execute(
-                "insert into messages (conversation_id, user_id, is_from_user, content, agent,"
-                " model_messages, usage, created_at) values (%s, %s, false, %s, 'marketing', %s, %s,"
-                " now() - make_interval(secs => %s))",
-                (conversation.id, user.id, f"answer-{i}", Jsonb(to_storable(turn)),
-                 Jsonb({"history_tokens": request_tokens(turn)}), 10 - i),
-            )
-    for budget in (10**9, request_tokens(_turn(2))):
-        rows = await rt.store.messages.model_history_within(conversation.id, budget)
-        text = await rt.store.messages.model_history_json(conversation.id, budget)
-        assert load_history_json(text) == load_history(rows)
-    everything = load_history_json(await rt.store.messages.model_history_json(conversation.id, 10**9))
-    assert sum(isinstance(m, ModelResponse) for m in everything) == 3
-    assert load_history_json(await rt.store.messages.model_history_json(uuid.uuid4(), 10**9)) == []
-
-
-def test_unreadable_stored_messages_are_skipped_from_json_too() -> None:
-    good = to_storable(_turn(1))
-    text = json.dumps([*good, {"kind": "request", "parts": [{"part_kind": "nonsense"}]}])
-    assert load_history_json(text) == load_history(good)
 
 
 async def _image_attachment(rt: Any, user: Any) -> Attachment:

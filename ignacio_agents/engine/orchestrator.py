@@ -61,6 +61,7 @@ from ignacio_agents.engine.streaming import AnswerStream
 from ignacio_agents.engine.titles import title_for
 from ignacio_agents.engine.usage import answer_usage, fallback_usage, routed_only_usage
 from ignacio_agents.events import DoneEvent, RetryEvent, RouteEvent, TurnEvent, TurnResult
+from ignacio_agents.history_cache import HistoryCache
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import (
     context_window,
@@ -71,7 +72,6 @@ from ignacio_agents.llm import (
     supports_image_input,
 )
 from ignacio_agents.llm.provider_limits import ProviderGates
-from ignacio_agents.memory import load_history_json
 from ignacio_agents.participant_memory import (
     TurnMemory,
     expected_history_budget,
@@ -126,6 +126,7 @@ class ConversationEngine:
         self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
         self.send_images = supports_image_input(self.model, settings.pydantic_ai_image_input)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.history = HistoryCache()  # stored turns, validated once per engine
         self.caps = UsageCaps(store, settings)
         self._stops: dict[UUID, asyncio.Event] = {}  # streamed turns running here, by conversation
         self.circuit = ModelCircuit(settings.model_circuit_failures,
@@ -233,7 +234,7 @@ class ConversationEngine:
             budget = self.settings.history_token_budget
             profile = start.profile
             rows, recent = await asyncio.gather(
-                store.messages.model_history_json(conversation.id, budget),
+                store.messages.model_history_turns(conversation.id, budget),
                 recent_exchange(store, conversation.id, question.id),
             )
             (route, triage_usage), memory = await asyncio.gather(  # memory while the router thinks
@@ -260,7 +261,7 @@ class ConversationEngine:
                 context_window=self.context_window, may_hand_back=True, embeddings=self.embeddings,
             )
             route, result, failure, spent = await self._specialists(
-                route, prompt, memory.ahead_of(load_history_json(rows)), deps, emit, streaming,
+                route, prompt, memory.ahead_of(self.history.load(rows)), deps, emit, streaming,
                 deadline, stop)
             span.set_attribute("specialist", route.specialist.value)
             answer: AdvisorAnswer

@@ -475,19 +475,17 @@ class MessageStore:
         )
         return _model_messages(rows)
 
-    async def model_history_json(self, conversation_id: UUID, token_budget: int, *,
-                                 max_turns: int = 200, conn: Conn | None = None) -> str:
-        """``model_history_within`` as one JSON array, undecoded: the engine validates it
-        straight from JSON (one parse in pydantic-core instead of ``json.loads`` per row and
-        a validation of the Python objects)."""
+    async def model_history_turns(self, conversation_id: UUID, token_budget: int, *,
+                                  max_turns: int = 200, conn: Conn | None = None) -> list[str]:
+        """``model_history_within`` undecoded: each turn's stored JSON text, oldest first. The
+        engine validates them straight from JSON, each turn once per worker
+        (``history_cache``), instead of ``json.loads`` per row and a validation of the
+        Python objects."""
         rows = await self.db.fetch_all(
             dict, _HISTORY_WITHIN.format(column="model_messages::text"),
             conversation_id, max_turns, token_budget, conn=conn,
         )
-        # each row is a JSON array (jsonb's text form: brackets at both ends); joined, their
-        # elements make one array. Anything else could not be replayed: it is left out.
-        turns = [t[1:-1] for r in rows if (t := r["model_messages"]).startswith("[") and len(t) > 2]
-        return "[" + ",".join(turns) + "]"
+        return [r["model_messages"] for r in rows]
 
     async def search_history(
         self, user_id: UUID, query: str, *, limit: int = 8, exclude_id: UUID | None = None,
