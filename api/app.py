@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +156,10 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
                 app.state.worker = WorkerSupervisor(runtime.jobs, worker_options(runtime))
                 worker = asyncio.create_task(app.state.worker.run(), name="job-worker")
             # Everything built so far lives as long as the app (api.heap: at 50 concurrent
-            # requests full collections were a third of a small read's CPU, and its p99).
+            # requests full collections were a third of a small read's CPU, and its p99). Not
+            # with the worker in this process: freezing cost its turns CPU.
             try:
-                with serving_heap():
+                with serving_heap() if worker is None else nullcontext():
                     yield
             finally:
                 app.state.events.close_streams()
