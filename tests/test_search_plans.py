@@ -78,3 +78,50 @@ async def test_best_match_is_found_inside_and_beyond_the_recent_window(
     assert found[recent.id].message_id == ids[recent.id, "subvención y más subvención"]
     assert any(matched and "subvención" in text for text, matched in found[old_only.id].parts)
     assert await store.messages.best_matches([recent.id], "zafiro") == {}
+
+
+async def test_only_the_newest_matches_are_ranked(
+        client: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the window, the best match is the best ranked of the newest
+    ``RECENT_MATCHES_RANKED`` matches: an older, better match past them is not read."""
+    from ignacio_agents.store import messages as message_store
+
+    store = client.runtime.store
+    user = await make_user("Recientes")
+    conversation = await store.conversations.create(user.id)
+    ids = {}
+    for text in ["mercado, mercado y más mercado", "un mercado", "nada", "otro mercado",
+                 "el mercado y el mercado", "fin"]:
+        added = await store.messages.add(NewMessage(
+            conversation_id=conversation.id, user_id=user.id, is_from_user=True, content=text))
+        assert added is not None
+        ids[text] = added.id
+
+    async def best(ranked: int) -> Any:
+        monkeypatch.setattr(message_store, "RECENT_MATCHES_RANKED", ranked)
+        found = await store.messages.best_matches([conversation.id], "mercado")
+        return found[conversation.id].message_id
+
+    assert await best(1) == ids["el mercado y el mercado"]  # the newest match
+    assert await best(2) == ids["el mercado y el mercado"]  # two occurrences beat one
+    assert await best(4) == ids["mercado, mercado y más mercado"]  # three beat two
+
+
+async def test_a_match_only_english_stems_is_marked(client: Any, make_user: Any) -> None:
+    """The snippet is parsed as Spanish unless that marks nothing: "running" matches "run"
+    only through English stemming, and is still marked."""
+    store = client.runtime.store
+    user = await make_user("English")
+    conversation = await store.conversations.create(user.id)
+    await store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=user.id, is_from_user=True,
+        content="The team is running three pilots in the neighbourhood"))
+    spanish = await store.messages.add(NewMessage(
+        conversation_id=conversation.id, user_id=user.id, is_from_user=True,
+        content="Los mercados del barrio abren los sábados"))
+    assert spanish is not None
+    english = await store.messages.best_matches([conversation.id], "run")
+    assert [t for t, m in english[conversation.id].parts if m] == ["running"]
+    found = await store.messages.best_matches([conversation.id], "mercado")
+    assert found[conversation.id].message_id == spanish.id
+    assert [t for t, m in found[conversation.id].parts if m] == ["mercados"]

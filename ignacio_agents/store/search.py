@@ -170,11 +170,17 @@ MATCH_HEADLINE_OPTIONS = (
 
 def match_headline_sql(text: str, query: str) -> str:
     """``text``'s fragment around the words of ``query`` (a tsquery expression), matched words
-    marked with ``MATCH_START``/``MATCH_END``, in the language that matches better."""
-    config = (f"(case when ts_rank(to_tsvector('spanish', {text}), {query})"
-              f" >= ts_rank(to_tsvector('english', {text}), {query})"
-              " then 'spanish' else 'english' end)::regconfig")
-    return f"ts_headline({config}, {text}, {query}, %(headline_options)s)"
+    marked with ``MATCH_START``/``MATCH_END``: parsed as Spanish, or as English when Spanish
+    marks nothing (a word only English stems to the query's lexeme, "running" for "run").
+
+    Picking the language by ranking both parses (two ``to_tsvector`` and two ``ts_rank`` per
+    row) cost four times the headline itself: 3.8 of 4.9 ms for a page of 50. A Spanish text,
+    the usual case, is now parsed once."""
+    spanish = f"ts_headline('spanish', {text}, {query}, %(headline_options)s)"
+    english = f"ts_headline('english', {text}, {query}, %(headline_options)s)"
+    # ``offset 0``: the Spanish headline is computed once, not once per reference to it.
+    return (f"(select case when strpos(h.es, chr({ord(MATCH_START)})) > 0 then h.es"
+            f" else {english} end from (select {spanish} as es offset 0) h)")
 
 
 def split_marked(headline: str) -> list[tuple[str, bool]]:
