@@ -6,6 +6,7 @@ import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { requestOtp } from '../../api/auth';
 import { ApiError } from '../../api/errors';
+import { CodeInput } from '../../components/CodeInput';
 import { Icon } from '../../components/Icon';
 import { LanguageSwitch } from '../../components/LanguageSwitch';
 import { ThemeSwitch } from '../../theme/ThemeSwitch';
@@ -54,7 +55,6 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [cooldown, startCooldown] = useCountdown();
   const phoneId = useId();
-  const codeId = useId();
   const errorId = useId();
   const codeInput = useRef<HTMLInputElement>(null);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
@@ -188,28 +188,18 @@ export function LoginPage() {
         ) : (
           <form onSubmit={verify} noValidate className="form" data-testid="code-form">
             <p className="muted">{t('auth.codeSent', { phone: normalisePhone(phone) })}</p>
-            <div className="field">
-              <label htmlFor={codeId}>{t('auth.code')}</label>
-              <input
-                ref={codeInput}
-                id={codeId}
-                className="input--code"
-                type="text"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9]*"
-                maxLength={8}
-                required
-                value={code}
-                onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-                aria-invalid={error ? true : undefined}
-                aria-describedby={describedBy(`${codeId}-hint`)}
-                data-testid="code-input"
-              />
-              <p id={`${codeId}-hint`} className="field__hint">
-                {t('auth.codeHint')}
-              </p>
-            </div>
+            <CodeInput
+              ref={codeInput}
+              label={t('auth.code')}
+              maxLength={8}
+              required
+              value={code}
+              onChange={setCode}
+              hint={t('auth.codeHint')}
+              invalid={Boolean(error)}
+              describedBy={error ? errorId : undefined}
+              testId="code-input"
+            />
             <p id={errorId} className="form-error" role="alert">
               {error}
             </p>

@@ -1,6 +1,7 @@
 /** The second sign-in step for admins and mentors with an authenticator app: its code, or a recovery code. */
 import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/errors';
+import { CodeInput } from '../../components/CodeInput';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { useAuth } from '../../lib/auth';
@@ -20,7 +21,6 @@ export function SecondFactorForm({ challengeToken, onExpired, onSignedIn }: Prop
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const inputId = useId();
   const errorId = useId();
   const input = useRef<HTMLInputElement>(null);
 
@@ -49,26 +49,18 @@ export function SecondFactorForm({ challengeToken, onExpired, onSignedIn }: Prop
   return (
     <form onSubmit={submit} noValidate className="form" data-testid="second-factor-form">
       <p className="muted">{t(recovery ? 'totp.signInRecoveryIntro' : 'totp.signInIntro')}</p>
-      <div className="field">
-        <label htmlFor={inputId}>{t(recovery ? 'totp.recoveryCode' : 'totp.appCode')}</label>
-        <input
-          ref={input}
-          id={inputId}
-          className={recovery ? undefined : 'input--code'}
-          type="text"
-          inputMode={recovery ? 'text' : 'numeric'}
-          autoComplete="one-time-code"
-          autoCapitalize="off"
-          spellCheck={false}
-          maxLength={recovery ? 16 : 6}
-          required
-          value={code}
-          onChange={(e) => setCode(recovery ? e.target.value : e.target.value.replace(/\D/g, ''))}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
-          data-testid="second-factor-input"
-        />
-      </div>
+      <CodeInput
+        ref={input}
+        label={t(recovery ? 'totp.recoveryCode' : 'totp.appCode')}
+        recovery={recovery}
+        maxLength={recovery ? 16 : 6}
+        required
+        value={code}
+        onChange={setCode}
+        invalid={Boolean(error)}
+        describedBy={error ? errorId : undefined}
+        testId="second-factor-input"
+      />
       <p id={errorId} className="form-error" role="alert">
         {error}
       </p>

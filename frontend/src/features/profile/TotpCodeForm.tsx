@@ -1,6 +1,7 @@
 /** One code from the authenticator app (or a recovery code, where allowed), for a step that needs it. */
 import { useId, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../../api/errors';
+import { CodeInput } from '../../components/CodeInput';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 
@@ -34,31 +35,21 @@ export function TotpCodeForm({ intro, submitLabel, allowRecovery = false, onSubm
     }
   };
 
-  const clean = (value: string) => (allowRecovery ? value : value.replace(/\D/g, ''));
-
   return (
     <form className="form totp-form" onSubmit={submit} noValidate data-testid={testId}>
       <p className="muted" id={`${id}-intro`}>
         {intro}
       </p>
-      <div className="field">
-        <label htmlFor={`${id}-code`}>{t('totp.appCode')}</label>
-        <input
-          id={`${id}-code`}
-          className={allowRecovery ? undefined : 'input--code'}
-          type="text"
-          inputMode={allowRecovery ? 'text' : 'numeric'}
-          autoComplete="one-time-code"
-          autoCapitalize="off"
-          spellCheck={false}
-          maxLength={allowRecovery ? 16 : 6}
-          value={code}
-          onChange={(e) => setCode(clean(e.target.value))}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-intro ${id}-error` : `${id}-intro`}
-          data-testid={`${testId}-code`}
-        />
-      </div>
+      <CodeInput
+        label={t('totp.appCode')}
+        recovery={allowRecovery}
+        maxLength={allowRecovery ? 16 : 6}
+        value={code}
+        onChange={setCode}
+        invalid={Boolean(error)}
+        describedBy={error ? `${id}-intro ${id}-error` : `${id}-intro`}
+        testId={`${testId}-code`}
+      />
       <p id={`${id}-error`} className="form-error" role="alert">
         {error}
       </p>
