@@ -116,13 +116,15 @@ def bare_app(settings: Any) -> Any:
         assert user.is_admin
         store = state["store"]
         q = request.query_params["q"]
-        page = await store.conversations.search(q=q, limit=50)
-        await store.audit.record(actor_id=user.id, action="conversation.search",
-                                 target_type="conversation", client_ip="127.0.0.1",
-                                 details={"q": q, "user_id": None, "cohort_id": None,
-                                          "found": len(page.items)})
-        return json_response(_page(page, await store.messages.best_matches(
-            [c.id for c in page.items], q)))
+        async with store.db.connection() as conn:  # as the route: one connection for all
+            page = await store.conversations.search(q=q, limit=50, conn=conn)
+            matches = await store.messages.best_matches([c.id for c in page.items], q,
+                                                        conn=conn)
+            await store.audit.record(actor_id=user.id, action="conversation.search",
+                                     target_type="conversation", client_ip="127.0.0.1",
+                                     details={"q": q, "user_id": None, "cohort_id": None,
+                                              "found": len(page.items)}, conn=conn)
+        return json_response(_page(page, matches))
 
     return Starlette(lifespan=lifespan, routes=[
         Route("/users/me", me), Route("/conversations", conversations),

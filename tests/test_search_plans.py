@@ -51,6 +51,33 @@ async def test_the_probe_says_which_plan(client: Any, make_user: Any) -> None:
     assert len(rare) == 3 and common is None and none == []
 
 
+async def test_the_probe_says_common_only_past_the_cap(client: Any, make_user: Any) -> None:
+    """The probe first looks for ``cap`` + 1 matches among the first ``4 * (cap + 1)``
+    messages in index order, then asks the full-text index: either way it says "common"
+    (null) exactly when more than ``cap`` messages match, and else names their conversations."""
+    store = client.runtime.store
+    matching: set[Any] = set()
+    for i in range(6):
+        user = await make_user(f"Q{i}")
+        conversation = await store.conversations.create(user.id)
+        for j in range(3):
+            text = "el mercado del barrio" if (i + j) % 4 == 0 else "otra cosa"
+            await store.messages.add(NewMessage(conversation_id=conversation.id, user_id=user.id,
+                                                is_from_user=True, content=text))
+            if "mercado" in text:
+                matching.add(conversation.id)
+    db = client.runtime.db
+    total = await db.fetch_value(
+        "select count(*) from messages where content_tsv @@ ignacio_fts_query('mercado')")
+    assert total == 4
+    for cap in range(8):
+        found = await db.fetch_value("select ignacio_conversations_matching('mercado', %s)", cap)
+        if cap < total:
+            assert found is None, cap
+        else:
+            assert set(found) == matching, cap
+
+
 async def test_best_match_is_found_inside_and_beyond_the_recent_window(
         client: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The best match is looked for among a conversation's newest messages first; a

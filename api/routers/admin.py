@@ -94,21 +94,28 @@ async def list_conversations(
     was active in that range; ``cohort_id``: the conversations of the cohort's current
     participants; ``thumbs_down`` / ``fallback`` / ``failed_delivery``: with an answer the
     participant marked 👎, a fallback answer, a delivery that failed."""
-    page = await store.conversations.search(
-        user_id=user_id, cohort_id=cohort_id, channel=channel,
-        agent=agent.value if agent else None,
-        date_from=date_from, date_to=date_to, q=q, thumbs_down=thumbs_down, fallback=fallback,
-        failed_delivery=failed_delivery, limit=limit, cursor=cursor,
-    )
-    if q:  # a search of what participants wrote: the query is recorded, not the results
-        await store.audit.record(
-            actor_id=_admin.id, action="conversation.search", target_type="conversation",
-            client_ip=client_ip(request),
-            details={"q": q, "user_id": str(user_id) if user_id else None,
-                     "cohort_id": str(cohort_id) if cohort_id else None,
-                     "found": len(page.items)},
+    # One connection for the page, its best matches and the audit row: three borrows from
+    # the pool before, and six round trips where there are now three.
+    async with store.db.connection() as conn:
+        page = await store.conversations.search(
+            user_id=user_id, cohort_id=cohort_id, channel=channel,
+            agent=agent.value if agent else None, date_from=date_from, date_to=date_to, q=q,
+            thumbs_down=thumbs_down, fallback=fallback, failed_delivery=failed_delivery,
+            limit=limit, cursor=cursor, conn=conn,
         )
-    matches = await store.messages.best_matches([c.id for c in page.items], q) if q else None
+        matches = None
+        if q:
+            matches = await store.messages.best_matches([c.id for c in page.items], q,
+                                                        conn=conn)
+            # A search of what participants wrote: the query is recorded, not the results.
+            await store.audit.record(
+                actor_id=_admin.id, action="conversation.search", target_type="conversation",
+                client_ip=client_ip(request),
+                details={"q": q, "user_id": str(user_id) if user_id else None,
+                         "cohort_id": str(cohort_id) if cohort_id else None,
+                         "found": len(page.items)},
+                conn=conn,
+            )
     return _page(page, matches)
 
 

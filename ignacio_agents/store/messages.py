@@ -858,13 +858,15 @@ class MessageStore:
         params = {"ids": conversation_ids, "q": query.strip(), "user": user_id,
                   "window": RECENT_MATCH_WINDOW, "ranked": RECENT_MATCHES_RANKED,
                   "headline_options": MATCH_HEADLINE_OPTIONS}
-        async with self.db.transaction(conn) as c:
-            if recent:
-                # The planner sizes every conversation at the average (~100 messages) and
-                # reads all of one through a bitmap, then sorts: 600 ms for a page with the
-                # 10,000-message ones. In index order the window is read and nothing more.
-                await c.execute("set local enable_bitmapscan = off")
-            cur = await c.execute(sql, params)
+        # One round trip for the transaction, its setting and the query (four before).
+        async with self.db.connection(conn) as c:
+            async with c.pipeline(), self.db.transaction(c) as tx:
+                if recent:
+                    # The planner sizes every conversation at the average (~100 messages) and
+                    # reads all of one through a bitmap, then sorts: 600 ms for a page with the
+                    # 10,000-message ones. In index order the window is read and nothing more.
+                    await tx.execute("set local enable_bitmapscan = off")
+                cur = await tx.execute(sql, params)
             rows = await cur.fetchall()
         return {r["conversation_id"]: MessageMatch(
             conversation_id=r["conversation_id"], message_id=r["message_id"],
