@@ -7,6 +7,7 @@ import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { AddMembersDialog } from './AddMembersDialog';
 import { useCohortChange, useCohortMembers } from './cohortQueries';
+import { UsersTable } from './UsersTable';
 
 export function CohortMembers({ cohort, onStatus }: { cohort: Cohort; onStatus: (text: string) => void }) {
   const { t, formatDate } = useI18n();
@@ -33,44 +34,30 @@ export function CohortMembers({ cohort, onStatus }: { cohort: Cohort; onStatus: 
       {members.items.length === 0 && !members.loading ? (
         <EmptyState icon="users" title={t('cohorts.noMembers')} />
       ) : (
-        <div className="table-wrap">
-          <table className="table" data-testid="cohort-members">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.name')}</th>
-                <th scope="col">{t('admin.phone')}</th>
-                <th scope="col">{t('admin.created')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('admin.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.items.map((user) => (
-                <tr key={user.id} data-testid="cohort-member-row">
-                  <td data-label={t('admin.name')} className="cell-strong">
-                    {user.name || t('common.none')}
-                  </td>
-                  <td data-label={t('admin.phone')} className="mono">
-                    {user.phone_number}
-                  </td>
-                  <td data-label={t('admin.created')}>{formatDate(user.created_at, 'date')}</td>
-                  <td className="table__actions">
-                    <button
-                      type="button"
-                      className="btn btn--ghost btn--sm"
-                      disabled={change.isPending}
-                      onClick={() => remove(user.id, user.name || user.phone_number)}
-                      aria-label={t('cohorts.removeMember', { name: user.name || user.phone_number })}
-                    >
-                      {t('cohorts.remove')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <UsersTable columns={['name', 'phone', 'created']} testId="cohort-members">
+          {members.items.map((user) => (
+            <tr key={user.id} data-testid="cohort-member-row">
+              <td data-label={t('admin.name')} className="cell-strong">
+                {user.name || t('common.none')}
+              </td>
+              <td data-label={t('admin.phone')} className="mono">
+                {user.phone_number}
+              </td>
+              <td data-label={t('admin.created')}>{formatDate(user.created_at, 'date')}</td>
+              <td className="table__actions">
+                <button
+                  type="button"
+                  className="btn btn--ghost btn--sm"
+                  disabled={change.isPending}
+                  onClick={() => remove(user.id, user.name || user.phone_number)}
+                  aria-label={t('cohorts.removeMember', { name: user.name || user.phone_number })}
+                >
+                  {t('cohorts.remove')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </UsersTable>
       )}
       {members.loading && <Spinner label={t('app.loading')} />}
       {members.hasMore && !members.loading && (
