@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -176,22 +178,52 @@ async def _tokens(conninfo: str, data_dir: Path) -> dict[str, Any]:
 
 
 async def load(base_url: str, path: str, token: str, concurrency: int, seconds: float,
-               server_pid: int | None = None) -> dict[str, float]:
+               server_pid: int | None = None,
+               backends: Callable[[], dict[int, float]] | None = None) -> dict[str, float]:
     """``concurrency`` requests in flight for ``seconds`` (after a short warm-up), and the
-    server's CPU per answered request over the same window."""
+    server's CPU and its database backends' CPU per answered request over the same window
+    (both include the few warm-up requests)."""
     cpu_before = process_cpu_seconds(server_pid) if server_pid else 0.0
+    db_before = backends() if backends else {}
     result = await run_load(base_url, path, {"authorization": f"Bearer {token}"}, concurrency,
                             seconds)
     if server_pid:
         cpu = process_cpu_seconds(server_pid) - cpu_before
         result["server_cpu_ms"] = round(cpu * 1000 / max(result["n"], 1), 3)
+    if backends:
+        db_cpu = sum(used - db_before.get(pid, 0.0) for pid, used in backends().items())
+        result["db_cpu_ms"] = round(db_cpu * 1000 / max(result["n"], 1), 3)
     return result
 
 
+def _application_name(kind: str) -> str:
+    return f"bench-api-reads-{kind}-{os.getpid()}"
+
+
+def _backend_cpu(conninfo: str, kind: str) -> dict[int, float]:
+    """CPU used so far by each PostgreSQL backend serving ``kind``'s connections (they carry
+    its application name): the database's share of a request, which the bare handler's
+    figure alone does not show."""
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(
+            "select pid from pg_stat_activity where application_name = %s",
+            (_application_name(kind),))]
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # the backend ended in between
+            found[pid] = process_cpu_seconds(pid)
+    return found
+
+
 def _start(kind: str, conninfo: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    from psycopg.conninfo import make_conninfo
+
     port = free_port()
+    named = make_conninfo(conninfo, application_name=_application_name(kind))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.api_reads", "--serve", kind, "--conninfo", conninfo,
+        [sys.executable, "-m", "bench.api_reads", "--serve", kind, "--conninfo", named,
          "--port", str(port), "--data-dir", str(data_dir)], cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -214,7 +246,7 @@ def _median_of(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 async def compare(bases: dict[str, str], pids: dict[str, int], tokens: dict[str, Any],
-                  args: argparse.Namespace) -> list[dict[str, Any]]:
+                  args: argparse.Namespace, conninfo: str) -> list[dict[str, Any]]:
     reads = [("GET /users/me", "/users/me", "participant"),
              ("GET /conversations", "/conversations", "participant"),
              ("GET /conversations/{id}/messages",
@@ -225,8 +257,9 @@ async def compare(bases: dict[str, str], pids: dict[str, int], tokens: dict[str,
         runs: dict[str, list[dict[str, float]]] = {"ignacio": [], "bare": []}
         for _ in range(args.runs):
             for kind in ("ignacio", "bare"):
-                runs[kind].append(await load(bases[kind], path, tokens[role], args.concurrency,
-                                             args.seconds, pids[kind]))
+                runs[kind].append(await load(
+                    bases[kind], path, tokens[role], args.concurrency, args.seconds, pids[kind],
+                    backends=lambda kind=kind: _backend_cpu(conninfo, kind)))
         ignacio, bare = _median_of(runs["ignacio"]), _median_of(runs["bare"])
         rows.append({"read": label, "concurrency": args.concurrency, "ignacio": ignacio,
                      "bare": bare,
@@ -272,7 +305,7 @@ def main() -> None:
             processes.append(process)
         load_before = os.getloadavg()
         pids = {kind: p.pid for kind, p in zip(bases, processes, strict=True)}
-        rows = run(compare(bases, pids, tokens, args))
+        rows = run(compare(bases, pids, tokens, args, conninfo))
         report = {"load_average_before": load_before, "load_average": os.getloadavg(),
                   "cpus": os.cpu_count(), "reads": rows}
         print(json.dumps({key: report[key] for key in ("load_average_before", "load_average")}),
