@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from uuid import UUID
 
 from ignacio_agents.channel import Sender
@@ -60,31 +61,50 @@ async def _deleted_meanwhile(runtime: Runtime, message_id: UUID, reply: StoredMe
     return True
 
 
+class Unread(Enum):
+    """A reply the caller has not looked for (``answer_stored`` reads it)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
+
+
 async def answer_stored(runtime: Runtime, sender: Sender, message_id: UUID, to: str,
-                        compose: Compose) -> DeliveryReport | None:
+                        compose: Compose, *, inbound: StoredMessage | None = None,
+                        reply: StoredMessage | Unread | None = UNREAD,
+                        held: bool = True) -> DeliveryReport | None:
     """Answer the stored inbound message ``message_id`` once and deliver it to ``to``; None
-    when there is nothing to send (the message or its participant is gone)."""
+    when there is nothing to send (the message or its participant is gone).
+
+    A caller that already read the message (``inbound``), its current reply (``reply``, None
+    for none) or whether its conversation holds replies (``held=False``: none) passes them,
+    and they are not read again: each is a round trip per answered message."""
     store = runtime.store.messages
-    inbound = await store.get(message_id)
+    if inbound is None:
+        inbound = await store.get(message_id)
     if inbound is None:
         log.info("message %s is gone (deleted); nothing to answer", message_id)
         return None
     # The participant wrote: answers that waited for that go first, in order.
-    blocked = await release_held(store, sender, inbound.conversation_id, to)
-    if blocked is not None:
-        return blocked
+    if held:
+        blocked = await release_held(store, sender, inbound.conversation_id, to)
+        if blocked is not None:
+            return blocked
     if inbound.deleted_at is not None:
         log.info("message %s was deleted by its author; not answered", message_id)
         return None
-    reply = await store.reply_for(inbound.id)
+    if reply is UNREAD:
+        reply = await store.reply_for(inbound.id)
     composed = reply is None  # stored by this run: nothing of it was sent before
     if reply is None:
         async with typing_indicator(sender, inbound.external_id):
             reply = await compose(inbound)
-    if reply is None:
-        return None
-    if await _deleted_meanwhile(runtime, inbound.id, reply):
-        return None
+        if reply is None:
+            return None
+        # Composing takes the model's time: the participant may have deleted the question.
+        if await _deleted_meanwhile(runtime, inbound.id, reply):
+            return None
     report = await deliver(store, sender, reply, to, inbound.external_id, fresh=composed)
     log.info("reply %s: %d part(s), %d sent now%s", reply.id, report.parts, report.sent_now,
              f", failed {report.failed_code}" if report.failed_code else "")

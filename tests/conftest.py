@@ -196,3 +196,12 @@ def auth_headers(client: AppClient) -> Callable[..., Any]:
         return {"Authorization": f"Bearer {token}"}
 
     return factory
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Counts the psycopg statements and explicit transactions run inside
+    ``with statements.counting():`` (``tests/statements.py``)."""
+    from tests.statements import Statements
+
+    return Statements(monkeypatch)

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from tests.fakes.graph import FakeGraphServer, message_item, text_item, webhook_payload
+from tests.statements import Statements
 from tests.whatsapp_harness import (
     WORKER,
     advisor_model,
@@ -125,8 +126,8 @@ async def test_each_participant_of_a_1000_message_delivery_gets_one_answer(
 
 @pytest.mark.parametrize("bsuid", [None, "US.13491208655302741918"])
 async def test_a_single_message_is_two_statements_and_no_explicit_transaction(
-    make_client: Any, make_settings: Any, graph: FakeGraphServer,
-    monkeypatch: pytest.MonkeyPatch, bsuid: str | None,
+    make_client: Any, make_settings: Any, graph: FakeGraphServer, statements: Statements,
+    bsuid: str | None,
 ):
     app = await make_client(_settings(make_settings, run_worker_in_process=False),
                             whatsapp=whatsapp_settings(graph))
@@ -137,31 +138,16 @@ async def test_a_single_message_is_two_statements_and_no_explicit_transaction(
                                                                user_id=bsuid)]))
             ).status_code == 200
 
-    statements: list[str] = []
-    transactions: list[str] = []
-    execute, transaction = psycopg.AsyncCursor.execute, psycopg.AsyncConnection.transaction
-
-    async def counted_execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(query).strip():  # the pool's liveness check sends an empty query
-            statements.append(str(query))
-        return await execute(self, query, *args, **kwargs)
-
-    def counted_transaction(self: Any, *args: Any, **kwargs: Any) -> Any:
-        transactions.append("begin")
-        return transaction(self, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.AsyncCursor, "execute", counted_execute)
-    monkeypatch.setattr(psycopg.AsyncConnection, "transaction", counted_transaction)
-    response = await post_webhook(app, webhook_payload([text_item("¿y ahora?",
-                                                                  wa_id=SENDERS[0],
-                                                                  user_id=bsuid)]))
-    monkeypatch.undo()
+    with statements.counting():
+        response = await post_webhook(app, webhook_payload([text_item("¿y ahora?",
+                                                                      wa_id=SENDERS[0],
+                                                                      user_id=bsuid)]))
     assert response.status_code == 200
     # Who wrote, with the BSUID kept for them and their open conversation; then the message,
     # its conversation's bump, its live event and its answer job in one statement (its own
     # transaction: one commit).
-    assert len(statements) == 2, statements
-    assert transactions == []
+    assert len(statements.sql) == 2, statements.sql
+    assert statements.transactions == []
     [job] = await fetch_all(app, "select args from procrastinate_jobs where task_name = %s"
                             " and args->>'message_id' = (select id::text from messages where"
                             " content = '¿y ahora?')", ANSWER)

@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 import psycopg
-import pytest
 
 from ignacio_agents.domain import DeliveryStatus
 from ignacio_agents.notify import CHANNEL
 from ignacio_agents.store.messages import NewMessage
 from tests.fakes.graph import FakeGraphServer, status_item, webhook_payload
+from tests.statements import Statements
 from tests.whatsapp_harness import WA_USER, fetch_all, post_webhook, whatsapp_settings
 
 
@@ -41,8 +41,7 @@ async def _sent_reply(app: Any, user: Any, parts: int) -> tuple[Any, list[str]]:
 
 
 async def test_a_delivery_of_statuses_is_one_transaction_with_the_one_by_one_outcome(
-    make_client: Any, make_settings: Any, graph: FakeGraphServer,
-    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any, make_settings: Any, graph: FakeGraphServer, statements: Statements,
 ):
     app = await _app(make_client, make_settings, graph)
     store = app.runtime.store
@@ -62,24 +61,9 @@ async def test_a_delivery_of_statuses_is_one_transaction_with_the_one_by_one_out
 
     listener = await psycopg.AsyncConnection.connect(app.runtime.conninfo, autocommit=True)
     await listener.execute(f"listen {CHANNEL}")
-    statements: list[str] = []
-    transactions: list[str] = []
-    execute, transaction = psycopg.AsyncCursor.execute, psycopg.AsyncConnection.transaction
-
-    async def counted_execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-        if str(query).strip():
-            statements.append(str(query))
-        return await execute(self, query, *args, **kwargs)
-
-    def counted_transaction(self: Any, *args: Any, **kwargs: Any) -> Any:
-        transactions.append("begin")
-        return transaction(self, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.AsyncCursor, "execute", counted_execute)
-    monkeypatch.setattr(psycopg.AsyncConnection, "transaction", counted_transaction)
-    assert (await post_webhook(app, payload)).status_code == 200
-    monkeypatch.undo()
-    assert len(statements) == 2 and len(transactions) == 1, statements
+    with statements.counting():
+        assert (await post_webhook(app, payload)).status_code == 200
+    assert len(statements.sql) == 2 and len(statements.transactions) == 1, statements.sql
 
     parts = {r["part_index"]: r["status"] for r in await fetch_all(
         app, "select part_index, status from message_deliveries where message_id = %s", two.id)}

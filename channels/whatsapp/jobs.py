@@ -56,7 +56,7 @@ from channels.whatsapp.quotes import turn_text
 from channels.whatsapp.render import follow_up_question, late_apology, whatsapp_parts
 from channels.whatsapp.replies import NOT_ENROLLED, ReplyName, megabytes, reply_text
 from channels.whatsapp.welcome import send_welcome
-from ignacio_agents.answering import answer_stored
+from ignacio_agents.answering import UNREAD, Unread, answer_stored
 from ignacio_agents.channel import Sender, SendFailed
 from ignacio_agents.consent import notice_to_send
 from ignacio_agents.delivery import DeliveryReport, Outcome, deliver, retry_delay
@@ -248,63 +248,75 @@ class Answer:
         self.media = media
 
     async def run(self) -> None:
-        if not await self._takes_turn():
+        # The stored message is read once here and handed on: each step used to read it again.
+        inbound = await self.store.messages.get(self.message_id)
+        if inbound is None:
+            log.info("whatsapp message %s is gone (deleted); nothing to answer", self.message_id)
             return
-        await self._consent_notice()
+        turn = await self._takes_turn(inbound)
+        if turn is None:
+            return
+        reply, held = turn
+        held = await self._consent_notice(inbound) or held
         sender: Sender = self.channel
         if self.late:
-            sender = Apologising(self.channel, late_apology(await self._language()))
+            sender = Apologising(self.channel, late_apology(await self._language(inbound)))
         report = await answer_stored(self.runtime, sender, self.message_id, self.to,
-                                     self._compose)
+                                     self._compose, inbound=inbound, reply=reply, held=held)
         if report is not None and report.reply_id is not None:
-            reply = await self.store.messages.get(report.reply_id)
-            if reply is not None:
-                waiting = Waiting(self.runtime, self.channel, self.to, self.attempt)
-                await waiting.settle(report, reply.conversation_id)
+            # Held replies and this one are all in the message's conversation.
+            waiting = Waiting(self.runtime, self.channel, self.to, self.attempt)
+            await waiting.settle(report, inbound.conversation_id)
             from channels.whatsapp.feedback_prompt import maybe_ask
 
             await maybe_ask(self.runtime, self.channel, report, self.to)
 
-    async def _consent_notice(self) -> None:
+    async def _consent_notice(self, inbound: StoredMessage) -> bool:
         """On the participant's first contact: the consent notice, as its own message before
         the first answer (so it is read first and goes out even when no answer does: a
         paused conversation, a cap). Sent exactly once, like any reply; a refused send is
-        retried or held like one."""
-        inbound = await self.store.messages.get(self.message_id)
-        if inbound is None:
-            return
+        retried or held like one. True when it was held."""
         notice = await notice_to_send(self.store, self.runtime.settings, inbound.user_id,
                                       inbound.conversation_id, NAME)
         if notice is None:
-            return
+            return False
         report = await deliver(self.store.messages, self.channel, notice, self.to, None)
         await Waiting(self.runtime, self.channel, self.to, self.attempt).settle(
             report, notice.conversation_id)
+        return report.outcome in (Outcome.retry, Outcome.window_closed)
 
-    async def _takes_turn(self) -> bool:
-        """Whether this run answers its message now. Messages that arrive close together
+    async def _takes_turn(
+        self, inbound: StoredMessage,
+    ) -> tuple[StoredMessage | Unread | None, bool] | None:
+        """Whether this run answers its message now: None when it does not, else what the
+        read that decided it already knows (the message's current reply, or ``UNREAD``;
+        whether its conversation holds replies). Messages that arrive close together
         are answered once, together: a text that a newer one follows is left to the newer
         one's job (queued behind it under the conversation's lock), and the newest waits
         for ``WHATSAPP_QUIET_PERIOD_SECONDS`` of quiet before it takes every unanswered
         message before it. Raises :class:`RetryLater` while the quiet period runs."""
         messages = self.store.messages
-        if self.kind in _ALONE or await messages.reply_for(self.message_id) is not None:
-            return True
+        if self.kind in _ALONE:
+            return UNREAD, True
         s = self.channel.settings
         around = await messages.turn_neighbours(
-            self.message_id, s.max_inbound_age_seconds + s.quiet_period_seconds)
+            inbound.id, s.max_inbound_age_seconds + s.quiet_period_seconds)
         if around is None:
-            return True  # gone: answer_stored says so
+            return UNREAD, True  # gone meanwhile, or beyond the read's window: read again
+        # No answer of any kind stored: no current reply either (the common case, unread).
+        reply = await messages.reply_for(inbound.id) if around.answered else None
+        if reply is not None:
+            return reply, around.held
         if any(n.answered for n in around.newer):
             log.info("whatsapp message %s was answered with a newer one", self.message_id)
-            return False
+            return None
         if self.kind == "text":
             if any(_joins(n) for n in around.newer):
-                return False
+                return None
             if not around.newer and around.elapsed_seconds < s.quiet_period_seconds:
                 raise RetryLater(s.quiet_period_seconds - around.elapsed_seconds + 0.05, None)
         self.earlier = around.earlier_unanswered
-        return True
+        return reply, around.held
 
     async def _tapped(self, inbound: StoredMessage) -> str | None:
         """A tap on one of our follow-up questions, as the model should read it: which of
@@ -316,9 +328,8 @@ class Answer:
             return None
         return f"[Responde a tu pregunta: «{question}»]\n{inbound.content or ''}".strip()
 
-    async def _language(self) -> str | None:
-        message = await self.store.messages.get(self.message_id)
-        user = await self.store.users.get(message.user_id) if message else None
+    async def _language(self, inbound: StoredMessage) -> str | None:
+        user = await self.store.users.get(inbound.user_id)
         return user.preferred_language if user else None
 
     async def _with_earlier(self, text: str) -> str:

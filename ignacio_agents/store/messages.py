@@ -123,6 +123,8 @@ class TurnNeighbours:
     elapsed_seconds: float  # since the message was stored
     earlier_unanswered: list[UUID]  # right before it, oldest first, back to the last answered
     newer: list[Neighbour]  # stored after it, oldest first
+    answered: bool = False  # an answer to it is stored (a replaced one too)
+    held: bool = True  # its conversation has replies held for the participant's next message
 
 
 class MessageMatch(BaseModel):
@@ -185,7 +187,6 @@ RECENT_MATCH_WINDOW = 500
 # How many of the newest matches in that window are ranked for the best one.
 RECENT_MATCHES_RANKED = 5
 
-_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
 _MESSAGE_ID_AAD = b"messages.external_id"
 _DELIVERY_ID_AAD = b"message_deliveries.external_id"
 _SEAL_BATCH = 500
@@ -249,10 +250,10 @@ _HISTORY_WITHIN = (
 )
 
 
-# ``MessageStore.apply_statuses``, two statements of one transaction sent together (a pipeline:
-# one round trip). The first locks the parts, then their messages, both in id order (the order
-# ``apply_status`` locks them in), and moves each part to the most advanced of its statuses
-# (the first of equals, as one by one), never backward. The second rolls each message up and
+# ``MessageStore.apply_statuses`` (``apply_status`` too), two statements of one transaction sent
+# together (a pipeline: one round trip). The first locks the parts, then their messages, both in
+# id order (the order ``hold`` locks them in too), and moves each part to the most advanced of
+# its statuses (the first of equals, as one by one), never backward. The second rolls each message up and
 # announces it: a statement of its own, so its snapshot sees the parts other deliveries moved
 # before it got the locks.
 _STATUS_RANKS = "array['pending', 'sent', 'delivered', 'read', 'failed']"
@@ -696,12 +697,15 @@ class MessageStore:
                               limit: int = 50, conn: Conn | None = None) -> TurnNeighbours | None:
         """The participant's messages around ``message_id`` in its conversation (those stored
         at most ``lookback_seconds`` before it, and every later one), each with whether an
-        answer to it is stored, plus how long ago it was stored (by the database's clock).
-        What a channel that answers bursts once needs to decide who answers what."""
+        answer to it is stored, plus how long ago it was stored (by the database's clock) and
+        whether its conversation holds replies. What a channel that answers bursts once needs
+        to decide who answers what, in the one read it makes before the turn."""
         rows = await self.db.fetch_all(
             dict,
-            "with target as (select conversation_id, created_at from messages where id = %s)"
-            " select m.id, m.created_at, m.is_from_user, m.content, m.message_type,"
+            "with target as (select conversation_id, created_at, exists (select 1 from messages h"
+            "   where h.conversation_id = messages.conversation_id and h.held_at is not null)"
+            "   as held from messages where id = %s)"
+            " select m.id, m.created_at, m.is_from_user, m.content, m.message_type, t.held,"
             " extract(epoch from clock_timestamp() - t.created_at)::float8 as elapsed,"
             " exists (select 1 from messages r where r.conversation_id = m.conversation_id"
             "   and r.reply_to_id = m.id and not r.is_from_user) as answered"
@@ -721,7 +725,8 @@ class MessageStore:
             earlier.insert(0, row["id"])
         newer = [Neighbour(r["id"], MessageType(r["message_type"]), r["content"], r["answered"])
                  for r in rows[index + 1:]]
-        return TurnNeighbours(rows[index]["elapsed"], earlier, newer)
+        return TurnNeighbours(rows[index]["elapsed"], earlier, newer,
+                              rows[index]["answered"], rows[index]["held"])
 
     async def last_from_user_at(self, conversation_id: UUID, *,
                                 conn: Conn | None = None) -> datetime | None:
@@ -745,35 +750,14 @@ class MessageStore:
                            error_code: str | None = None, *,
                            conn: Conn | None = None) -> UUID | None:
         """Move a sent part forward (never backward: webhooks arrive out of order) and roll the
-        message's status up as the least advanced of its parts, or failed if any failed."""
-        async with self.db.transaction(conn) as tx:
-            part = await self.db.fetch_one(
-                dict, "select id, message_id, status from message_deliveries"
-                " where external_id = %s for update", self._key(wamid), conn=tx,
-            )
-            if part is None:
-                return None
-            message_id: UUID = part["message_id"]
-            # Serialise the roll-up per message: statuses of two parts arrive concurrently, and
-            # each transaction must see the other's part before computing the message's status.
-            await self.db.execute("select 1 from messages where id = %s for update",
-                                  message_id, conn=tx)
-            if _RANK[status.value] > _RANK[part["status"]]:
-                await self.db.execute(
-                    "update message_deliveries set status = %s, error_code = %s, updated_at = now()"
-                    " where id = %s", status.value, error_code, part["id"], conn=tx,
-                )
-            parts = await self.db.fetch_all(
-                dict, "select status, error_code from message_deliveries where message_id = %s",
-                message_id, conn=tx,
-            )
-            failed = [p for p in parts if p["status"] == "failed"]
-            if failed:
-                overall, code = "failed", failed[0]["error_code"]
-            else:
-                overall, code = min((p["status"] for p in parts), key=_RANK.__getitem__), None
-            await self.set_status(message_id, DeliveryStatus(overall), code, conn=tx)
-            return message_id
+        message's status up as the least advanced of its parts, or failed if any failed.
+        Returns the part's message, or None for an unknown wamid.
+
+        ``apply_statuses`` for one: the same locks in the same order (the part, then its
+        message) and a roll-up that sees the parts concurrent statuses moved, in one round
+        trip instead of seven (BEGIN, five statements, COMMIT) after every answer sent."""
+        found = (await self.apply_statuses([(wamid, status, error_code)], conn=conn))[wamid]
+        return found[0] if found is not None else None
 
     async def apply_statuses(
         self, updates: Sequence[tuple[str, DeliveryStatus, str | None]], *,
