@@ -228,10 +228,15 @@ class ConversationStore:
             # 20261202050000_search_plans explains both plans).
             # ``offset 0`` keeps the probe per conversation (it stops at a page): without it
             # the planner may hash every match of a 1 % word (11,000 on 1.1 M messages) first.
+            # The probe reads a conversation newest first in index order and stops at its
+            # first match: asked for the match alone, the planner gathered every message of
+            # the conversation in a bitmap first (10,000 for a long one), 10.8 of a 1 % word's
+            # 18 ms of PostgreSQL CPU per page; now 2.7.
             where.append(
                 "coalesce(c.id = any((select ignacio_conversations_matching(%s, %s))::uuid[]),"
-                " exists (select 1 from messages m where m.conversation_id = c.id"
-                " and m.content_tsv @@ ignacio_fts_query(%s) offset 0))"
+                " exists (select 1 from (select m.content_tsv from messages m"
+                " where m.conversation_id = c.id order by m.created_at desc, m.id desc) w"
+                " where w.content_tsv @@ ignacio_fts_query(%s) offset 0))"
             )
             params += [q.strip(), RARE_MATCH_CAP, q.strip()]
         return await fetch_page(
