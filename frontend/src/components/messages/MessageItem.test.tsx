@@ -56,4 +56,26 @@ describe('MessageItem', () => {
     expect(onRate).toHaveBeenLastCalledWith(-1, { tags: ['too_long'], comment: 'Shorter, please' });
     expect(screen.getByRole('status').textContent).toContain('Thanks');
   });
+  it('draws a lock in place of the 🔒 the consent notice was stored with for WhatsApp', () => {
+    const stored = '🔒 Before we go on: Ignacio keeps what you write here.';
+    renderUi(
+      <ul>
+        <MessageItem message={answer({ agent: null, channel: 'whatsapp', content: stored })} variant="admin" />
+      </ul>,
+    );
+    const notice = screen.getByTestId('consent-message');
+    expect(notice.textContent).toBe('Before we go on: Ignacio keeps what you write here.');
+    expect(notice.querySelector('svg.icon')).not.toBeNull();
+    expect(screen.getByTestId('specialist-card').textContent).not.toContain('🔒');
+  });
+
+  it("leaves a specialist's answer that opens with a 🔒 as written", () => {
+    renderUi(
+      <ul>
+        <MessageItem message={answer({ content: '🔒 Keep the password safe.' })} />
+      </ul>,
+    );
+    expect(screen.queryByTestId('consent-message')).toBeNull();
+    expect(screen.getByTestId('specialist-card').textContent).toContain('🔒 Keep the password safe.');
+  });
 });

@@ -6,8 +6,10 @@ import { Markdown } from '../Markdown';
 import { useI18n } from '../../i18n';
 import { AnswerCard, SpecialistHeader } from './AnswerCard';
 import { Attachments } from './Attachments';
+import { ConsentText } from './ConsentText';
 import { DeliveryErrorNote } from './DeliveryErrorNote';
 import { Feedback, type RateAnswer } from './Feedback';
+import { afterLeadingLock } from '../../lib/emoji';
 import { specialistLook } from '../../lib/specialists';
 import { HumanMessage } from './HumanMessage';
 import { Deliveries, Meta } from './MessageMeta';
@@ -55,6 +57,9 @@ export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, on
     </footer>
   );
 
+  // No specialist and a leading 🔒: the consent notice WhatsApp sent (stored as sent).
+  const consent = message.agent === null && !message.answer ? afterLeadingLock(message.content) : null;
+
   const fallbackNote = message.is_fallback && !admin && (
     <div className="answer__fallback" role="note">
       <Icon name="alert" size={16} />
@@ -96,7 +101,9 @@ export function MessageItem({ message, variant = 'chat', onRetry, onFollowUp, on
           data-specialist={message.agent ?? 'general'}
         >
           <SpecialistHeader agent={message.agent ?? 'general'} />
-          <div className="answer__body">{message.content && <Markdown className="answer__lead">{message.content}</Markdown>}</div>
+          <div className="answer__body">
+            {consent !== null ? <ConsentText text={consent} /> : message.content && <Markdown className="answer__lead">{message.content}</Markdown>}
+          </div>
           {fallbackNote}
           <Attachments attachments={message.attachments} />
           {footer}
