@@ -819,13 +819,17 @@ class MessageStore:
         if recent:  # the newest matches among each conversation's newest messages
             # Ranking every match of the window read all of it (500 rows of each long
             # conversation for a common word: 14 of a page's 20 ms); the walk now stops at the
-            # first ``ranked`` matches, newest first.
+            # first ``ranked`` matches, newest first. Only the columns used are read: whole
+            # rows, carried through the window, cost a 1 % word 6.2 ms of CPU instead of 3.7.
+            columns = ", ".join(f"r.{c}" for c in (
+                "id", "conversation_id", "user_id", "content", "content_tsv", "created_at",
+                *(("deleted_at", "reply_to_id", "replaced_reason") if as_participant else ())))
             sql = (
                 "select b.conversation_id, b.id as message_id,"
                 f" {match_headline_sql('b.content', q)} as headline"
                 " from unnest(%(ids)s::uuid[]) as wanted(id) cross join lateral ("
-                "  select n.* from (select m.* from (select * from messages r"
-                "    where r.conversation_id = wanted.id"
+                "  select n.* from (select m.* from (select"
+                f"    {columns} from messages r where r.conversation_id = wanted.id"
                 "    order by r.created_at desc, r.id desc limit %(window)s) m"
                 f"   where m.content_tsv @@ {q}{mine}{visible}"
                 "    order by m.created_at desc, m.id desc limit %(ranked)s) n"
