@@ -1,7 +1,8 @@
 /** The answer as it arrives: who is answering, tool activity, then the partial card. */
 import { Icon } from '../../components/Icon';
 import { useI18n } from '../../i18n';
-import { AnswerCard, SpecialistHeader } from '../../components/messages/AnswerCard';
+import { AnswerCard } from '../../components/messages/AnswerCard';
+import { SpecialistHeader } from '../../components/messages/SpecialistHeader';
 import type { PendingTurn } from './chatStore';
 import { specialistLook } from '../../lib/specialists';
 
