@@ -1,30 +1,17 @@
 /**
- * Where the participant writes: text, plus files by button or drag and drop.
- * Files are checked against the server's rules, then uploaded at once with a
- * progress bar; the message is sent with their ids.
+ * Where the participant writes: text, plus files by button or drag and drop (their
+ * checks and uploads are useUploads'; the list above the text is UploadList). The
+ * message is sent with the stored files' ids.
  */
 import { useEffect, useId, useRef, useState, type DragEvent, type SyntheticEvent, type KeyboardEvent } from 'react';
-import { uploadFile } from '../../api/files';
-import type { Attachment, UserFile } from '../../api/types';
+import type { Attachment } from '../../api/types';
 import { Icon } from '../../components/Icon';
-import { formatBytes } from '../../components/ui';
-import { useErrorText } from '../../hooks/useErrorText';
+import { useAllowedText } from '../../hooks/useFileCheckText';
 import { useI18n } from '../../i18n';
-import { fileIcon } from '../../lib/fileIcon';
-import { ProgressBar } from '../../components/ProgressBar';
-import { acceptAttribute, checkFile } from '../../lib/fileRules';
-import { useAllowedText, useFileCheckText } from '../../hooks/useFileCheckText';
+import { acceptAttribute } from '../../lib/fileRules';
 import { loadDraft, saveDraft } from './drafts';
-import { useFileRules } from '../../hooks/useFileRules';
-
-interface Upload {
-  key: string;
-  file: File;
-  progress: number;
-  stored: UserFile | null;
-  error: string | null;
-  controller: AbortController;
-}
+import { UploadList } from './UploadList';
+import { useUploads } from './useUploads';
 
 interface ComposerProps {
   /** A turn is being answered: typing is allowed, sending waits. */
@@ -38,25 +25,15 @@ interface ComposerProps {
   onStop?: () => void;
 }
 
-export function toAttachment(file: UserFile): Attachment {
-  return { file_id: file.id, file_name: file.file_name, content_type: file.file_type, size: file.file_size, kind: file.kind };
-}
-
-let uploadCounter = 0;
-
 export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerProps) {
   const { t } = useI18n();
-  const errorText = useErrorText();
-  const checkText = useFileCheckText();
   const allowedText = useAllowedText();
-  const rules = useFileRules();
+  const { rules, uploads, rejections, addFiles, remove, clear, uploading, ready } = useUploads();
   const [text, setTextState] = useState(() => loadDraft(draftKey));
   const setText = (next: string) => {
     setTextState(next);
     saveDraft(draftKey, next);
   };
-  const [uploads, setUploads] = useState<Upload[]>([]);
-  const [rejections, setRejections] = useState<string[]>([]);
   const [dragging, setDragging] = useState(false);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const fileInputRef = useRef<HTMLInputElement>(null);
@@ -90,38 +67,6 @@ export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerPr
     requestAnimationFrame(() => area.setSelectionRange(prefill.text.length, prefill.text.length));
   }, [prefill, draftKey]);
 
-  const update = (key: string, patch: Partial<Upload>) =>
-    setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...patch } : u)));
-
-  const addFiles = (files: FileList | File[]) => {
-    const problems: string[] = [];
-    for (const file of Array.from(files)) {
-      // Until the rules arrive (or if they cannot be fetched), the server's own check answers.
-      const check = rules ? checkFile(file, rules) : null;
-      if (rules && check && !check.ok) {
-        problems.push(checkText(file, check, rules));
-        continue;
-      }
-      const key = `upload-${++uploadCounter}`;
-      const controller = new AbortController();
-      setUploads((list) => [...list, { key, file, progress: 0, stored: null, error: null, controller }]);
-      uploadFile(file, { onProgress: (progress) => update(key, { progress }), signal: controller.signal }).then(
-        (stored) => update(key, { stored, progress: 1 }),
-        (error: unknown) => {
-          if (!controller.signal.aborted) update(key, { error: t('chat.uploadFailed', { name: file.name, reason: errorText(error) }) });
-        },
-      );
-    }
-    setRejections(problems);
-  };
-
-  const remove = (upload: Upload) => {
-    upload.controller.abort();
-    setUploads((list) => list.filter((u) => u.key !== upload.key));
-  };
-
-  const uploading = uploads.some((u) => !u.stored && !u.error);
-  const ready = uploads.flatMap((u) => (u.stored ? [toAttachment(u.stored)] : []));
   const canSend = !busy && !uploading && (text.trim() !== '' || ready.length > 0);
 
   const submit = (event?: SyntheticEvent) => {
@@ -130,8 +75,7 @@ export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerPr
     const content = text.trim() || ready.map((a) => `📎 ${a.file_name}`).join('\n');
     onSend(content, ready);
     setText('');
-    setUploads([]);
-    setRejections([]);
+    clear();
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -170,45 +114,7 @@ export function Composer({ busy, onSend, draftKey, prefill, onStop }: ComposerPr
           {t('chat.dropHere')}
         </div>
       )}
-      {(uploads.length > 0 || rejections.length > 0) && (
-        <div className="composer__files">
-          <ul className="composer__uploads" aria-label={t('chat.attach')}>
-            {uploads.map((upload) => (
-              <li key={upload.key} className={upload.error ? 'upload has-error' : 'upload'} data-testid="composer-attachment">
-                <Icon name={fileIcon(upload.stored?.kind ?? '')} size={16} />
-                <div className="upload__main">
-                  <span className="upload__name">{upload.file.name}</span>
-                  {upload.error ? (
-                    <span className="form-error" role="alert">
-                      {upload.error}
-                    </span>
-                  ) : upload.stored ? (
-                    <span className="upload__size">{formatBytes(upload.file.size)}</span>
-                  ) : (
-                    <ProgressBar
-                      value={upload.progress}
-                      label={t('chat.uploading', { name: upload.file.name, percent: Math.round(upload.progress * 100) })}
-                    />
-                  )}
-                </div>
-                <button
-                  type="button"
-                  className="icon-btn icon-btn--sm"
-                  onClick={() => remove(upload)}
-                  aria-label={t('chat.removeAttachment', { name: upload.file.name })}
-                >
-                  <Icon name="x" size={14} />
-                </button>
-              </li>
-            ))}
-          </ul>
-          {rejections.map((problem) => (
-            <p key={problem} className="form-error" role="alert">
-              {problem}
-            </p>
-          ))}
-        </div>
-      )}
+      <UploadList uploads={uploads} rejections={rejections} onRemove={remove} />
       <div className="composer__row">
         <input
           ref={fileInputRef}
