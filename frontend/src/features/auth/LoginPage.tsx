@@ -1,13 +1,12 @@
 /**
- * Sign-in in two steps: the WhatsApp number, then the one-time code sent there. Admins and
- * mentors with an authenticator app take a third: its code (SecondFactorForm).
+ * Sign-in in two steps: the WhatsApp number (PhoneForm), then the one-time code sent there
+ * (SignInCodeForm). Admins and mentors with an authenticator app take a third: its code
+ * (SecondFactorForm). The page holds the flow: the requests, their errors and the resend wait.
  */
-import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
+import { useState, type SyntheticEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { requestOtp } from '../../api/auth';
 import { ApiError } from '../../api/errors';
-import { CodeInput } from '../../components/CodeInput';
-import { Icon } from '../../components/Icon';
 import { LanguageSwitch } from '../../components/LanguageSwitch';
 import { ThemeSwitch } from '../../theme/ThemeSwitch';
 import { Alert } from '../../components/ui';
@@ -17,28 +16,12 @@ import { useAuth } from '../../lib/auth';
 import { DevCodeHint } from './DevCodeHint';
 import { SecondFactorForm } from './SecondFactorForm';
 import { waitText } from '../../i18n/wait';
+import { PhoneForm } from './PhoneForm';
+import { SignInCodeForm } from './SignInCodeForm';
+import { useCountdown } from './useCountdown';
 import { normalisePhone } from '../../lib/phone';
 
 const RESEND_COOLDOWN_S = 30;
-
-function useCountdown(): [number, (seconds: number) => void] {
-  const [until, setUntil] = useState(0);
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (until <= now) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [until, now]);
-  const remaining = Math.max(0, Math.ceil((until - now) / 1000));
-  return [
-    remaining,
-    (seconds) => {
-      const start = Date.now();
-      setNow(start);
-      setUntil(start + seconds * 1000);
-    },
-  ];
-}
 
 export function LoginPage() {
   const { t } = useI18n();
@@ -54,14 +37,7 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [cooldown, startCooldown] = useCountdown();
-  const phoneId = useId();
-  const errorId = useId();
-  const codeInput = useRef<HTMLInputElement>(null);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
-
-  useEffect(() => {
-    if (step === 'code') codeInput.current?.focus();
-  }, [step]);
 
   if (status === 'signed_in') return <Navigate to={from} replace />;
 
@@ -113,8 +89,6 @@ export function LoginPage() {
     }
   };
 
-  const describedBy = (hint: string) => (error ? `${hint} ${errorId}` : hint);
-
   return (
     <div className="auth">
       <header className="auth__lang">
@@ -147,81 +121,22 @@ export function LoginPage() {
             }}
           />
         ) : step === 'phone' ? (
-          <form onSubmit={sendCode} noValidate className="form" data-testid="phone-form">
-            <p className="muted">{t('auth.subtitle')}</p>
-            <div className="field">
-              <label htmlFor={phoneId}>{t('auth.phone')}</label>
-              <div className="input-with-icon">
-                <Icon name="phone" />
-                <input
-                  id={phoneId}
-                  type="tel"
-                  inputMode="tel"
-                  autoComplete="tel"
-                  required
-                  placeholder="+34 600 123 456"
-                  value={phone}
-                  onChange={(e) => setPhone(e.target.value)}
-                  aria-invalid={error ? true : undefined}
-                  aria-describedby={describedBy(`${phoneId}-hint`)}
-                  data-testid="phone-input"
-                  autoFocus
-                />
-              </div>
-              <p id={`${phoneId}-hint`} className="field__hint">
-                {t('auth.phoneHint')}
-              </p>
-            </div>
-            <p id={errorId} className="form-error" role="alert">
-              {error}
-            </p>
-            <button
-              type="submit"
-              className="btn btn--primary btn--block"
-              disabled={busy || cooldown > 0 || normalisePhone(phone).length < 6}
-              data-testid="request-code"
-            >
-              {busy ? t('auth.sending') : t('auth.sendCode')}
-            </button>
-            <p className="auth__fineprint">{t('auth.privacy')}</p>
-          </form>
+          <PhoneForm phone={phone} onPhoneChange={setPhone} busy={busy} cooldown={cooldown} error={error} onSubmit={sendCode} />
         ) : (
-          <form onSubmit={verify} noValidate className="form" data-testid="code-form">
-            <p className="muted">{t('auth.codeSent', { phone: normalisePhone(phone) })}</p>
-            <CodeInput
-              ref={codeInput}
-              label={t('auth.code')}
-              maxLength={8}
-              required
-              value={code}
-              onChange={setCode}
-              hint={t('auth.codeHint')}
-              invalid={Boolean(error)}
-              describedBy={error ? errorId : undefined}
-              testId="code-input"
-            />
-            <p id={errorId} className="form-error" role="alert">
-              {error}
-            </p>
-            <button type="submit" className="btn btn--primary btn--block" disabled={busy || code.length < 4} data-testid="verify-code">
-              {busy ? t('auth.verifying') : t('auth.verify')}
-            </button>
-            <div className="auth__links">
-              <button
-                type="button"
-                className="link-btn"
-                onClick={() => {
-                  setStep('phone');
-                  setError(null);
-                }}
-              >
-                {t('auth.changeNumber')}
-              </button>
-              <button type="button" className="link-btn" onClick={() => void sendCode()} disabled={busy || cooldown > 0}>
-                {cooldown > 0 ? t('auth.resendIn', { wait: waitText(t, cooldown) }) : t('auth.resend')}
-              </button>
-            </div>
-          </form>
+          <SignInCodeForm
+            phone={normalisePhone(phone)}
+            code={code}
+            onCodeChange={setCode}
+            busy={busy}
+            cooldown={cooldown}
+            error={error}
+            onSubmit={verify}
+            onChangeNumber={() => {
+              setStep('phone');
+              setError(null);
+            }}
+            onResend={() => void sendCode()}
+          />
         )}
         {/* Below the form: it arrives after a request, and content added above would push the form down. */}
         <DevCodeHint />
