@@ -65,6 +65,9 @@ async def test_dump_after_whatsapp_traffic_holds_no_decodable_phone_number(
     payload = text_webhook("¿Cómo valido mi idea?", wa_id=WA_USER, wamid=first)
     for _ in range(3):  # Meta redelivers: stored once
         assert (await post_webhook(wa_app, payload)).status_code == 200
+    # The second question once the first is answered: a text arriving before the first's turn
+    # starts is answered together with it, in one reply (channels.whatsapp.jobs).
+    await wait_for_idle_queue(wa_app)
     assert (await post_webhook(wa_app, text_webhook("¿Y el precio?", wa_id=WA_USER))
             ).status_code == 200
     await wait_for_idle_queue(wa_app)
