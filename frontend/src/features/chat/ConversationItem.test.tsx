@@ -1,0 +1,45 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import type { Conversation } from '../../api/types';
+import { renderUi } from '../../test/render';
+import { ConversationItem } from './ConversationItem';
+
+const conversation = { id: 'c1', title: '  ', channel: 'web', updated_at: '2025-01-01T10:00:00Z' } as Conversation;
+
+function item(props: Partial<Parameters<typeof ConversationItem>[0]> = {}, route = '/') {
+  const handlers = { onOpen: vi.fn(), onEdit: vi.fn(), onRename: vi.fn(() => Promise.resolve()), onDelete: vi.fn() };
+  renderUi(
+    <ul>
+      <ConversationItem conversation={conversation} active={false} editing={false} {...handlers} {...props} />
+    </ul>,
+    { route },
+  );
+  return handlers;
+}
+
+describe('ConversationItem', () => {
+  it('links to the conversation under its title, and names it on its rename and delete buttons', () => {
+    const { onEdit, onDelete, onOpen } = item({ active: true }, '/c/c1');
+    const link = screen.getByRole('link');
+    expect(link.getAttribute('href')).toBe('/c/c1');
+    expect(link.getAttribute('aria-current')).toBe('page');
+    expect(link.textContent).toContain('Untitled conversation');
+    fireEvent.click(screen.getByRole('button', { name: 'Rename “Untitled conversation”' }));
+    expect(onEdit).toHaveBeenCalledWith(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete “Untitled conversation”' }));
+    expect(onDelete).toHaveBeenCalledOnce();
+    fireEvent.click(link);
+    expect(onOpen).toHaveBeenCalledOnce();
+  });
+
+  it('renames in place with the trimmed title, and Escape gives up', async () => {
+    const { onRename, onEdit } = item({ editing: true });
+    expect(screen.queryByRole('link')).toBeNull();
+    const input = screen.getByLabelText('New title');
+    fireEvent.change(input, { target: { value: '  Pricing plan ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onRename).toHaveBeenCalledWith('Pricing plan'));
+    fireEvent.keyDown(input, { key: 'Escape' });
+    expect(onEdit).toHaveBeenCalledWith(false);
+  });
+});
