@@ -149,7 +149,8 @@ def create_app(settings: Settings | None = None, *, conninfo: str | None = None,
             children = None
             if worker_processes > 0:
                 children = WorkerProcesses(worker_processes,
-                                           grace_seconds=settings.shutdown_grace_seconds)
+                                           grace_seconds=settings.shutdown_grace_seconds,
+                                           nice=settings.worker_nice)
                 await asyncio.to_thread(children.start)
                 app.state.worker = children
             elif in_process_worker:

@@ -120,12 +120,12 @@ def bare_app(settings: Any) -> Any:
         q = request.query_params["q"]
         async with store.db.connection() as conn:  # as the route: one connection for all
             page = await store.conversations.search(q=q, limit=50, conn=conn)
-            matches = await store.messages.best_matches([c.id for c in page.items], q,
-                                                        conn=conn)
             await store.audit.record(actor_id=user.id, action="conversation.search",
                                      target_type="conversation", client_ip="127.0.0.1",
                                      details={"q": q, "user_id": None, "cohort_id": None,
                                               "found": len(page.items)}, conn=conn)
+            matches = await store.messages.best_matches([c.id for c in page.items], q,
+                                                        conn=conn)
         return json_response(_page(page, matches))
 
     return Starlette(lifespan=lifespan, routes=[

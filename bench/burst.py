@@ -37,6 +37,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -403,8 +404,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(2.0)
         final = asyncio.run(wait_answered(f"{urls['stats']}/stats", set(), 0))
         if profiler is not None:
-            profiler.terminate()
-            profiler.wait(timeout=30)
+            # py-spy writes its file when interrupted; SIGTERM would lose the samples.
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
     finally:
         deployment.stop()
         fakes.stdin.close()

@@ -19,7 +19,7 @@ from procrastinate import Blueprint, JobContext
 from procrastinate.exceptions import AlreadyEnqueued
 
 from ignacio_agents.embeddings import BATCH_SIZE, Embeddings, EmbeddingsUnavailable
-from ignacio_agents.jobs import runtime_of
+from ignacio_agents.jobs import BACKGROUND_PRIORITY, runtime_of
 from ignacio_agents.store import Store
 
 if TYPE_CHECKING:
@@ -40,11 +40,13 @@ def embeddings_jobs() -> Blueprint:
     bp.ignacio_namespace = "embeddings"  # type: ignore[attr-defined]
 
     @bp.periodic(cron="* * * * *", periodic_id="embed-pending")
-    @bp.task(name="embed_pending_periodic", pass_context=True, lock=LOCK, queueing_lock=LOCK)
+    @bp.task(name="embed_pending_periodic", pass_context=True, lock=LOCK, queueing_lock=LOCK,
+             priority=BACKGROUND_PRIORITY)
     async def embed_pending_periodic(context: JobContext, timestamp: int) -> int:
         return await _run(context)
 
-    bp.task(name="embed_pending", pass_context=True, lock=LOCK, queueing_lock=LOCK)(embed_pending)
+    bp.task(name="embed_pending", pass_context=True, lock=LOCK, queueing_lock=LOCK,
+            priority=BACKGROUND_PRIORITY)(embed_pending)
     return bp
 
 

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 STALLED_AFTER_SECONDS = 60
 
+BACKGROUND_PRIORITY = -10
+"""Priority of jobs nobody waits for (memory folds, embeddings): a worker takes every queued
+job someone waits for (an answer, a file's extraction: priority 0) first, so a cohort's burst
+is answered before the minute's folds hold worker slots and CPU."""
+
 
 def runtime_of(context: JobContext) -> Runtime:
     return cast("Runtime", context.additional_context["runtime"])

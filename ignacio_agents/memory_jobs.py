@@ -4,8 +4,9 @@ A periodic sweep (every minute) finds conversations with activity no fold has se
 one ``fold_conversation`` job each. The job runs under the conversation's fold lock, with a
 queueing lock so a busy conversation has at most one fold waiting; it folds every answered
 turn after the cursor, so turns arriving in the same minute are summarised in one call. Nothing
-here runs while a participant waits for an answer, and a fold that is behind only means the
-replayed summary is a little older (the history trim still bounds every request).
+here runs while a participant waits for an answer, and folds are queued at
+``BACKGROUND_PRIORITY`` (a worker takes the waiting answers first). A fold that is behind only
+means the replayed summary is a little older (the history trim still bounds every request).
 
 The summarizer comes from settings (``folding.summarizer_for``), unless a process put one in
 ``runtime.services["summarizer"]`` (tests and benchmarks inject scripted models there).
@@ -22,7 +23,7 @@ from procrastinate import Blueprint, JobContext, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 
 from ignacio_agents.folding import FoldReport, Summarizer, fold_conversation, summarizer_for
-from ignacio_agents.jobs import runtime_of
+from ignacio_agents.jobs import BACKGROUND_PRIORITY, runtime_of
 
 if TYPE_CHECKING:
     import procrastinate
@@ -40,7 +41,7 @@ def memory_jobs() -> Blueprint:
     """The ``memory`` blueprint, fresh per job app (procrastinate renames tasks in place)."""
     bp = Blueprint()
     bp.ignacio_namespace = NAMESPACE  # type: ignore[attr-defined]
-    bp.task(name="fold_conversation", pass_context=True,
+    bp.task(name="fold_conversation", pass_context=True, priority=BACKGROUND_PRIORITY,
             retry=RetryStrategy(max_attempts=FOLD_ATTEMPTS - 1, wait=10, linear_wait=20))(fold_job)
 
     @bp.periodic(cron="* * * * *", periodic_id="fold-sweep")

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # IGNACIO_IN_PROCESS_WORKER is true.
     worker_processes: int = Field(default=1, ge=0, alias="IGNACIO_WORKER_PROCESSES")
     run_worker_in_process: bool = Field(default=True, alias="IGNACIO_IN_PROCESS_WORKER")
+    # How much those worker processes yield the CPU (Unix nice, added to the API's): when a
+    # burst keeps them busy, the API's acknowledgements and reads are scheduled first.
+    worker_nice: int = Field(default=10, ge=0, le=19, alias="IGNACIO_WORKER_NICE")
     web_dist_dir: Path | None = Field(default=None, alias="IGNACIO_WEB_DIST")
     # Host names the server answers for, comma-separated ("*.example.org" for subdomains, "*"
     # for any). Empty: any host in development; production requires a list.

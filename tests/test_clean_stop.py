@@ -110,17 +110,21 @@ def _wait_for(condition: object, timeout: float = 60.0) -> None:
 
 def test_serve_runs_its_worker_in_a_separate_process_and_keeps_it_running(data_dir: Path) -> None:
     """A busy worker must never share the API's event loop: ``ignacio serve`` starts one
-    ``ignacio worker`` child by default, restarts it if it dies and stops it on SIGTERM."""
+    ``ignacio worker`` child by default, at a lower CPU priority (so a burst's turns never
+    delay an acknowledgement), restarts it if it dies and stops it on SIGTERM."""
     port = _free_port()
     proc = _serve(data_dir, port)
     try:
         _wait_healthy(proc, port)
         [worker] = _worker_children(proc)
+        worker_nice = worker.nice()
+        assert worker_nice == psutil.Process(proc.pid).nice() + 10
         assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["worker"] == "up"
         worker.kill()
         worker.wait(timeout=10)
         _wait_for(lambda: [w.pid for w in _worker_children(proc)] not in ([], [worker.pid]))
         [restarted] = _worker_children(proc)
+        assert restarted.nice() == worker_nice
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
         assert not restarted.is_running() or restarted.status() == psutil.STATUS_ZOMBIE

@@ -15,7 +15,7 @@ from ignacio_agents.folding import (
     summarizer_for,
 )
 from ignacio_agents.jobs import worker_options
-from ignacio_agents.memory_jobs import defer_fold, run_fold, summarizer_of, sweep
+from ignacio_agents.memory_jobs import FOLD_TASK, defer_fold, run_fold, summarizer_of, sweep
 from ignacio_agents.store.memory import TurnText
 from ignacio_agents.summaries import MemoryKind, classify, extract_notes, fingerprint, resembles
 from tests.memory_helpers import add_turn, summarizer_model
@@ -195,6 +195,22 @@ async def test_the_sweep_queues_one_fold_per_active_conversation(client: Any, ma
     assert await store.memory.conversations_to_fold() == []
     await add_turn(store, conversation, "Hemos decidido cobrar 12 euros al mes por asiento.")
     assert [c for c, _ in await store.memory.conversations_to_fold()] == [conversation.id]
+
+
+async def test_a_worker_takes_the_jobs_someone_waits_for_before_folds(client: Any,
+                                                                        make_user: Any) -> None:
+    """A burst's answers must not wait behind the minute's folds: a fold queued first is
+    still taken after a job a participant waits for (a file's extraction here)."""
+    runtime = client.runtime
+    user = await make_user()
+    conversation = await runtime.store.conversations.create(user.id, "whatsapp")
+    await add_turn(runtime.store, conversation, FACT)
+    assert await sweep(runtime, runtime.jobs) == 1
+    await runtime.jobs.configure_task("files:extract_file").defer_async(file_id="x")
+    manager = runtime.jobs.job_manager
+    worker_id = await manager.register_worker()
+    taken = [await manager.fetch_job(None, worker_id) for _ in range(2)]
+    assert [job.task_name for job in taken if job] == ["files:extract_file", FOLD_TASK]
 
 
 def test_the_summarizer_follows_its_own_setting(make_settings: Any) -> None:

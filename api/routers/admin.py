@@ -101,9 +101,8 @@ async def list_conversations(
         )
         matches = None
         if q:
-            matches = await store.messages.best_matches([c.id for c in page.items], q,
-                                                        conn=conn)
-            # A search of what participants wrote: the query is recorded, not the results.
+            # A search of what participants wrote: the query is recorded, not the results,
+            # before any message text is read for the page.
             await store.audit.record(
                 actor_id=_admin.id, action="conversation.search", target_type="conversation",
                 client_ip=client_ip(request),
@@ -112,6 +111,8 @@ async def list_conversations(
                          "found": len(page.items)},
                 conn=conn,
             )
+            matches = await store.messages.best_matches([c.id for c in page.items], q,
+                                                        conn=conn)
     return _page(page, matches)
 
 
