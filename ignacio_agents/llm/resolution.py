@@ -21,7 +21,12 @@ from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model, parse_model_id
 
 from ignacio_agents.errors import Unavailable
-from ignacio_agents.llm.servers import compatible_provider, server_kind, server_profile
+from ignacio_agents.llm.servers import (
+    compatible_provider,
+    lean_client,
+    server_kind,
+    server_profile,
+)
 from ignacio_agents.offline import OfflineModel
 from ignacio_agents.settings import Settings
 
@@ -85,7 +90,8 @@ def _openai_model(settings: Settings, provider: str, model_name: str) -> Model:
     if not key and not base_url:
         raise _Unavailable("OPENAI_API_KEY is not set")
     if not base_url:
-        openai_provider = OpenAIProvider(api_key=key)
+        assert key  # checked above
+        openai_provider = OpenAIProvider(openai_client=lean_client(api_key=key))
         if provider == "openai-chat":
             return OpenAIChatModel(model_name, provider=openai_provider)
         return OpenAIResponsesModel(model_name, provider=openai_provider)

@@ -42,18 +42,30 @@ def server_kind(base_url: str) -> ServerKind:
 
 
 def compatible_provider(kind: ServerKind, base_url: str, api_key: str) -> Provider[AsyncOpenAI]:
-    """PydanticAI's provider for this kind of server."""
+    """PydanticAI's provider for this kind of server, on a :func:`lean_client`."""
+    client = lean_client(base_url=base_url, api_key=api_key)
     if kind == "ollama":
         from pydantic_ai.providers.ollama import OllamaProvider
 
-        return OllamaProvider(base_url=base_url, api_key=api_key)
+        return OllamaProvider(openai_client=client)
     if kind == "vllm":
         from pydantic_ai.providers.vllm import VLLMProvider
 
-        return VLLMProvider(base_url=base_url, api_key=api_key)
+        return VLLMProvider(openai_client=client)
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    return OpenAIProvider(base_url=base_url, api_key=api_key)
+    return OpenAIProvider(openai_client=client)
+
+
+def lean_client(*, api_key: str, base_url: str | None = None) -> AsyncOpenAI:
+    """The OpenAI client PydanticAI's providers would make (its HTTP client: timeouts, pool
+    limits), sending plain-JSON chat requests without the SDK's transform (``lean_openai``)."""
+    from pydantic_ai.models import create_async_httpx2_client
+
+    from ignacio_agents.llm.lean_openai import LeanAsyncOpenAI
+
+    return LeanAsyncOpenAI(base_url=base_url, api_key=api_key,
+                           http_client=create_async_httpx2_client())
 
 
 def server_profile(kind: ServerKind, *, known_window: int | None) -> OpenAIModelProfile | None:
