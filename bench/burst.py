@@ -274,39 +274,55 @@ async def wait_answered(stats_url: str, wanted: set[str], seconds: float) -> dic
 async def send_burst(ports: list[int], participants: int, spread: float, first: int = 0,
                      ) -> tuple[dict[str, float], list[tuple[float, float]], int]:
     """One signed webhook per participant, evenly over ``spread`` seconds: when each was sent
-    (monotonic, by wa_id) and each acknowledgement as (sent at, milliseconds)."""
+    (monotonic, by wa_id) and each acknowledgement as (sent at, milliseconds).
+
+    Open loop, like Meta: each webhook leaves at its time whatever the earlier ones wait for,
+    on an idle keep-alive connection to its API process (one is opened when none is idle). The
+    connections are raw asyncio streams with precomputed request bytes (``bench.http_load``):
+    httpx spent more CPU per request than the webhook itself, on the same two cores."""
+    from bench.http_load import exchange
+    from bench.webhook_latency import _post_bytes
     from tests.fakes.graph import signed_webhook, text_webhook
 
-    bodies = [signed_webhook(text_webhook(f"¿Cómo le pongo precio a mi producto? ({i})",
-                                          wa_id=_wa_id(first + i)), APP_SECRET)
-              for i in range(participants)]
+    posts = [_post_bytes("127.0.0.1", ports[i % len(ports)], *signed_webhook(
+        text_webhook(f"¿Cómo le pongo precio a mi producto? ({i})", wa_id=_wa_id(first + i)),
+        APP_SECRET)) for i in range(participants)]
+    idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {p: [] for p in ports}
+    for port in ports:  # opened before the clock starts, as Meta's are
+        idle[port] = [await asyncio.open_connection("127.0.0.1", port) for _ in range(16)]
     sent_at: dict[str, float] = {}
     acks: list[tuple[float, float]] = []
     resent: list[int] = []
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        start = time.monotonic()
+    start = time.monotonic()
 
-        async def one(i: int) -> None:
-            await asyncio.sleep(max(0.0, start + i * spread / max(1, participants) - time.monotonic()))
-            body, headers = bodies[i]
-            port = ports[i % len(ports)]
-            at = time.monotonic()
-            sent_at[_wa_id(first + i)] = at
-            url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
-            try:
-                response = await client.post(url, content=body, headers=headers)
-            except httpx.TransportError:
-                # A kept-alive connection the server closed as it was reused: Meta resends a
-                # delivery it got no answer to, and so do we (the message id makes it a no-op
-                # if the first one was stored).
-                resent.append(i)
-                response = await client.post(url, content=body, headers=headers)
-            acks.append((at, (time.monotonic() - at) * 1000))
-            if response.status_code != 200:
-                raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
+    async def one(i: int) -> None:
+        await asyncio.sleep(max(0.0, start + i * spread / max(1, participants) - time.monotonic()))
+        port = ports[i % len(ports)]
+        at = time.monotonic()
+        sent_at[_wa_id(first + i)] = at
+        conn = idle[port].pop() if idle[port] else await asyncio.open_connection("127.0.0.1", port)
+        try:
+            status, body, keep = await exchange(*conn, posts[i])
+        except (ConnectionError, asyncio.IncompleteReadError):
+            # A kept-alive connection the server closed as it was reused: Meta resends a
+            # delivery it got no answer to, and so do we (the message id makes it a no-op if
+            # the first one was stored).
+            resent.append(i)
+            conn[1].close()
+            conn = await asyncio.open_connection("127.0.0.1", port)
+            status, body, keep = await exchange(*conn, posts[i])
+        acks.append((at, (time.monotonic() - at) * 1000))
+        if keep:
+            idle[port].append(conn)
+        else:
+            conn[1].close()
+        if status != 200:
+            raise RuntimeError(f"webhook answered {status}: {body[:500]!r}")
 
-        await asyncio.gather(*[one(i) for i in range(participants)])
+    await asyncio.gather(*[one(i) for i in range(participants)])
+    for conns in idle.values():
+        for _, writer in conns:
+            writer.close()
     return sent_at, acks, len(resent)
 
 
