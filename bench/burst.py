@@ -280,16 +280,15 @@ async def send_burst(ports: list[int], participants: int, spread: float, first: 
     on an idle keep-alive connection to its API process (one is opened when none is idle). The
     connections are raw asyncio streams with precomputed request bytes (``bench.http_load``):
     httpx spent more CPU per request than the webhook itself, on the same two cores."""
-    from bench.http_load import exchange
-    from bench.webhook_latency import _post_bytes
+    from bench.http_load import exchange, post_bytes
     from tests.fakes.graph import signed_webhook, text_webhook
 
-    posts = [_post_bytes("127.0.0.1", ports[i % len(ports)], *signed_webhook(
+    posts = [post_bytes("127.0.0.1", ports[i % len(ports)], "/webhooks/whatsapp", *signed_webhook(
         text_webhook(f"¿Cómo le pongo precio a mi producto? ({i})", wa_id=_wa_id(first + i)),
         APP_SECRET)) for i in range(participants)]
-    idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {p: [] for p in ports}
-    for port in ports:  # opened before the clock starts, as Meta's are
-        idle[port] = [await asyncio.open_connection("127.0.0.1", port) for _ in range(16)]
+    # Connections opened before the clock starts, as Meta's are.
+    idle = {port: [await asyncio.open_connection("127.0.0.1", port) for _ in range(16)]
+            for port in ports}
     sent_at: dict[str, float] = {}
     acks: list[tuple[float, float]] = []
     resent: list[int] = []

@@ -33,6 +33,13 @@ def request_bytes(host: str, port: int, path: str, headers: dict[str, str]) -> b
     return "\r\n".join(lines).encode("latin-1")
 
 
+def post_bytes(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"host: {host}:{port}",
+             *(f"{name}: {value}" for name, value in headers.items()),
+             f"content-length: {len(body)}", "", ""]
+    return "\r\n".join(lines).encode("latin-1") + body
+
+
 def _content_length(head: bytes) -> int:
     lowered = head.lower()
     at = lowered.find(b"\r\ncontent-length:")

@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.burst import cpu_seconds, postgres_processes, spent  # noqa: E402
-from bench.http_load import exchange, request_bytes  # noqa: E402
+from bench.http_load import exchange, post_bytes, request_bytes  # noqa: E402
 from bench.measure import free_port, percentile, process_cpu_seconds  # noqa: E402
 from tests.fakes.graph import signed_webhook, text_item, text_webhook, webhook_payload  # noqa: E402
 
@@ -122,13 +122,6 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("the app did not start within 120 s")
 
 
-def _post_bytes(host: str, port: int, body: bytes, headers: dict[str, str]) -> bytes:
-    lines = ["POST /webhooks/whatsapp HTTP/1.1", f"host: {host}:{port}",
-             *(f"{name}: {value}" for name, value in headers.items()),
-             f"content-length: {len(body)}", "", ""]
-    return "\r\n".join(lines).encode("latin-1") + body
-
-
 async def _measure(base_url: str, count: int, concurrency: int, server_pid: int,
                    pgdata: Path) -> dict[str, Any]:
     """Each sender is one keep-alive connection (``bench.http_load``: precomputed request
@@ -136,7 +129,7 @@ async def _measure(base_url: str, count: int, concurrency: int, server_pid: int,
     a small machine: with httpx the generator spent more CPU per request than the app."""
     url = urlsplit(base_url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
-    posts = [_post_bytes(host, port, *signed_webhook(
+    posts = [post_bytes(host, port, "/webhooks/whatsapp", *signed_webhook(
         text_webhook(f"mensaje de prueba {i}", wa_id=WA_ID), APP_SECRET))
         for i in range(count + 20)]
     health = request_bytes(host, port, "/health", {})
