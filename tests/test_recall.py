@@ -104,6 +104,19 @@ async def test_snippets_carry_no_markup_and_long_messages_are_cut_around_the_mat
     [hit] = await store.messages.search_history(ana.id, "furgoneta")
     assert "furgoneta eléctrica cuesta" in hit.snippet
     assert len(hit.snippet) < 600 and "**" not in hit.snippet and "<b>" not in hit.snippet
+    assert not {"\x02", "\x03"} & set(hit.snippet)
+
+
+async def test_a_long_english_message_is_cut_around_the_word_only_english_matches(
+        store: Store) -> None:
+    ana = await store.users.create("+34600000001", "Ana")
+    filler = " ".join(["We talked about many things for the project and the team."] * 30)
+    await _chat(store, ana.id, "Long", f"{filler} Our volunteers kept running the food bank. {filler}")
+    # Only the English stemmer takes "running" to the lexeme of "run".
+    [hit] = await store.messages.search_history(ana.id, "run")
+    assert "kept running the food bank" in hit.snippet
+    assert len(hit.snippet) < 600
+    assert not {"\x02", "\x03"} & set(hit.snippet)  # the language marks are stripped
 
 
 async def test_file_search_matches_any_word_without_markup(store: Store) -> None:

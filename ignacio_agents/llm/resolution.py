@@ -87,10 +87,9 @@ def _openai_model(settings: Settings, provider: str, model_name: str) -> Model:
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     base_url = settings.openai_base_url
-    if not key and not base_url:
-        raise _Unavailable("OPENAI_API_KEY is not set")
     if not base_url:
-        assert key  # checked above
+        if not key:
+            raise _Unavailable("OPENAI_API_KEY is not set")
         openai_provider = OpenAIProvider(openai_client=lean_client(api_key=key))
         if provider == "openai-chat":
             return OpenAIChatModel(model_name, provider=openai_provider)

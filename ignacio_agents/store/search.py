@@ -126,16 +126,22 @@ def ranked_ids_sql(corpus: Corpus) -> str:
 
 
 def snippet_sql(text: str) -> str:
-    """The text whole when short, else its best fragments in the language that matches better
-    (``%(q)s`` is the search). Null when a long text has no matching word (a vector-only hit):
-    the caller then cuts its beginning."""
+    """The text whole when short, else its best fragments (``%(q)s`` is the search): parsed as
+    Spanish, or as English when Spanish matches no word of it. Null when a long text has no
+    matching word (a vector-only hit): the caller then cuts its beginning.
+
+    Ranking both parses to pick the language parsed every long hit three times; the Spanish
+    headline is marked (``%(snippet_options)s``) so its marks tell whether it matched, and the
+    marks are stripped from what is returned."""
     query = "ignacio_fts_any(%(q)s)"
-    config = (f"(case when ts_rank(to_tsvector('spanish', {text}), {query})"
-              f" >= ts_rank(to_tsvector('english', {text}), {query})"
-              " then 'spanish' else 'english' end)::regconfig")
+    spanish = f"ts_headline('spanish', {text}, {query}, %(snippet_options)s)"
+    english = f"ts_headline('english', {text}, {query}, %(snippet_options)s)"
+    start, end = f"chr({ord(MATCH_START)})", f"chr({ord(MATCH_END)})"
+    chosen = (f"(select case when strpos(h.es, {start}) > 0 then h.es else {english} end"
+              f" from (select {spanish} as es offset 0) h)")
     return (f"case when length({text}) <= {WHOLE_TEXT_CHARS} then {text}"
             f" when {query} is null then null"
-            f" else ts_headline({config}, {text}, {query}, '{HEADLINE_OPTIONS}') end")
+            f" else replace(replace({chosen}, {start}, ''), {end}, '') end")
 
 
 def search_params(user_id: UUID, query: str, *, limit: int, exclude: UUID | int | None = None,
@@ -145,6 +151,7 @@ def search_params(user_id: UUID, query: str, *, limit: int, exclude: UUID | int 
         "vec": vector.literal() if vector else None,
         "model": vector.model if vector else None,
         "min_sim": vector.min_similarity if vector else 0.0,
+        "snippet_options": SNIPPET_OPTIONS,
     }
 
 
@@ -166,6 +173,10 @@ MATCH_HEADLINE_OPTIONS = (
     f"MaxFragments=1, MaxWords=30, MinWords=12, ShortWord=2, StartSel={MATCH_START},"
     f" StopSel={MATCH_END}, FragmentDelimiter=\" … \""
 )
+
+SNIPPET_OPTIONS = HEADLINE_OPTIONS.replace(
+    'StartSel="", StopSel=""', f"StartSel={MATCH_START}, StopSel={MATCH_END}")
+"""``HEADLINE_OPTIONS`` with the marks :func:`snippet_sql` reads and then strips."""
 
 
 def match_headline_sql(text: str, query: str) -> str:
