@@ -4,6 +4,7 @@ import { ApiError } from '../../api/errors';
 import type { Language, User } from '../../api/types';
 import { createUser, updateUser } from '../../api/users';
 import { Dialog } from '../../components/Dialog';
+import { PhoneInput } from '../../components/PhoneInput';
 import { useErrorText } from '../../hooks/useErrorText';
 import { useI18n } from '../../i18n';
 import { normalisePhone } from '../../lib/phone';
@@ -66,26 +67,7 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
       }
     >
       <div className="form">
-        {!user && (
-          <div className="field">
-            <label htmlFor={`${id}-phone`}>{t('admin.phone')}</label>
-            <input
-              id={`${id}-phone`}
-              type="tel"
-              inputMode="tel"
-              required
-              placeholder="+34 600 123 456"
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-              aria-describedby={`${id}-phone-hint`}
-              data-testid="user-phone"
-              autoFocus
-            />
-            <p id={`${id}-phone-hint`} className="field__hint">
-              {t('auth.phoneHint')}
-            </p>
-          </div>
-        )}
+        {!user && <PhoneInput label={t('admin.phone')} value={phone} onChange={setPhone} autoFocus testId="user-phone" />}
         {user && (
           <p className="muted">
             {t('admin.phone')}: {user.phone_number}

@@ -1,6 +1,6 @@
 /** The first sign-in step: the WhatsApp number to send the code to. */
 import { useId, type SyntheticEvent } from 'react';
-import { Icon } from '../../components/Icon';
+import { PhoneInput } from '../../components/PhoneInput';
 import { useI18n } from '../../i18n';
 import { normalisePhone } from '../../lib/phone';
 
@@ -16,34 +16,21 @@ interface Props {
 
 export function PhoneForm({ phone, onPhoneChange, busy, cooldown, error, onSubmit }: Props) {
   const { t } = useI18n();
-  const phoneId = useId();
   const errorId = useId();
   return (
     <form onSubmit={onSubmit} noValidate className="form" data-testid="phone-form">
       <p className="muted">{t('auth.subtitle')}</p>
-      <div className="field">
-        <label htmlFor={phoneId}>{t('auth.phone')}</label>
-        <div className="input-with-icon">
-          <Icon name="phone" />
-          <input
-            id={phoneId}
-            type="tel"
-            inputMode="tel"
-            autoComplete="tel"
-            required
-            placeholder="+34 600 123 456"
-            value={phone}
-            onChange={(e) => onPhoneChange(e.target.value)}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${phoneId}-hint ${errorId}` : `${phoneId}-hint`}
-            data-testid="phone-input"
-            autoFocus
-          />
-        </div>
-        <p id={`${phoneId}-hint`} className="field__hint">
-          {t('auth.phoneHint')}
-        </p>
-      </div>
+      <PhoneInput
+        label={t('auth.phone')}
+        value={phone}
+        onChange={onPhoneChange}
+        ownNumber
+        icon
+        autoFocus
+        invalid={Boolean(error)}
+        describedBy={error ? errorId : undefined}
+        testId="phone-input"
+      />
       <p id={errorId} className="form-error" role="alert">
         {error}
       </p>
