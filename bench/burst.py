@@ -402,6 +402,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         before_board = asyncio.run(wait_answered(f"{urls['stats']}/stats", set(), 0))
 
         processes = deployment.app_processes()
+        worker_pids = {p.pid for p in deployment.workers()}
         pg = postgres_processes(work / "pgdata")
         cpu_before, pg_before = cpu_seconds(processes), cpu_seconds(pg)
         profiler = (start_profile(deployment, args.profile, args.spread + 60)
@@ -438,6 +439,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     background_calls = (final["model_requests"] - before_board["model_requests"]) - model_calls
     calls_per_turn = model_calls / n
     app_cpu = spent(cpu_before, cpu_after)
+    worker_cpu = spent({pid: t for pid, t in cpu_before.items() if pid in worker_pids},
+                       {pid: t for pid, t in cpu_after.items() if pid in worker_pids})
     db_cpu = spent(pg_before, pg_after)
     cores = len(os.sched_getaffinity(0))
     ideal = n / (args.worker_processes * args.concurrency) * calls_per_turn * args.latency
@@ -458,6 +461,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "model_rejected": final["model_rejected"],
         "app_cpu_s": round(app_cpu, 2), "db_cpu_s": round(db_cpu, 2),
         "cpu_ms_per_message": round(app_cpu / n * 1000, 1),
+        "worker_cpu_ms_per_message": round(worker_cpu / n * 1000, 1),
         "db_cpu_ms_per_message": round(db_cpu / n * 1000, 1),
         "ideal_s": round(ideal, 2), "cpu_floor_s": round(floor, 2),
         "ratio": round(last_reply / max(ideal, floor), 2),
@@ -481,7 +485,9 @@ def report(r: dict[str, Any]) -> str:
         f"p99 {r['reply_latency_p99_s']} s",
         f"webhook ack during the burst: p50 {r['ack_p50_ms']} ms, p99 {r['ack_p99_ms']} ms, "
         f"max {r['ack_max_ms']} ms ({r['webhooks_resent']} resent after a dropped connection)",
-        f"CPU per message: {r['cpu_ms_per_message']} ms app (API + workers), "
+        f"CPU per message: {r['cpu_ms_per_message']} ms app (API "
+        f"{r['cpu_ms_per_message'] - r['worker_cpu_ms_per_message']:.1f} + workers "
+        f"{r['worker_cpu_ms_per_message']}), "
         f"{r['db_cpu_ms_per_message']} ms PostgreSQL",
         f"model-bound ideal {r['ideal_s']} s ({r['model_calls_per_turn']} model calls per turn; "
         f"{r['background_model_calls']} background fold calls) | "

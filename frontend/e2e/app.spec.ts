@@ -54,12 +54,13 @@ test('a participant signs in with the WhatsApp code, gets a streamed specialist 
   // This chat and the WhatsApp conversation they had before (tests/e2e/serve.py seeds it).
   await expect(page.getByTestId('conversation-item')).toHaveCount(2);
 
-  // The answer grew on screen while it arrived: several different texts, from the shortest to the
-  // longest. A frame in between may be a little shorter than the one before it (a closing `**`
-  // turns literal asterisks into bold), so only the ends are ordered.
+  // The answer grew on screen while it arrived: different texts, from the shortest to the longest
+  // (on a busy machine the browser may paint only two of them). A frame in between may be a
+  // little shorter than the one before it (a closing `**` turns literal asterisks into bold), so
+  // only the ends are ordered.
   const frames = (await streamedFrames(page)).filter((text) => text.includes('Sobre «'));
   const shown = `streamed frames: ${JSON.stringify(frames)}`;
-  expect(frames.length, shown).toBeGreaterThanOrEqual(3);
+  expect(frames.length, shown).toBeGreaterThanOrEqual(2);
   const lengths = frames.map((text) => text.length);
   expect(lengths[0], shown).toBe(Math.min(...lengths));
   expect(lengths[lengths.length - 1], shown).toBe(Math.max(...lengths));
