@@ -6,7 +6,10 @@ both agent runs (PydanticAI graph, output validation, history trimming with tikt
 storing the answer. Runs against a real embedded PostgreSQL in a throwaway database.
 
 The baseline, measured in the same run and the same database, is one bare
-``store.messages.add`` round trip (an insert plus the read-back every store write does).
+``store.messages.add`` round trip (an insert plus the read-back every store write does). The
+floor beside it is what PydanticAI alone costs for the same two runs: a bare ``Agent.run`` with
+the triage's output type and one with the specialist's, same instant models, no tools,
+capabilities, instructions or storage. What a turn costs above the floor is the engine's own.
 
     .venv/bin/python bench/engine_overhead.py [--turns 500] [--pgdata DIR]
 """
@@ -30,13 +33,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
-from pydantic_ai import models
+from pydantic_ai import Agent, ToolOutput, models
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
+from ignacio_agents.agents.routing import ROUTE_TOOL, Route
 from ignacio_agents.db import ensure_database, start_embedded_server
 from ignacio_agents.domain import InboundMessage
 from ignacio_agents.engine import ConversationEngine
+from ignacio_agents.responses import MarketingResponse
 from ignacio_agents.runtime import open_runtime
 from ignacio_agents.settings import load_settings
 from ignacio_agents.store.messages import NewMessage
@@ -120,6 +125,15 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
                 text=f"¿Y el margen? (pregunta {i})"))]
             assert events[-1].type == "done" and not events[-1].message.is_fallback
 
+        bare_triage = Agent(FunctionModel(triage, model_name="instant"),
+                            output_type=ToolOutput(Route, name=ROUTE_TOOL))
+        bare_specialist = Agent(FunctionModel(specialist, model_name="instant"),
+                                output_type=ToolOutput(MarketingResponse, name="answer"))
+
+        async def floor(i: int) -> Any:
+            await bare_triage.run(f"¿Cómo le pongo precio a mi producto? (pregunta {i})")
+            await bare_specialist.run(f"¿Cómo le pongo precio a mi producto? (pregunta {i})")
+
         async def bare_add(i: int) -> Any:
             return await store.messages.add(NewMessage(
                 conversation_id=scratch.id, user_id=user.id, is_from_user=True, content=f"ping {i}",
@@ -129,14 +143,17 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
         for i in range(10):
             await turn_in(scratch.id)(i)
             await bare_add(i)
+            await floor(i)
 
         growing_conversation = await store.conversations.create(user.id)
         streamed = await store.conversations.create(user.id)
+        floor_name = "floor: two bare PydanticAI runs, no storage"
+        growing_name = f"run_turn, one conversation growing to {turns} turns"
         scenarios: dict[str, tuple[Callable[[int], Awaitable[Any]], Samples]] = {
             "baseline: bare store.messages.add round trip": (bare_add, Samples()),
+            floor_name: (floor, Samples()),
             "run_turn, first turn of a new conversation": (fresh_turn, Samples()),
-            f"run_turn, one conversation growing to {turns} turns": (turn_in(growing_conversation.id),
-                                                                    Samples()),
+            growing_name: (turn_in(growing_conversation.id), Samples()),
             f"stream_turn, one conversation growing to {turns}": (stream_step, Samples()),
         }
         # Interleaved, so every scenario sees the same background load as its baseline.
@@ -148,16 +165,19 @@ async def run(turns: int, pgdata: Path, data_dir: Path) -> None:
     b50, _ = percentiles(baseline.wall)
     c50, _ = percentiles(baseline.cpu)
     print(f"engine overhead per turn ({turns} turns each, instant scripted models, embedded PostgreSQL)")
-    print(f"{'scenario':<50}{'p50 ms':>8}{'p95 ms':>8}{'x base':>8}{'cpu p50':>9}{'x base':>8}")
+    f50, _ = percentiles(scenarios[floor_name][1].wall)
+    print(f"{'scenario':<50}{'p50 ms':>8}{'p95 ms':>8}{'x base':>8}{'x floor':>8}"
+          f"{'cpu p50':>9}{'x base':>8}")
     for name, (_, samples) in scenarios.items():
         p50, p95 = percentiles(samples.wall)
         cpu50, _ = percentiles(samples.cpu)
-        print(f"{name:<50}{p50:>8.2f}{p95:>8.2f}{p50 / b50:>7.1f}x{cpu50:>9.2f}{cpu50 / c50:>7.1f}x")
+        print(f"{name:<50}{p50:>8.2f}{p95:>8.2f}{p50 / b50:>7.1f}x{p50 / f50:>7.1f}x"
+              f"{cpu50:>9.2f}{cpu50 / c50:>7.1f}x")
     print("(wall = what a user waits beyond model time; cpu = this process only, not PostgreSQL)")
     # Flat with history: the growing conversation's first turns against its last ones, each
     # against the baseline's samples taken at the same moments (same load).
     window = max(1, min(10, turns // 5))
-    growing = list(scenarios.values())[2][1]
+    growing = scenarios[growing_name][1]
     print(f"growing conversation, median of {window} turns, x bare add at the same time:")
     # Turn 50: the history has filled HISTORY_TOKEN_BUDGET (about 25 turns of this script),
     # so from there on every request replays the same amount; turn N shows whether it stays so.
