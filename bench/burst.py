@@ -182,8 +182,9 @@ class Deployment:
         deadline = time.monotonic() + 180
         for port in self.ports:
             while True:
-                if any(p.poll() is not None for p in self.processes):
-                    raise RuntimeError(f"an app process exited during start-up (logs: {self.work}/logs)")
+                if exited := [p for p in self.processes if p.poll() is not None]:
+                    raise RuntimeError(f"{' '.join(map(str, exited[0].args))} exited during start-up"
+                                       f" (code {exited[0].returncode}; logs: {self.work}/logs)")
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
                         break
@@ -340,7 +341,9 @@ async def jobs_left(conninfo: str) -> int:
 
 
 def start_profile(deployment: Deployment, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
-    """py-spy (the ``bench`` extra) on the first worker process for the burst."""
+    """py-spy (the ``bench`` extra) on the first worker process for the burst: only samples
+    that hold the GIL, so a thread preempted by PostgreSQL on the same cores (or waiting in a C
+    call) is not counted as the worker's CPU."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     workers = deployment.workers()
     if not Path(spy).exists() or not workers:
@@ -350,7 +353,7 @@ def start_profile(deployment: Deployment, out: Path, seconds: float) -> subproce
     fmt = {".json": "speedscope", ".txt": "raw"}.get(out.suffix, "flamegraph")
     return subprocess.Popen([spy, "record", "--pid", str(workers[0].pid), "--duration",
                              str(int(seconds)), "--rate", "50", "--format", fmt, "--output",
-                             str(out), "--nonblocking"], stdout=subprocess.DEVNULL)
+                             str(out), "--nonblocking", "--gil"], stdout=subprocess.DEVNULL)
 
 
 # --- the run ----------------------------------------------------------------------------------
