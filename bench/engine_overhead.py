@@ -17,7 +17,6 @@ capabilities, instructions or storage. What a turn costs above the floor is the 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import atexit
 import json
 import shutil
@@ -37,6 +36,7 @@ from pydantic_ai import Agent, ToolOutput, models
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, FunctionModel
 
+from api.cli import run_on_fast_loop
 from ignacio_agents.agents.routing import ROUTE_TOOL, Route
 from ignacio_agents.db import ensure_database, start_embedded_server
 from ignacio_agents.domain import InboundMessage
@@ -204,7 +204,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ignacio-bench-"))
     # Registered before the server starts, so it runs after the server's own atexit stop.
     atexit.register(shutil.rmtree, work, ignore_errors=True)
-    asyncio.run(run(args.turns, args.pgdata or work / "pgdata", work / "data"))
+    # The loop the API (uvicorn) and the worker run their turns on: uvloop when installed.
+    run_on_fast_loop(run(args.turns, args.pgdata or work / "pgdata", work / "data"))
     return 0
 
 
