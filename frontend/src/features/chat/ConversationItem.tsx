@@ -1,5 +1,5 @@
 /** One conversation in the sidebar: its link (title, channel, last change), rename in place and delete. */
-import { useState, type SyntheticEvent } from 'react';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { NavLink } from 'react-router';
 import type { Conversation } from '../../api/types';
 import { isReadOnly, useChannelLabel, useChannels } from '../../components/channels';
@@ -22,6 +22,15 @@ export function ConversationItem({ conversation: c, active, editing, onOpen, onE
   const channels = useChannels();
   const channelLabel = useChannelLabel();
   const title = conversationTitle(c, t('chat.untitled'));
+  // When the rename form closes (saved or given up) its field goes, and focus with it: it comes
+  // back to the pencil, unless it already went somewhere else (another conversation's field).
+  const renameRef = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(editing);
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (wasEditing.current && !editing && lost) renameRef.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
   return (
     <li className={active ? 'conv is-active' : 'conv'} data-testid="conversation-item">
       {editing ? (
@@ -42,6 +51,7 @@ export function ConversationItem({ conversation: c, active, editing, onOpen, onE
           </NavLink>
           <div className="conv__actions">
             <button
+              ref={renameRef}
               type="button"
               className="icon-btn icon-btn--sm"
               onClick={() => onEdit(true)}
