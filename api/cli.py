@@ -87,8 +87,9 @@ async def _run_worker(parent_pid: int | None = None) -> None:
 
 def run_on_fast_loop(main: Coroutine[Any, Any, T]) -> T:
     """Run ``main`` on uvloop when it is installed, as uvicorn runs the API, else on asyncio's
-    own loop. A worker's turns are many small awaits (PydanticAI's task groups, psycopg waits):
-    on uvloop an engine turn takes about a fifth less CPU (``bench/engine_overhead.py``)."""
+    own loop: a worker's turns then run on the loop the API's turns run on. A turn is many small
+    awaits (PydanticAI's task groups, psycopg waits); on uvloop it takes 2-9 % less CPU
+    (``bench/engine_overhead.py``, back to back on a quiet machine)."""
     try:
         import uvloop
     except ImportError:  # not built for this platform (uvicorn[standard] skips it on Windows)
