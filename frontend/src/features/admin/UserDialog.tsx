@@ -33,6 +33,9 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
   const [isAdmin, setIsAdmin] = useState(user?.is_admin ?? false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The server refused the number itself: the field is marked and points at the message.
+  const [phoneRefused, setPhoneRefused] = useState(false);
+  const errorId = `${id}-error`;
 
   const submit = async () => {
     setBusy(true);
@@ -43,7 +46,9 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
         : await createUser({ phone_number: normalisePhone(phone), ...(name.trim() ? { name: name.trim() } : {}), preferred_language: language, is_admin: isAdmin });
       onSaved(saved, user === null);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 422 && !user ? t('auth.invalidPhone') : errorText(err));
+      const refused = err instanceof ApiError && err.status === 422 && !user;
+      setPhoneRefused(refused);
+      setError(refused ? t('auth.invalidPhone') : errorText(err));
       setBusy(false);
     }
   };
@@ -67,7 +72,20 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
       }
     >
       <div className="form">
-        {!user && <PhoneInput label={t('admin.phone')} value={phone} onChange={setPhone} autoFocus testId="user-phone" />}
+        {!user && (
+          <PhoneInput
+            label={t('admin.phone')}
+            value={phone}
+            onChange={(value) => {
+              setPhone(value);
+              setPhoneRefused(false);
+            }}
+            autoFocus
+            invalid={phoneRefused}
+            describedBy={phoneRefused ? errorId : undefined}
+            testId="user-phone"
+          />
+        )}
         {user && (
           <p className="muted">
             {t('admin.phone')}: {user.phone_number}
@@ -89,7 +107,7 @@ function UserForm({ user, onClose, onSaved }: UserDialogProps) {
           <label htmlFor={`${id}-admin`}>{t('admin.isAdmin')}</label>
         </div>
         {user && !user.is_admin && <UserCohorts userId={user.id} />}
-        <p className="form-error" role="alert">
+        <p id={errorId} className="form-error" role="alert">
           {error}
         </p>
       </div>
