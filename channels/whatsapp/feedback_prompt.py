@@ -55,12 +55,9 @@ async def maybe_ask(runtime: Runtime, channel: WhatsAppChannel, report: Delivery
     if not await store.feedback.claim_prompt(
             reply.user_id, reply.id, min_interval_seconds=settings.feedback_prompt_interval_seconds):
         return False
-    client = channel.client
+    language = (reply.answer or {}).get("language") or "es"
     try:
-        # The client has no reply-button helper yet: its message builder and sender do it.
-        payload = client._message(to, "interactive", prompt_buttons((reply.answer or {}).get(
-            "language") or "es"))
-        await client._send(payload, to)
+        await channel.client.send_interactive(to, prompt_buttons(language))
     except GraphError as exc:
         log.warning("feedback prompt not sent (code %s)", exc.code)
         return False
