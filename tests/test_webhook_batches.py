@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.fakes.graph import FakeGraphServer, message_item, text_item, webhook_payload
+from tests.fakes.graph import FakeGraphServer, text_item, webhook_payload
 from tests.statements import Statements
 from tests.whatsapp_harness import (
     WORKER,
@@ -42,6 +42,26 @@ async def _enroll_all(app: Any) -> None:
         await app.runtime.store.users.create("+" + wa_id, f"Participante {i}")
 
 
+REFUSED_TEXT = "un texto que la base de datos rechaza"
+
+
+async def _refuse_text(app: Any, text: str) -> None:
+    """Make this test's database refuse one message as it refuses bad data (SQLSTATE class 22),
+    by a trigger: everything a participant can send is cleaned to what Postgres stores, so a
+    real payload no longer reaches this refusal."""
+    async with app.runtime.db.connection() as c:
+        await c.execute(f"""
+            create function refuse_one_text() returns trigger language plpgsql as $$
+            begin
+                if new.content = '{text}' then
+                    raise exception 'refused for the test' using errcode = '22023';
+                end if;
+                return new;
+            end $$""")
+        await c.execute("create trigger refuse_one_text before insert on messages"
+                        " for each row execute function refuse_one_text()")
+
+
 def _delivery(size: int) -> list[dict[str, Any]]:
     """``size`` text items from the enrolled senders, interleaved as Meta batches them."""
     return [text_item(f"mensaje {i}", wa_id=SENDERS[i % len(SENDERS)],
@@ -55,10 +75,10 @@ async def test_a_1000_message_delivery_stores_each_once_and_answers_each_partici
     app = await make_client(_settings(make_settings, run_worker_in_process=False),
                             whatsapp=whatsapp_settings(graph))
     await _enroll_all(app)
+    await _refuse_text(app, REFUSED_TEXT)
     items = _delivery(998)
-    # The database refuses this one (its WhatsApp type is longer than the column): it is
-    # only found out when the statement that holds it runs.
-    refused = message_item("t" * 60, {}, wa_id=SENDERS[3], wamid="wamid.refused")
+    # The database refuses this one: it is only found out when the statement that holds it runs.
+    refused = text_item(REFUSED_TEXT, wa_id=SENDERS[3], wamid="wamid.refused")
     items.insert(600, refused)
     items.insert(10, text_item("hola", wa_id=STRANGER, wamid="wamid.stranger"))
     assert len(items) == 1000
@@ -100,7 +120,7 @@ async def test_a_1000_message_delivery_stores_each_once_and_answers_each_partici
     assert sum("refused by the database and skipped" in m for m in logs) == 1
     # Only the statement holding the refused message was redone one by one.
     assert sum("refused together" in m for m in logs) == 1
-    assert all("t" * 60 not in m and SENDERS[3] not in m for m in logs)
+    assert all(REFUSED_TEXT not in m and SENDERS[3] not in m for m in logs)
 
     # Meta resends the whole delivery once more: nothing new is stored or queued.
     assert (await post_webhook(app, webhook_payload(items))).status_code == 200

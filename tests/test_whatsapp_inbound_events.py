@@ -14,7 +14,8 @@ import pytest
 
 from channels.whatsapp.markup import to_whatsapp
 from channels.whatsapp.quotes import quote_line
-from channels.whatsapp.replies import NOT_ENROLLED, welcome_text
+from channels.whatsapp.replies import NOT_ENROLLED, reply_text, welcome_text
+from ignacio_agents.store.messages import SOURCE_TYPE_CHARS
 from tests.fakes.graph import (
     FakeGraphServer,
     message_item,
@@ -433,3 +434,20 @@ async def test_flow_referral_forwarded_and_original_type_are_kept(
     assert flow_in["content"].startswith("📝")
     assert ad_in["origin"]["forwarded"] is True
     assert ad_in["origin"]["referral"]["headline"] == "Programa 2027"
+
+
+async def test_a_type_meta_has_not_named_yet_is_kept_whatever_its_name_length(
+        wa_app: Any, graph: FakeGraphServer) -> None:
+    """An unknown type is stored and answered like any unsupported one; its name is kept for the
+    transcript, cut to the column's width rather than losing the message to "value too long"."""
+    user = await enroll(wa_app)
+    kind = "interactive_collaborative_checklist_update_v2"  # 45 characters
+    payload = webhook_payload([message_item(kind, {"items": []}, wa_id=WA_USER)])
+    [reply] = await answered(wa_app, graph, payload)
+    assert reply["text"]["body"] == reply_text("unsupported_message", "es")
+
+    [conversation] = (await wa_app.runtime.store.conversations.list_for_user(user.id)).items
+    transcript = await wa_app.get(f"/admin/conversations/{conversation.id}",
+                                  headers=await admin_headers(wa_app))
+    [inbound] = [m for m in transcript.json()["messages"] if m["role"] == "user"]
+    assert inbound["origin"]["source_type"] == kind[:SOURCE_TYPE_CHARS]

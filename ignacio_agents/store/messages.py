@@ -69,6 +69,15 @@ class StoredMessage(BaseModel):
     file_size: int | None = None
 
 
+SOURCE_TYPE_CHARS = 40
+"""``messages.source_type``'s width. A channel may name a type we have never seen (Meta adds
+them); a longer name is cut to fit rather than refusing, and losing, the message."""
+
+
+def _source_type(value: str | None) -> str | None:
+    return value[:SOURCE_TYPE_CHARS] if value else value
+
+
 @dataclass(frozen=True, kw_only=True)
 class NewMessage:
     """A message to store: what the channel or the engine knows about it before it has an id."""
@@ -368,7 +377,7 @@ class MessageStore:
                 self._key(new.external_id), self._seal(new.external_id, _MESSAGE_ID_AAD),
                 new.status.value, new.agent, new.route_reason, _jsonb(new.answer),
                 _jsonb(new.usage), _jsonb(new.model_messages), new.is_fallback, new.error_code,
-                new.reply_to_id, new.source_type, _jsonb(new.details), new.quoted_id,
+                new.reply_to_id, _source_type(new.source_type), _jsonb(new.details), new.quoted_id,
                 new.author_id, new.created_at, CHANNEL, event,
             ))
             row = await cur.fetchone()
@@ -412,7 +421,7 @@ class MessageStore:
             [n.route_reason for n in news], [_jsonb(n.answer) for n in news],
             [_jsonb(n.usage) for n in news], [_jsonb(n.model_messages) for n in news],
             [n.is_fallback for n in news], [n.error_code for n in news],
-            [n.reply_to_id for n in news], [n.source_type for n in news],
+            [n.reply_to_id for n in news], [_source_type(n.source_type) for n in news],
             [_jsonb(n.details) for n in news], [n.quoted_id for n in news],
             [n.author_id for n in news], [n.created_at for n in news], events, jobs,
         ]
