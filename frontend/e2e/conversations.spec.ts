@@ -7,7 +7,7 @@
  */
 import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { expectAccessible } from './a11y';
-import { appUrl, capturedCodes, seededUsers, signIn, type Person } from './helpers';
+import { appUrl, capturedCodes, nextCode, seededUsers, signIn, type Person } from './helpers';
 
 test.use({ baseURL: process.env.IGNACIO_E2E_APP });
 
@@ -26,15 +26,8 @@ async function adminToken(request: APIRequestContext): Promise<string> {
   const { users_admin: admin } = await seededUsers(request);
   const before = (await capturedCodes(request, admin.phone)).count;
   expect((await request.post(`${appUrl()}/auth/request-otp`, { data: { phone_number: admin.phone } })).status()).toBe(202);
-  const arrived: { code: string | null } = { code: null };
-  await expect
-    .poll(async () => {
-      const captured = await capturedCodes(request, admin.phone);
-      arrived.code = captured.count > before ? captured.code : null;
-      return arrived.code;
-    })
-    .not.toBeNull();
-  const verified = await request.post(`${appUrl()}/auth/verify-otp`, { data: { phone_number: admin.phone, code: arrived.code } });
+  const code = await nextCode(request, admin.phone, before);
+  const verified = await request.post(`${appUrl()}/auth/verify-otp`, { data: { phone_number: admin.phone, code } });
   expect(verified.status()).toBe(200);
   return ((await verified.json()) as { access_token: string }).access_token;
 }

@@ -95,6 +95,22 @@ export async function capturedCodes(request: APIRequestContext, phone: string, f
 }
 
 /**
+ * The sign-in code sent to `phone` after `before` codes had been (`capturedCodes(...).count`
+ * taken before asking): waits until it arrives.
+ */
+export async function nextCode(request: APIRequestContext, phone: string, before: number, from: CodeSource = 'graph'): Promise<string> {
+  const arrived: { code: string | null } = { code: null };
+  await expect
+    .poll(async () => {
+      const captured = await capturedCodes(request, phone, from);
+      arrived.code = captured.count > before ? captured.code : null;
+      return arrived.code;
+    }, { message: `a sign-in code for ${phone} reaches ${from === 'console' ? 'the server console' : 'the fake Graph API'}`, timeout: 15_000 })
+    .not.toBeNull();
+  return arrived.code ?? '';
+}
+
+/**
  * Signs in through the UI as a person would: the number, then the code that arrived on
  * "their phone" (the fake Graph API). Returns the access token the app received.
  */
@@ -105,16 +121,8 @@ export async function signIn(page: Page, request: APIRequestContext, person: Per
   await page.getByTestId('request-code').click();
   await expect(page.getByTestId('code-input')).toBeVisible();
 
-  const arrived: { code: string | null } = { code: null };
-  await expect
-    .poll(async () => {
-      const captured = await capturedCodes(request, person.phone, from);
-      arrived.code = captured.count > before ? captured.code : null;
-      return arrived.code;
-    }, { message: `a sign-in code for ${person.phone} reaches ${from === 'console' ? 'the server console' : 'the fake Graph API'}`, timeout: 15_000 })
-    .not.toBeNull();
-
-  await page.getByTestId('code-input').fill(arrived.code ?? '');
+  const code = await nextCode(request, person.phone, before, from);
+  await page.getByTestId('code-input').fill(code);
   const verified = page.waitForResponse((r) => r.url().endsWith('/auth/verify-otp') && r.request().method() === 'POST');
   await page.getByTestId('verify-code').click();
   const response = await verified;

@@ -7,7 +7,7 @@
 import { expect, test } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { expectAccessible } from './a11y';
-import { appUrl, capturedCodes, docShot, seededUsers, signIn } from './helpers';
+import { appUrl, capturedCodes, docShot, nextCode, seededUsers, signIn } from './helpers';
 
 test.use({ baseURL: process.env.IGNACIO_E2E_APP });
 
@@ -69,15 +69,7 @@ test('an admin sets up an authenticator app and then signs in with its code', as
   const before = (await capturedCodes(request, admin.phone)).count;
   await page.getByTestId('phone-input').fill(admin.phone);
   await page.getByTestId('request-code').click();
-  const arrived: { code: string | null } = { code: null };
-  await expect
-    .poll(async () => {
-      const captured = await capturedCodes(request, admin.phone);
-      arrived.code = captured.count > before ? captured.code : null;
-      return arrived.code;
-    })
-    .not.toBeNull();
-  await page.getByTestId('code-input').fill(arrived.code ?? '');
+  await page.getByTestId('code-input').fill(await nextCode(request, admin.phone, before));
   await page.getByTestId('verify-code').click();
   const second = page.getByTestId('second-factor-form');
   await expect(second).toBeVisible();
