@@ -96,26 +96,28 @@ async def test_history_leaves_out_the_question_and_other_users(store: Store) -> 
     assert [h.message_id for h in hits] == [old]
 
 
-async def test_snippets_carry_no_markup_and_long_messages_are_cut_around_the_match(
-        store: Store) -> None:
-    ana = await store.users.create("+34600000001", "Ana")
-    filler = " ".join(["Hablamos de muchas cosas del proyecto y del equipo."] * 30)
-    await _chat(store, ana.id, "Largo", f"{filler} La furgoneta eléctrica cuesta 18.000 euros. {filler}")
-    [hit] = await store.messages.search_history(ana.id, "furgoneta")
-    assert "furgoneta eléctrica cuesta" in hit.snippet
-    assert len(hit.snippet) < 600 and "**" not in hit.snippet and "<b>" not in hit.snippet
-    assert not {"\x02", "\x03"} & set(hit.snippet)
-
-
-async def test_a_long_english_message_is_cut_around_the_word_only_english_matches(
-        store: Store) -> None:
-    ana = await store.users.create("+34600000001", "Ana")
-    filler = " ".join(["We talked about many things for the project and the team."] * 30)
-    await _chat(store, ana.id, "Long", f"{filler} Our volunteers kept running the food bank. {filler}")
+LONG_MESSAGES = {
+    # (filler sentence, the sentence that matches, the search, what the snippet must hold)
+    "spanish": ("Hablamos de muchas cosas del proyecto y del equipo.",
+                "La furgoneta eléctrica cuesta 18.000 euros.", "furgoneta",
+                "furgoneta eléctrica cuesta"),
     # Only the English stemmer takes "running" to the lexeme of "run".
-    [hit] = await store.messages.search_history(ana.id, "run")
-    assert "kept running the food bank" in hit.snippet
-    assert len(hit.snippet) < 600
+    "english, a word only English matches": (
+        "We talked about many things for the project and the team.",
+        "Our volunteers kept running the food bank.", "run", "kept running the food bank"),
+}
+
+
+@pytest.mark.parametrize("case", LONG_MESSAGES.values(), ids=LONG_MESSAGES.keys())
+async def test_snippets_carry_no_markup_and_long_messages_are_cut_around_the_match(
+        store: Store, case: tuple[str, str, str, str]) -> None:
+    filler_sentence, sentence, query, expected = case
+    ana = await store.users.create("+34600000001", "Ana")
+    filler = " ".join([filler_sentence] * 30)
+    await _chat(store, ana.id, "Largo", f"{filler} {sentence} {filler}")
+    [hit] = await store.messages.search_history(ana.id, query)
+    assert expected in hit.snippet
+    assert len(hit.snippet) < 600 and "**" not in hit.snippet and "<b>" not in hit.snippet
     assert not {"\x02", "\x03"} & set(hit.snippet)  # the language marks are stripped
 
 
