@@ -102,14 +102,20 @@ test('a participant renames a conversation in place and deletes another after co
   await expect(linkTo(page, KEPT_QUESTION)).toHaveCount(0);
   await expectAccessible(page, 'renaming a conversation');
 
-  // Escape gives up: the words typed are dropped, the old title stays, nothing is sent.
+  // A rename given up: the form closes, the words typed are dropped, the old title stays,
+  // focus returns to the pencil and nothing is sent.
+  const expectDiscarded = async (typed: string, how: string) => {
+    await expect(input).toHaveCount(0);
+    await expect(linkTo(page, KEPT_QUESTION)).toHaveAttribute('href', `/c/${keptId}`);
+    await expect(sidebar).not.toContainText(typed);
+    await expect(rename, 'focus returns to the pencil').toBeFocused();
+    expect(changes.renames(), `${how} sends no rename`).toBe(0);
+  };
+
+  // Escape gives up.
   await input.fill('Un título que no se guarda');
   await input.press('Escape');
-  await expect(input).toHaveCount(0);
-  await expect(linkTo(page, KEPT_QUESTION)).toHaveAttribute('href', `/c/${keptId}`);
-  await expect(sidebar).not.toContainText('Un título que no se guarda');
-  await expect(rename, 'focus returns to the pencil').toBeFocused();
-  expect(changes.renames(), 'Escape sends no rename').toBe(0);
+  await expectDiscarded('Un título que no se guarda', 'Escape');
 
   // So does the Cancel button, and opening the form again starts from the stored title.
   await rename.click();
@@ -117,11 +123,7 @@ test('a participant renames a conversation in place and deletes another after co
   await input.fill('Otro título descartado');
   const editing = items.filter({ has: page.getByRole('textbox', { name: 'Nuevo título' }) });
   await editing.getByRole('button', { name: 'Cancelar', exact: true }).click();
-  await expect(input).toHaveCount(0);
-  await expect(linkTo(page, KEPT_QUESTION)).toHaveAttribute('href', `/c/${keptId}`);
-  await expect(sidebar).not.toContainText('Otro título descartado');
-  await expect(rename, 'focus returns to the pencil').toBeFocused();
-  expect(changes.renames(), 'Cancel sends no rename').toBe(0);
+  await expectDiscarded('Otro título descartado', 'Cancel');
 
   // Enter saves the new title (trimmed); the other conversation keeps its own.
   await rename.click();

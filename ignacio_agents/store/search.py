@@ -39,14 +39,6 @@ frequencies (the idf) are counted within this pool too."""
 WHOLE_TEXT_CHARS = 700
 """A text up to this long is handed over whole; a longer one as headline fragments."""
 
-HEADLINE_OPTIONS = (
-    'MaxFragments=2, MaxWords=35, MinWords=15, ShortWord=2, StartSel="", StopSel="",'
-    ' FragmentDelimiter=" … "'
-)
-"""ts_headline options: no selection marks (they would leak into answers as literal ``**``),
-up to two fragments so an any-word match shows each place it matched."""
-
-
 @dataclass(frozen=True)
 class QueryVector:
     """A search's embedding and the model that made it (only that model's rows compare)."""
@@ -126,22 +118,17 @@ def ranked_ids_sql(corpus: Corpus) -> str:
 
 
 def snippet_sql(text: str) -> str:
-    """The text whole when short, else its best fragments (``%(q)s`` is the search): parsed as
-    Spanish, or as English when Spanish matches no word of it. Null when a long text has no
+    """The text whole when short, else its best fragments (``%(q)s`` is the search), in the
+    language :func:`match_headline_sql` picks, its marks stripped. Null when a long text has no
     matching word (a vector-only hit): the caller then cuts its beginning.
 
-    Ranking both parses to pick the language parsed every long hit three times; the Spanish
-    headline is marked (``%(snippet_options)s``) so its marks tell whether it matched, and the
-    marks are stripped from what is returned."""
+    Ranking both parses to pick the language parsed every long hit three times."""
     query = "ignacio_fts_any(%(q)s)"
-    spanish = f"ts_headline('spanish', {text}, {query}, %(snippet_options)s)"
-    english = f"ts_headline('english', {text}, {query}, %(snippet_options)s)"
-    start, end = f"chr({ord(MATCH_START)})", f"chr({ord(MATCH_END)})"
-    chosen = (f"(select case when strpos(h.es, {start}) > 0 then h.es else {english} end"
-              f" from (select {spanish} as es offset 0) h)")
+    marked = match_headline_sql(text, query, "snippet_options")
     return (f"case when length({text}) <= {WHOLE_TEXT_CHARS} then {text}"
             f" when {query} is null then null"
-            f" else replace(replace({chosen}, {start}, ''), {end}, '') end")
+            f" else replace(replace({marked}, chr({ord(MATCH_START)}), ''),"
+            f" chr({ord(MATCH_END)}), '') end")
 
 
 def search_params(user_id: UUID, query: str, *, limit: int, exclude: UUID | int | None = None,
@@ -174,21 +161,26 @@ MATCH_HEADLINE_OPTIONS = (
     f" StopSel={MATCH_END}, FragmentDelimiter=\" … \""
 )
 
-SNIPPET_OPTIONS = HEADLINE_OPTIONS.replace(
-    'StartSel="", StopSel=""', f"StartSel={MATCH_START}, StopSel={MATCH_END}")
-"""``HEADLINE_OPTIONS`` with the marks :func:`snippet_sql` reads and then strips."""
+SNIPPET_OPTIONS = (
+    f"MaxFragments=2, MaxWords=35, MinWords=15, ShortWord=2, StartSel={MATCH_START},"
+    f" StopSel={MATCH_END}, FragmentDelimiter=\" … \""
+)
+"""Recall snippets: up to two fragments, so an any-word match shows each place it matched.
+The marks only tell :func:`snippet_sql` which language matched; it strips them (they would
+reach answers as stray characters)."""
 
 
-def match_headline_sql(text: str, query: str) -> str:
+def match_headline_sql(text: str, query: str, options: str = "headline_options") -> str:
     """``text``'s fragment around the words of ``query`` (a tsquery expression), matched words
-    marked with ``MATCH_START``/``MATCH_END``: parsed as Spanish, or as English when Spanish
+    marked with ``MATCH_START``/``MATCH_END`` (the ts_headline options are the ``%(options)s``
+    parameter, which must ask for those marks): parsed as Spanish, or as English when Spanish
     marks nothing (a word only English stems to the query's lexeme, "running" for "run").
 
     Picking the language by ranking both parses (two ``to_tsvector`` and two ``ts_rank`` per
     row) cost four times the headline itself: 3.8 of 4.9 ms for a page of 50. A Spanish text,
     the usual case, is now parsed once."""
-    spanish = f"ts_headline('spanish', {text}, {query}, %(headline_options)s)"
-    english = f"ts_headline('english', {text}, {query}, %(headline_options)s)"
+    spanish = f"ts_headline('spanish', {text}, {query}, %({options})s)"
+    english = f"ts_headline('english', {text}, {query}, %({options})s)"
     # ``offset 0``: the Spanish headline is computed once, not once per reference to it.
     return (f"(select case when strpos(h.es, chr({ord(MATCH_START)})) > 0 then h.es"
             f" else {english} end from (select {spanish} as es offset 0) h)")
