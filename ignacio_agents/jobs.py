@@ -88,12 +88,13 @@ def build_job_app(blueprints: Iterable[Blueprint] = ()) -> procrastinate.App:
 
 
 def job_row(app: procrastinate.App, task_name: str, *, lock: str | None = None,
-            queueing_lock: str | None = None, **task_kwargs: Any) -> tuple[Any, ...]:
+            queueing_lock: str | None = None, schedule_in: dict[str, float] | None = None,
+            **task_kwargs: Any) -> tuple[Any, ...]:
     """One job exactly as procrastinate's ``defer`` hands it to ``procrastinate_defer_jobs_v1``
     (a ``procrastinate_job_to_defer_v1`` row), for a statement that queues it itself, e.g.
     only for the rows it inserted (``MessageStore.add_many``)."""
-    job = app.configure_task(task_name, lock=lock, queueing_lock=queueing_lock).make_new_job(
-        **task_kwargs)
+    job = app.configure_task(task_name, lock=lock, queueing_lock=queueing_lock,
+                             schedule_in=schedule_in).make_new_job(**task_kwargs)
     return (job.queue, job.task_name, job.priority, job.lock, job.queueing_lock,
             Jsonb(job.task_kwargs), job.scheduled_at)
 

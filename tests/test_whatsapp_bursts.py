@@ -6,6 +6,7 @@ the fake Graph API on loopback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -63,6 +64,33 @@ async def test_three_messages_a_second_apart_get_one_answer_to_all_three(
         await post_webhook(app, payload)
     await wait_for_idle_queue(app)
     assert len(graph.sent_messages()) == 1
+
+
+async def test_a_lone_text_is_answered_when_its_quiet_period_ends_by_one_run_of_its_job(
+    make_client: Any, make_settings: Any, graph: FakeGraphServer, caplog: Any,
+):
+    """Its job is queued to start when the quiet period ends: it does not start at once only
+    to be put back until then (a second fetch, run and retry for every text)."""
+    log = TurnLog()
+    app = await start(make_client, make_settings, graph, log, quiet_period_seconds=1.5)
+    await app.runtime.store.users.create("+" + ANA, "Ana")
+    caplog.set_level(logging.INFO, logger="procrastinate")
+    posted = time.monotonic()
+    assert (await post_webhook(app, webhook_payload([text_item("hola", wa_id=ANA)]))).status_code == 200
+    [job] = await fetch_all(
+        app, "select extract(epoch from j.scheduled_at - m.created_at)::float8 as wait"
+        " from procrastinate_jobs j join messages m on m.id = (j.args->>'message_id')::uuid"
+        " where j.task_name = 'whatsapp:answer_message'")
+    assert 1.2 < job["wait"] <= 1.5
+
+    [reply] = await graph.wait_for_messages_async(1, timeout=20)
+    assert time.monotonic() - posted >= 1.2
+    assert reply["text"]["body"] == "re: hola"
+    await wait_for_idle_queue(app)
+    answer_runs = [r.__dict__.get("action") for r in caplog.records
+                   if r.__dict__.get("job", {}).get("task_name") == "whatsapp:answer_message"]
+    assert answer_runs.count("start_job") == 1
+    assert "job_error_retry" not in answer_runs
 
 
 async def test_a_two_hour_old_backlog_gets_one_apologising_answer_per_participant(

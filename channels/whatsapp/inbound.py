@@ -437,9 +437,15 @@ class InboundHandler:
         if msg.media is not None:
             media = msg.media.model_dump(include={"kind", "id", "mime_type", "sha256",
                                                   "filename", "voice"})
+        kind = self._kind(msg)
+        # A text waits for the quiet period before it is answered (``Answer._takes_turn``):
+        # queued to start when that ends, its job runs once instead of starting at once only
+        # to be retried when the period is over.
+        quiet = self.settings.quiet_period_seconds
+        wait = {"seconds": quiet} if kind == "text" and not late and quiet > 0 else None
         return {"lock": f"conv:{new.conversation_id}", "queueing_lock": f"answer:{new.id}",
-                "message_id": str(new.id), "to": to, "kind": self._kind(msg), "media": media,
-                "late": late}
+                "schedule_in": wait, "message_id": str(new.id), "to": to, "kind": kind,
+                "media": media, "late": late}
 
     async def _defer_answer(self, stored: StoredMessage, sender: Sender,
                             msg: InboundWhatsAppMessage, tx: Conn, *, late: bool = False) -> None:
@@ -448,7 +454,8 @@ class InboundHandler:
         job = self._answer_job(stored, seal(self.store.cipher, sender.reply_to), msg, late=late)
         lock, queueing_lock = job.pop("lock"), job.pop("queueing_lock")
         await self.runtime.jobs.configure_task(
-            ANSWER_TASK, lock=lock, queueing_lock=queueing_lock, connection=tx,
+            ANSWER_TASK, lock=lock, queueing_lock=queueing_lock,
+            schedule_in=job.pop("schedule_in"), connection=tx,
         ).defer_async(**job)
 
     async def _not_enrolled(self, msg: InboundWhatsAppMessage, sender: Sender,

@@ -74,6 +74,9 @@ log = logging.getLogger(__name__)
 NAMESPACE = "whatsapp"
 # The "answer waiting" template's delivery row: before the answer's own parts (0, 1, …).
 NOTICE_PART = -1
+# A text's job is queued for the end of its quiet period by the app's clock, a moment before
+# the database stamps the message: that much early still counts as quiet.
+QUIET_SLACK_SECONDS = 0.25
 # Margin kept before the window closes: a send that lands after it would be refused.
 WINDOW_MARGIN = timedelta(minutes=1)
 
@@ -294,7 +297,9 @@ class Answer:
         are answered once, together: a text that a newer one follows is left to the newer
         one's job (queued behind it under the conversation's lock), and the newest waits
         for ``WHATSAPP_QUIET_PERIOD_SECONDS`` of quiet before it takes every unanswered
-        message before it. Raises :class:`RetryLater` while the quiet period runs."""
+        message before it. The webhook queues a text's job to start when that period ends;
+        a job that starts earlier (the app's clock behind the database's) raises
+        :class:`RetryLater` for the rest of it."""
         messages = self.store.messages
         if self.kind in _ALONE:
             return UNREAD, True
@@ -313,8 +318,9 @@ class Answer:
         if self.kind == "text":
             if any(_joins(n) for n in around.newer):
                 return None
-            if not around.newer and around.elapsed_seconds < s.quiet_period_seconds:
-                raise RetryLater(s.quiet_period_seconds - around.elapsed_seconds + 0.05, None)
+            left = s.quiet_period_seconds - around.elapsed_seconds
+            if not around.newer and left > QUIET_SLACK_SECONDS:
+                raise RetryLater(left + 0.05, None)
         self.earlier = around.earlier_unanswered
         return reply, around.held
 
