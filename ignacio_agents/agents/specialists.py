@@ -46,7 +46,9 @@ def build_specialist(specialist: Specialist) -> Agent[AdvisorDeps, SpecialistOut
                        "instead of answering. The user never sees this."),
         ],
         instructions=load_prompt("common") + "\n\n" + load_prompt(specialist.value),
-        toolsets=[advisor_tools],
+        # The agent's own toolset, not a second one beside it: PydanticAI gathers a combined
+        # toolset's members in a task group at every step (tools, instructions, run step).
+        tools=list(advisor_tools.tools.values()),
         retries={"tools": 2, "output": 2},
         capabilities=[FitToContextWindow(), AnswerAfterTools(), PrepareOutputTools(offer_hand_back)],
         defer_model_check=True,
