@@ -85,13 +85,14 @@ async def deliver(messages: MessageStore, sender: Sender, reply: StoredMessage, 
         except SendFailed as exc:
             outcome = await _failed_part(messages, reply, index, len(parts), exc)
             return DeliveryReport(len(parts), sent_now, exc.code, outcome, reply.id)
+        # With the last part, roll the message's status up from its parts (a delivery report
+        # may already have moved an early part to delivered; never move the message backward).
+        last = index == len(parts) - 1
         await messages.add_delivery(reply.id, index, external_id=external_id,
-                                    status=DeliveryStatus.sent)
+                                    status=DeliveryStatus.sent, roll_up=last)
         sent_now += 1
-        last_id = external_id
-    if last_id is not None:
-        # Roll the message's status up from its parts (a delivery report may already have
-        # moved an early part to delivered; never move the message backward).
+        last_id = None if last else external_id
+    if last_id is not None:  # the last part went out before (a resumed job): roll up now
         await messages.apply_status(last_id, DeliveryStatus.sent)
     return DeliveryReport(len(parts), sent_now, reply_id=reply.id)
 

@@ -75,7 +75,8 @@ async def test_answering_a_text_is_six_statements_around_the_turn(
     [part] = await fetch_all(app, "select part_index, status from message_deliveries")
     assert (part["part_index"], part["status"]) == (0, "sent")
     # The message (once), who else wrote around it (with whether it is answered and whether
-    # its conversation holds replies), after the turn whether it was deleted meanwhile, the
-    # part's wamid, and the status roll-up (two statements, one pipelined transaction).
+    # its conversation holds replies), after the turn whether it was deleted meanwhile, then
+    # the part's wamid with the status roll-up (three statements, one pipelined transaction).
     assert len(statements.sql) == 6, statements.sql
     assert len(statements.transactions) == 1
+    assert statements.round_trips == 4

@@ -259,6 +259,14 @@ _HISTORY_WITHIN = (
 )
 
 
+_ADD_DELIVERY = (
+    "insert into message_deliveries (message_id, part_index, external_id,"
+    " external_id_sealed, status, error_code) values (%s, %s, %s, %s, %s, %s)"
+    " on conflict (message_id, part_index) do update set"
+    " external_id = excluded.external_id, external_id_sealed = excluded.external_id_sealed,"
+    " status = excluded.status, error_code = excluded.error_code, updated_at = now()"
+)
+
 # ``MessageStore.apply_statuses`` (``apply_status`` too), two statements of one transaction sent
 # together (a pipeline: one round trip). The first locks the parts, then their messages, both in
 # id order (the order ``hold`` locks them in too), and moves each part to the most advanced of
@@ -654,16 +662,21 @@ class MessageStore:
     # --- WhatsApp deliveries -------------------------------------------------------------
     async def add_delivery(self, message_id: UUID, part_index: int, *,
                            external_id: str | None, status: DeliveryStatus,
-                           error_code: str | None = None, conn: Conn | None = None) -> None:
-        await self.db.execute(
-            "insert into message_deliveries (message_id, part_index, external_id,"
-            " external_id_sealed, status, error_code) values (%s, %s, %s, %s, %s, %s)"
-            " on conflict (message_id, part_index) do update set"
-            " external_id = excluded.external_id, external_id_sealed = excluded.external_id_sealed,"
-            " status = excluded.status, error_code = excluded.error_code, updated_at = now()",
-            message_id, part_index, self._key(external_id),
-            self._seal(external_id, _DELIVERY_ID_AAD), status.value, error_code, conn=conn,
-        )
+                           error_code: str | None = None, roll_up: bool = False,
+                           conn: Conn | None = None) -> None:
+        """Record one part. ``roll_up`` (a sent part, the answer's last): also roll the
+        message's status up from its parts, as ``apply_status`` of this part would, in the
+        same transaction and round trip (one commit per answer sent instead of two)."""
+        key = self._key(external_id)
+        params = (message_id, part_index, key, self._seal(external_id, _DELIVERY_ID_AAD),
+                  status.value, error_code)
+        if not (roll_up and key):
+            await self.db.execute(_ADD_DELIVERY, *params, conn=conn)
+            return
+        async with self.db.connection(conn) as c, c.pipeline(), self.db.transaction(c) as tx:
+            await tx.execute(_ADD_DELIVERY, params)
+            await tx.execute(_MOVE_PARTS, ([key], [status.value], [error_code]))
+            await tx.execute(_ROLL_UP, ([key], CHANNEL, [key]))
 
     async def hold(self, message_id: UUID, error_code: str, *,
                    conn: Conn | None = None) -> bool:
