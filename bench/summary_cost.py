@@ -154,7 +154,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--fold-every", type=int, default=4,
-                        help="turns between folds (the sweep runs every minute)")
+                        help="turns between folds (a conversation is folded once quiet, or every"
+                        " MEMORY_FOLD_MAX_LAG_SECONDS while busy)")
     parser.add_argument("--pgdata", type=Path, default=None,
                         help="an embedded PostgreSQL data dir to reuse (default: a temp dir)")
     args = parser.parse_args()

@@ -1,9 +1,13 @@
 """Background folding of conversations into the participants' memory (procrastinate).
 
 A periodic sweep (every minute) finds conversations with activity no fold has seen and defers
-one ``fold_conversation`` job each. The job runs under the conversation's fold lock, with a
-queueing lock so a busy conversation has at most one fold waiting; it folds every answered
-turn after the cursor, so turns arriving in the same minute are summarised in one call. Nothing
+one ``fold_conversation`` job each, once the conversation is ready: quiet for
+``MEMORY_FOLD_QUIET_SECONDS`` (a session's turns are summarised in one call, not one per
+minute of it), left for a newer conversation of its participant (what they said is in their
+memory when they start over), or busy for ``MEMORY_FOLD_MAX_LAG_SECONDS`` since its last fold
+(a long session's summary stays current). The job runs under the conversation's fold lock,
+with a queueing lock so a busy conversation has at most one fold waiting; it folds every
+answered turn after the cursor. Nothing
 here runs while a participant waits for an answer, and folds are queued at
 ``BACKGROUND_PRIORITY`` (a worker takes the waiting answers first). A fold that is behind only
 means the replayed summary is a little older (the history trim still bounds every request).
@@ -93,9 +97,13 @@ async def defer_fold(app: procrastinate.App, conversation_id: UUID,
 
 
 async def sweep(runtime: Runtime, app: procrastinate.App) -> int:
-    """Queue a fold for each conversation with unseen activity; return how many were queued."""
+    """Queue a fold for each conversation with unseen activity that is ready for one (see
+    ``conversations_to_fold``); return how many were queued."""
+    s = runtime.settings
     queued = 0
-    for conversation_id, activity_at in await runtime.store.memory.conversations_to_fold():
+    for conversation_id, activity_at in await runtime.store.memory.conversations_to_fold(
+            quiet_seconds=s.memory_fold_quiet_seconds,
+            max_lag_seconds=s.memory_fold_max_lag_seconds):
         queued += await defer_fold(app, conversation_id, activity_at)
     if queued:
         log.info("queued %d conversation fold(s)", queued)

@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     history_token_budget: int = 6000
     # What a turn is told about the participant from earlier turns and other conversations.
     memory_token_budget: int = 1200
+    # A conversation is folded into memory once it has been quiet this long (one summary call
+    # for a session's turns, not one per minute of it), once its participant has moved on to
+    # a newer conversation, or once its unfolded activity is this much older than its last fold.
+    memory_fold_quiet_seconds: float = Field(default=120.0, ge=0)
+    memory_fold_max_lag_seconds: float = Field(default=600.0, ge=0)
     # The model's context window when neither PydanticAI's profile nor genai-prices knows it
     # (local servers); the history budget is fitted to it.
     pydantic_ai_context_window: int | None = None

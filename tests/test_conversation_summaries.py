@@ -177,14 +177,28 @@ async def test_a_deleted_note_never_comes_back(client: Any, make_user: Any,
         "Tenemos 5 pilotos de pago en Valencia."]
 
 
-async def test_the_sweep_queues_one_fold_per_active_conversation(client: Any, make_user: Any) -> None:
+async def _quiet_for(store: Any, conversation: Any, seconds: float) -> None:
+    """As if the conversation's last activity was ``seconds`` ago."""
+    await store.db.execute(
+        "update conversations set updated_at = now() - make_interval(secs => %s),"
+        " created_at = least(created_at, now() - make_interval(secs => %s)) where id = %s",
+        seconds, seconds, conversation.id)
+
+
+async def test_the_sweep_queues_one_fold_per_conversation_once_it_is_quiet(
+        client: Any, make_user: Any) -> None:
     runtime = client.runtime
     store = runtime.store
+    quiet = runtime.settings.memory_fold_quiet_seconds
     user = await make_user()
     conversation = await store.conversations.create(user.id, "whatsapp")
     await add_turn(store, conversation, FACT)
     assert isinstance(summarizer_of(runtime), ExtractSummarizer)  # no model configured
 
+    assert await sweep(runtime, runtime.jobs) == 0  # the participant may still be writing
+    await _quiet_for(store, conversation, quiet - 5)
+    assert await sweep(runtime, runtime.jobs) == 0
+    await _quiet_for(store, conversation, quiet + 1)
     assert await sweep(runtime, runtime.jobs) == 1
     assert await sweep(runtime, runtime.jobs) == 0  # one fold waiting is enough
     assert not await defer_fold(runtime.jobs, conversation.id)
@@ -195,6 +209,53 @@ async def test_the_sweep_queues_one_fold_per_active_conversation(client: Any, ma
     assert await store.memory.conversations_to_fold() == []
     await add_turn(store, conversation, "Hemos decidido cobrar 12 euros al mes por asiento.")
     assert [c for c, _ in await store.memory.conversations_to_fold()] == [conversation.id]
+    assert await _ready(runtime) == []
+
+
+async def test_a_conversation_is_folded_at_once_when_its_participant_starts_a_newer_one(
+        client: Any, make_user: Any) -> None:
+    runtime = client.runtime
+    store = runtime.store
+    user, other = await make_user(), await make_user()
+    conversation = await store.conversations.create(user.id, "whatsapp")
+    await add_turn(store, conversation, FACT)
+    theirs = await store.conversations.create(other.id, "whatsapp")
+    await add_turn(store, theirs, FACT)
+    assert await sweep(runtime, runtime.jobs) == 0
+
+    newer = await store.conversations.start_new(user.id, "web")
+    await add_turn(store, newer, "¿Por dónde empiezo?")
+    assert await _ready(runtime) == [conversation.id]
+    assert await sweep(runtime, runtime.jobs) == 1
+
+
+async def test_a_conversation_that_stays_busy_is_still_folded_every_so_often(
+        client: Any, make_user: Any) -> None:
+    runtime = client.runtime
+    store = runtime.store
+    lag = runtime.settings.memory_fold_max_lag_seconds
+    user = await make_user()
+    conversation = await store.conversations.create(user.id, "whatsapp")
+    await add_turn(store, conversation, FACT)
+    await store.db.execute(  # started a while ago, never folded, still busy now
+        "update conversations set created_at = now() - make_interval(secs => %s) where id = %s",
+        lag + 1, conversation.id)
+    assert await sweep(runtime, runtime.jobs) == 1
+    await runtime.jobs.run_worker_async(**worker_options(runtime, wait=False))
+    await add_turn(store, conversation, "Hemos decidido cobrar 12 euros al mes por asiento.")
+    # (The worker's own periodic sweep may have queued a fold meanwhile: what is ready is read
+    # here, not what the sweep could queue.)
+    assert await _ready(runtime) == []  # folded just now: not again before the lag
+    await store.db.execute(
+        "update conversation_summaries set activity_seen_at = now() - make_interval(secs => %s)"
+        " where conversation_id = %s", lag + 1, conversation.id)
+    assert await _ready(runtime) == [conversation.id]
+
+
+async def _ready(runtime: Any) -> list[Any]:
+    s = runtime.settings
+    return [c for c, _ in await runtime.store.memory.conversations_to_fold(
+        quiet_seconds=s.memory_fold_quiet_seconds, max_lag_seconds=s.memory_fold_max_lag_seconds)]
 
 
 async def test_a_worker_takes_the_jobs_someone_waits_for_before_folds(client: Any,
@@ -205,6 +266,7 @@ async def test_a_worker_takes_the_jobs_someone_waits_for_before_folds(client: An
     user = await make_user()
     conversation = await runtime.store.conversations.create(user.id, "whatsapp")
     await add_turn(runtime.store, conversation, FACT)
+    await _quiet_for(runtime.store, conversation, runtime.settings.memory_fold_quiet_seconds)
     assert await sweep(runtime, runtime.jobs) == 1
     await runtime.jobs.configure_task("files:extract_file").defer_async(file_id="x")
     manager = runtime.jobs.job_manager

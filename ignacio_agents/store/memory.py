@@ -233,18 +233,27 @@ class MemoryStore:
             activity_at, conversation_id, conn=conn,
         )
 
-    async def conversations_to_fold(self, *, active_within_days: int = 7, limit: int = 200,
+    async def conversations_to_fold(self, *, quiet_seconds: float = 0.0,
+                                    max_lag_seconds: float = 0.0, active_within_days: int = 7,
+                                    limit: int = 200,
                                     conn: Conn | None = None) -> list[tuple[UUID, datetime]]:
         """Recently active conversations with activity no fold has seen yet (and that activity's
-        time), oldest activity first so nobody waits behind a busy conversation."""
+        time), oldest activity first so nobody waits behind a busy conversation; of those, the
+        ones ready: quiet for ``quiet_seconds``, or left for a newer conversation of their
+        participant, or with activity ``max_lag_seconds`` newer than what the last fold saw
+        (its creation when none did)."""
         return await self.db.fetch_all(
             lambda r: (r["id"], r["updated_at"]),
             "select c.id, c.updated_at from conversations c left join conversation_summaries s"
             " on s.conversation_id = c.id"
             " where c.updated_at > now() - make_interval(days => %s)"
             " and c.updated_at > coalesce(s.activity_seen_at, '-infinity')"
+            " and (c.updated_at <= now() - make_interval(secs => %s)"
+            " or coalesce(s.activity_seen_at, c.created_at) <= now() - make_interval(secs => %s)"
+            " or exists (select 1 from conversations n where n.user_id = c.user_id"
+            " and n.created_at > c.created_at))"
             " order by c.updated_at limit %s",
-            active_within_days, limit, conn=conn,
+            active_within_days, quiet_seconds, max_lag_seconds, limit, conn=conn,
         )
 
     # --- the participant's control --------------------------------------------------------
