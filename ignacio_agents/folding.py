@@ -23,7 +23,7 @@ from uuid import UUID
 from pydantic_ai import ModelSettings
 from pydantic_ai.models import Model
 
-from ignacio_agents.llm import is_offline, model_label, resolve_model
+from ignacio_agents.llm import close_model, is_offline, model_label, resolve_model
 from ignacio_agents.settings import Settings
 from ignacio_agents.store import Store
 from ignacio_agents.store.memory import FoldState, MemoryItem, NewItem, TurnText
@@ -94,6 +94,9 @@ class ModelSummarizer:
     def __init__(self, model: Model, settings: Settings):
         self.model = model
         self.settings = settings
+
+    async def aclose(self) -> None:
+        await close_model(self.model)
 
     async def summarize(self, existing: list[MemoryItem], forgotten: list[str],
                         turns: list[TurnText]) -> FoldOutcome:

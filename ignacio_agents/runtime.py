@@ -123,6 +123,10 @@ async def _open_services(
                 yield runtime
             finally:
                 await registry.aclose()
+                await runtime.engine.aclose()
+                for service in runtime.services.values():  # the summarizer's model client
+                    if (aclose := getattr(service, "aclose", None)) is not None:
+                        await aclose()
     finally:
         if embeddings is not None:
             await embeddings.aclose()

@@ -32,6 +32,7 @@ async def test_a_long_conversation_fits_the_window(client: Any, make_user: Any, 
     with FakeOpenAIServer(advisor, fixed_usage=False) as server:
         engine = ConversationEngine(rt.store, rt.blobs, engine_settings(rt.settings, server, model, **extra))
         run = await run_conversation(engine, server, user.id, conversation.id, turns)
+        await engine.aclose()
     window = MODELS[served].context_window
     assert engine.context_window == window
     assert [r.error.message for r in server.rejected] == []

@@ -53,6 +53,7 @@ async def test_the_advisor_s_requests_are_sent_as_the_sdk_sends_them(
             await engine.run_turn(InboundMessage(
                 user_id=user.id, conversation_id=conversation.id, channel="whatsapp",
                 text=f"Turno {turn}: ¿cómo le pongo precio a mi producto?"))
+        await engine.aclose()
         recorded = [r.json for r in server.requests]
         assert walked == []  # PydanticAI's requests took the lean path
         assert server.rejected == [] and len(recorded) >= 6

@@ -66,6 +66,7 @@ async def test_full_turn_through_the_openai_client(client: Any, make_user: Any, 
 
     turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
                                                 channel="web", text="How do I price my product?"))
+    await engine.aclose()
 
     assert not turn.is_fallback
     triage, ask_tool, final = fake_openai.requests
@@ -99,6 +100,7 @@ async def test_streamed_turn_through_the_openai_client(client: Any, make_user: A
     events = [e async for e in engine.stream_turn(InboundMessage(
         user_id=user.id, conversation_id=conversation.id, channel="web",
         text="How do I price my product?"))]
+    await engine.aclose()
     assert isinstance(events[0], RouteEvent) and events[0].specialist is Specialist.marketing
     assert [e.name for e in events if isinstance(e, ToolEvent)] == ["get_project_profile"]
     partials = [e for e in events if isinstance(e, PartialEvent)]
@@ -121,6 +123,7 @@ async def test_server_errors_become_the_fallback(client: Any, make_user: Any,
         engine = ConversationEngine(rt.store, rt.blobs, settings)
         turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
                                                     channel="web", text="hola"))
+        await engine.aclose()
     assert turn.is_fallback and turn.message.error_code == "model_http_500"
     assert turn.route.specialist is Specialist.general  # the router failed too: keyword routing
 

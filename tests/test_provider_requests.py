@@ -48,6 +48,7 @@ async def test_a_photo_is_answered_and_sent_as_an_image_only_to_models_that_see(
         turn = await engine.run_turn(InboundMessage(
             user_id=user.id, conversation_id=conversation.id, channel="whatsapp",
             text="Turno 1: ¿qué te parece el logo?", attachments=[attachment]))
+        await engine.aclose()
     assert server.rejected == [] and not turn.is_fallback
     specialist = server.requests[-1]
     assert bool(_image_parts(specialist)) is sends_image
@@ -96,6 +97,7 @@ async def test_local_servers_get_their_own_pydantic_ai_profile(client: Any, make
         assert engine.model.system == kind
         turn = await engine.run_turn(InboundMessage(user_id=user.id, conversation_id=conversation.id,
                                                     channel="web", text=question(1)))
+        await engine.aclose()
     assert not turn.is_fallback and server.rejected == []
     route_request, answer_request = server.requests
     profile = _pydantic_ai_profile(kind, "llama3.1")
@@ -137,6 +139,7 @@ async def test_context_too_long_is_retried_once_with_a_smaller_history(
         settings = engine_settings(rt.settings, server, "openai-chat:gpt-4")
         engine = ConversationEngine(rt.store, rt.blobs, settings)
         run = await run_conversation(engine, server, user.id, conversation.id, 8)
+        await engine.aclose()
     assert run.fallbacks == 0
     codes = {r.error.code for r in server.rejected}
     assert codes == {"context_length_exceeded"}, "the scenario must hit the provider's limit"

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import random
 import re
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -407,6 +408,7 @@ async def test_bare_http_errors_bad_tokens_and_timeouts(graph: FakeGraphServer) 
     assert (bare.value.code, bare.value.http_status, bare.value.retryable) == (None, 503, True)
     assert (timeout.value.code, timeout.value.http_status, timeout.value.retryable) == (
         None, None, True)
+    assert timeout.value.title == "request timed out"
     assert (token.value.code, token.value.http_status, token.value.retryable) == (
         190, 401, False)
 
@@ -574,3 +576,20 @@ def test_a_code_block_cut_across_parts_stays_code_in_every_part() -> None:
         assert fences % 2 == 0, part[:80]
     joined = "\n".join(parts)
     assert all(f"step_{i} = run({i})" in joined for i in range(400))
+
+
+async def test_an_unreachable_graph_api_is_a_retryable_transport_error() -> None:
+    """The client sends over aiohttp; its connection errors reach us as httpx's, then as one
+    retryable GraphError (nothing listens on the port)."""
+    from httpx_aiohttp import AiohttpTransport
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    async with WhatsAppClient(f"http://127.0.0.1:{port}", "v24.0", "123", "token") as wa:
+        assert isinstance(wa._http._transport, AiohttpTransport)
+        with pytest.raises(GraphError) as caught:
+            await wa.send_text(USER, "hola")
+    assert (caught.value.code, caught.value.http_status, caught.value.retryable) == (
+        None, None, True)
+    assert caught.value.title.startswith("transport error")

@@ -64,6 +64,7 @@ from ignacio_agents.events import DoneEvent, RetryEvent, RouteEvent, TurnEvent, 
 from ignacio_agents.history_cache import HistoryCache
 from ignacio_agents.language import detect_language
 from ignacio_agents.llm import (
+    close_model,
     context_window,
     is_offline,
     model_label,
@@ -115,12 +116,12 @@ class ConversationEngine:
         # Models this engine resolves itself share per-provider caps (handed-in ones are as given).
         self.provider_gates = ProviderGates(
             settings.model_max_concurrency, max_backoff=settings.model_rate_limit_max_backoff_seconds)
-        self.model = model or self._gated(resolve_model(settings))
+        self._owned: list[Model] = []  # resolved here, so closed here (handed-in ones are not)
+        self.model = model or self._resolved(None)
         if triage_model is not None:
             self.triage_model = triage_model
         elif settings.pydantic_ai_triage_model:
-            self.triage_model = self._gated(
-                resolve_model(settings, settings.pydantic_ai_triage_model))
+            self.triage_model = self._resolved(settings.pydantic_ai_triage_model)
         else:
             self.triage_model = self.model
         self.context_window = context_window(self.model, settings.pydantic_ai_context_window)
@@ -141,8 +142,16 @@ class ConversationEngine:
                    embeddings=runtime.embeddings, channels=runtime.channels, jobs=runtime.jobs,
                    **models)
 
-    def _gated(self, model: Model) -> Model:
+    def _resolved(self, name: str | None) -> Model:
+        model = resolve_model(self.settings, name)
+        self._owned.append(model)
         return model if is_offline(model) else self.provider_gates.wrap(model)
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients of the models this engine resolved."""
+        for model in self._owned:
+            await close_model(model)
+        self._owned.clear()
 
     @property
     def offline(self) -> bool:

@@ -15,13 +15,14 @@ from ignacio_agents.llm.request_settings import model_settings
 from ignacio_agents.llm.resolution import (
     LOCAL_SERVER_KEY,
     OFFLINE_NAMES,
+    close_model,
     model_string,
     resolve_model,
     resolve_triage_model,
 )
 
 __all__ = [
-    "LOCAL_SERVER_KEY", "OFFLINE_NAMES", "context_window", "is_offline", "known_to_see_images",
+    "LOCAL_SERVER_KEY", "OFFLINE_NAMES", "close_model", "context_window", "is_offline", "known_to_see_images",
     "model_label", "model_settings", "model_string", "resolve_model", "resolve_triage_model",
     "supports_image_input",
 ]

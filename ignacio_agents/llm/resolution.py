@@ -19,6 +19,7 @@ import logging
 
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model, parse_model_id
+from pydantic_ai.models.wrapper import WrapperModel
 
 from ignacio_agents.errors import Unavailable
 from ignacio_agents.llm.servers import (
@@ -66,6 +67,16 @@ def resolve_model(settings: Settings, name: str | None = None) -> Model:
         log.warning("model %s is not usable (%s): answering with the offline model",
                     configured, type(exc).__name__)
     return OfflineModel(settings.offline_stream_chunk_seconds)
+
+
+async def close_model(model: Model) -> None:
+    """Close the HTTP client of a model ``resolve_model`` made (its connections: an aiohttp
+    session left to the garbage collector is logged as an error at exit)."""
+    while isinstance(model, WrapperModel):
+        model = model.wrapped
+    close = getattr(getattr(model, "client", None), "close", None)
+    if close is not None:
+        await close()
 
 
 def resolve_triage_model(settings: Settings, main: Model | None = None) -> Model:

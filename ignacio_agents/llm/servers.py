@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
+import httpx2
 from openai import AsyncOpenAI
 from pydantic_ai.profiles.openai import OpenAIModelProfile
 from pydantic_ai.providers import Provider
@@ -57,15 +58,22 @@ def compatible_provider(kind: ServerKind, base_url: str, api_key: str) -> Provid
     return OpenAIProvider(openai_client=client)
 
 
+# PydanticAI's own pool limits for a provider's client (the OpenAI SDK's too).
+HTTP_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)
+
+
 def lean_client(*, api_key: str, base_url: str | None = None) -> AsyncOpenAI:
-    """The OpenAI client PydanticAI's providers would make (its HTTP client: timeouts, pool
-    limits), sending plain-JSON chat requests without the SDK's transform (``lean_openai``)."""
+    """The OpenAI client PydanticAI's providers would make (its HTTP client: timeouts, user
+    agent, pool limits), sending plain-JSON chat requests without the SDK's transform
+    (``lean_openai``), over aiohttp: the SDK's supported transport, about half the CPU per
+    request of httpx's own (0.6 → 0.3 ms; two requests per turn)."""
+    from httpx_aiohttp.httpx2 import AiohttpTransport
     from pydantic_ai.models import create_async_httpx2_client
 
     from ignacio_agents.llm.lean_openai import LeanAsyncOpenAI
 
-    return LeanAsyncOpenAI(base_url=base_url, api_key=api_key,
-                           http_client=create_async_httpx2_client())
+    return LeanAsyncOpenAI(base_url=base_url, api_key=api_key, http_client=create_async_httpx2_client(
+        transport=AiohttpTransport(limits=HTTP_LIMITS)))
 
 
 def server_profile(kind: ServerKind, *, known_window: int | None) -> OpenAIModelProfile | None:
