@@ -167,6 +167,9 @@ def configure_tracing(settings: Settings) -> bool:
         _libraries_instrumented.set()
         logfire.instrument_pydantic_ai(include_content=False)
         logfire.instrument_httpx()
+        # The model and Graph API clients send over aiohttp (httpx's instrumentation wraps
+        # only httpx's own transport).
+        logfire.instrument_aiohttp_client()
         logfire.instrument_psycopg()
     return True
 

@@ -2,14 +2,15 @@
 OTLP endpoint) a request makes no request or query spans; with ``IGNACIO_TRACING=on`` it does.
 
 Instrumentation is process-wide (psycopg, httpx), so each case runs in a fresh interpreter that
-starts the real app on this test's database, serves two reads and counts the finished spans an
-in-memory exporter behind logfire's provider received.
+starts the real app on this test's database, serves two reads, makes one Graph API call and
+counts the finished spans an in-memory exporter behind logfire's provider received.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from api.app import create_app
+from channels.whatsapp.client import GraphError, WhatsAppClient
 from ignacio_agents.settings import load_settings
 
 async def main():
@@ -42,6 +44,12 @@ async def main():
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             for path in ("/health", "/users/me"):
                 await client.get(path)
+    # an outbound Graph API call (nothing listens on the port: the span records the failure)
+    async with WhatsAppClient(f"http://127.0.0.1:{sys.argv[3]}", "v24.0", "1", "t") as wa:
+        try:
+            await wa.send_text("+34600000000", "hola")
+        except GraphError:
+            pass
     names = [span.name for span in exporter.get_finished_spans()]
     print(json.dumps({"spans": names, "tracing": settings.tracing_enabled}))
 
@@ -52,7 +60,10 @@ asyncio.run(main())
 def _spans(conninfo: str, data_dir: Path, **env: str) -> dict[str, object]:
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("OTEL_", "LOGFIRE_", "IGNACIO_TRACING"))}
-    done = subprocess.run([sys.executable, "-c", _PROBE, conninfo, str(data_dir)],
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    done = subprocess.run([sys.executable, "-c", _PROBE, conninfo, str(data_dir), str(port)],
                           cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -71,6 +82,7 @@ def test_tracing_on_records_request_and_query_spans(conninfo: str, tmp_path: Pat
     assert isinstance(spans, list)
     assert any(name.startswith("GET /users/me") for name in spans), spans
     assert any(name.split()[0] in {"SELECT", "select"} for name in spans), spans
+    assert "POST" in spans, spans  # the Graph API call, over aiohttp
 
 
 @pytest.mark.parametrize(("env", "expected"), [
