@@ -44,3 +44,21 @@ async def test_model_requests_go_over_aiohttp_and_the_runtime_closes_the_clients
             assert {r.json["model"] for r in server.requests} == {"gpt-4o-mini", "gpt-4.1-mini"}
             assert not any(c.is_closed() for c in (main, triage, summarizer))
         assert all(c.is_closed() for c in (main, triage, summarizer))
+
+
+def test_behind_a_proxy_the_clients_keep_httpx_own_transport(
+        monkeypatch: Any, make_settings: Callable[..., Settings]) -> None:
+    """aiohttp's transport would ignore HTTP(S)_PROXY; httpx's own uses it."""
+    import httpx
+    import httpx2
+
+    from channels.whatsapp.client import WhatsAppClient
+    from ignacio_agents.llm.servers import lean_client
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    model_http = lean_client(api_key="k")._client
+    assert isinstance(model_http._transport, httpx2.AsyncHTTPTransport)
+    assert any(t is not None for t in model_http._mounts.values())  # the proxy is mounted
+    graph = WhatsAppClient("https://graph.facebook.com", "v24.0", "1", "t")._http
+    assert isinstance(graph._transport, httpx.AsyncHTTPTransport)
+    assert any(t is not None for t in graph._mounts.values())

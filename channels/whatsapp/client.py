@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, 
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
@@ -147,9 +148,11 @@ class WhatsAppClient:
         self.max_media_bytes = max_media_bytes
         self._token = access_token
         self._owns_http = http is None
-        # Over aiohttp: half the CPU per call of httpx's own transport (two calls per answer).
-        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0),
-                                               transport=AiohttpTransport())
+        # Over aiohttp: half the CPU per call of httpx's own transport (two calls per answer);
+        # behind a proxy (HTTP(S)_PROXY, as httpx reads it), httpx's own, which uses it.
+        self._http = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            transport=None if getproxies() else AiohttpTransport())
         self._trusted_hosts = {urlsplit(base_url).hostname or ""}
         self._trusted_suffixes = tuple(media_host_suffixes)
 

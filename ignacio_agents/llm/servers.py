@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import httpx2
 from openai import AsyncOpenAI
@@ -72,8 +73,10 @@ def lean_client(*, api_key: str, base_url: str | None = None) -> AsyncOpenAI:
 
     from ignacio_agents.llm.lean_openai import LeanAsyncOpenAI
 
-    return LeanAsyncOpenAI(base_url=base_url, api_key=api_key, http_client=create_async_httpx2_client(
-        transport=AiohttpTransport(limits=HTTP_LIMITS)))
+    # Behind a proxy (HTTP(S)_PROXY, as httpx reads it), httpx's own transport, which uses it.
+    transport = None if getproxies() else AiohttpTransport(limits=HTTP_LIMITS)
+    return LeanAsyncOpenAI(base_url=base_url, api_key=api_key,
+                           http_client=create_async_httpx2_client(transport=transport))
 
 
 def server_profile(kind: ServerKind, *, known_window: int | None) -> OpenAIModelProfile | None:
