@@ -3,14 +3,14 @@
 A periodic sweep (every minute) finds conversations with activity no fold has seen and defers
 one ``fold_conversation`` job each, once the conversation is ready: quiet for
 ``MEMORY_FOLD_QUIET_SECONDS`` (a session's turns are summarised in one call, not one per
-minute of it), left for a newer conversation of its participant (what they said is in their
-memory when they start over), or busy for ``MEMORY_FOLD_MAX_LAG_SECONDS`` since its last fold
-(a long session's summary stays current). The job runs under the conversation's fold lock,
-with a queueing lock so a busy conversation has at most one fold waiting; it folds every
-answered turn after the cursor. Nothing
-here runs while a participant waits for an answer, and folds are queued at
-``BACKGROUND_PRIORITY`` (a worker takes the waiting answers first). A fold that is behind only
-means the replayed summary is a little older (the history trim still bounds every request).
+minute of it), left for another conversation (its participant has written in one since: what
+they said is in their memory when they start over or switch channel), or busy for
+``MEMORY_FOLD_MAX_LAG_SECONDS`` since its last fold (a long session's summary stays current).
+The job runs under the conversation's fold lock, with a queueing lock so a busy conversation
+has at most one fold waiting; it folds every answered turn after the cursor. Nothing here runs
+while a participant waits for an answer, and folds are queued at ``BACKGROUND_PRIORITY`` (a
+worker takes the waiting answers first). A fold that is behind only means the replayed summary
+is a little older (the history trim still bounds every request).
 
 The summarizer comes from settings (``folding.summarizer_for``), unless a process put one in
 ``runtime.services["summarizer"]`` (tests and benchmarks inject scripted models there).

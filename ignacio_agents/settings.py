@@ -157,7 +157,7 @@ class Settings(BaseSettings):
     memory_token_budget: int = 1200
     # A conversation is folded into memory once it has been quiet this long (one summary call
     # for a session's turns, not one per minute of it), once its participant has moved on to
-    # a newer conversation, or once its unfolded activity is this much older than its last fold.
+    # another conversation, or once its unfolded activity is this much newer than its last fold.
     memory_fold_quiet_seconds: float = Field(default=120.0, ge=0)
     memory_fold_max_lag_seconds: float = Field(default=600.0, ge=0)
     # The model's context window when neither PydanticAI's profile nor genai-prices knows it

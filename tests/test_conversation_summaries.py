@@ -212,7 +212,7 @@ async def test_the_sweep_queues_one_fold_per_conversation_once_it_is_quiet(
     assert await _ready(runtime) == []
 
 
-async def test_a_conversation_is_folded_at_once_when_its_participant_starts_a_newer_one(
+async def test_a_conversation_is_folded_at_once_when_its_participant_writes_in_another(
         client: Any, make_user: Any) -> None:
     runtime = client.runtime
     store = runtime.store
@@ -223,10 +223,13 @@ async def test_a_conversation_is_folded_at_once_when_its_participant_starts_a_ne
     await add_turn(store, theirs, FACT)
     assert await sweep(runtime, runtime.jobs) == 0
 
-    newer = await store.conversations.start_new(user.id, "web")
-    await add_turn(store, newer, "¿Por dónde empiezo?")
-    assert await _ready(runtime) == [conversation.id]
+    web = await store.conversations.start_new(user.id, "web")
+    await add_turn(store, web, "¿Por dónde empiezo?")
+    assert await _ready(runtime) == [conversation.id]  # left for the web chat
     assert await sweep(runtime, runtime.jobs) == 1
+    # Back on WhatsApp: the web chat is the one left now, not the conversation being written in.
+    await add_turn(store, conversation, "Hemos decidido cobrar 12 euros al mes por asiento.")
+    assert await _ready(runtime) == [web.id]
 
 
 async def test_a_conversation_that_stays_busy_is_still_folded_every_so_often(

@@ -239,9 +239,9 @@ class MemoryStore:
                                     conn: Conn | None = None) -> list[tuple[UUID, datetime]]:
         """Recently active conversations with activity no fold has seen yet (and that activity's
         time), oldest activity first so nobody waits behind a busy conversation; of those, the
-        ones ready: quiet for ``quiet_seconds``, or left for a newer conversation of their
-        participant, or with activity ``max_lag_seconds`` newer than what the last fold saw
-        (its creation when none did)."""
+        ones ready: quiet for ``quiet_seconds``, or left for another conversation (their
+        participant wrote in one since: ``/nuevo``, a web chat after WhatsApp), or with activity
+        ``max_lag_seconds`` newer than what the last fold saw (its creation when none did)."""
         return await self.db.fetch_all(
             lambda r: (r["id"], r["updated_at"]),
             "select c.id, c.updated_at from conversations c left join conversation_summaries s"
@@ -251,7 +251,7 @@ class MemoryStore:
             " and (c.updated_at <= now() - make_interval(secs => %s)"
             " or coalesce(s.activity_seen_at, c.created_at) <= now() - make_interval(secs => %s)"
             " or exists (select 1 from conversations n where n.user_id = c.user_id"
-            " and n.created_at > c.created_at))"
+            " and n.id <> c.id and n.updated_at > c.updated_at))"
             " order by c.updated_at limit %s",
             active_within_days, quiet_seconds, max_lag_seconds, limit, conn=conn,
         )
